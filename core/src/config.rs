@@ -1,0 +1,236 @@
+//! Connector options. The URL may carry a password, so `Debug` redacts it.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::names::{check_group, check_name};
+
+/// The group used when none is given.
+pub const DEFAULT_GROUP: &str = "default-group";
+/// The sub-group a member joins when none is given.
+pub const DEFAULT_SUB_GROUP: &str = "default";
+/// Lease of a session when none is given.
+pub const DEFAULT_SESSION_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long one command may wait for Redis before it fails with [`Error::Timeout`].
+pub const DEFAULT_COMMAND_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How to connect and who to be. Build with [`Config::new`] and the `with_*` methods.
+#[derive(Clone)]
+pub struct Config {
+    pub(crate) url: String,
+    pub(crate) group: String,
+    pub(crate) member_id: String,
+    pub(crate) session_timeout: Duration,
+    pub(crate) heartbeat: Option<Duration>,
+    pub(crate) sub_groups: Vec<String>,
+    pub(crate) payload: Value,
+    pub(crate) command_timeout: Duration,
+}
+
+impl Config {
+    /// Options for `url` (`redis://[user:password@]host[:port][/db]`, or `rediss://` for
+    /// TLS) with every other option at its default.
+    pub fn new(url: impl Into<String>) -> Self {
+        Config {
+            url: url.into(),
+            group: DEFAULT_GROUP.to_string(),
+            member_id: default_member_id(),
+            session_timeout: DEFAULT_SESSION_TIMEOUT,
+            heartbeat: None,
+            sub_groups: vec![DEFAULT_SUB_GROUP.to_string()],
+            payload: Value::Null,
+            command_timeout: DEFAULT_COMMAND_TIMEOUT,
+        }
+    }
+
+    /// The group to coordinate in (no `{` or `}`).
+    pub fn with_group(mut self, group: impl Into<String>) -> Self {
+        self.group = group.into();
+        self
+    }
+
+    /// The member id [`crate::Connector::join`] uses by default (`<hostname>-<pid>` otherwise).
+    pub fn with_member_id(mut self, member_id: impl Into<String>) -> Self {
+        self.member_id = member_id.into();
+        self
+    }
+
+    /// The session lease: a crashed or frozen process is gone this long after its last
+    /// heartbeat.
+    pub fn with_session_timeout(mut self, timeout: Duration) -> Self {
+        self.session_timeout = timeout;
+        self
+    }
+
+    /// How often the lease is renewed (default: a third of the session timeout).
+    pub fn with_heartbeat(mut self, every: Duration) -> Self {
+        self.heartbeat = Some(every);
+        self
+    }
+
+    /// The sub-groups members join with.
+    pub fn with_sub_groups<I, S>(mut self, sub_groups: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.sub_groups = sub_groups.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The payload members join with (small JSON: address, port, role...).
+    pub fn with_payload(mut self, payload: Value) -> Self {
+        self.payload = payload;
+        self
+    }
+
+    /// How long one Redis command may take before it fails with a timeout.
+    pub fn with_command_timeout(mut self, timeout: Duration) -> Self {
+        self.command_timeout = timeout;
+        self
+    }
+
+    /// The group name.
+    pub fn group(&self) -> &str {
+        &self.group
+    }
+
+    /// The default member id.
+    pub fn member_id(&self) -> &str {
+        &self.member_id
+    }
+
+    /// The session lease.
+    pub fn session_timeout(&self) -> Duration {
+        self.session_timeout
+    }
+
+    /// The heartbeat period in effect.
+    pub fn heartbeat(&self) -> Duration {
+        self.heartbeat.unwrap_or(self.session_timeout / 3)
+    }
+
+    /// Checks every option; called by `connect`.
+    pub fn validate(&self) -> Result<()> {
+        check_group(&self.group)?;
+        check_name("member id", &self.member_id)?;
+        for sub_group in &self.sub_groups {
+            check_name("sub-group", sub_group)?;
+        }
+        if self.session_timeout < Duration::from_millis(100) {
+            return Err(Error::InvalidArgument(
+                "session timeout must be at least 100 ms".into(),
+            ));
+        }
+        if self.session_timeout > Duration::from_secs(24 * 3600) {
+            return Err(Error::InvalidArgument(
+                "session timeout must be at most 24 h".into(),
+            ));
+        }
+        let heartbeat = self.heartbeat();
+        if heartbeat.is_zero() || heartbeat >= self.session_timeout {
+            return Err(Error::InvalidArgument(
+                "heartbeat must be above zero and below the session timeout".into(),
+            ));
+        }
+        if self.command_timeout.is_zero() {
+            return Err(Error::InvalidArgument(
+                "command timeout must be above zero".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The URL with any password replaced by `***`, for logs and messages.
+    pub fn redacted_url(&self) -> String {
+        redact_url(&self.url)
+    }
+
+    pub(crate) fn password(&self) -> Option<String> {
+        url::Url::parse(&self.url)
+            .ok()
+            .and_then(|u| u.password().map(|p| p.to_string()))
+            .filter(|p| !p.is_empty())
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("url", &self.redacted_url())
+            .field("group", &self.group)
+            .field("member_id", &self.member_id)
+            .field("session_timeout", &self.session_timeout)
+            .field("heartbeat", &self.heartbeat())
+            .field("sub_groups", &self.sub_groups)
+            .field("payload", &self.payload)
+            .field("command_timeout", &self.command_timeout)
+            .finish()
+    }
+}
+
+/// `<hostname>-<pid>`: two processes on one host are two members.
+pub fn default_member_id() -> String {
+    let host = hostname::get()
+        .ok()
+        .and_then(|h| h.into_string().ok())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".to_string());
+    format!("{host}-{}", std::process::id())
+}
+
+/// Replaces the password of a URL with `***`; text that is not a URL comes back unchanged.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_password() {
+        let config = Config::new("redis://user:s3cret@localhost:6400/2");
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(shown.contains("***"), "{shown}");
+        assert_eq!(config.password().as_deref(), Some("s3cret"));
+    }
+
+    #[test]
+    fn defaults_follow_the_design() {
+        let config = Config::new("redis://localhost");
+        assert_eq!(config.group(), "default-group");
+        assert_eq!(config.heartbeat(), Duration::from_secs(10) / 3);
+        assert!(config
+            .member_id()
+            .ends_with(&format!("-{}", std::process::id())));
+        config.validate().unwrap();
+    }
+
+    #[test]
+    fn bad_options_are_refused() {
+        let base = || Config::new("redis://localhost");
+        assert!(base().with_group("").validate().is_err());
+        assert!(base().with_group("a{b").validate().is_err());
+        assert!(base().with_member_id("").validate().is_err());
+        assert!(base()
+            .with_session_timeout(Duration::from_millis(10))
+            .validate()
+            .is_err());
+        assert!(base()
+            .with_heartbeat(Duration::from_secs(20))
+            .validate()
+            .is_err());
+        assert!(base().with_sub_groups([""]).validate().is_err());
+    }
+}

@@ -1,0 +1,442 @@
+//! The connector: one client's handle on one group, owning one session at a time.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use redis::aio::ConnectionManager;
+use redis::aio::ConnectionManagerConfig;
+use redis::{FromRedisValue, Script};
+use serde_json::Value;
+use tokio::task::AbortHandle;
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::keys::Keys;
+use crate::member::{Member, MemberRecord};
+use crate::names::check_name;
+use crate::runtime;
+use crate::scripts::Scripts;
+use crate::state::{ConnectionState, StateBroadcaster};
+use crate::wakeups::LockWakeups;
+
+/// The largest member payload accepted (bytes of JSON): payloads are meant to be small.
+pub const MAX_PAYLOAD_BYTES: usize = 64 * 1024;
+
+/// One held lock as this connector knows it.
+#[derive(Debug, Clone)]
+pub(crate) struct HeldLock {
+    pub token: u64,
+    pub holds: u64,
+}
+
+/// What this connector registered under its current session, kept so a new session can
+/// re-establish it (Curator's PersistentNode behaviour).
+#[derive(Debug)]
+pub(crate) struct Session {
+    pub id: String,
+    /// Local monotonic end of the lease: when the last successful renewal was sent plus the
+    /// session timeout.
+    pub lease_until: Instant,
+    /// Set once the lease is known to be gone; the next contact starts a new session.
+    pub lost: bool,
+    pub held: HashMap<String, HeldLock>,
+    pub memberships: BTreeMap<String, MemberSpec>,
+    pub ephemerals: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct MemberSpec {
+    pub payload: Value,
+}
+
+pub(crate) struct Inner {
+    pub config: Config,
+    pub keys: Keys,
+    pub client: redis::Client,
+    pub conn: ConnectionManager,
+    pub scripts: Scripts,
+    pub session: Mutex<Session>,
+    pub sub_groups: Mutex<Vec<String>>,
+    pub state: StateBroadcaster,
+    pub closed: AtomicBool,
+    pub wakeups: LockWakeups,
+    pub tasks: Mutex<Vec<AbortHandle>>,
+}
+
+/// A client's handle on one group (async API). Create with [`Connector::connect`]; every
+/// method is safe to call from many tasks at once. Dropping it closes it in the background;
+/// call [`Connector::close`] to wait for the clean leave.
+pub struct Connector {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) fn new_session_id() -> String {
+    format!("{:032x}", rand::random::<u128>())
+}
+
+impl Connector {
+    /// Connects, starts a session and its heartbeat. Fails with [`Error::Connection`] when
+    /// Redis cannot be reached, [`Error::InvalidArgument`] for bad options.
+    pub async fn connect(config: Config) -> Result<Connector> {
+        config.validate()?;
+        install_tls_provider();
+        let password = config.password();
+        let scrub = move |err: Error| scrub_password(err, password.as_deref());
+        let client = redis::Client::open(config.url.as_str()).map_err(|e| {
+            Error::InvalidArgument(format!("bad Redis URL {}: {e}", config.redacted_url()))
+        })?;
+        let conn = runtime::handle()
+            .spawn(open_manager(client.clone(), config.command_timeout, None))
+            .await
+            .map_err(|e| Error::Connection(e.to_string()))?
+            .map_err(|e| scrub(Error::from(e)))?;
+        let keys = Keys::new(&config.group);
+        let session = Session {
+            id: new_session_id(),
+            lease_until: Instant::now(),
+            lost: false,
+            held: HashMap::new(),
+            memberships: BTreeMap::new(),
+            ephemerals: BTreeMap::new(),
+        };
+        let inner = Arc::new(Inner {
+            sub_groups: Mutex::new(config.sub_groups.clone()),
+            keys: keys.clone(),
+            wakeups: LockWakeups::new(client.clone(), keys.released_channel()),
+            config,
+            client,
+            conn,
+            scripts: Scripts::new(),
+            session: Mutex::new(session),
+            state: StateBroadcaster::new(),
+            closed: AtomicBool::new(false),
+            tasks: Mutex::new(Vec::new()),
+        });
+        let sent = Instant::now();
+        let sid = inner.session().id.clone();
+        let beat = inner.heartbeat_call(&sid, true).await.map_err(scrub)?;
+        if !beat.alive {
+            return Err(Error::protocol("Redis refused to register a new session"));
+        }
+        inner.session().lease_until = sent + inner.config.session_timeout;
+        let task = runtime::handle().spawn(crate::heartbeat::run(Arc::downgrade(&inner), beat));
+        inner.tasks.lock().unwrap().push(task.abort_handle());
+        Ok(Connector { inner })
+    }
+
+    /// The options this connector was created with.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The current session id (changes when a lost session is replaced).
+    pub fn session_id(&self) -> String {
+        self.inner.session().id.clone()
+    }
+
+    /// The connection state as last observed (never RECONNECTED: that is an event and then
+    /// reads as CONNECTED).
+    pub fn state(&self) -> ConnectionState {
+        self.inner.state.current()
+    }
+
+    /// Leaves every member, frees every lock and deletes every ephemeral key of this
+    /// connector right away, then stops its background work. Idempotent.
+    pub async fn close(&self) -> Result<()> {
+        if self.inner.closed.swap(true, Ordering::SeqCst) {
+            return Ok(());
+        }
+        self.inner.shutdown_tasks();
+        let sid = self.inner.session().id.clone();
+        let result = self
+            .inner
+            .run::<i64>(&self.inner.scripts.close, &[sid.as_str(), "left"])
+            .await;
+        {
+            let mut session = self.inner.session();
+            session.held.clear();
+            session.memberships.clear();
+            session.ephemerals.clear();
+        }
+        self.inner.state.publish(ConnectionState::Closed);
+        self.inner.state.close_listeners();
+        result.map(|_| ())
+    }
+
+    /// Whether [`Connector::close`] was called.
+    pub fn is_closed(&self) -> bool {
+        self.inner.closed.load(Ordering::SeqCst)
+    }
+
+    /// Joins the group as `member_id` (the configured member id when `None`) with the
+    /// configured sub-groups and `payload` (the configured payload when `None`). Joining
+    /// again with the same id updates the record. Fails with [`Error::MemberExists`] when
+    /// another live session holds the id.
+    pub async fn join(&self, member_id: Option<&str>, payload: Option<Value>) -> Result<Member> {
+        self.inner.check_open()?;
+        let id = member_id
+            .unwrap_or(&self.inner.config.member_id)
+            .to_string();
+        check_name("member id", &id)?;
+        let payload = payload.unwrap_or_else(|| self.inner.config.payload.clone());
+        check_payload(&payload)?;
+        let sid = self.inner.session().id.clone();
+        let member = self.inner.register_member(&sid, &id, &payload).await?;
+        let mut session = self.inner.session();
+        if session.id == sid {
+            session.memberships.insert(id, MemberSpec { payload });
+        }
+        Ok(member)
+    }
+
+    /// Leaves the group as `member_id` (the configured one when `None`). Returns false when
+    /// this connector was not that member.
+    pub async fn leave(&self, member_id: Option<&str>) -> Result<bool> {
+        self.inner.check_open()?;
+        let id = member_id
+            .unwrap_or(&self.inner.config.member_id)
+            .to_string();
+        check_name("member id", &id)?;
+        let sid = self.inner.session().id.clone();
+        self.inner.session().memberships.remove(&id);
+        let left: i64 = self
+            .inner
+            .run(&self.inner.scripts.leave, &[sid.as_str(), id.as_str()])
+            .await?;
+        Ok(left == 1)
+    }
+
+    /// Every live member of the group with its sub-groups, payload and join time, in one
+    /// round trip, sorted by id.
+    pub async fn members(&self) -> Result<Vec<Member>> {
+        self.inner.check_open()?;
+        let records: Vec<String> = self.inner.run(&self.inner.scripts.members, &[]).await?;
+        let mut members = records
+            .iter()
+            .map(|record| parse_member(record))
+            .collect::<Result<Vec<_>>>()?;
+        members.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(members)
+    }
+
+    /// Replaces the payload of `member_id` (which this connector joined); subscribers see
+    /// an update event.
+    pub async fn update_payload(&self, member_id: Option<&str>, payload: Value) -> Result<()> {
+        self.inner.check_open()?;
+        let id = member_id
+            .unwrap_or(&self.inner.config.member_id)
+            .to_string();
+        check_name("member id", &id)?;
+        check_payload(&payload)?;
+        if !self.inner.session().memberships.contains_key(&id) {
+            return Err(Error::InvalidArgument(format!(
+                "member {id} was not joined by this connector"
+            )));
+        }
+        self.join(Some(&id), Some(payload)).await.map(|_| ())
+    }
+
+    /// Adds `sub_group` to this connector's sub-groups and updates every member it joined.
+    pub async fn add_sub_group(&self, sub_group: &str) -> Result<()> {
+        check_name("sub-group", sub_group)?;
+        self.change_sub_groups(|groups| {
+            if !groups.iter().any(|g| g == sub_group) {
+                groups.push(sub_group.to_string());
+            }
+        })
+        .await
+    }
+
+    /// Removes `sub_group` from this connector's sub-groups and updates every member it
+    /// joined.
+    pub async fn remove_sub_group(&self, sub_group: &str) -> Result<()> {
+        check_name("sub-group", sub_group)?;
+        self.change_sub_groups(|groups| groups.retain(|g| g != sub_group))
+            .await
+    }
+
+    /// The sub-groups members of this connector join with.
+    pub fn sub_groups(&self) -> Vec<String> {
+        self.inner.sub_groups.lock().unwrap().clone()
+    }
+
+    async fn change_sub_groups(&self, change: impl FnOnce(&mut Vec<String>)) -> Result<()> {
+        self.inner.check_open()?;
+        change(&mut self.inner.sub_groups.lock().unwrap());
+        let (sid, joined) = {
+            let session = self.inner.session();
+            (session.id.clone(), session.memberships.clone())
+        };
+        for (id, spec) in joined {
+            self.inner.register_member(&sid, &id, &spec.payload).await?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Connector {
+    fn drop(&mut self) {
+        if self.inner.closed.load(Ordering::SeqCst) {
+            return;
+        }
+        let inner = Arc::clone(&self.inner);
+        runtime::handle().spawn(async move {
+            let connector = Connector { inner };
+            if let Err(err) = connector.close().await {
+                log::warn!("group-redis: closing a dropped connector failed: {err}");
+            }
+        });
+    }
+}
+
+/// Outcome of one heartbeat script call.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Beat {
+    pub alive: bool,
+    pub server_now_ms: i64,
+    /// Earliest lease deadline of another session, -1 when none.
+    pub next_deadline_ms: i64,
+}
+
+impl Inner {
+    pub fn session(&self) -> MutexGuard<'_, Session> {
+        self.session.lock().unwrap()
+    }
+
+    pub fn check_open(&self) -> Result<()> {
+        if self.closed.load(Ordering::SeqCst) {
+            Err(Error::Closed)
+        } else {
+            Ok(())
+        }
+    }
+
+    fn shutdown_tasks(&self) {
+        for task in self.tasks.lock().unwrap().drain(..) {
+            task.abort();
+        }
+        self.wakeups.shutdown();
+    }
+
+    /// Runs one protocol script with the group's sessions key and prefix.
+    pub async fn run<T: FromRedisValue>(&self, script: &Script, args: &[&str]) -> Result<T> {
+        let mut invocation = script.prepare_invoke();
+        invocation.key(self.keys.sessions()).arg(self.keys.prefix());
+        for arg in args {
+            invocation.arg(*arg);
+        }
+        let mut conn = self.conn.clone();
+        let result = invocation.invoke_async(&mut conn).await;
+        result.map_err(|e| scrub_password(Error::from(e), self.config.password().as_deref()))
+    }
+
+    pub async fn heartbeat_call(&self, sid: &str, create: bool) -> Result<Beat> {
+        let timeout_ms = self.config.session_timeout.as_millis().to_string();
+        let reply: Vec<i64> = self
+            .run(
+                &self.scripts.heartbeat,
+                &[sid, &timeout_ms, if create { "1" } else { "0" }],
+            )
+            .await?;
+        match reply.as_slice() {
+            [alive, now, next, _reaped] => Ok(Beat {
+                alive: *alive == 1,
+                server_now_ms: *now,
+                next_deadline_ms: *next,
+            }),
+            other => Err(Error::protocol(format!("heartbeat reply {other:?}"))),
+        }
+    }
+
+    pub async fn register_member(&self, sid: &str, id: &str, payload: &Value) -> Result<Member> {
+        let sub_groups = self.sub_groups.lock().unwrap().clone();
+        let record = serde_json::to_string(&MemberRecord {
+            id,
+            session: sid,
+            sub_groups: &sub_groups,
+            payload,
+        })?;
+        let (_kind, joined_at): (String, u64) =
+            self.run(&self.scripts.join, &[sid, id, &record]).await?;
+        Ok(Member {
+            id: id.to_string(),
+            sub_groups,
+            payload: payload.clone(),
+            joined_at,
+            session: sid.to_string(),
+        })
+    }
+
+    /// Records that the lease is gone: locks are dropped locally and listeners told LOST.
+    pub fn mark_lost(&self) {
+        let newly_lost = {
+            let mut session = self.session();
+            session.held.clear();
+            !std::mem::replace(&mut session.lost, true)
+        };
+        if newly_lost && !self.closed.load(Ordering::SeqCst) {
+            self.state.publish(ConnectionState::Lost);
+        }
+    }
+
+    /// Whether the lease is still good on the local clock.
+    pub fn lease_valid(session: &Session) -> bool {
+        !session.lost && Instant::now() < session.lease_until
+    }
+}
+
+pub(crate) fn parse_member(record: &str) -> Result<Member> {
+    serde_json::from_str(record)
+        .map_err(|e| Error::protocol(format!("bad member record {record:?}: {e}")))
+}
+
+fn check_payload(payload: &Value) -> Result<()> {
+    let size = serde_json::to_vec(payload)?.len();
+    if size > MAX_PAYLOAD_BYTES {
+        return Err(Error::InvalidArgument(format!(
+            "member payload is {size} bytes of JSON, more than {MAX_PAYLOAD_BYTES}"
+        )));
+    }
+    Ok(())
+}
+
+/// Opens a reconnecting connection. `extra_response_time` lengthens the response timeout
+/// for connections that run blocking reads.
+pub(crate) async fn open_manager(
+    client: redis::Client,
+    command_timeout: Duration,
+    extra_response_time: Option<Duration>,
+) -> redis::RedisResult<ConnectionManager> {
+    let config = ConnectionManagerConfig::new()
+        .set_connection_timeout(Some(command_timeout))
+        .set_response_timeout(Some(
+            command_timeout + extra_response_time.unwrap_or_default(),
+        ))
+        .set_number_of_retries(2)
+        .set_min_delay(Duration::from_millis(50))
+        .set_max_delay(Duration::from_millis(500));
+    client.get_connection_manager_with_config(config).await
+}
+
+/// Makes sure no error text carries the password (Redis or the driver may echo a URL).
+pub(crate) fn scrub_password(err: Error, password: Option<&str>) -> Error {
+    let Some(password) = password else {
+        return err;
+    };
+    let scrub = |text: String| text.replace(password, "***");
+    match err {
+        Error::InvalidArgument(m) => Error::InvalidArgument(scrub(m)),
+        Error::Connection(m) => Error::Connection(scrub(m)),
+        Error::Timeout(m) => Error::Timeout(scrub(m)),
+        Error::Redis(m) => Error::Redis(scrub(m)),
+        Error::Protocol(m) => Error::Protocol(scrub(m)),
+        other => other,
+    }
+}
+
+fn install_tls_provider() {
+    // rediss:// needs a process-wide rustls provider; another library may have set one.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}

@@ -1,0 +1,175 @@
+//! The session's background loop: renews the lease in one round trip, reaps expired
+//! sessions right at their deadline, tracks the connection state and replaces a lost
+//! session (re-registering members and ephemeral data, never locks). No error stops it.
+
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
+
+use crate::connector::{new_session_id, Beat, Inner};
+use crate::error::{Error, Result};
+use crate::state::ConnectionState;
+
+/// Grace added after another session's deadline before reaping it, so the reap script sees
+/// the deadline as passed on the server clock.
+const REAP_MARGIN: Duration = Duration::from_millis(5);
+/// How soon a failed heartbeat is retried (at most; never later than the heartbeat period).
+const RETRY_AFTER_FAILURE: Duration = Duration::from_millis(250);
+
+/// Runs until the connector is closed or dropped.
+pub(crate) async fn run(inner: Weak<Inner>, first: Beat) {
+    let heartbeat = match inner.upgrade() {
+        Some(inner) => inner.config.heartbeat(),
+        None => return,
+    };
+    let mut schedule = Schedule::after_success(heartbeat, Instant::now(), first);
+    loop {
+        let lease_until = match inner.upgrade() {
+            Some(inner) => {
+                let session = inner.session();
+                (!session.lost).then_some(session.lease_until)
+            }
+            None => return,
+        };
+        tokio::time::sleep_until(schedule.wake_at(lease_until).into()).await;
+        let Some(inner) = inner.upgrade() else { return };
+        if inner.closed.load(std::sync::atomic::Ordering::SeqCst) {
+            return;
+        }
+        schedule = beat(&inner, heartbeat).await;
+    }
+}
+
+struct Schedule {
+    next_beat: Instant,
+    reap_at: Option<Instant>,
+}
+
+impl Schedule {
+    fn after_success(heartbeat: Duration, sent: Instant, beat: Beat) -> Self {
+        let reap_at = (beat.next_deadline_ms >= 0).then(|| {
+            let wait_ms = (beat.next_deadline_ms - beat.server_now_ms).max(0) as u64;
+            Instant::now() + Duration::from_millis(wait_ms) + REAP_MARGIN
+        });
+        Schedule {
+            next_beat: sent + heartbeat,
+            reap_at,
+        }
+    }
+
+    fn after_failure(heartbeat: Duration) -> Self {
+        Schedule {
+            next_beat: Instant::now() + heartbeat.min(RETRY_AFTER_FAILURE),
+            reap_at: None,
+        }
+    }
+
+    /// The next wake-up: the next renewal, the next reap, or the local end of the lease
+    /// (so LOST is reported on time even while Redis does not answer).
+    fn wake_at(&self, lease_until: Option<Instant>) -> Instant {
+        [Some(self.next_beat), self.reap_at, lease_until]
+            .into_iter()
+            .flatten()
+            .min()
+            .unwrap_or(self.next_beat)
+    }
+}
+
+async fn beat(inner: &Arc<Inner>, heartbeat: Duration) -> Schedule {
+    let (sid, lost) = {
+        let session = inner.session();
+        (session.id.clone(), !Inner::lease_valid(&session))
+    };
+    if lost {
+        inner.mark_lost();
+        return match replace_session(inner, &sid).await {
+            Ok((sent, beat)) => {
+                inner.state.publish(ConnectionState::Reconnected);
+                Schedule::after_success(heartbeat, sent, beat)
+            }
+            Err(err) => {
+                log::debug!("group-redis: new session not established yet: {err}");
+                Schedule::after_failure(heartbeat)
+            }
+        };
+    }
+    let sent = Instant::now();
+    let call = tokio::time::timeout(heartbeat, inner.heartbeat_call(&sid, false)).await;
+    match call {
+        Ok(Ok(beat)) if beat.alive => {
+            let resumed = {
+                let mut session = inner.session();
+                if session.id == sid {
+                    session.lease_until = sent + inner.config.session_timeout;
+                }
+                inner.state.current() == ConnectionState::Suspended
+            };
+            if resumed {
+                inner.state.publish(ConnectionState::Reconnected);
+            }
+            Schedule::after_success(heartbeat, sent, beat)
+        }
+        Ok(Ok(_expired)) => {
+            // Redis says the session is gone (reaped, or Redis lost its data).
+            inner.mark_lost();
+            Schedule {
+                next_beat: Instant::now(),
+                reap_at: None,
+            }
+        }
+        Ok(Err(err)) => suspended(inner, heartbeat, &err),
+        Err(_elapsed) => suspended(inner, heartbeat, &Error::Timeout("heartbeat".into())),
+    }
+}
+
+fn suspended(inner: &Inner, heartbeat: Duration, err: &Error) -> Schedule {
+    log::debug!("group-redis: heartbeat failed: {err}");
+    if inner.state.current() == ConnectionState::Connected {
+        inner.state.publish(ConnectionState::Suspended);
+    }
+    Schedule::after_failure(heartbeat)
+}
+
+/// Ends the old session (if Redis still has it), registers a new one and re-establishes
+/// the memberships and ephemeral data recorded under the old one. Locks are not re-taken.
+async fn replace_session(inner: &Arc<Inner>, old_sid: &str) -> Result<(Instant, Beat)> {
+    inner
+        .run::<i64>(&inner.scripts.close, &[old_sid, "expired"])
+        .await?;
+    let sid = new_session_id();
+    let sent = Instant::now();
+    let beat = inner.heartbeat_call(&sid, true).await?;
+    if !beat.alive {
+        return Err(Error::protocol("Redis refused to register a new session"));
+    }
+    let (memberships, ephemerals) = {
+        let mut session = inner.session();
+        session.id = sid.clone();
+        session.lease_until = sent + inner.config.session_timeout;
+        // Stays lost until everything is re-registered: a failure below replaces this
+        // session again on the next beat.
+        session.held.clear();
+        (session.memberships.clone(), session.ephemerals.clone())
+    };
+    for (id, spec) in memberships {
+        if let Err(err) = inner.register_member(&sid, &id, &spec.payload).await {
+            log::warn!("group-redis: could not re-register member {id}: {err}");
+            if !matches!(err, Error::Connection(_) | Error::Timeout(_)) {
+                inner.session().memberships.remove(&id);
+            } else {
+                return Err(err);
+            }
+        }
+    }
+    for (key, value) in ephemerals {
+        if let Err(err) = inner.set_ephemeral_raw(&sid, &key, &value).await {
+            log::warn!("group-redis: could not re-create ephemeral key {key}: {err}");
+            if !matches!(err, Error::Connection(_) | Error::Timeout(_)) {
+                inner.session().ephemerals.remove(&key);
+            } else {
+                return Err(err);
+            }
+        }
+    }
+    inner.session().lost = false;
+    Ok((sent, beat))
+}

@@ -1,0 +1,60 @@
+//! # group-redis
+//!
+//! Group coordination over Redis: members join a group and see each other come and go,
+//! take locks with fencing tokens, keep data that dies with them (ephemeral) or stays
+//! (persistent). One session per connector carries a lease renewed by a heartbeat in one
+//! round trip; when a process crashes or freezes past its lease, any live connector reaps
+//! it atomically: its members leave (reason `expired`), its locks are freed, its ephemeral
+//! keys are deleted.
+//!
+//! The Redis key layout and scripts are documented in `docs/PROTOCOL.md`.
+//!
+//! ```no_run
+//! use group_redis::{Config, Connector};
+//! use std::time::Duration;
+//!
+//! # async fn demo() -> group_redis::Result<()> {
+//! let config = Config::new("redis://127.0.0.1:6379").with_group("workers");
+//! let connector = Connector::connect(config).await?;
+//! connector.join(None, Some(serde_json::json!({"port": 8080}))).await?;
+//! let mut events = connector.subscribe_members().await?;
+//! println!("members now: {:?}", events.snapshot());
+//! if let Some(token) = connector.try_lock("reindex", Duration::from_secs(5)).await? {
+//!     println!("holding reindex with fencing token {token}");
+//!     connector.release("reindex").await?;
+//! }
+//! connector.close().await?;
+//! # Ok(()) }
+//! ```
+//!
+//! Threads without an async runtime use [`blocking::Connector`], which has the same methods.
+
+pub mod blocking;
+mod config;
+mod connector;
+mod data;
+mod error;
+mod events;
+mod heartbeat;
+pub mod keys;
+mod locks;
+mod member;
+pub mod names;
+mod runtime;
+mod scripts;
+mod state;
+mod wakeups;
+
+pub use config::{
+    default_member_id, redact_url, Config, DEFAULT_COMMAND_TIMEOUT, DEFAULT_GROUP,
+    DEFAULT_SESSION_TIMEOUT, DEFAULT_SUB_GROUP,
+};
+pub use connector::{Connector, MAX_PAYLOAD_BYTES};
+pub use data::{Entry, Versioned, MAX_VALUE_BYTES};
+pub use error::{Error, Result};
+pub use events::{MemberSubscription, StateSubscription};
+pub use member::{LeaveReason, Member, MembershipEvent};
+pub use state::ConnectionState;
+
+/// Re-exported so callers build values without adding serde_json themselves.
+pub use serde_json::{json, Value};

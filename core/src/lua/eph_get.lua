@@ -1,0 +1,6 @@
+-- ARGV: prefix, key. Returns the value, or nil when absent or its owner's lease ran out.
+local key = P .. 'eph:' .. ARGV[2]
+local held = redis.call('HMGET', key, 'value', 'session')
+if not held[1] then return false end
+if holder_blocks(held[2]) then return held[1] end
+return false

@@ -1,0 +1,14 @@
+-- ARGV: prefix, session id, key, value JSON. Replaces this session's value; a key owned
+-- by another live session is refused.
+local sid, name, value = ARGV[2], ARGV[3], ARGV[4]
+local err = require_session(sid)
+if err then return err end
+local key = P .. 'eph:' .. name
+local holder = redis.call('HGET', key, 'session')
+if holder and holder ~= sid and holder_blocks(holder) then
+  return redis.error_reply('KEY_OWNED ephemeral key ' .. name .. ' belongs to another live session')
+end
+redis.call('HSET', key, 'value', value, 'session', sid)
+redis.call('ZADD', P .. 'eph-index', 0, name)
+redis.call('SADD', P .. 'owned:' .. sid, 'e:' .. name)
+return 1

@@ -1,0 +1,13 @@
+-- ARGV: prefix, session id, timeout ms, create (1 registers a new session).
+-- Returns {alive, server_now_ms, next_deadline_of_others, reaped}.
+local sid, timeout, create = ARGV[2], tonumber(ARGV[3]), ARGV[4] == '1'
+local alive = 0
+local deadline = redis.call('ZSCORE', SESSIONS, sid)
+if deadline and tonumber(deadline) < NOW then
+  end_session(sid, 'expired')
+elseif deadline or create then
+  redis.call('ZADD', SESSIONS, NOW + timeout, sid)
+  alive = 1
+end
+local reaped = reap_expired(64)
+return {alive, NOW, next_deadline(sid), reaped}

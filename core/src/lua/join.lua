@@ -1,0 +1,31 @@
+-- ARGV: prefix, session id, member id, member record JSON (an object without joined_at).
+-- Joins, or updates the record when this session already holds the member id.
+-- Returns {kind, joined_at} where kind is 'joined', 'updated' or 'unchanged'.
+local sid, id, body = ARGV[2], ARGV[3], ARGV[4]
+local err = require_session(sid)
+if err then return err end
+local members = P .. 'members'
+local existing = redis.call('HGET', members, id)
+if existing then
+  local old = cjson.decode(existing)
+  if old['session'] ~= sid then
+    if holder_blocks(old['session']) then
+      return redis.error_reply('MEMBER_EXISTS member ' .. id .. ' is held by another live session')
+    end
+    existing = nil
+  else
+    local joined_at = fmt_int(old['joined_at'])
+    local record = '{"joined_at":' .. joined_at .. ',' .. string.sub(body, 2)
+    if record == existing then
+      return {'unchanged', joined_at}
+    end
+    redis.call('HSET', members, id, record)
+    emit('updated', id, '', record)
+    return {'updated', joined_at}
+  end
+end
+local record = '{"joined_at":' .. fmt_int(NOW) .. ',' .. string.sub(body, 2)
+redis.call('HSET', members, id, record)
+redis.call('SADD', P .. 'owned:' .. sid, 'm:' .. id)
+emit('joined', id, '', record)
+return {'joined', fmt_int(NOW)}

@@ -1,0 +1,70 @@
+//! Members and membership events as callers see them.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// One live member of the group.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Member {
+    /// The member id (`<hostname>-<pid>` by default).
+    pub id: String,
+    /// The sub-groups it belongs to.
+    pub sub_groups: Vec<String>,
+    /// Its payload (small JSON document), `null` when none.
+    #[serde(default)]
+    pub payload: Value,
+    /// When it joined: Redis server time, milliseconds since the Unix epoch.
+    pub joined_at: u64,
+    /// The session that holds it (changes when its connector re-registers).
+    pub session: String,
+}
+
+/// The record a connector writes for a member; the join script prepends `joined_at`.
+#[derive(Serialize)]
+pub(crate) struct MemberRecord<'a> {
+    pub id: &'a str,
+    pub session: &'a str,
+    pub sub_groups: &'a [String],
+    pub payload: &'a Value,
+}
+
+/// Why a member left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LeaveReason {
+    /// It called leave or its connector closed.
+    Left,
+    /// Its session's lease ran out (crash, freeze, partition).
+    Expired,
+    /// The subscriber lost track (trimmed history or Redis lost its data) and found the
+    /// member gone when it compared a fresh snapshot with what it knew.
+    Resync,
+}
+
+impl LeaveReason {
+    pub(crate) fn parse(text: &str) -> Self {
+        match text {
+            "left" => LeaveReason::Left,
+            "expired" => LeaveReason::Expired,
+            _ => LeaveReason::Resync,
+        }
+    }
+}
+
+/// One change of the group's membership, in the seed's shape
+/// `{joined_members, left_members}` plus updates, the leave reason and the position.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MembershipEvent {
+    /// Members that joined.
+    pub joined_members: Vec<Member>,
+    /// Members that left (their last known record).
+    pub left_members: Vec<Member>,
+    /// Members whose sub-groups or payload changed.
+    pub updated_members: Vec<Member>,
+    /// Why `left_members` left; `None` when nobody left.
+    pub reason: Option<LeaveReason>,
+    /// The group's view counter after this change.
+    pub view: u64,
+    /// Stream position of the change (`<ms>-<seq>`), empty for a resync.
+    pub position: String,
+}

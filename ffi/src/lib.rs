@@ -1,4 +1,8 @@
-//! The one native library every binding loads. The C ABI and JNI modules are added by the
-//! bindings work; until then this crate only re-exports the core so the workspace layout is
-//! in place.
-pub use group_redis as core;
+//! The one native library every binding loads: the C ABI (`c_api`, header
+//! include/group_redis.h) and the JNI bridge (`jni_api`). Both are thin: they check and
+//! convert arguments, call the core's blocking facade and map errors; no logic lives here.
+
+pub mod c_api;
+
+/// cbindgen:ignore
+mod jni_api;

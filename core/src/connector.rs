@@ -16,10 +16,10 @@ use crate::error::{Error, Result};
 use crate::keys::Keys;
 use crate::member::{Member, MemberRecord};
 use crate::names::check_name;
+use crate::notices::Notices;
 use crate::runtime;
 use crate::scripts::Scripts;
 use crate::state::{ConnectionState, StateBroadcaster};
-use crate::wakeups::LockWakeups;
 
 /// The largest member payload accepted (bytes of JSON): payloads are meant to be small.
 pub const MAX_PAYLOAD_BYTES: usize = 64 * 1024;
@@ -61,7 +61,7 @@ pub(crate) struct Inner {
     pub sub_groups: Mutex<Vec<String>>,
     pub state: StateBroadcaster,
     pub closed: AtomicBool,
-    pub wakeups: LockWakeups,
+    pub notices: Notices,
     pub tasks: Mutex<Vec<AbortHandle>>,
 }
 
@@ -104,7 +104,7 @@ impl Connector {
         let inner = Arc::new(Inner {
             sub_groups: Mutex::new(config.sub_groups.clone()),
             keys: keys.clone(),
-            wakeups: LockWakeups::new(client.clone(), keys.released_channel()),
+            notices: Notices::start(client.clone(), &keys),
             config,
             client,
             conn,
@@ -317,7 +317,7 @@ impl Inner {
         for task in self.tasks.lock().unwrap().drain(..) {
             task.abort();
         }
-        self.wakeups.shutdown();
+        self.notices.shutdown();
     }
 
     /// Runs one protocol script with the group's sessions key and prefix.

@@ -15,7 +15,7 @@ const REAP_MARGIN: Duration = Duration::from_millis(5);
 /// How soon a failed heartbeat is retried (at most; never later than the heartbeat period).
 const RETRY_AFTER_FAILURE: Duration = Duration::from_millis(250);
 
-/// Runs until the connector is closed or dropped.
+/// Runs until the connector is closed (close aborts this task) or dropped.
 pub(crate) async fn run(inner: Weak<Inner>, first: Beat) {
     let heartbeat = match inner.upgrade() {
         Some(inner) => inner.config.heartbeat(),
@@ -23,19 +23,27 @@ pub(crate) async fn run(inner: Weak<Inner>, first: Beat) {
     };
     let mut schedule = Schedule::after_success(heartbeat, Instant::now(), first);
     loop {
-        let lease_until = match inner.upgrade() {
-            Some(inner) => {
-                let session = inner.session();
-                (!session.lost).then_some(session.lease_until)
-            }
-            None => return,
+        let Some(strong) = inner.upgrade() else {
+            return;
         };
-        tokio::time::sleep_until(schedule.wake_at(lease_until).into()).await;
-        let Some(inner) = inner.upgrade() else { return };
-        if inner.closed.load(std::sync::atomic::Ordering::SeqCst) {
+        if strong.closed.load(std::sync::atomic::Ordering::SeqCst) {
             return;
         }
-        schedule = beat(&inner, heartbeat).await;
+        if let Some(hint) = strong.notices.take_reap_hint() {
+            schedule.reap_at = Some(schedule.reap_at.map_or(hint, |at| at.min(hint)) + REAP_MARGIN);
+        }
+        let lease_until = {
+            let session = strong.session();
+            (!session.lost).then_some(session.lease_until)
+        };
+        let wake = schedule.wake_at(lease_until);
+        tokio::select! {
+            _ = tokio::time::sleep_until(wake.into()) => {
+                schedule = beat(&strong, heartbeat).await;
+            }
+            // A new session announced its deadline: fold it into the schedule.
+            _ = strong.notices.reap_hint_changed() => {}
+        }
     }
 }
 

@@ -46,6 +46,11 @@ impl Keys {
         format!("{}released", self.prefix)
     }
 
+    /// Pub/sub channel on which a new session announces its first deadline.
+    pub fn session_added_channel(&self) -> String {
+        format!("{}session-added", self.prefix)
+    }
+
     /// Hash of one ephemeral key: value, session.
     pub fn ephemeral(&self, key: &str) -> String {
         format!("{}eph:{key}", self.prefix)

@@ -40,10 +40,10 @@ pub mod keys;
 mod locks;
 mod member;
 pub mod names;
+mod notices;
 mod runtime;
 mod scripts;
 mod state;
-mod wakeups;
 
 pub use config::{
     default_member_id, redact_url, Config, DEFAULT_COMMAND_TIMEOUT, DEFAULT_GROUP,

@@ -66,7 +66,7 @@ impl Connector {
             Attempt::Busy { .. } if wait.is_zero() => return Ok(None),
             Attempt::Busy { .. } => {}
         }
-        let notify = self.inner.wakeups.register(name).await;
+        let notify = self.inner.notices.register_waiter(name).await;
         let result = async {
             loop {
                 let mut notified = pin!(notify.notified());
@@ -85,7 +85,7 @@ impl Connector {
             }
         }
         .await;
-        self.inner.wakeups.unregister(name, notify);
+        self.inner.notices.unregister_waiter(name, notify);
         result
     }
 

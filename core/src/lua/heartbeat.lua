@@ -5,8 +5,13 @@ local alive = 0
 local deadline = redis.call('ZSCORE', SESSIONS, sid)
 if deadline and tonumber(deadline) < NOW then
   end_session(sid, 'expired')
-elseif deadline or create then
+elseif deadline then
   redis.call('ZADD', SESSIONS, NOW + timeout, sid)
+  alive = 1
+elseif create then
+  redis.call('ZADD', SESSIONS, NOW + timeout, sid)
+  -- Tell every connector when to reap this session should it die before renewing.
+  redis.call('PUBLISH', P .. 'session-added', fmt_int(NOW + timeout) .. ':' .. fmt_int(NOW))
   alive = 1
 end
 local reaped = reap_expired(64)

@@ -1,0 +1,80 @@
+//! Command-line arguments.
+
+use clap::{Parser, Subcommand};
+
+/// Inspect and drive a group-redis group.
+#[derive(Parser, Debug)]
+#[command(name = "grctl", version, about)]
+pub struct Cli {
+    /// Redis URL (redis://[user:password@]host[:port][/db], rediss:// for TLS). Default:
+    /// $REDIS_URL, then redis://127.0.0.1:6379; `demo` starts its own redis-server when
+    /// neither --url nor REDIS_URL is given.
+    #[arg(long, env = "REDIS_URL", global = true, hide_env_values = true)]
+    pub url: Option<String>,
+
+    /// Group name.
+    #[arg(long, default_value = group_redis::DEFAULT_GROUP, global = true)]
+    pub group: String,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Print every live member, one JSON object per line.
+    Members,
+    /// Join as ID and stay until SIGINT/SIGTERM, then leave cleanly. Prints one JSON line
+    /// when joined and one per connection-state change.
+    Join {
+        /// Member id.
+        id: String,
+        /// Member payload (JSON).
+        #[arg(long)]
+        payload: Option<String>,
+        /// Sub-group to join (repeatable; default: "default").
+        #[arg(long = "sub-group")]
+        sub_groups: Vec<String>,
+        /// Session lease in milliseconds.
+        #[arg(long)]
+        session_timeout: Option<u64>,
+        /// Heartbeat period in milliseconds.
+        #[arg(long)]
+        heartbeat: Option<u64>,
+        /// Also set an ephemeral key: KEY=JSON (repeatable).
+        #[arg(long = "ephemeral")]
+        ephemerals: Vec<String>,
+        /// Also take a lock and hold it while joined (repeatable).
+        #[arg(long = "lock")]
+        locks: Vec<String>,
+    },
+    /// Print one JSON line per membership event until interrupted.
+    Watch,
+    /// Take a lock, print {"acquired":bool,"token":N}, hold it, release it.
+    Lock {
+        /// Lock name.
+        name: String,
+        /// Take it on behalf of this member id.
+        #[arg(long)]
+        member: Option<String>,
+        /// Wait up to this many milliseconds for it.
+        #[arg(long, default_value_t = 0)]
+        wait: u64,
+        /// Hold it this many milliseconds before releasing.
+        #[arg(long, default_value_t = 0)]
+        hold: u64,
+    },
+    /// Print a persistent value.
+    Get { path: String },
+    /// Set a persistent value (JSON).
+    Set { path: String, json: String },
+    /// Delete a persistent value.
+    Del { path: String },
+    /// List persistent values under a prefix.
+    Ls {
+        #[arg(default_value = "")]
+        prefix: String,
+    },
+    /// The README's demo: several members, a contended lock, a crash.
+    Demo,
+}

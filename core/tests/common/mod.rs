@@ -54,3 +54,26 @@ where
     }
     panic!("timed out waiting for: {what}");
 }
+
+/// Runs one raw command on a fresh plain connection (for inspecting the server).
+pub fn raw_command<T: redis::FromRedisValue>(server: &RedisServer, args: &[&str]) -> T {
+    let mut conn = redis::Client::open(server.url())
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    let mut cmd = redis::cmd(args[0]);
+    for arg in &args[1..] {
+        cmd.arg(*arg);
+    }
+    cmd.query(&mut conn).unwrap()
+}
+
+/// How many EVALSHA calls the server has run (every protocol operation is one).
+pub fn script_calls(server: &RedisServer) -> u64 {
+    let info: String = raw_command(server, &["INFO", "commandstats"]);
+    info.lines()
+        .find_map(|line| line.strip_prefix("cmdstat_evalsha:calls="))
+        .and_then(|rest| rest.split(',').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}

@@ -1,0 +1,177 @@
+//! Locks: mutual exclusion under contention, fencing tokens, waiting, session-bound life.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::Duration;
+
+use common::*;
+use group_redis::blocking;
+
+/// 8 threads x 500 acquisitions of one lock, each doing a read-modify-write of a plain Redis
+/// counter inside the critical section: the count must be exact and the fencing tokens,
+/// recorded in acquisition order, strictly increasing.
+#[test]
+fn mutual_exclusion_8_threads_x_500() {
+    const THREADS: usize = 8;
+    const ROUNDS: usize = 500;
+    let server = RedisServer::start();
+    let group = unique_group("mutex");
+    let tokens = Arc::new(Mutex::new(Vec::with_capacity(THREADS * ROUNDS)));
+    let workers: Vec<_> = (0..THREADS)
+        .map(|i| {
+            let config = config(&server, &group, &format!("worker-{i}"));
+            let url = server.url();
+            let tokens = Arc::clone(&tokens);
+            thread::spawn(move || {
+                let c = blocking::Connector::connect(config).unwrap();
+                let mut raw = redis::Client::open(url).unwrap().get_connection().unwrap();
+                for _ in 0..ROUNDS {
+                    let token = c
+                        .try_lock("counter-lock", PATIENCE)
+                        .unwrap()
+                        .expect("lock within the patience bound");
+                    let value: i64 = redis::cmd("GET")
+                        .arg("plain-counter")
+                        .query::<Option<i64>>(&mut raw)
+                        .unwrap()
+                        .unwrap_or(0);
+                    redis::cmd("SET")
+                        .arg("plain-counter")
+                        .arg(value + 1)
+                        .query::<()>(&mut raw)
+                        .unwrap();
+                    tokens.lock().unwrap().push(token);
+                    assert!(c.release("counter-lock").unwrap());
+                }
+                c.close().unwrap();
+            })
+        })
+        .collect();
+    for worker in workers {
+        worker.join().unwrap();
+    }
+    let mut raw = redis::Client::open(server.url())
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    let count: i64 = redis::cmd("GET")
+        .arg("plain-counter")
+        .query(&mut raw)
+        .unwrap();
+    assert_eq!(count, (THREADS * ROUNDS) as i64);
+    let tokens = tokens.lock().unwrap();
+    assert!(
+        tokens.windows(2).all(|w| w[0] < w[1]),
+        "fencing tokens must strictly increase in acquisition order"
+    );
+}
+
+/// The waiter must be woken by the release notice, not by the fallback at the holder's
+/// lease deadline: the holder's lease is 60 s, so a fallback wake-up would blow the bound.
+#[tokio::test(flavor = "multi_thread")]
+async fn try_lock_wakes_when_the_holder_releases() {
+    let server = RedisServer::start();
+    let group = unique_group("wake");
+    let holder = group_redis::Connector::connect(
+        config(&server, &group, "holder").with_session_timeout(Duration::from_secs(60)),
+    )
+    .await
+    .unwrap();
+    let waiter = Arc::new(connect(&server, &group, "waiter").await);
+    let first = holder.lock("job").await.unwrap().unwrap();
+    let calls_before = script_calls(&server);
+    let waiting = {
+        let waiter = Arc::clone(&waiter);
+        tokio::spawn(async move { waiter.try_lock("job", Duration::from_secs(120)).await })
+    };
+    // Two failed attempts (before and after registering for the notice) mean it is parked.
+    eventually("the waiter parked", || async {
+        script_calls(&server) >= calls_before + 2
+    })
+    .await;
+    let released_at = std::time::Instant::now();
+    assert!(holder.release("job").await.unwrap());
+    let second = tokio::time::timeout(Duration::from_secs(30), waiting)
+        .await
+        .expect("woken by the release notice, well before the 60 s lease")
+        .unwrap()
+        .unwrap()
+        .expect("waiter acquired");
+    assert!(released_at.elapsed() < Duration::from_secs(30));
+    assert!(second > first, "fencing token grows: {first} then {second}");
+    assert!(waiter.is_held("job"));
+    assert!(!holder.is_held("job"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn try_lock_gives_up_after_its_wait() {
+    let server = RedisServer::start();
+    let group = unique_group("giveup");
+    let holder = connect(&server, &group, "holder").await;
+    let other = connect(&server, &group, "other").await;
+    holder.lock("busy").await.unwrap().unwrap();
+    let got = other
+        .try_lock("busy", Duration::from_millis(300))
+        .await
+        .unwrap();
+    assert_eq!(got, None);
+    assert!(holder.is_held("busy"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lock_lives_as_long_as_the_session_with_no_ttl() {
+    let server = RedisServer::start();
+    let group = unique_group("lease");
+    let holder = group_redis::Connector::connect(short_lease(&server, &group, "holder", 400))
+        .await
+        .unwrap();
+    let other = connect(&server, &group, "other").await;
+    let token = holder.lock("long").await.unwrap().unwrap();
+    // Three full leases pass while the heartbeat keeps the session alive.
+    tokio::time::sleep(Duration::from_millis(1300)).await;
+    assert_eq!(other.lock("long").await.unwrap(), None);
+    assert_eq!(holder.held_token("long"), Some(token));
+    holder.close().await.unwrap();
+    assert!(other.lock("long").await.unwrap().unwrap() > token);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fencing_tokens_grow_across_holders_and_deletions() {
+    let server = RedisServer::start();
+    let group = unique_group("fence");
+    let a = connect(&server, &group, "a").await;
+    let b = connect(&server, &group, "b").await;
+    let mut last = 0;
+    for round in 0..10 {
+        let c = if round % 2 == 0 { &a } else { &b };
+        let token = c.lock("fenced").await.unwrap().unwrap();
+        assert!(token > last);
+        last = token;
+        assert!(c.release("fenced").await.unwrap());
+    }
+    // Tokens are per lock name.
+    assert_eq!(a.lock("other-lock").await.unwrap(), Some(1));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn close_frees_locks_and_wakes_waiters() {
+    let server = RedisServer::start();
+    let group = unique_group("closefree");
+    let holder = connect(&server, &group, "holder").await;
+    let waiter = Arc::new(connect(&server, &group, "waiter").await);
+    holder.lock("x").await.unwrap().unwrap();
+    let waiting = {
+        let waiter = Arc::clone(&waiter);
+        tokio::spawn(async move { waiter.try_lock("x", PATIENCE).await })
+    };
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    holder.close().await.unwrap();
+    let token = tokio::time::timeout(PATIENCE, waiting)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert!(token.is_some());
+}

@@ -19,6 +19,7 @@ use crate::runtime;
 use crate::state::ConnectionState;
 
 /// Blocking twin of [`crate::Connector`]; share it between threads with `Arc`.
+#[derive(Debug)]
 pub struct Connector {
     inner: crate::Connector,
 }

@@ -276,6 +276,18 @@ impl Connector {
     }
 }
 
+impl std::fmt::Debug for Connector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connector")
+            .field("url", &self.inner.config.redacted_url())
+            .field("group", &self.inner.config.group)
+            .field("member_id", &self.inner.config.member_id)
+            .field("session", &self.session_id())
+            .field("state", &self.state())
+            .finish()
+    }
+}
+
 impl Drop for Connector {
     fn drop(&mut self) {
         if self.inner.closed.load(Ordering::SeqCst) {

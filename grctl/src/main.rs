@@ -9,10 +9,30 @@ mod demo;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::error::ErrorKind;
+use clap::{CommandFactory, Parser};
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err)
+            if matches!(
+                err.kind(),
+                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+            ) =>
+        {
+            err.exit()
+        }
+        Err(err) => {
+            // Every argument error names the usage, not only the ones clap decorates.
+            let rendered = err.render().to_string();
+            eprint!("{rendered}");
+            if !rendered.contains("Usage:") {
+                eprintln!("\n{}", cli::Cli::command().render_usage());
+            }
+            return ExitCode::from(2);
+        }
+    };
     match commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

@@ -1,0 +1,263 @@
+//! Crash and freeze tests with real processes: `grctl join` members killed with SIGKILL or
+//! frozen with SIGSTOP while they hold members, locks and ephemeral keys.
+
+use std::io::{BufRead, BufReader, Lines};
+use std::process::{Child, ChildStdout, Command, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use gr_test_harness::RedisServer;
+use group_redis::blocking::Connector;
+use group_redis::{json, Config, LeaveReason, Value};
+
+const PATIENCE: Duration = Duration::from_secs(20);
+
+/// A `grctl join` child process whose JSON lines are read on a thread.
+struct Member {
+    child: Child,
+    lines: mpsc::Receiver<Value>,
+}
+
+impl Member {
+    fn spawn(server: &RedisServer, group: &str, id: &str, extra: &[&str]) -> Member {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_grctl"))
+            .args(["--url", &server.url(), "--group", group, "join", id])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start grctl");
+        let stdout: Lines<BufReader<ChildStdout>> =
+            BufReader::new(child.stdout.take().unwrap()).lines();
+        let (sender, lines) = mpsc::channel();
+        thread::spawn(move || {
+            for line in stdout.map_while(Result::ok) {
+                let value: Value = serde_json::from_str(&line).expect("grctl prints JSON lines");
+                if sender.send(value).is_err() {
+                    return;
+                }
+            }
+        });
+        Member { child, lines }
+    }
+
+    fn next_line(&self) -> Value {
+        self.lines
+            .recv_timeout(PATIENCE)
+            .expect("a line from grctl")
+    }
+
+    fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .args([format!("-{signal}"), self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+}
+
+impl Drop for Member {
+    fn drop(&mut self) {
+        self.signal("CONT");
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn group(tag: &str) -> String {
+    format!("{tag}-{}", std::process::id())
+}
+
+/// SIGKILL a member holding a lock and an ephemeral key: its leave event (reason expired)
+/// arrives, its lock is takeable and its key is gone, all within session_timeout + 1 s.
+#[test]
+fn a_killed_member_is_cleaned_up_within_its_lease() {
+    const LEASE_MS: u64 = 1500;
+    let server = RedisServer::start();
+    let group = group("kill");
+    let observer = Connector::connect(
+        Config::new(server.url())
+            .with_group(&group)
+            .with_member_id("observer"),
+    )
+    .unwrap();
+    let mut events = observer.subscribe_members().unwrap();
+    let victim = Member::spawn(
+        &server,
+        &group,
+        "victim",
+        &[
+            "--session-timeout",
+            &LEASE_MS.to_string(),
+            "--ephemeral",
+            "victim/addr=\"10.1.1.1\"",
+            "--lock",
+            "victim-lock",
+        ],
+    );
+    let joined = victim.next_line();
+    assert_eq!(joined["joined"], "victim");
+    assert_eq!(joined["locks"]["victim-lock"], 1);
+    let event = events.recv_timeout(Some(PATIENCE)).unwrap().unwrap();
+    assert_eq!(event.joined_members[0].id, "victim");
+    assert_eq!(
+        observer.lock("victim-lock").unwrap(),
+        None,
+        "held while alive"
+    );
+
+    let killed = Instant::now();
+    victim.signal("KILL");
+    let event = events.recv_timeout(Some(PATIENCE)).unwrap().unwrap();
+    let seen_after = killed.elapsed();
+    assert_eq!(event.left_members[0].id, "victim");
+    assert_eq!(event.reason, Some(LeaveReason::Expired));
+    let token = observer.lock("victim-lock").unwrap();
+    assert_eq!(
+        token,
+        Some(2),
+        "the dead holder's lock is free, with the next token"
+    );
+    assert_eq!(observer.ephemeral_get("victim/addr").unwrap(), None);
+    assert!(
+        seen_after <= Duration::from_millis(LEASE_MS + 1000),
+        "leave seen {seen_after:?} after the kill, lease {LEASE_MS} ms"
+    );
+}
+
+/// Seed bug: contenders re-EXPIREd the lock key on every failed attempt, keeping a dead
+/// holder's lock alive forever. Here a contender hammering the lock gets it once the dead
+/// holder's lease runs out.
+#[test]
+fn contenders_do_not_keep_a_dead_holders_lock_alive() {
+    let server = RedisServer::start();
+    let group = group("contend");
+    let victim = Member::spawn(
+        &server,
+        &group,
+        "victim",
+        &["--session-timeout", "1000", "--lock", "hot"],
+    );
+    assert_eq!(victim.next_line()["locks"]["hot"], 1);
+    let contender = Connector::connect(
+        Config::new(server.url())
+            .with_group(&group)
+            .with_member_id("contender"),
+    )
+    .unwrap();
+    victim.signal("KILL");
+    let deadline = Instant::now() + PATIENCE;
+    let token = loop {
+        if let Some(token) = contender.lock("hot").unwrap() {
+            break token;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "lock never freed while contended"
+        );
+    };
+    assert_eq!(token, 2);
+}
+
+/// Seed bug: the heartbeat re-SET held locks after a pause, giving two holders. Here a
+/// member frozen past its lease loses its lock to another; when continued it reports LOST,
+/// is_held is false, and Redis still names the new holder.
+#[test]
+fn a_frozen_member_loses_its_lock_and_knows_it() {
+    let server = RedisServer::start();
+    let group = group("freeze");
+    let frozen = Member::spawn(
+        &server,
+        &group,
+        "sleeper",
+        &[
+            "--session-timeout",
+            "1000",
+            "--heartbeat",
+            "250",
+            "--lock",
+            "precious",
+            "--ephemeral",
+            "sleeper/k=1",
+        ],
+    );
+    assert_eq!(frozen.next_line()["locks"]["precious"], 1);
+    let other = Connector::connect(
+        Config::new(server.url())
+            .with_group(&group)
+            .with_member_id("other"),
+    )
+    .unwrap();
+    let mut events = other.subscribe_members().unwrap();
+    assert_eq!(events.snapshot().len(), 1);
+
+    frozen.signal("STOP");
+    let token = other
+        .try_lock("precious", PATIENCE)
+        .unwrap()
+        .expect("the frozen holder's lease runs out");
+    assert_eq!(token, 2);
+    let left = events.recv_timeout(Some(PATIENCE)).unwrap().unwrap();
+    assert_eq!(left.left_members[0].id, "sleeper");
+    assert_eq!(left.reason, Some(LeaveReason::Expired));
+
+    frozen.signal("CONT");
+    let mut states = Vec::new();
+    loop {
+        let line = frozen.next_line();
+        let state = line["state"].as_str().unwrap().to_string();
+        if state == "LOST" {
+            assert_eq!(line["locks_held"], json!([]), "is_held is false once LOST");
+        }
+        states.push(state);
+        if states.last().map(String::as_str) == Some("RECONNECTED") {
+            break;
+        }
+    }
+    assert!(states.contains(&"LOST".to_string()), "{states:?}");
+    // One holder: the lock is still the other's, the sleeper did not re-take it.
+    assert!(other.is_held("precious"));
+    assert_eq!(other.lock("precious").unwrap(), None);
+    let lock_key = format!("gr:{{{group}}}:lock:precious");
+    let mut raw = redis::Client::open(server.url())
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    let owner: String = redis::cmd("HGET")
+        .arg(&lock_key)
+        .arg("owner")
+        .query(&mut raw)
+        .unwrap();
+    assert_eq!(owner, "other");
+    // The sleeper re-joined under a new session, with its ephemeral key.
+    let rejoined = events.recv_timeout(Some(PATIENCE)).unwrap().unwrap();
+    assert_eq!(rejoined.joined_members[0].id, "sleeper");
+    assert_eq!(other.ephemeral_get("sleeper/k").unwrap(), Some(json!(1)));
+}
+
+/// A clean SIGTERM leaves at once (reason left), well before any lease would run out.
+#[test]
+fn sigterm_leaves_cleanly() {
+    let server = RedisServer::start();
+    let group = group("term");
+    let observer = Connector::connect(
+        Config::new(server.url())
+            .with_group(&group)
+            .with_member_id("observer"),
+    )
+    .unwrap();
+    let mut events = observer.subscribe_members().unwrap();
+    let member = Member::spawn(
+        &server,
+        &group,
+        "polite",
+        &["--session-timeout", "60000", "--lock", "l"],
+    );
+    member.next_line();
+    events.recv_timeout(Some(PATIENCE)).unwrap().unwrap();
+    member.signal("TERM");
+    let event = events.recv_timeout(Some(PATIENCE)).unwrap().unwrap();
+    assert_eq!(event.left_members[0].id, "polite");
+    assert_eq!(event.reason, Some(LeaveReason::Left));
+    assert!(observer.lock("l").unwrap().is_some());
+}

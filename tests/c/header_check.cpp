@@ -1,0 +1,37 @@
+// Compiles the committed header as C++ (g++ -Wall -Wextra -Werror -pedantic) and links a
+// call through it, which checks the extern "C" guards and that every declaration is valid
+// C++.
+#include "group_redis.h"
+
+#include <cstdio>
+#include <cstring>
+
+namespace {
+void on_member(const char *event_json, void *user_data) {
+    (void)event_json;
+    (void)user_data;
+}
+void on_state(gr_connection_state state, void *user_data) {
+    (void)state;
+    (void)user_data;
+}
+void destroy(void *user_data) { (void)user_data; }
+}  // namespace
+
+int main() {
+    // Callback types accept plain C++ functions with C-compatible signatures.
+    gr_member_event_callback member_callback = on_member;
+    gr_state_callback state_callback = on_state;
+    gr_destroy_callback destroy_callback = destroy;
+    (void)member_callback;
+    (void)state_callback;
+    (void)destroy_callback;
+    gr_connector *conn = nullptr;
+    gr_status status = gr_connect(nullptr, nullptr, &conn);
+    if (status != GR_NULL_ARGUMENT || conn != nullptr) {
+        std::printf("FAIL c++: unexpected %s\n", gr_status_name(status));
+        return 1;
+    }
+    std::printf("c++: header compiles and links, library %s\n", gr_version());
+    return std::strcmp(gr_version(), "") == 0;
+}

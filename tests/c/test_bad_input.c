@@ -280,6 +280,8 @@ static void *hammer_thread(void *arg) {
         int bad = !(s1 == GR_OK || s1 == GR_INVALID_ARGUMENT || s1 == GR_CLOSED) ||
                   !(s2 == GR_OK || s2 == GR_INVALID_JSON || s2 == GR_CLOSED);
         if (bad) {
+            fprintf(stderr, "  unexpected: lock %s, persistent_set %s: %s\n", gr_status_name(s1),
+                    gr_status_name(s2), gr_last_error());
             pthread_mutex_lock(&h->mutex);
             h->unexpected++;
             pthread_mutex_unlock(&h->mutex);

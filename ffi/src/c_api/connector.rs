@@ -71,6 +71,23 @@ pub(crate) unsafe fn open_connector<'a>(conn: *const gr_connector) -> FfiResult<
     Ok(connector)
 }
 
+/// Maps the outcome of a core call on `connector`. A call that fails because the connector
+/// was closed while it ran (the close script ended the session under it, so the core
+/// reports e.g. an expired session) is reported as GR_CLOSED, as it would have been had it
+/// started a moment later.
+pub(crate) fn outcome<T>(connector: &Connector, result: grcore::Result<T>) -> FfiResult<T> {
+    match result {
+        Err(err @ (grcore::Error::InvalidArgument(_) | grcore::Error::InvalidJson(_))) => {
+            Err(err.into())
+        }
+        Err(err) if connector.is_closed() => Err(FfiError::new(
+            gr_status::GR_CLOSED,
+            format!("connector is closed (it was closed during the call: {err})"),
+        )),
+        other => Ok(other?),
+    }
+}
+
 /// Connects to Redis at `url` (`redis://[user:password@]host[:port][/db]`, `rediss://` for
 /// TLS), starts a session and its heartbeat. `options` may be NULL (all defaults); it is
 /// copied, so it may be freed right after. Does not join the group: call `gr_join`.
@@ -216,7 +233,7 @@ pub unsafe extern "C" fn gr_join(
         let connector = open_connector(conn)?;
         let member_id = optional_str(member_id, "member_id")?;
         let payload = optional_json(payload_json, "payload_json")?;
-        let member = connector.join(member_id, payload)?;
+        let member = outcome(connector, connector.join(member_id, payload))?;
         if let Some(out) = out {
             *out = json_c_string(serde_json::to_string(&member))?;
         }
@@ -241,7 +258,10 @@ pub unsafe extern "C" fn gr_leave(
     guard(|| {
         let out = optional_out(left_out, false);
         let connector = open_connector(conn)?;
-        let left = connector.leave(optional_str(member_id, "member_id")?)?;
+        let left = outcome(
+            connector,
+            connector.leave(optional_str(member_id, "member_id")?),
+        )?;
         if let Some(out) = out {
             *out = left;
         }
@@ -287,7 +307,10 @@ pub unsafe extern "C" fn gr_update_payload(
         let connector = open_connector(conn)?;
         let member_id = optional_str(member_id, "member_id")?;
         let payload = required_json(payload_json, "payload_json")?;
-        Ok(connector.update_payload(member_id, payload)?)
+        Ok(outcome(
+            connector,
+            connector.update_payload(member_id, payload),
+        )?)
     })
 }
 
@@ -303,7 +326,10 @@ pub unsafe extern "C" fn gr_add_sub_group(
 ) -> gr_status {
     guard(|| {
         let connector = open_connector(conn)?;
-        Ok(connector.add_sub_group(required_str(sub_group, "sub_group")?)?)
+        Ok(outcome(
+            connector,
+            connector.add_sub_group(required_str(sub_group, "sub_group")?),
+        )?)
     })
 }
 
@@ -319,7 +345,10 @@ pub unsafe extern "C" fn gr_remove_sub_group(
 ) -> gr_status {
     guard(|| {
         let connector = open_connector(conn)?;
-        Ok(connector.remove_sub_group(required_str(sub_group, "sub_group")?)?)
+        Ok(outcome(
+            connector,
+            connector.remove_sub_group(required_str(sub_group, "sub_group")?),
+        )?)
     })
 }
 

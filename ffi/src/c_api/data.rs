@@ -6,7 +6,7 @@ use std::ptr::null_mut;
 
 use grcore::Value;
 
-use super::connector::{gr_connector, open_connector};
+use super::connector::{gr_connector, open_connector, outcome};
 use super::options::string_array;
 use super::status::{gr_status, guard, FfiError};
 use super::strings::{
@@ -32,7 +32,7 @@ pub unsafe extern "C" fn gr_ephemeral_set(
         let connector = open_connector(conn)?;
         let key = required_str(key, "key")?;
         let value = required_json(value_json, "value_json")?;
-        Ok(connector.ephemeral_set(key, &value)?)
+        Ok(outcome(connector, connector.ephemeral_set(key, &value))?)
     })
 }
 
@@ -53,7 +53,10 @@ pub unsafe extern "C" fn gr_ephemeral_get(
     guard(|| {
         let out = out_ptr(value_json_out, "value_json_out", null_mut())?;
         let connector = open_connector(conn)?;
-        if let Some(value) = connector.ephemeral_get(required_str(key, "key")?)? {
+        if let Some(value) = outcome(
+            connector,
+            connector.ephemeral_get(required_str(key, "key")?),
+        )? {
             *out = json_c_string(serde_json::to_string(&value))?;
         }
         Ok(())
@@ -76,7 +79,10 @@ pub unsafe extern "C" fn gr_ephemeral_delete(
     guard(|| {
         let out = optional_out(deleted_out, false);
         let connector = open_connector(conn)?;
-        let deleted = connector.ephemeral_del(required_str(key, "key")?)?;
+        let deleted = outcome(
+            connector,
+            connector.ephemeral_del(required_str(key, "key")?),
+        )?;
         if let Some(out) = out {
             *out = deleted;
         }
@@ -104,7 +110,9 @@ pub unsafe extern "C" fn gr_ephemeral_list(
         let connector = open_connector(conn)?;
         let prefix = optional_str(prefix, "prefix")?.unwrap_or("");
         let entries: serde_json::Map<String, Value> =
-            connector.ephemeral_list(prefix)?.into_iter().collect();
+            outcome(connector, connector.ephemeral_list(prefix))?
+                .into_iter()
+                .collect();
         *out = json_c_string(serde_json::to_string(&entries))?;
         Ok(())
     })
@@ -130,7 +138,7 @@ pub unsafe extern "C" fn gr_persistent_set(
         let connector = open_connector(conn)?;
         let path = required_str(path, "path")?;
         let value = required_json(value_json, "value_json")?;
-        let version = connector.persistent_set(path, &value)?;
+        let version = outcome(connector, connector.persistent_set(path, &value))?;
         if let Some(out) = out {
             *out = version;
         }
@@ -158,7 +166,10 @@ pub unsafe extern "C" fn gr_persistent_get(
         let out = out_ptr(value_json_out, "value_json_out", null_mut())?;
         let version = optional_out(version_out, 0);
         let connector = open_connector(conn)?;
-        if let Some(found) = connector.persistent_get_versioned(required_str(path, "path")?)? {
+        if let Some(found) = outcome(
+            connector,
+            connector.persistent_get_versioned(required_str(path, "path")?),
+        )? {
             *out = json_c_string(serde_json::to_string(&found.value))?;
             if let Some(version) = version {
                 *version = found.version;
@@ -184,7 +195,10 @@ pub unsafe extern "C" fn gr_persistent_delete(
     guard(|| {
         let out = optional_out(deleted_out, false);
         let connector = open_connector(conn)?;
-        let deleted = connector.persistent_del(required_str(path, "path")?)?;
+        let deleted = outcome(
+            connector,
+            connector.persistent_del(required_str(path, "path")?),
+        )?;
         if let Some(out) = out {
             *out = deleted;
         }
@@ -212,7 +226,7 @@ pub unsafe extern "C" fn gr_persistent_list(
         let out = out_ptr(entries_json_out, "entries_json_out", null_mut())?;
         let connector = open_connector(conn)?;
         let prefix = optional_str(prefix, "prefix")?.unwrap_or("");
-        let entries = connector.persistent_list(prefix)?;
+        let entries = outcome(connector, connector.persistent_list(prefix))?;
         *out = json_c_string(serde_json::to_string(&entries))?;
         Ok(())
     })
@@ -250,7 +264,7 @@ pub unsafe extern "C" fn gr_persistent_set_many(
                 Ok((path, value))
             })
             .collect::<Result<Vec<(String, Value)>, FfiError>>()?;
-        let versions = connector.persistent_set_many(&entries)?;
+        let versions = outcome(connector, connector.persistent_set_many(&entries))?;
         if !versions_out.is_null() {
             for (i, version) in versions.iter().take(count).enumerate() {
                 versions_out.add(i).write(*version);
@@ -282,9 +296,8 @@ pub unsafe extern "C" fn gr_persistent_cas(
         let connector = open_connector(conn)?;
         let path = required_str(path, "path")?;
         let value = required_json(value_json, "value_json")?;
-        *out = connector
-            .persistent_cas(path, expected_version, &value)?
-            .unwrap_or(0);
+        let written = connector.persistent_cas(path, expected_version, &value);
+        *out = outcome(connector, written)?.unwrap_or(0);
         Ok(())
     })
 }

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use grcore::blocking::CallbackHandle;
 use grcore::{ConnectionState, MembershipEvent};
 
-use super::connector::{gr_connection_state, gr_connector, open_connector};
+use super::connector::{gr_connection_state, gr_connector, open_connector, outcome};
 use super::status::{free_handle, gr_status, guard, FfiError, FfiResult};
 use super::strings::{into_c_string, json_c_string, optional_out, out_ptr};
 
@@ -196,11 +196,12 @@ pub unsafe extern "C" fn gr_subscribe_members(
         let connector = open_connector(conn)?;
         let queue = Queue::new();
         let feed = EndOnDrop(Arc::clone(&queue));
-        let (snapshot, dispatcher) = connector.on_member_event(move |event| {
+        let subscribed = connector.on_member_event(move |event| {
             if let Some(text) = event_json(&event) {
                 feed.0.push(text);
             }
-        })?;
+        });
+        let (snapshot, dispatcher) = outcome(connector, subscribed)?;
         if let Some(snapshot_out) = snapshot_out {
             *snapshot_out = json_c_string(serde_json::to_string(&snapshot))?;
         }
@@ -349,14 +350,15 @@ pub unsafe extern "C" fn gr_on_member_event(
         let snapshot_out = optional_out(snapshot_json_out, null_mut());
         let callback = callback.ok_or_else(|| FfiError::null("callback"))?;
         let connector = open_connector(conn)?;
-        let (snapshot, dispatcher) = connector.on_member_event(move |event| {
+        let subscribed = connector.on_member_event(move |event| {
             let Some(text) = event_json(&event) else {
                 return;
             };
             let Ok(text) = CString::new(text) else { return };
             // SAFETY: the caller promised the callback accepts these arguments.
             unsafe { callback(text.as_ptr(), user_data.pointer()) }
-        })?;
+        });
+        let (snapshot, dispatcher) = outcome(connector, subscribed)?;
         // Everything that can fail comes before the handle is handed out.
         if let Some(snapshot_out) = snapshot_out {
             *snapshot_out = json_c_string(serde_json::to_string(&snapshot))?;

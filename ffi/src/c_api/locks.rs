@@ -4,7 +4,7 @@
 use std::ffi::c_char;
 use std::time::Duration;
 
-use super::connector::{gr_connector, open_connector};
+use super::connector::{gr_connector, open_connector, outcome};
 use super::status::{gr_status, guard, FfiError};
 use super::strings::{optional_str, out_ptr, required_str};
 
@@ -38,9 +38,8 @@ pub unsafe extern "C" fn gr_acquire(
         let name = required_str(name, "lock name")?;
         let member = optional_str(member, "member")?;
         let wait = Duration::from_millis(wait_ms);
-        *out = connector
-            .acquire(name, member, reentrant, wait)?
-            .unwrap_or(0);
+        let acquired = connector.acquire(name, member, reentrant, wait);
+        *out = outcome(connector, acquired)?.unwrap_or(0);
         Ok(())
     })
 }
@@ -144,8 +143,8 @@ pub unsafe extern "C" fn gr_release_member(
         let connector = open_connector(conn)?;
         let name = required_str(name, "lock name")?;
         let released = match optional_str(member, "member")? {
-            Some(member) => connector.release_as(member, name)?,
-            None => connector.release(name)?,
+            Some(member) => outcome(connector, connector.release_as(member, name))?,
+            None => outcome(connector, connector.release(name))?,
         };
         if released {
             Ok(())

@@ -1,0 +1,216 @@
+package group_redis;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * How to connect and who to be. Immutable; build with {@link #builder(String)}:
+ *
+ * <pre>{@code
+ * GroupConfig config = GroupConfig.builder("redis://127.0.0.1:6379")
+ *         .group("workers")
+ *         .sessionTimeout(Duration.ofSeconds(10))
+ *         .payload(Map.of("port", 8080))
+ *         .build();
+ * }</pre>
+ *
+ * Options left unset take the core's defaults: group {@code default-group}, member id
+ * {@code <hostname>-<pid>}, session timeout 10 s, heartbeat a third of it, sub-group
+ * {@code default}, no payload, command timeout 5 s.
+ */
+public final class GroupConfig {
+    private final String url;
+    private final String group;
+    private final String memberId;
+    private final Duration sessionTimeout;
+    private final Duration heartbeat;
+    private final List<String> subGroups;
+    private final Object payload;
+    private final Duration commandTimeout;
+
+    private GroupConfig(Builder builder) {
+        this.url = builder.url;
+        this.group = builder.group;
+        this.memberId = builder.memberId;
+        this.sessionTimeout = builder.sessionTimeout;
+        this.heartbeat = builder.heartbeat;
+        this.subGroups = builder.subGroups == null ? null : Collections.unmodifiableList(new ArrayList<>(builder.subGroups));
+        this.payload = builder.payload;
+        this.commandTimeout = builder.commandTimeout;
+    }
+
+    /**
+     * Starts a configuration for {@code url}: {@code redis://[user:password@]host[:port][/db]}, or
+     * {@code rediss://} for TLS.
+     *
+     * @param url the Redis URL
+     * @return a builder
+     */
+    public static Builder builder(String url) {
+        return new Builder(url);
+    }
+
+    /**
+     * The Redis URL (may contain a password: do not log it).
+     *
+     * @return the URL
+     */
+    public String url() {
+        return url;
+    }
+
+    /**
+     * The group, or null for the default.
+     *
+     * @return the group name
+     */
+    public String group() {
+        return group;
+    }
+
+    /**
+     * The default member id, or null for {@code <hostname>-<pid>}.
+     *
+     * @return the member id
+     */
+    public String memberId() {
+        return memberId;
+    }
+
+    /** The options as the JSON document the native layer reads. */
+    String toJson() {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("url", url);
+        json.put("group", group);
+        json.put("memberId", memberId);
+        json.put("sessionTimeoutMs", millis(sessionTimeout));
+        json.put("heartbeatMs", millis(heartbeat));
+        json.put("commandTimeoutMs", millis(commandTimeout));
+        json.put("subGroups", subGroups);
+        if (payload != null) {
+            json.put("payload", payload);
+        }
+        return Json.encode(json);
+    }
+
+    private static Long millis(Duration duration) {
+        return duration == null ? null : duration.toMillis();
+    }
+
+    @Override
+    public String toString() {
+        return "GroupConfig{group=" + group + ", memberId=" + memberId + ", sessionTimeout=" + sessionTimeout
+                + ", heartbeat=" + heartbeat + ", subGroups=" + subGroups + "}";
+    }
+
+    /** Builder of {@link GroupConfig}. Every option is checked when the connector connects. */
+    public static final class Builder {
+        private final String url;
+        private String group;
+        private String memberId;
+        private Duration sessionTimeout;
+        private Duration heartbeat;
+        private List<String> subGroups;
+        private Object payload;
+        private Duration commandTimeout;
+
+        private Builder(String url) {
+            if (url == null) {
+                throw new InvalidArgumentException("the Redis URL must not be null");
+            }
+            this.url = url;
+        }
+
+        /**
+         * The group to coordinate in (no '{' or '}').
+         *
+         * @param group the group name
+         * @return this builder
+         */
+        public Builder group(String group) {
+            this.group = group;
+            return this;
+        }
+
+        /**
+         * The member id {@link GroupConnector#join()} uses.
+         *
+         * @param memberId the member id
+         * @return this builder
+         */
+        public Builder memberId(String memberId) {
+            this.memberId = memberId;
+            return this;
+        }
+
+        /**
+         * The session lease: a crashed or frozen process is gone this long after its last
+         * heartbeat (100 ms to 24 h).
+         *
+         * @param sessionTimeout the lease
+         * @return this builder
+         */
+        public Builder sessionTimeout(Duration sessionTimeout) {
+            this.sessionTimeout = sessionTimeout;
+            return this;
+        }
+
+        /**
+         * How often the lease is renewed (below the session timeout).
+         *
+         * @param heartbeat the period
+         * @return this builder
+         */
+        public Builder heartbeat(Duration heartbeat) {
+            this.heartbeat = heartbeat;
+            return this;
+        }
+
+        /**
+         * The sub-groups members join with.
+         *
+         * @param subGroups the sub-groups
+         * @return this builder
+         */
+        public Builder subGroups(List<String> subGroups) {
+            this.subGroups = subGroups;
+            return this;
+        }
+
+        /**
+         * The payload members join with (small JSON-able value: Map, List, String, number...).
+         *
+         * @param payload the payload
+         * @return this builder
+         */
+        public Builder payload(Object payload) {
+            this.payload = payload;
+            return this;
+        }
+
+        /**
+         * How long one Redis command may take before it fails with
+         * {@link RedisTimeoutException}.
+         *
+         * @param commandTimeout the timeout
+         * @return this builder
+         */
+        public Builder commandTimeout(Duration commandTimeout) {
+            this.commandTimeout = commandTimeout;
+            return this;
+        }
+
+        /**
+         * Builds the configuration.
+         *
+         * @return the configuration
+         */
+        public GroupConfig build() {
+            return new GroupConfig(this);
+        }
+    }
+}

@@ -1,0 +1,579 @@
+package group_redis;
+
+import java.lang.ref.Cleaner;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.function.LongFunction;
+
+/**
+ * A client's handle on one group: membership with events, locks with fencing tokens,
+ * ephemeral data (gone with this connector's session) and persistent data.
+ *
+ * <pre>{@code
+ * try (GroupConnector connector = GroupConnector.connect(
+ *         GroupConfig.builder("redis://127.0.0.1:6379").group("workers").build())) {
+ *     connector.join();
+ *     try (Subscription events = connector.addMemberListener(e -> System.out.println(e))) {
+ *         try (LockHandle lock = connector.tryLock("reindex", Duration.ofSeconds(5)).orElseThrow()) {
+ *             System.out.println("holding reindex, token " + lock.token());
+ *         }
+ *     }
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe: share one connector between threads. Each connector owns one session whose
+ * lease a background heartbeat renews; when the process dies or freezes past the lease, other
+ * members see it leave and its locks and ephemeral keys go. {@link #close()} leaves at once;
+ * it is idempotent and safe while other threads are in calls. A connector that becomes
+ * unreachable without close() is closed by a {@link Cleaner} (but a registered listener keeps
+ * its connector reachable: close the connector or its subscriptions).
+ *
+ * <p>Values are JSON documents: pass null, String, Boolean, Integer/Long/Double, Map, List (or
+ * anything Jackson can serialize); they come back as the same kinds, numbers as Integer when
+ * they fit, else Long, else Double. Errors are {@link GroupRedisException} subclasses.
+ */
+public final class GroupConnector implements AutoCloseable {
+    private static final Cleaner CLEANER = Cleaner.create();
+
+    private final GroupConfig config;
+    private final NativeHandle handle;
+    private final Cleaner.Cleanable cleanable;
+
+    private GroupConnector(GroupConfig config, long nativeHandle) {
+        this.config = config;
+        this.handle = new NativeHandle(nativeHandle);
+        this.cleanable = CLEANER.register(this, handle);
+    }
+
+    /**
+     * Connects, starts a session and its heartbeat.
+     *
+     * @param config the options
+     * @return a connected connector
+     * @throws InvalidArgumentException for bad options
+     * @throws ConnectionException when Redis cannot be reached
+     */
+    public static GroupConnector connect(GroupConfig config) {
+        requireArg(config, "config");
+        NativeLib.ensureLoaded();
+        return new GroupConnector(config, NativeLib.connect(config.toJson()));
+    }
+
+    /**
+     * The options this connector was created with.
+     *
+     * @return the options
+     */
+    public GroupConfig config() {
+        return config;
+    }
+
+    /**
+     * The current session id (changes when a lost session is replaced).
+     *
+     * @return the session id
+     */
+    public String sessionId() {
+        return call(NativeLib::sessionId);
+    }
+
+    /**
+     * The connection state as last observed (never RECONNECTED: that is an event, then it
+     * reads CONNECTED). No I/O.
+     *
+     * @return the state; CLOSED after {@link #close()}
+     */
+    public ConnectionState state() {
+        if (handle.isClosed()) {
+            return ConnectionState.CLOSED;
+        }
+        return ConnectionState.valueOf(call(NativeLib::state));
+    }
+
+    /**
+     * Whether {@link #close()} was called.
+     *
+     * @return true once closed
+     */
+    public boolean isClosed() {
+        return handle.isClosed();
+    }
+
+    // ---------------------------------------------------------------- membership
+
+    /**
+     * Joins the group as the configured member id with the configured payload.
+     *
+     * @return the member record
+     * @throws MemberExistsException when another live session holds the id
+     */
+    public Member join() {
+        return join(null, null);
+    }
+
+    /**
+     * Joins the group as {@code memberId} with the configured payload. Joining again with the
+     * same id updates the record.
+     *
+     * @param memberId the member id
+     * @return the member record
+     */
+    public Member join(String memberId) {
+        requireArg(memberId, "member id");
+        return join(memberId, null);
+    }
+
+    /**
+     * Joins as {@code memberId} (null: the configured one) with {@code payload} (null: the
+     * configured payload).
+     *
+     * @param memberId the member id, or null
+     * @param payload the payload, or null
+     * @return the member record
+     */
+    public Member join(String memberId, Object payload) {
+        String payloadJson = payload == null ? null : Json.encode(payload);
+        return Member.fromJson(Json.decode(call(h -> NativeLib.join(h, memberId, payloadJson))));
+    }
+
+    /**
+     * Leaves as the configured member id.
+     *
+     * @return false when this connector was not that member
+     */
+    public boolean leave() {
+        return leave(null);
+    }
+
+    /**
+     * Leaves as {@code memberId} (null: the configured one).
+     *
+     * @param memberId the member id, or null
+     * @return false when this connector was not that member
+     */
+    public boolean leave(String memberId) {
+        return call(h -> NativeLib.leave(h, memberId));
+    }
+
+    /**
+     * Every live member, sorted by id, in one round trip.
+     *
+     * @return an unmodifiable list
+     */
+    public List<Member> members() {
+        return Member.listFromJson(Json.decode(call(NativeLib::members)));
+    }
+
+    /**
+     * Replaces the payload of a member this connector joined; subscribers see an update.
+     *
+     * @param memberId the member id, or null for the configured one
+     * @param payload the new payload
+     */
+    public void updatePayload(String memberId, Object payload) {
+        String payloadJson = Json.encode(payload);
+        run(h -> NativeLib.updatePayload(h, memberId, payloadJson));
+    }
+
+    /**
+     * Adds a sub-group to this connector's sub-groups and updates every member it joined.
+     *
+     * @param subGroup the sub-group
+     */
+    public void addSubGroup(String subGroup) {
+        run(h -> NativeLib.addSubGroup(h, subGroup));
+    }
+
+    /**
+     * Removes a sub-group and updates every member this connector joined.
+     *
+     * @param subGroup the sub-group
+     */
+    public void removeSubGroup(String subGroup) {
+        run(h -> NativeLib.removeSubGroup(h, subGroup));
+    }
+
+    /**
+     * The sub-groups members of this connector join with.
+     *
+     * @return an unmodifiable list
+     */
+    public List<String> subGroups() {
+        List<String> groups = new ArrayList<>();
+        for (Object group : Json.decodeList(call(NativeLib::subGroups))) {
+            groups.add((String) group);
+        }
+        return Collections.unmodifiableList(groups);
+    }
+
+    // ---------------------------------------------------------------- locks
+
+    /**
+     * Takes the exclusive lock {@code name} without waiting. Not re-entrant: a second call
+     * by the same member finds it held.
+     *
+     * @param name the lock name
+     * @return the acquisition, or empty when the lock is held (by anyone)
+     */
+    public Optional<LockHandle> tryLock(String name) {
+        return acquire(name, null, false, Duration.ZERO);
+    }
+
+    /**
+     * Takes the exclusive lock {@code name}, waiting up to {@code wait}. Waiting wakes on the
+     * holder's release (no polling) or at the holder's lease deadline.
+     *
+     * @param name the lock name
+     * @param wait how long to wait
+     * @return the acquisition, or empty when the time ran out
+     */
+    public Optional<LockHandle> tryLock(String name, Duration wait) {
+        return acquire(name, null, false, wait);
+    }
+
+    /**
+     * Takes {@code name} re-entrantly without waiting: the holder taking it again adds a
+     * hold with the same token; each release removes one.
+     *
+     * @param name the lock name
+     * @return the acquisition, or empty when another member holds it
+     */
+    public Optional<LockHandle> reentrantLock(String name) {
+        return acquire(name, null, true, Duration.ZERO);
+    }
+
+    /**
+     * The general form.
+     *
+     * @param name the lock name
+     * @param member the member to take it for, or null for the configured member id
+     * @param reentrant whether a holder may take it again
+     * @param wait how long to wait (zero: do not wait)
+     * @return the acquisition, or empty when not acquired
+     */
+    public Optional<LockHandle> acquire(String name, String member, boolean reentrant, Duration wait) {
+        requireArg(wait, "wait");
+        long token = acquireToken(name, member, reentrant, wait.toMillis());
+        return token < 0 ? Optional.empty() : Optional.of(new LockHandle(this, name, member, token));
+    }
+
+    /** {@link #acquire} without the handle object: the token, or -1. */
+    long acquireToken(String name, String member, boolean reentrant, long waitMillis) {
+        long h = handle.enter();
+        try {
+            return NativeLib.acquire(h, name, member, reentrant, waitMillis);
+        } finally {
+            handle.exit();
+        }
+    }
+
+    /**
+     * Releases one hold of {@code name} taken as the configured member id.
+     *
+     * @param name the lock name
+     * @return false when this member (of this session) does not hold it
+     */
+    public boolean release(String name) {
+        return releaseAs(null, name);
+    }
+
+    /**
+     * Releases one hold of {@code name} taken for {@code member}.
+     *
+     * @param member the member id, or null for the configured one
+     * @param name the lock name
+     * @return false when that member (of this session) does not hold it
+     */
+    public boolean releaseAs(String member, String name) {
+        long h = handle.enter();
+        try {
+            return NativeLib.release(h, name, member);
+        } finally {
+            handle.exit();
+        }
+    }
+
+    /**
+     * Whether this connector holds {@code name} with a valid lease. Answered locally, no I/O.
+     *
+     * @param name the lock name
+     * @return false from the moment the lease may have run out (LOST)
+     */
+    public boolean isHeld(String name) {
+        return heldToken(name).isPresent();
+    }
+
+    /**
+     * The fencing token of {@code name} if this connector holds it (see {@link #isHeld}).
+     *
+     * @param name the lock name
+     * @return the token, or empty
+     */
+    public OptionalLong heldToken(String name) {
+        long h = handle.enter();
+        try {
+            long token = NativeLib.heldToken(h, name);
+            return token < 0 ? OptionalLong.empty() : OptionalLong.of(token);
+        } finally {
+            handle.exit();
+        }
+    }
+
+    // ---------------------------------------------------------------- ephemeral data
+
+    /**
+     * Sets the ephemeral {@code key} (replacing this session's earlier value). It is deleted
+     * when the session ends.
+     *
+     * @param key the key
+     * @param value the value
+     * @throws KeyOwnedException when another live session owns the key
+     */
+    public void ephemeralSet(String key, Object value) {
+        String json = Json.encode(value);
+        run(h -> NativeLib.ephemeralSet(h, key, json));
+    }
+
+    /**
+     * The value of the ephemeral {@code key} (anyone's).
+     *
+     * @param key the key
+     * @return the value, or null when absent
+     */
+    public Object ephemeralGet(String key) {
+        return Json.decode(call(h -> NativeLib.ephemeralGet(h, key)));
+    }
+
+    /**
+     * Deletes this session's ephemeral {@code key}.
+     *
+     * @param key the key
+     * @return false when it did not exist
+     */
+    public boolean ephemeralDelete(String key) {
+        return call(h -> NativeLib.ephemeralDel(h, key));
+    }
+
+    /**
+     * Every live ephemeral key starting with {@code prefix}, sorted, with its value.
+     *
+     * @param prefix the prefix ("" for all)
+     * @return an insertion-ordered map
+     */
+    public Map<String, Object> ephemeralList(String prefix) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (Object item : Json.decodeList(call(h -> NativeLib.ephemeralList(h, prefix)))) {
+            Map<String, Object> pair = Json.asMap(item);
+            out.put((String) pair.get("key"), pair.get("value"));
+        }
+        return out;
+    }
+
+    // ---------------------------------------------------------------- persistent data
+
+    /**
+     * Sets the persistent {@code path}.
+     *
+     * @param path the path
+     * @param value the value
+     * @return the new version
+     */
+    public long persistentSet(String path, Object value) {
+        String json = Json.encode(value);
+        return call(h -> NativeLib.persistentSet(h, path, json));
+    }
+
+    /**
+     * Sets every entry atomically: other clients see all of them or none.
+     *
+     * @param entries path to value (iteration order is kept)
+     * @return the new versions in the map's iteration order
+     */
+    public List<Long> persistentSetMany(Map<String, ?> entries) {
+        requireArg(entries, "entries");
+        List<Object> pairs = new ArrayList<>(entries.size());
+        for (Map.Entry<String, ?> entry : entries.entrySet()) {
+            requireArg(entry.getKey(), "path");
+            pairs.add(java.util.Arrays.asList(entry.getKey(), entry.getValue()));
+        }
+        String json = Json.encode(pairs);
+        List<Long> versions = new ArrayList<>();
+        for (Object version : Json.decodeList(call(h -> NativeLib.persistentSetMany(h, json)))) {
+            versions.add(Json.asLong(version));
+        }
+        return Collections.unmodifiableList(versions);
+    }
+
+    /**
+     * Compare-and-set: writes only if the current version of {@code path} is
+     * {@code expectedVersion} (0: the path must not exist).
+     *
+     * @param path the path
+     * @param expectedVersion the version read before
+     * @param value the new value
+     * @return the new version, or empty when the version did not match (nothing written)
+     */
+    public OptionalLong persistentCompareAndSet(String path, long expectedVersion, Object value) {
+        String json = Json.encode(value);
+        long version = call(h -> NativeLib.persistentCas(h, path, expectedVersion, json));
+        return version < 0 ? OptionalLong.empty() : OptionalLong.of(version);
+    }
+
+    /**
+     * The value of the persistent {@code path}.
+     *
+     * @param path the path
+     * @return the value, or null when absent
+     */
+    public Object persistentGet(String path) {
+        Versioned found = persistentGetVersioned(path);
+        return found == null ? null : found.value();
+    }
+
+    /**
+     * The value of the persistent {@code path} with its version.
+     *
+     * @param path the path
+     * @return the value and version, or null when absent
+     */
+    public Versioned persistentGetVersioned(String path) {
+        Object decoded = Json.decode(call(h -> NativeLib.persistentGet(h, path)));
+        if (decoded == null) {
+            return null;
+        }
+        Map<String, Object> map = Json.asMap(decoded);
+        return new Versioned(map.get("value"), Json.asLong(map.get("version")));
+    }
+
+    /**
+     * Deletes the persistent {@code path}.
+     *
+     * @param path the path
+     * @return false when it did not exist
+     */
+    public boolean persistentDelete(String path) {
+        return call(h -> NativeLib.persistentDel(h, path));
+    }
+
+    /**
+     * Every persistent entry whose path starts with {@code prefix}, sorted by path (uses the
+     * group's index, never a keyspace scan).
+     *
+     * @param prefix the prefix ("" for all)
+     * @return an unmodifiable list
+     */
+    public List<Entry> persistentList(String prefix) {
+        List<Entry> entries = new ArrayList<>();
+        for (Object item : Json.decodeList(call(h -> NativeLib.persistentList(h, prefix)))) {
+            Map<String, Object> map = Json.asMap(item);
+            entries.add(new Entry((String) map.get("path"), map.get("value"), Json.asLong(map.get("version"))));
+        }
+        return Collections.unmodifiableList(entries);
+    }
+
+    // ---------------------------------------------------------------- listeners
+
+    /**
+     * Registers a membership listener. Events start after {@link MemberSubscription#snapshot()}
+     * and arrive in order, each once, on a dispatcher thread of this subscription.
+     *
+     * @param listener the listener
+     * @return the subscription; close it to stop
+     */
+    public MemberSubscription addMemberListener(MemberEventListener listener) {
+        requireArg(listener, "listener");
+        NativeEventSink sink = new NativeEventSink() {
+            @Override
+            void handle(String json) {
+                listener.onMembershipEvent(MembershipEvent.fromJson(json));
+            }
+        };
+        long h = handle.enter();
+        try {
+            long native_ = NativeLib.subscribeMembers(h, sink);
+            ListenerSubscription subscription = new ListenerSubscription(native_, handle);
+            handle.track(subscription);
+            List<Member> snapshot = Member.listFromJson(Json.decode(NativeLib.subscriptionSnapshot(native_)));
+            return new MemberSubscription(subscription, snapshot);
+        } finally {
+            handle.exit();
+        }
+    }
+
+    /**
+     * Registers a connection-state listener (SUSPENDED, LOST, RECONNECTED, CLOSED).
+     *
+     * @param listener the listener
+     * @return the subscription; close it to stop
+     */
+    public Subscription addConnectionStateListener(ConnectionStateListener listener) {
+        requireArg(listener, "listener");
+        NativeEventSink sink = new NativeEventSink() {
+            @Override
+            void handle(String state) {
+                listener.onStateChange(ConnectionState.valueOf(state));
+            }
+        };
+        long h = handle.enter();
+        try {
+            ListenerSubscription subscription = new ListenerSubscription(NativeLib.subscribeState(h, sink), handle);
+            handle.track(subscription);
+            return subscription;
+        } finally {
+            handle.exit();
+        }
+    }
+
+    /**
+     * Leaves every member, releases every lock and deletes every ephemeral key of this
+     * connector now, stops its listeners and heartbeat. Idempotent and thread-safe; calls
+     * racing with it fail with {@link ConnectorClosedException}. If Redis cannot be reached
+     * the failure is logged and the session simply expires.
+     */
+    @Override
+    public void close() {
+        cleanable.clean();
+    }
+
+    @Override
+    public String toString() {
+        return "GroupConnector{" + config + (isClosed() ? ", closed" : "") + "}";
+    }
+
+    // ---------------------------------------------------------------- plumbing
+
+    @FunctionalInterface
+    private interface NativeVoid {
+        void apply(long handle);
+    }
+
+    private <T> T call(LongFunction<T> nativeCall) {
+        long h = handle.enter();
+        try {
+            return nativeCall.apply(h);
+        } finally {
+            handle.exit();
+        }
+    }
+
+    private void run(NativeVoid nativeCall) {
+        long h = handle.enter();
+        try {
+            nativeCall.apply(h);
+        } finally {
+            handle.exit();
+        }
+    }
+
+    static void requireArg(Object value, String what) {
+        if (value == null) {
+            throw new InvalidArgumentException(what + " must not be null");
+        }
+    }
+}

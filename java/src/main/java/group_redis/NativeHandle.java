@@ -1,0 +1,99 @@
+package group_redis;
+
+import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Owns one native connector and makes its lifetime safe under concurrency: every native
+ * call runs between {@link #enter()} and {@link #exit()}, and the native memory is freed by
+ * whoever leaves last after {@link #close()}. So close() may run while other threads are
+ * inside calls (they finish, or fail with {@link ConnectorClosedException} from the core),
+ * may run twice, and may run from the {@link java.lang.ref.Cleaner} of a connector that was
+ * never closed, without a use-after-free.
+ *
+ * <p>This object must not refer to its {@link GroupConnector}: it is the Cleaner's action.
+ */
+final class NativeHandle implements Runnable {
+    private static final System.Logger LOG = System.getLogger("group_redis");
+
+    private final long handle;
+    /** Calls in flight plus one for the owner; the native object is freed when it hits 0. */
+    private final AtomicInteger users = new AtomicInteger(1);
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Set<ListenerSubscription> subscriptions = ConcurrentHashMap.newKeySet();
+
+    NativeHandle(long handle) {
+        this.handle = handle;
+    }
+
+    /** Starts a native call: returns the handle, or throws when the connector is closed. */
+    long enter() {
+        while (true) {
+            int current = users.get();
+            if (current == 0 || closed.get()) {
+                throw new ConnectorClosedException("connector is closed");
+            }
+            if (users.compareAndSet(current, current + 1)) {
+                return handle;
+            }
+        }
+    }
+
+    /** Ends a native call started with {@link #enter()}. */
+    void exit() {
+        if (users.decrementAndGet() == 0) {
+            NativeLib.free(handle);
+        }
+    }
+
+    boolean isClosed() {
+        return closed.get();
+    }
+
+    void track(ListenerSubscription subscription) {
+        subscriptions.add(subscription);
+        if (closed.get()) {
+            // close() may have swept the set just before we added to it.
+            subscription.close();
+        }
+    }
+
+    void untrack(ListenerSubscription subscription) {
+        subscriptions.remove(subscription);
+    }
+
+    /**
+     * Closes once: stops listeners, closes the native connector (members leave, locks are
+     * released, ephemeral keys deleted), then drops the owner's use. A Redis failure while
+     * closing is logged, not thrown: the session then simply expires.
+     */
+    void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        List<ListenerSubscription> open = new ArrayList<>(subscriptions);
+        for (ListenerSubscription subscription : open) {
+            subscription.close();
+        }
+        users.incrementAndGet();
+        try {
+            NativeLib.close(handle);
+        } catch (GroupRedisException e) {
+            LOG.log(Level.WARNING, "group-redis: closing the connector did not reach Redis; its session will expire", e);
+        } finally {
+            exit(); // this call's use
+            exit(); // the owner's use
+        }
+    }
+
+    /** Cleaner action: a connector that became unreachable without close(). */
+    @Override
+    public void run() {
+        close();
+    }
+}

@@ -1,0 +1,90 @@
+package group_redis;
+
+/**
+ * The native methods of libgroup_redis (ffi/src/jni_api in the repository). Values cross as
+ * plain Java types: handles as {@code long}, names as {@code String}, JSON documents as
+ * {@code String}. Errors arrive as {@link GroupRedisException} subclasses. Handles must be
+ * live: {@link NativeHandle} guarantees that for connectors.
+ */
+final class NativeLib {
+    /** Must equal {@code ABI_VERSION} in ffi/src/jni_api/mod.rs. */
+    static final int EXPECTED_ABI_VERSION = 1;
+
+    static {
+        NativeLoader.load();
+    }
+
+    private NativeLib() {
+    }
+
+    /** Forces the class (and so the library) to load; throws if it cannot. */
+    static void ensureLoaded() {
+        // The static initializer did the work.
+    }
+
+    static native int abiVersion();
+
+    static native long connect(String configJson);
+
+    static native void close(long handle);
+
+    static native void free(long handle);
+
+    static native String sessionId(long handle);
+
+    static native String state(long handle);
+
+    static native String subGroups(long handle);
+
+    static native String join(long handle, String member, String payloadJson);
+
+    static native boolean leave(long handle, String member);
+
+    static native String members(long handle);
+
+    static native void updatePayload(long handle, String member, String payloadJson);
+
+    static native void addSubGroup(long handle, String subGroup);
+
+    static native void removeSubGroup(long handle, String subGroup);
+
+    /** Returns the fencing token, or -1 when not acquired. */
+    static native long acquire(long handle, String name, String member, boolean reentrant, long waitMillis);
+
+    static native boolean release(long handle, String name, String member);
+
+    /** Returns the fencing token of a lock this connector holds, or -1. No I/O. */
+    static native long heldToken(long handle, String name);
+
+    static native void ephemeralSet(long handle, String key, String valueJson);
+
+    static native String ephemeralGet(long handle, String key);
+
+    static native boolean ephemeralDel(long handle, String key);
+
+    static native String ephemeralList(long handle, String prefix);
+
+    static native long persistentSet(long handle, String path, String valueJson);
+
+    static native String persistentSetMany(long handle, String entriesJson);
+
+    /** Returns the new version, or -1 when the expected version did not match. */
+    static native long persistentCas(long handle, String path, long expectedVersion, String valueJson);
+
+    static native String persistentGet(long handle, String path);
+
+    static native boolean persistentDel(long handle, String path);
+
+    static native String persistentList(long handle, String prefix);
+
+    static native long subscribeMembers(long handle, NativeEventSink sink);
+
+    static native long subscribeState(long handle, NativeEventSink sink);
+
+    static native String subscriptionSnapshot(long subscription);
+
+    static native void unsubscribe(long subscription);
+
+    /** Global references to listener sinks the native side holds now (leak checks). */
+    static native long liveSinkRefs();
+}

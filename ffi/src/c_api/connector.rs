@@ -307,10 +307,7 @@ pub unsafe extern "C" fn gr_update_payload(
         let connector = open_connector(conn)?;
         let member_id = optional_str(member_id, "member_id")?;
         let payload = required_json(payload_json, "payload_json")?;
-        Ok(outcome(
-            connector,
-            connector.update_payload(member_id, payload),
-        )?)
+        outcome(connector, connector.update_payload(member_id, payload))
     })
 }
 
@@ -326,10 +323,10 @@ pub unsafe extern "C" fn gr_add_sub_group(
 ) -> gr_status {
     guard(|| {
         let connector = open_connector(conn)?;
-        Ok(outcome(
+        outcome(
             connector,
             connector.add_sub_group(required_str(sub_group, "sub_group")?),
-        )?)
+        )
     })
 }
 
@@ -345,10 +342,10 @@ pub unsafe extern "C" fn gr_remove_sub_group(
 ) -> gr_status {
     guard(|| {
         let connector = open_connector(conn)?;
-        Ok(outcome(
+        outcome(
             connector,
             connector.remove_sub_group(required_str(sub_group, "sub_group")?),
-        )?)
+        )
     })
 }
 

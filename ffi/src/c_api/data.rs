@@ -32,7 +32,7 @@ pub unsafe extern "C" fn gr_ephemeral_set(
         let connector = open_connector(conn)?;
         let key = required_str(key, "key")?;
         let value = required_json(value_json, "value_json")?;
-        Ok(outcome(connector, connector.ephemeral_set(key, &value))?)
+        outcome(connector, connector.ephemeral_set(key, &value))
     })
 }
 

@@ -11,6 +11,27 @@ use crate::names::check_name;
 /// Extra wait after a holder's lease deadline before retrying, so the server sees it passed.
 const DEADLINE_MARGIN: Duration = Duration::from_millis(5);
 
+/// How a lock attempt relates to waiting (see lock.lua).
+#[derive(Clone, Copy)]
+enum Mode {
+    /// A plain attempt.
+    Try,
+    /// A waiter's first attempt: if busy, count this caller among the waiters.
+    JoinWait,
+    /// A counted waiter's attempt: on success, uncount.
+    Waiting,
+}
+
+impl Mode {
+    fn as_arg(self) -> &'static str {
+        match self {
+            Mode::Try => "try",
+            Mode::JoinWait => "join-wait",
+            Mode::Waiting => "waiting",
+        }
+    }
+}
+
 enum Attempt {
     Acquired { token: u64 },
     Busy { retry_after: Duration },
@@ -61,20 +82,39 @@ impl Connector {
         let owner = member.unwrap_or(&self.inner.config.member_id);
         check_name("member id", owner)?;
         let deadline = Instant::now() + wait;
-        match self.inner.attempt_lock(name, owner, reentrant).await? {
+        match self
+            .inner
+            .attempt_lock(name, owner, reentrant, Mode::Try)
+            .await?
+        {
             Attempt::Acquired { token } => return Ok(Some(token)),
             Attempt::Busy { .. } if wait.is_zero() => return Ok(None),
             Attempt::Busy { .. } => {}
         }
         let notify = self.inner.notices.register_waiter(name).await;
+        // Whether Redis counts us among the lock's waiters (so its release publishes).
+        let mut counted = false;
         let result = async {
             loop {
                 let mut notified = pin!(notify.notified());
                 notified.as_mut().enable();
-                let retry_after = match self.inner.attempt_lock(name, owner, reentrant).await? {
-                    Attempt::Acquired { token } => return Ok(Some(token)),
+                let mode = if counted {
+                    Mode::Waiting
+                } else {
+                    Mode::JoinWait
+                };
+                let attempt = self
+                    .inner
+                    .attempt_lock(name, owner, reentrant, mode)
+                    .await?;
+                let retry_after = match attempt {
+                    Attempt::Acquired { token } => {
+                        counted = false;
+                        return Ok(Some(token));
+                    }
                     Attempt::Busy { retry_after } => retry_after,
                 };
+                counted = true;
                 let now = Instant::now();
                 if now >= deadline {
                     return Ok(None);
@@ -86,6 +126,13 @@ impl Connector {
         }
         .await;
         self.inner.notices.unregister_waiter(name, notify);
+        if counted {
+            // Best effort: a stale count only costs an unneeded publish on release.
+            let _ = self
+                .inner
+                .run::<i64>(&self.inner.scripts.lock_unwait, &[name])
+                .await;
+        }
         result
     }
 
@@ -142,12 +189,19 @@ impl Connector {
 }
 
 impl Inner {
-    async fn attempt_lock(&self, name: &str, owner: &str, reentrant: bool) -> Result<Attempt> {
+    async fn attempt_lock(
+        &self,
+        name: &str,
+        owner: &str,
+        reentrant: bool,
+        mode: Mode,
+    ) -> Result<Attempt> {
         let sid = self.session().id.clone();
+        let reentrant = if reentrant { "1" } else { "0" };
         let reply: Vec<i64> = self
             .run(
                 &self.scripts.lock,
-                &[&sid, name, owner, if reentrant { "1" } else { "0" }],
+                &[&sid, name, owner, reentrant, mode.as_arg()],
             )
             .await?;
         match reply.as_slice() {

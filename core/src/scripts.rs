@@ -1,12 +1,27 @@
-//! The Lua scripts of the protocol. Each is the shared prelude followed by its body, so the
+//! The Lua scripts of the protocol. Each is a shared prelude followed by its body, so the
 //! reaping logic exists once and every script applies it the same way.
 
 use redis::Script;
 
+/// A script that only touches its own keys: base prelude + body.
 macro_rules! script {
     ($file:literal) => {
         Script::new(concat!(
-            include_str!("lua/prelude.lua"),
+            include_str!("lua/base.lua"),
+            "\n",
+            include_str!($file)
+        ))
+    };
+}
+
+/// A script that may end sessions: base and reaping preludes + body. Kept apart so hot
+/// paths like release do not pay for defining the reaping functions on every call.
+macro_rules! reaping_script {
+    ($file:literal) => {
+        Script::new(concat!(
+            include_str!("lua/base.lua"),
+            "\n",
+            include_str!("lua/reap.lua"),
             "\n",
             include_str!($file)
         ))
@@ -23,6 +38,7 @@ pub struct Scripts {
     pub snapshot: Script,
     pub lock: Script,
     pub release: Script,
+    pub lock_unwait: Script,
     pub eph_set: Script,
     pub eph_get: Script,
     pub eph_del: Script,
@@ -35,18 +51,19 @@ pub struct Scripts {
 impl Scripts {
     pub fn new() -> Self {
         Scripts {
-            heartbeat: script!("lua/heartbeat.lua"),
-            join: script!("lua/join.lua"),
-            leave: script!("lua/leave.lua"),
-            close: script!("lua/close.lua"),
-            members: script!("lua/members.lua"),
-            snapshot: script!("lua/snapshot.lua"),
-            lock: script!("lua/lock.lua"),
+            heartbeat: reaping_script!("lua/heartbeat.lua"),
+            join: reaping_script!("lua/join.lua"),
+            leave: reaping_script!("lua/leave.lua"),
+            close: reaping_script!("lua/close.lua"),
+            members: reaping_script!("lua/members.lua"),
+            snapshot: reaping_script!("lua/snapshot.lua"),
+            lock: reaping_script!("lua/lock.lua"),
             release: script!("lua/release.lua"),
-            eph_set: script!("lua/eph_set.lua"),
-            eph_get: script!("lua/eph_get.lua"),
-            eph_del: script!("lua/eph_del.lua"),
-            eph_list: script!("lua/eph_list.lua"),
+            lock_unwait: script!("lua/lock_unwait.lua"),
+            eph_set: reaping_script!("lua/eph_set.lua"),
+            eph_get: reaping_script!("lua/eph_get.lua"),
+            eph_del: reaping_script!("lua/eph_del.lua"),
+            eph_list: reaping_script!("lua/eph_list.lua"),
             data_set: script!("lua/data_set.lua"),
             data_del: script!("lua/data_del.lua"),
             data_list: script!("lua/data_list.lua"),

@@ -175,3 +175,21 @@ async fn close_frees_locks_and_wakes_waiters() {
         .unwrap();
     assert!(token.is_some());
 }
+
+/// Uncontended locks cost no pub/sub traffic: only a release with waiters publishes.
+#[tokio::test(flavor = "multi_thread")]
+async fn only_a_release_with_waiters_publishes() {
+    let server = RedisServer::start();
+    let group = unique_group("quiet");
+    let c = connect(&server, &group, "solo").await;
+    let before = command_calls(&server, "publish");
+    for _ in 0..20 {
+        c.lock("quiet").await.unwrap().unwrap();
+        assert!(c.release("quiet").await.unwrap());
+    }
+    assert_eq!(
+        command_calls(&server, "publish"),
+        before,
+        "uncontended release published"
+    );
+}

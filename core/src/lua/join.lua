@@ -24,8 +24,8 @@ if existing then
     return {'updated', joined_at}
   end
 end
-local record = '{"joined_at":' .. fmt_int(NOW) .. ',' .. string.sub(body, 2)
+local record = '{"joined_at":' .. fmt_int(now()) .. ',' .. string.sub(body, 2)
 redis.call('HSET', members, id, record)
 redis.call('SADD', P .. 'owned:' .. sid, 'm:' .. id)
 emit('joined', id, '', record)
-return {'joined', fmt_int(NOW)}
+return {'joined', fmt_int(now())}

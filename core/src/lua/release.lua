@@ -1,15 +1,18 @@
 -- ARGV: prefix, session id, lock name, owner member id.
--- Returns {1, remaining_holds} when released by its owner, {0} otherwise.
+-- Returns {1, remaining_holds} when released by its owner, {0} otherwise. Publishes on the
+-- released channel only when someone waits, so uncontended locks cost no pub/sub traffic.
 local sid, name, owner = ARGV[2], ARGV[3], ARGV[4]
 local key = P .. 'lock:' .. name
-local held = redis.call('HMGET', key, 'owner', 'session')
+local held = redis.call('HMGET', key, 'owner', 'session', 'count', 'waiters')
 if held[1] ~= owner or held[2] ~= sid then
   return {0}
 end
-local remaining = redis.call('HINCRBY', key, 'count', -1)
-if remaining <= 0 then
-  free_lock(name)
-  redis.call('SREM', P .. 'owned:' .. sid, 'l:' .. name)
-  remaining = 0
+if tonumber(held[3]) > 1 then
+  return {1, redis.call('HINCRBY', key, 'count', -1)}
 end
-return {1, remaining}
+redis.call('HDEL', key, 'owner', 'session', 'count')
+redis.call('SREM', P .. 'owned:' .. sid, 'l:' .. name)
+if tonumber(held[4] or '0') > 0 then
+  redis.call('PUBLISH', P .. 'released', name)
+end
+return {1, 0}

@@ -68,12 +68,18 @@ pub fn raw_command<T: redis::FromRedisValue>(server: &RedisServer, args: &[&str]
     cmd.query(&mut conn).unwrap()
 }
 
-/// How many EVALSHA calls the server has run (every protocol operation is one).
-pub fn script_calls(server: &RedisServer) -> u64 {
+/// How many times the server has run `command` (as counted by INFO commandstats).
+pub fn command_calls(server: &RedisServer, command: &str) -> u64 {
     let info: String = raw_command(server, &["INFO", "commandstats"]);
+    let prefix = format!("cmdstat_{command}:calls=");
     info.lines()
-        .find_map(|line| line.strip_prefix("cmdstat_evalsha:calls="))
+        .find_map(|line| line.strip_prefix(prefix.as_str()))
         .and_then(|rest| rest.split(',').next())
         .and_then(|n| n.parse().ok())
         .unwrap_or(0)
+}
+
+/// How many EVALSHA calls the server has run (every protocol operation is one).
+pub fn script_calls(server: &RedisServer) -> u64 {
+    command_calls(server, "evalsha")
 }

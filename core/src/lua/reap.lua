@@ -1,25 +1,4 @@
--- Shared prelude, prepended to every group-redis script (see docs/PROTOCOL.md).
--- KEYS[1] is always the group's sessions key (it pins the hash slot); ARGV[1] is the
--- group's key prefix "gr:{<group>}:". Every other key is derived from the prefix and
--- lives in the same slot thanks to the hash tag.
-local P = ARGV[1]
-local SESSIONS = KEYS[1]
-
-local function server_now_ms()
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end
-local NOW = server_now_ms()
-
-local function fmt_int(n)
-  return string.format('%d', n)
-end
-
--- A session is alive while its deadline (server time, ms) has not passed.
-local function session_alive(sid)
-  local deadline = redis.call('ZSCORE', SESSIONS, sid)
-  return deadline ~= false and tonumber(deadline) >= NOW
-end
+-- Reaping prelude, prepended after the base prelude to scripts that may end sessions.
 
 -- The epoch names one lifetime of the group's view counter: it changes only when the
 -- group's keys were lost (Redis restarted without persistence, FLUSHALL), which tells
@@ -48,9 +27,14 @@ local function member_session(record)
   return cjson.decode(record)['session']
 end
 
+-- Frees a lock. Its hash stays (it keeps the last fencing token); waiters, who counted
+-- themselves in the hash, are told on the released channel.
 local function free_lock(name)
-  redis.call('DEL', P .. 'lock:' .. name)
-  redis.call('PUBLISH', P .. 'released', name)
+  local key = P .. 'lock:' .. name
+  redis.call('HDEL', key, 'owner', 'session', 'count')
+  if tonumber(redis.call('HGET', key, 'waiters') or '0') > 0 then
+    redis.call('PUBLISH', P .. 'released', name)
+  end
 end
 
 -- Ends a session: its members leave (with `reason`), its locks are freed (waiters are
@@ -83,7 +67,7 @@ end
 
 -- Reaps at most `limit` sessions whose deadline has passed; bounded so one call stays short.
 local function reap_expired(limit)
-  local dead = redis.call('ZRANGEBYSCORE', SESSIONS, '-inf', '(' .. fmt_int(NOW), 'LIMIT', 0, limit)
+  local dead = redis.call('ZRANGEBYSCORE', SESSIONS, '-inf', '(' .. fmt_int(now()), 'LIMIT', 0, limit)
   for _, sid in ipairs(dead) do
     end_session(sid, 'expired')
   end
@@ -111,17 +95,3 @@ local function holder_blocks(holder_sid)
   return false
 end
 
-local function require_session(sid)
-  if not session_alive(sid) then
-    return redis.error_reply('SESSION_EXPIRED session ' .. sid .. ' is not alive')
-  end
-  return nil
-end
-
-local function lex_range(prefix)
-  if prefix == '' then
-    return '-', '+'
-  end
-  -- 0xFF never occurs in UTF-8, so every name starting with prefix sorts below it.
-  return '[' .. prefix, '[' .. prefix .. '\255'
-end

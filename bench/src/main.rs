@@ -1,0 +1,253 @@
+//! Prints numbers; asserts nothing (machines here are noisy). Every comparison is against a
+//! baseline measured in the same run on the same redis-server.
+//!
+//! Run: `cargo run --release -p gr-bench` (builds grctl too for the kill test).
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use futures_util::future::join_all;
+use gr_test_harness::RedisServer;
+use group_redis::{Config, Connector};
+
+const PAIRS: usize = 5000;
+const TASKS: usize = 16;
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() {
+    let server = RedisServer::start();
+    println!(
+        "group-redis benchmark on redis-server at {} ({} cores)",
+        server.url(),
+        num_cpus()
+    );
+    let (ours, raw) = lock_release_vs_raw(&server).await;
+    let parallel = parallel_locks(&server).await;
+    let (join_p50, join_p99) = join_to_event(&server).await;
+    let kill = kill_to_leave(&server).await;
+    let members = members_at_10k(&server).await;
+
+    println!();
+    println!("| measurement | result | target |");
+    println!("|---|---|---|");
+    println!("| lock+release pairs/s, 1 task | {ours:.0} | |");
+    println!("| raw SET NX PX + Lua delete pairs/s, 1 task (baseline) | {raw:.0} | |");
+    println!(
+        "| ratio to baseline | {:.0}% | >= 90% |",
+        100.0 * ours / raw
+    );
+    println!(
+        "| lock+release pairs/s, {TASKS} tasks on {TASKS} locks, 1 connector | {parallel:.0} | |"
+    );
+    println!("| scaling over 1 task | {:.1}x | >= 5x |", parallel / ours);
+    println!("| join -> event seen, p50 | {join_p50:.2} ms | |");
+    println!("| join -> event seen, p99 | {join_p99:.2} ms | <= 10 ms |");
+    println!(
+        "| SIGKILL -> leave seen, session_timeout 1000 ms (median of {}) | {:.0} ms | <= 1100 ms |",
+        kill.len(),
+        median(&kill)
+    );
+    println!(
+        "| SIGKILL -> leave seen, worst | {:.0} ms | <= 1100 ms |",
+        kill.iter().cloned().fold(0.0, f64::max)
+    );
+    println!(
+        "| members() at 10,000 members, p50 | {:.1} ms (1 round trip) | |",
+        members
+    );
+}
+
+fn num_cpus() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+}
+
+fn config(server: &RedisServer, member: &str) -> Config {
+    Config::new(server.url())
+        .with_group("bench")
+        .with_member_id(member)
+}
+
+async fn lock_release_vs_raw(server: &RedisServer) -> (f64, f64) {
+    let c = Connector::connect(config(server, "single")).await.unwrap();
+    let client = redis::Client::open(server.url()).unwrap();
+    let mut raw = client.get_multiplexed_async_connection().await.unwrap();
+    let delete_if_owner = redis::Script::new(
+        "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end",
+    );
+    // Warm up both (script loading, connection setup).
+    for _ in 0..200 {
+        c.lock("warm").await.unwrap();
+        c.release("warm").await.unwrap();
+        raw_pair(&mut raw, &delete_if_owner).await;
+    }
+    // Interleave rounds so drift on the machine hits both sides alike.
+    let (mut ours, mut base) = (Duration::ZERO, Duration::ZERO);
+    for _ in 0..5 {
+        let start = Instant::now();
+        for _ in 0..PAIRS / 5 {
+            c.lock("bench-lock").await.unwrap().unwrap();
+            c.release("bench-lock").await.unwrap();
+        }
+        ours += start.elapsed();
+        let start = Instant::now();
+        for _ in 0..PAIRS / 5 {
+            raw_pair(&mut raw, &delete_if_owner).await;
+        }
+        base += start.elapsed();
+    }
+    c.close().await.unwrap();
+    (
+        PAIRS as f64 / ours.as_secs_f64(),
+        PAIRS as f64 / base.as_secs_f64(),
+    )
+}
+
+async fn raw_pair(raw: &mut redis::aio::MultiplexedConnection, delete: &redis::Script) {
+    let ok: Option<String> = redis::cmd("SET")
+        .arg("raw-lock")
+        .arg("owner-token")
+        .arg("NX")
+        .arg("PX")
+        .arg(10_000)
+        .query_async(raw)
+        .await
+        .unwrap();
+    assert!(ok.is_some());
+    let _: i64 = delete
+        .key("raw-lock")
+        .arg("owner-token")
+        .invoke_async(raw)
+        .await
+        .unwrap();
+}
+
+async fn parallel_locks(server: &RedisServer) -> f64 {
+    let c = Connector::connect(config(server, "parallel"))
+        .await
+        .unwrap();
+    let per_task = PAIRS / 2;
+    let start = Instant::now();
+    join_all((0..TASKS).map(|i| {
+        let c = &c;
+        async move {
+            let name = format!("lock-{i}");
+            for _ in 0..per_task {
+                c.lock(&name).await.unwrap().unwrap();
+                c.release(&name).await.unwrap();
+            }
+        }
+    }))
+    .await;
+    let rate = (TASKS * per_task) as f64 / start.elapsed().as_secs_f64();
+    c.close().await.unwrap();
+    rate
+}
+
+async fn join_to_event(server: &RedisServer) -> (f64, f64) {
+    let watcher = Connector::connect(config(server, "watcher")).await.unwrap();
+    let joiner = Connector::connect(config(server, "joiner")).await.unwrap();
+    let mut events = watcher.subscribe_members().await.unwrap();
+    let mut samples = Vec::new();
+    for i in 0..300 {
+        let id = format!("j{i}");
+        let start = Instant::now();
+        joiner.join(Some(&id), None).await.unwrap();
+        loop {
+            let event = events.next().await.unwrap();
+            if event.joined_members.iter().any(|m| m.id == id) {
+                break;
+            }
+        }
+        samples.push(start.elapsed().as_secs_f64() * 1000.0);
+    }
+    joiner.close().await.unwrap();
+    watcher.close().await.unwrap();
+    (
+        percentile(&mut samples, 0.50),
+        percentile(&mut samples, 0.99),
+    )
+}
+
+async fn kill_to_leave(server: &RedisServer) -> Vec<f64> {
+    let grctl = std::env::current_exe().unwrap().with_file_name("grctl");
+    if !grctl.exists() {
+        println!("(skipping the kill test: build grctl first: cargo build --release -p grctl)");
+        return vec![f64::NAN];
+    }
+    let watcher = Connector::connect(
+        config(server, "kill-watcher").with_session_timeout(Duration::from_secs(1)),
+    )
+    .await
+    .unwrap();
+    let mut events = watcher.subscribe_members().await.unwrap();
+    let mut samples = Vec::new();
+    for i in 0..5 {
+        let id = format!("victim-{i}");
+        let mut child = Command::new(&grctl)
+            .args([
+                "--url",
+                &server.url(),
+                "--group",
+                "bench",
+                "join",
+                &id,
+                "--session-timeout",
+                "1000",
+            ])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        // Let the victim renew a few times so the kill lands at a random point of its period.
+        tokio::time::sleep(Duration::from_millis(700 + 97 * i as u64)).await;
+        let start = Instant::now();
+        child.kill().unwrap();
+        let _ = child.wait();
+        loop {
+            let event = events.next().await.unwrap();
+            if event.left_members.iter().any(|m| m.id == id) {
+                break;
+            }
+        }
+        samples.push(start.elapsed().as_secs_f64() * 1000.0);
+    }
+    watcher.close().await.unwrap();
+    samples
+}
+
+async fn members_at_10k(server: &RedisServer) -> f64 {
+    let c = Connector::connect(config(server, "crowd")).await.unwrap();
+    for chunk in (0..10_000).collect::<Vec<_>>().chunks(500) {
+        join_all(chunk.iter().map(|i| {
+            let id = format!("crowd-{i:05}");
+            let c = &c;
+            async move { c.join(Some(&id), None).await.unwrap() }
+        }))
+        .await;
+    }
+    let mut samples = Vec::new();
+    for _ in 0..20 {
+        let start = Instant::now();
+        let members = c.members().await.unwrap();
+        samples.push(start.elapsed().as_secs_f64() * 1000.0);
+        assert!(members.len() >= 10_000);
+    }
+    c.close().await.unwrap();
+    percentile(&mut samples, 0.5)
+}
+
+fn percentile(samples: &mut [f64], p: f64) -> f64 {
+    samples.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let index = ((samples.len() as f64 - 1.0) * p).round() as usize;
+    samples[index]
+}
+
+fn median(samples: &[f64]) -> f64 {
+    percentile(&mut samples.to_vec(), 0.5)
+}

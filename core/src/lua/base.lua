@@ -1,0 +1,41 @@
+-- Base prelude, prepended to every group-redis script (see docs/PROTOCOL.md).
+-- KEYS[1] is always the group's sessions key (it pins the hash slot); ARGV[1] is the
+-- group's key prefix "gr:{<group>}:". Every other key is derived from the prefix and
+-- lives in the same slot thanks to the hash tag.
+local P = ARGV[1]
+local SESSIONS = KEYS[1]
+
+-- Server time in ms, read once per script and only by scripts that need it.
+local NOW_MS
+local function now()
+  if not NOW_MS then
+    local t = redis.call('TIME')
+    NOW_MS = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  end
+  return NOW_MS
+end
+
+local function fmt_int(n)
+  return string.format('%d', n)
+end
+
+-- A session is alive while its deadline (server time, ms) has not passed.
+local function session_alive(sid)
+  local deadline = redis.call('ZSCORE', SESSIONS, sid)
+  return deadline ~= false and tonumber(deadline) >= now()
+end
+
+local function require_session(sid)
+  if not session_alive(sid) then
+    return redis.error_reply('SESSION_EXPIRED session ' .. sid .. ' is not alive')
+  end
+  return nil
+end
+
+local function lex_range(prefix)
+  if prefix == '' then
+    return '-', '+'
+  end
+  -- 0xFF never occurs in UTF-8, so every name starting with prefix sorts below it.
+  return '[' .. prefix, '[' .. prefix .. '\255'
+end

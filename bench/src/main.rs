@@ -24,6 +24,7 @@ async fn main() {
     );
     let (ours, raw) = lock_release_vs_raw(&server).await;
     let parallel = parallel_locks(&server).await;
+    let raw_parallel = raw_parallel(&server).await;
     let (join_p50, join_p99) = join_to_event(&server).await;
     let kill = kill_to_leave(&server).await;
     let members = members_at_10k(&server).await;
@@ -41,6 +42,7 @@ async fn main() {
         "| lock+release pairs/s, {TASKS} tasks on {TASKS} locks, 1 connector | {parallel:.0} | |"
     );
     println!("| scaling over 1 task | {:.1}x | >= 5x |", parallel / ours);
+    println!("| raw baseline, {TASKS} tasks on {TASKS} keys, 1 connection | {raw_parallel:.0} ({:.1}x its 1 task) | |", raw_parallel / raw);
     println!("| join -> event seen, p50 | {join_p50:.2} ms | |");
     println!("| join -> event seen, p99 | {join_p99:.2} ms | <= 10 ms |");
     println!(
@@ -144,6 +146,43 @@ async fn parallel_locks(server: &RedisServer) -> f64 {
     let rate = (TASKS * per_task) as f64 / start.elapsed().as_secs_f64();
     c.close().await.unwrap();
     rate
+}
+
+async fn raw_parallel(server: &RedisServer) -> f64 {
+    let client = redis::Client::open(server.url()).unwrap();
+    let raw = client.get_multiplexed_async_connection().await.unwrap();
+    let delete_if_owner = redis::Script::new(
+        "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end",
+    );
+    let per_task = PAIRS / 2;
+    let start = Instant::now();
+    join_all((0..TASKS).map(|i| {
+        let mut raw = raw.clone();
+        let delete = &delete_if_owner;
+        async move {
+            let key = format!("raw-lock-{i}");
+            for _ in 0..per_task {
+                let ok: Option<String> = redis::cmd("SET")
+                    .arg(&key)
+                    .arg("owner-token")
+                    .arg("NX")
+                    .arg("PX")
+                    .arg(10_000)
+                    .query_async(&mut raw)
+                    .await
+                    .unwrap();
+                assert!(ok.is_some());
+                let _: i64 = delete
+                    .key(&key)
+                    .arg("owner-token")
+                    .invoke_async(&mut raw)
+                    .await
+                    .unwrap();
+            }
+        }
+    }))
+    .await;
+    (TASKS * per_task) as f64 / start.elapsed().as_secs_f64()
 }
 
 async fn join_to_event(server: &RedisServer) -> (f64, f64) {

@@ -2,7 +2,9 @@ package group_redis;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.ArrayList;
@@ -16,7 +18,10 @@ import java.util.Map;
  * an object becomes a Map (insertion-ordered), an array a List.
  */
 final class Json {
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    /** NaN and infinities are written bare (not as strings) so the native side refuses them. */
+    private static final ObjectMapper MAPPER = JsonMapper.builder()
+            .disable(JsonWriteFeature.WRITE_NAN_AS_STRINGS)
+            .build();
     private static final TypeReference<List<Object>> LIST = new TypeReference<>() { };
 
     private Json() {

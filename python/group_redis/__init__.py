@@ -1,0 +1,64 @@
+"""group_redis: group coordination over Redis (membership, fenced locks, ephemeral and
+persistent data, events), through the same native library as the C and Java bindings.
+
+    import group_redis
+
+    with group_redis.connect("redis://127.0.0.1:6379", group="workers") as conn:
+        conn.join(payload={"port": 8080})
+        with conn.locked("reindex", timeout=5) as lock:
+            print("fencing token", lock.token)
+"""
+
+from ._native import library_path, version
+from .connector import DEFAULT_URL, Connector, Lock, connect
+from .errors import (
+    ClosedError,
+    ConnectionFailedError,
+    GroupRedisError,
+    InternalError,
+    InvalidArgumentError,
+    InvalidJsonError,
+    KeyOwnedError,
+    LockNotAcquiredError,
+    LockNotHeldError,
+    MemberExistsError,
+    OperationTimeoutError,
+    ProtocolError,
+    RedisServerError,
+    SessionExpiredError,
+)
+from .events import MemberEvents, StateEvents, Subscription
+from .types import ConnectionState, Entry, Member, MembershipEvent, Versioned
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "connect",
+    "Connector",
+    "Lock",
+    "DEFAULT_URL",
+    "Member",
+    "MembershipEvent",
+    "ConnectionState",
+    "Entry",
+    "Versioned",
+    "MemberEvents",
+    "StateEvents",
+    "Subscription",
+    "GroupRedisError",
+    "InvalidArgumentError",
+    "InvalidJsonError",
+    "ConnectionFailedError",
+    "OperationTimeoutError",
+    "ClosedError",
+    "SessionExpiredError",
+    "MemberExistsError",
+    "KeyOwnedError",
+    "LockNotHeldError",
+    "LockNotAcquiredError",
+    "RedisServerError",
+    "ProtocolError",
+    "InternalError",
+    "library_path",
+    "version",
+]

@@ -1,0 +1,469 @@
+"""The connector: one process's handle on one group (membership, locks, data, events)."""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import threading
+import weakref
+from ctypes import c_bool, c_char_p, c_int, c_uint64, c_void_p
+from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, Sequence, Union
+
+from . import _native, events
+from ._native import encode_json, encode_name, lib
+from .errors import InvalidArgumentError, LockNotAcquiredError, LockNotHeldError
+from .types import ConnectionState, Entry, Member, MembershipEvent, Versioned
+
+__all__ = ["connect", "Connector", "Lock", "DEFAULT_URL"]
+
+#: Used when neither `url` nor $GROUP_REDIS_URL is given.
+DEFAULT_URL = "redis://127.0.0.1:6379"
+
+#: Longest single native lock wait, so a wait without limit stays interruptible.
+_LOCK_WAIT_SLICE_MS = 1000
+
+_UNSET: Any = object()
+
+
+def _ms(seconds: Optional[float], what: str) -> Optional[int]:
+    if seconds is None:
+        return None
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        raise TypeError(f"{what} must be a number of seconds")
+    if seconds < 0 or seconds != seconds:
+        raise InvalidArgumentError(f"{what} must be a non-negative number of seconds")
+    return int(round(seconds * 1000))
+
+
+def connect(
+    url: Optional[str] = None,
+    *,
+    group: str = "default-group",
+    member_id: Optional[str] = None,
+    session_timeout: float = 10.0,
+    heartbeat: Optional[float] = None,
+    sub_groups: Sequence[str] = ("default",),
+    payload: Any = None,
+    command_timeout: float = 5.0,
+) -> "Connector":
+    """Connects to Redis and starts a session (lease `session_timeout` seconds, renewed
+    every `heartbeat` seconds, default a third of it). Does not join: call `join()`.
+
+    `url` defaults to $GROUP_REDIS_URL, then redis://127.0.0.1:6379. `member_id` defaults
+    to "<hostname>-<pid>". `payload` is any JSON-serialisable object members join with.
+    Raises ConnectionFailedError when Redis cannot be reached and InvalidArgumentError for
+    bad options.
+    """
+    if url is None:
+        url = os.environ.get("GROUP_REDIS_URL", DEFAULT_URL)
+    if isinstance(sub_groups, str):
+        raise TypeError("sub_groups must be a sequence of names, not one str")
+    url_bytes = encode_name(url, "url")
+    options = c_void_p()
+    _native.check(lib.gr_options_new(ctypes.byref(options)))
+    try:
+        _native.check(lib.gr_options_set_group(options, encode_name(group, "group")))
+        if member_id is not None:
+            _native.check(lib.gr_options_set_member_id(options, encode_name(member_id, "member_id")))
+        _native.check(
+            lib.gr_options_set_session_timeout_ms(options, _ms(session_timeout, "session_timeout"))
+        )
+        if heartbeat is not None:
+            _native.check(lib.gr_options_set_heartbeat_ms(options, _ms(heartbeat, "heartbeat")))
+        _native.check(
+            lib.gr_options_set_command_timeout_ms(options, _ms(command_timeout, "command_timeout"))
+        )
+        names = [encode_name(s, "sub-group") for s in sub_groups]
+        array = (c_char_p * max(len(names), 1))(*names)
+        _native.check(lib.gr_options_set_sub_groups(options, array, len(names)))
+        if payload is not None:
+            _native.check(lib.gr_options_set_payload(options, encode_json(payload, "payload")))
+        handle = c_void_p()
+        _native.check(lib.gr_connect(url_bytes, options, ctypes.byref(handle)))
+    finally:
+        lib.gr_options_free(options)
+    return Connector(handle)
+
+
+class Lock:
+    """A lock this connector acquired: truthy, carries its fencing `token`, releases on
+    `release()` or at the end of a `with` block."""
+
+    __slots__ = ("name", "token", "member", "_connector", "__weakref__")
+
+    def __init__(self, connector: "Connector", name: str, token: int, member: Optional[str]):
+        self.name = name
+        #: The fencing token: strictly increasing per lock name; pass it to the resource.
+        self.token = token
+        self.member = member
+        self._connector = connector
+
+    def release(self) -> bool:
+        """Releases one hold; False when it was no longer held."""
+        return self._connector.release(self.name, self.member)
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __enter__(self) -> "Lock":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.release()
+
+    def __repr__(self) -> str:
+        return f"Lock(name={self.name!r}, token={self.token}, member={self.member!r})"
+
+
+class Connector:
+    """A client's handle on one group. Create with `connect()`. Every method is safe to
+    call from many threads at once, and blocking calls release the GIL. A context manager:
+    leaving the `with` block closes it."""
+
+    def __init__(self, handle: c_void_p):
+        self._handle = handle
+        self._closed = False
+        self._close_lock = threading.Lock()
+        # Frees the native handle (closing it first) when this object is collected or at
+        # interpreter exit; never while a method runs, since the method holds `self`.
+        self._finalizer = weakref.finalize(self, lib.gr_connector_free, handle)
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Leaves every member, releases every lock, deletes the ephemeral keys, stops the
+        heartbeat and ends subscriptions. Idempotent."""
+        with self._close_lock:
+            if self._closed:
+                return
+            self._closed = True
+        _native.check(lib.gr_connector_close(self._handle))
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def __enter__(self) -> "Connector":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def _string(self, function: Callable[..., int], *args: Any) -> Optional[str]:
+        out = c_void_p()
+        _native.check(function(self._handle, *args, ctypes.byref(out)))
+        return _native.take_string(out)
+
+    def _json(self, function: Callable[..., int], *args: Any) -> Any:
+        out = c_void_p()
+        _native.check(function(self._handle, *args, ctypes.byref(out)))
+        return _native.take_json(out)
+
+    # -- identity and state --------------------------------------------------------------
+
+    @property
+    def session_id(self) -> str:
+        """The current session id (changes when a lost session is replaced)."""
+        return self._string(lib.gr_connector_session_id) or ""
+
+    @property
+    def member_id(self) -> str:
+        """The configured member id (used when a member argument is None)."""
+        return self._string(lib.gr_connector_member_id) or ""
+
+    @property
+    def state(self) -> ConnectionState:
+        """CONNECTED, SUSPENDED, LOST or CLOSED, answered locally."""
+        out = c_int(0)
+        _native.check(lib.gr_connector_state(self._handle, ctypes.byref(out)))
+        return ConnectionState(out.value)
+
+    # -- membership ------------------------------------------------------------------------
+
+    def join(self, member_id: Optional[str] = None, payload: Any = None) -> Member:
+        """Joins as `member_id` (default: the configured one) with the connector's
+        sub-groups and `payload` (default: the configured payload). Joining again updates
+        the record. Raises MemberExistsError when another live session holds the id."""
+        out = c_void_p()
+        _native.check(
+            lib.gr_join(
+                self._handle,
+                encode_name(member_id, "member_id", optional=True),
+                None if payload is None else encode_json(payload, "payload"),
+                ctypes.byref(out),
+            )
+        )
+        return Member.from_json(_native.take_json(out))
+
+    def leave(self, member_id: Optional[str] = None) -> bool:
+        """Leaves as `member_id`; False when this connector was not that member."""
+        left = c_bool(False)
+        _native.check(
+            lib.gr_leave(
+                self._handle, encode_name(member_id, "member_id", optional=True), ctypes.byref(left)
+            )
+        )
+        return left.value
+
+    def members(self) -> list[Member]:
+        """Every live member, sorted by id (one round trip)."""
+        return [Member.from_json(m) for m in self._json(lib.gr_members)]
+
+    def update_payload(self, payload: Any, member_id: Optional[str] = None) -> None:
+        """Replaces the payload of a member this connector joined."""
+        _native.check(
+            lib.gr_update_payload(
+                self._handle,
+                encode_name(member_id, "member_id", optional=True),
+                encode_json(payload, "payload"),
+            )
+        )
+
+    def add_sub_group(self, sub_group: str) -> None:
+        """Adds a sub-group and updates every member this connector joined."""
+        _native.check(lib.gr_add_sub_group(self._handle, encode_name(sub_group, "sub_group")))
+
+    def remove_sub_group(self, sub_group: str) -> None:
+        """Removes a sub-group and updates every member this connector joined."""
+        _native.check(lib.gr_remove_sub_group(self._handle, encode_name(sub_group, "sub_group")))
+
+    @property
+    def sub_groups(self) -> list[str]:
+        """The sub-groups members of this connector join with."""
+        return list(self._json(lib.gr_sub_groups))
+
+    # -- locks -------------------------------------------------------------------------------
+
+    def _acquire(
+        self, name: str, member: Optional[str], reentrant: bool, wait_ms: int
+    ) -> Optional[Lock]:
+        token = c_uint64(0)
+        _native.check(
+            lib.gr_acquire(
+                self._handle,
+                encode_name(name, "lock name"),
+                encode_name(member, "member", optional=True),
+                reentrant,
+                wait_ms,
+                ctypes.byref(token),
+            )
+        )
+        return Lock(self, name, token.value, member) if token.value else None
+
+    def lock(self, name: str, member: Optional[str] = None) -> Optional[Lock]:
+        """Takes the exclusive lock `name` without waiting (as `member`, default the
+        configured member). Returns a Lock carrying the fencing token, or None when it is
+        held, by anyone (this member too: not re-entrant)."""
+        return self._acquire(name, member, False, 0)
+
+    def reentrant_lock(self, name: str, member: Optional[str] = None) -> Optional[Lock]:
+        """Takes `name` re-entrantly: a holder taking it again adds a hold (same token);
+        each release removes one."""
+        return self._acquire(name, member, True, 0)
+
+    def try_lock(
+        self,
+        name: str,
+        timeout: Optional[float],
+        member: Optional[str] = None,
+        *,
+        reentrant: bool = False,
+    ) -> Optional[Lock]:
+        """Takes `name`, waiting up to `timeout` seconds (None: until it is free) for the
+        holder's release. Returns None when the time ran out."""
+        if timeout is None:
+            while True:
+                lock = self._acquire(name, member, reentrant, _LOCK_WAIT_SLICE_MS)
+                if lock is not None:
+                    return lock
+        wait_ms = _ms(timeout, "timeout")
+        assert wait_ms is not None
+        return self._acquire(name, member, reentrant, wait_ms)
+
+    def release(self, name: str, member: Optional[str] = None) -> bool:
+        """Releases one hold of `name`; False when this member of this session does not
+        hold it."""
+        try:
+            _native.check(
+                lib.gr_release_member(
+                    self._handle,
+                    encode_name(name, "lock name"),
+                    encode_name(member, "member", optional=True),
+                )
+            )
+        except LockNotHeldError:
+            return False
+        return True
+
+    def is_held(self, name: str) -> bool:
+        """Whether this connector holds `name` with a valid lease (local, no I/O)."""
+        held = c_bool(False)
+        _native.check(lib.gr_is_held(self._handle, encode_name(name, "lock name"), ctypes.byref(held)))
+        return held.value
+
+    def held_token(self, name: str) -> Optional[int]:
+        """The fencing token of `name` if this connector holds it (local, no I/O)."""
+        token = c_uint64(0)
+        _native.check(
+            lib.gr_held_token(self._handle, encode_name(name, "lock name"), ctypes.byref(token))
+        )
+        return token.value or None
+
+    @contextlib.contextmanager
+    def locked(
+        self,
+        name: str,
+        timeout: Optional[float] = None,
+        member: Optional[str] = None,
+        *,
+        reentrant: bool = False,
+    ) -> Iterator[Lock]:
+        """`with conn.locked("job", timeout=5) as lock:` holds `name` for the block and
+        releases it after. Raises LockNotAcquiredError when `timeout` passes first."""
+        lock = self.try_lock(name, timeout, member, reentrant=reentrant)
+        if lock is None:
+            raise LockNotAcquiredError(f"lock {name!r} not acquired within {timeout} s")
+        try:
+            yield lock
+        finally:
+            if not self._closed:
+                lock.release()
+
+    # -- ephemeral data ------------------------------------------------------------------
+
+    def ephemeral_set(self, key: str, value: Any) -> None:
+        """Sets the ephemeral `key` (deleted when this session ends) to `value`."""
+        _native.check(
+            lib.gr_ephemeral_set(self._handle, encode_name(key, "key"), encode_json(value, "value"))
+        )
+
+    def ephemeral_get(self, key: str, default: Any = None) -> Any:
+        """The value of the ephemeral `key` (anyone's), `default` when absent."""
+        out = c_void_p()
+        _native.check(lib.gr_ephemeral_get(self._handle, encode_name(key, "key"), ctypes.byref(out)))
+        return default if not out.value else _native.take_json(out)
+
+    def ephemeral_delete(self, key: str) -> bool:
+        """Deletes this session's ephemeral `key`; False when it did not exist."""
+        deleted = c_bool(False)
+        _native.check(
+            lib.gr_ephemeral_delete(self._handle, encode_name(key, "key"), ctypes.byref(deleted))
+        )
+        return deleted.value
+
+    def ephemeral_list(self, prefix: str = "") -> dict[str, Any]:
+        """Every live ephemeral key starting with `prefix`, with its value, sorted."""
+        return dict(self._json(lib.gr_ephemeral_list, encode_name(prefix, "prefix")))
+
+    # -- persistent data -----------------------------------------------------------------
+
+    def persistent_set(self, path: str, value: Any) -> int:
+        """Sets the persistent `path` to `value`; returns the new version."""
+        version = c_uint64(0)
+        _native.check(
+            lib.gr_persistent_set(
+                self._handle,
+                encode_name(path, "path"),
+                encode_json(value, "value"),
+                ctypes.byref(version),
+            )
+        )
+        return version.value
+
+    def persistent_get(self, path: str, default: Any = None) -> Any:
+        """The value of the persistent `path`, `default` when absent."""
+        found = self.persistent_get_versioned(path)
+        return default if found is None else found.value
+
+    def persistent_get_versioned(self, path: str) -> Optional[Versioned]:
+        """The value of `path` with its version, None when absent."""
+        out = c_void_p()
+        version = c_uint64(0)
+        _native.check(
+            lib.gr_persistent_get(
+                self._handle, encode_name(path, "path"), ctypes.byref(out), ctypes.byref(version)
+            )
+        )
+        if not out.value:
+            return None
+        return Versioned(_native.take_json(out), version.value)
+
+    def persistent_delete(self, path: str) -> bool:
+        """Deletes the persistent `path`; False when it did not exist."""
+        deleted = c_bool(False)
+        _native.check(
+            lib.gr_persistent_delete(self._handle, encode_name(path, "path"), ctypes.byref(deleted))
+        )
+        return deleted.value
+
+    def persistent_list(self, prefix: str = "") -> list[Entry]:
+        """Every persistent entry whose path starts with `prefix`, sorted by path."""
+        entries = self._json(lib.gr_persistent_list, encode_name(prefix, "prefix"))
+        return [Entry(e["path"], e["value"], int(e["version"])) for e in entries]
+
+    def persistent_set_many(
+        self, entries: Union[Mapping[str, Any], Iterable[tuple[str, Any]]]
+    ) -> list[int]:
+        """Sets every (path, value) at once (others see all or none); returns the new
+        versions in the same order."""
+        pairs = list(entries.items() if isinstance(entries, Mapping) else entries)
+        if not pairs:
+            return []
+        count = len(pairs)
+        paths = (c_char_p * count)(*[encode_name(p, "path") for p, _ in pairs])
+        values = (c_char_p * count)(*[encode_json(v, "value") for _, v in pairs])
+        versions = (c_uint64 * count)()
+        _native.check(lib.gr_persistent_set_many(self._handle, paths, values, count, versions))
+        return list(versions)
+
+    def persistent_cas(self, path: str, expected_version: int, value: Any) -> Optional[int]:
+        """Writes `value` only if the version of `path` is `expected_version` (0: must not
+        exist). Returns the new version, or None when the version did not match."""
+        if isinstance(expected_version, bool) or not isinstance(expected_version, int):
+            raise TypeError("expected_version must be an int")
+        if expected_version < 0:
+            raise InvalidArgumentError("expected_version must not be negative")
+        new_version = c_uint64(0)
+        _native.check(
+            lib.gr_persistent_cas(
+                self._handle,
+                encode_name(path, "path"),
+                expected_version,
+                encode_json(value, "value"),
+                ctypes.byref(new_version),
+            )
+        )
+        return new_version.value or None
+
+    # -- events --------------------------------------------------------------------------
+
+    def member_events(self, timeout: Optional[float] = None) -> events.MemberEvents:
+        """Membership events, pull style: `.snapshot`, then `.get(timeout)` or iteration
+        (which ends when `timeout` seconds pass without an event, or the connector closes).
+        Several threads may pull from one subscription; each event goes to one of them."""
+        return events.subscribe_members(self._handle, timeout)
+
+    def on_member_event(
+        self, callback: Callable[[MembershipEvent], None]
+    ) -> events.Subscription:
+        """Calls `callback(event)` for every membership event on a dispatcher thread until
+        the returned subscription is cancelled or the connector closes."""
+        return events.subscribe_member_callback(self._handle, callback)
+
+    def state_events(self, timeout: Optional[float] = None) -> events.StateEvents:
+        """Connection-state changes, pull style (like `member_events`)."""
+        return events.subscribe_state(self._handle, timeout)
+
+    def on_state_change(
+        self, callback: Callable[[ConnectionState], None]
+    ) -> events.Subscription:
+        """Calls `callback(state)` for every connection-state change on a dispatcher
+        thread (CLOSED is the last one)."""
+        return events.subscribe_state_callback(self._handle, callback)
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else "open"
+        return f"<group_redis.Connector {state}>"
+
+

@@ -1,0 +1,90 @@
+"""Plain data returned by the connector: members, events, entries, connection states."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+__all__ = ["ConnectionState", "Member", "MembershipEvent", "Entry", "Versioned"]
+
+
+class ConnectionState(enum.Enum):
+    """The connector's view of its session (Curator style)."""
+
+    #: The session is alive and its lease was renewed on time.
+    CONNECTED = 1
+    #: A heartbeat failed: Redis is unreachable or slow; locks may be at risk.
+    SUSPENDED = 2
+    #: The lease ran out on the local clock: treat every lock as gone.
+    LOST = 3
+    #: Contact is back (an event only; as a query this reads as CONNECTED).
+    RECONNECTED = 4
+    #: The connector was closed.
+    CLOSED = 5
+
+
+@dataclass
+class Member:
+    """One live member of the group."""
+
+    id: str
+    sub_groups: list[str]
+    payload: Any
+    #: When it joined: Redis server time, milliseconds since the Unix epoch.
+    joined_at: int
+    #: The session that holds it.
+    session: str = ""
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Member":
+        return cls(
+            id=data["id"],
+            sub_groups=list(data.get("sub_groups", [])),
+            payload=data.get("payload"),
+            joined_at=int(data.get("joined_at", 0)),
+            session=data.get("session", ""),
+        )
+
+
+@dataclass
+class MembershipEvent:
+    """One change of the group's membership, in the seed's shape plus updates."""
+
+    joined_members: list[Member] = field(default_factory=list)
+    left_members: list[Member] = field(default_factory=list)
+    updated_members: list[Member] = field(default_factory=list)
+    #: Why left_members left: "left", "expired" or "resync"; None when nobody left.
+    reason: Optional[str] = None
+    #: The group's view counter after this change.
+    view: int = 0
+    #: Stream position of the change ("<ms>-<seq>"), empty for a resync.
+    position: str = ""
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "MembershipEvent":
+        return cls(
+            joined_members=[Member.from_json(m) for m in data.get("joined_members", [])],
+            left_members=[Member.from_json(m) for m in data.get("left_members", [])],
+            updated_members=[Member.from_json(m) for m in data.get("updated_members", [])],
+            reason=data.get("reason"),
+            view=int(data.get("view", 0)),
+            position=data.get("position", ""),
+        )
+
+
+@dataclass
+class Entry:
+    """One persistent entry from `Connector.persistent_list`."""
+
+    path: str
+    value: Any
+    version: int
+
+
+@dataclass
+class Versioned:
+    """A persistent value with its version (1 after the first write, +1 per write)."""
+
+    value: Any
+    version: int

@@ -1,0 +1,99 @@
+"""Locks from many Python threads: mutual exclusion, growing fencing tokens, and the GIL
+released while a call blocks."""
+
+from __future__ import annotations
+
+import threading
+
+from conftest import PATIENCE
+
+
+def test_threads_contend_for_one_lock(connect):
+    conn = connect("threads")
+    rounds, workers = 30, 6
+    state = {"inside": 0, "overlaps": 0, "last": 0, "regressions": 0, "acquired": 0}
+    guard = threading.Lock()
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            for _ in range(rounds):
+                lock = conn.try_lock("contended", PATIENCE)
+                assert lock is not None
+                with guard:
+                    if state["inside"]:
+                        state["overlaps"] += 1
+                    state["inside"] += 1
+                    if lock.token <= state["last"]:
+                        state["regressions"] += 1
+                    state["last"] = lock.token
+                    state["acquired"] += 1
+                with guard:
+                    state["inside"] -= 1
+                assert lock.release()
+        except BaseException as err:  # noqa: BLE001
+            errors.append(err)
+
+    threads = [threading.Thread(target=work) for _ in range(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert state["overlaps"] == 0
+    assert state["regressions"] == 0
+    assert state["acquired"] == rounds * workers
+
+
+def test_connectors_in_threads_contend_with_locked(connect):
+    """Separate connectors (separate sessions), the context-manager form."""
+    conns = [connect(f"worker-{i}") for i in range(4)]
+    inside = []
+    tokens: list[int] = []
+    guard = threading.Lock()
+    overlaps = []
+
+    def work(conn) -> None:
+        for _ in range(10):
+            with conn.locked("shared", timeout=PATIENCE) as lock:
+                with guard:
+                    if inside:
+                        overlaps.append(lock.token)
+                    inside.append(lock.token)
+                    tokens.append(lock.token)
+                with guard:
+                    inside.remove(lock.token)
+
+    threads = [threading.Thread(target=work, args=(c,)) for c in conns]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert overlaps == []
+    assert len(tokens) == 40 and tokens == sorted(tokens) and len(set(tokens)) == 40
+
+
+def test_blocking_calls_release_the_gil(connect):
+    holder = connect("holder")
+    waiter = connect("waiter")
+    assert holder.lock("gil")
+    entered = threading.Event()
+    returned = threading.Event()
+    result = {}
+
+    def wait_for_lock() -> None:
+        entered.set()
+        result["lock"] = waiter.try_lock("gil", PATIENCE)
+        returned.set()
+
+    thread = threading.Thread(target=wait_for_lock)
+    thread.start()
+    assert entered.wait(PATIENCE)
+    # The waiter is blocked in the native call until the holder releases. This thread
+    # runs Python meanwhile, which is only possible if that call released the GIL.
+    total = sum(range(100_000))
+    assert total > 0
+    assert not returned.is_set()
+    assert holder.release("gil")
+    thread.join(PATIENCE)
+    assert returned.is_set() and result["lock"]

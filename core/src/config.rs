@@ -28,6 +28,7 @@ pub struct Config {
     pub(crate) sub_groups: Vec<String>,
     pub(crate) payload: Value,
     pub(crate) command_timeout: Duration,
+    pub(crate) tls_root_cert: Option<Vec<u8>>,
 }
 
 impl Config {
@@ -43,6 +44,7 @@ impl Config {
             sub_groups: vec![DEFAULT_SUB_GROUP.to_string()],
             payload: Value::Null,
             command_timeout: DEFAULT_COMMAND_TIMEOUT,
+            tls_root_cert: None,
         }
     }
 
@@ -90,6 +92,13 @@ impl Config {
     /// How long one Redis command may take before it fails with a timeout.
     pub fn with_command_timeout(mut self, timeout: Duration) -> Self {
         self.command_timeout = timeout;
+        self
+    }
+
+    /// For `rediss://`: trust this CA certificate (PEM) instead of the system's roots, for
+    /// servers with a private CA.
+    pub fn with_tls_root_cert(mut self, pem: Vec<u8>) -> Self {
+        self.tls_root_cert = Some(pem);
         self
     }
 
@@ -149,6 +158,24 @@ impl Config {
         redact_url(&self.url)
     }
 
+    /// A redis client for this configuration.
+    pub(crate) fn client(&self) -> Result<redis::Client> {
+        let bad_url = |e: redis::RedisError| {
+            Error::InvalidArgument(format!("bad Redis URL {}: {e}", self.redacted_url()))
+        };
+        match &self.tls_root_cert {
+            None => redis::Client::open(self.url.as_str()).map_err(bad_url),
+            Some(pem) => redis::Client::build_with_tls(
+                self.url.as_str(),
+                redis::TlsCertificates {
+                    client_tls: None,
+                    root_cert: Some(pem.clone()),
+                },
+            )
+            .map_err(bad_url),
+        }
+    }
+
     pub(crate) fn password(&self) -> Option<String> {
         url::Url::parse(&self.url)
             .ok()
@@ -168,6 +195,7 @@ impl fmt::Debug for Config {
             .field("sub_groups", &self.sub_groups)
             .field("payload", &self.payload)
             .field("command_timeout", &self.command_timeout)
+            .field("tls_root_cert", &self.tls_root_cert.is_some())
             .finish()
     }
 }

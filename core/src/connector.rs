@@ -84,9 +84,7 @@ impl Connector {
         install_tls_provider();
         let password = config.password();
         let scrub = move |err: Error| scrub_password(err, password.as_deref());
-        let client = redis::Client::open(config.url.as_str()).map_err(|e| {
-            Error::InvalidArgument(format!("bad Redis URL {}: {e}", config.redacted_url()))
-        })?;
+        let client = config.client()?;
         let conn = runtime::handle()
             .spawn(open_manager(client.clone(), config.command_timeout, None))
             .await

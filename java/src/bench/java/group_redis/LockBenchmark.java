@@ -1,0 +1,139 @@
+package group_redis;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
+import org.redisson.Redisson;
+import org.redisson.api.RLock;
+import org.redisson.api.RedissonClient;
+import org.redisson.config.Config;
+
+/**
+ * Lock throughput of GroupConnector next to Redisson's RLock, on one redis-server started
+ * here, plus the JNI per-call overhead. Prints numbers; asserts nothing. Run with
+ * java/bench.sh. Every measurement is preceded by a warm-up of the same work.
+ */
+public final class LockBenchmark {
+    private static final int THREADS = 16;
+    private static final Duration WARMUP = Duration.ofSeconds(2);
+    private static final Duration MEASURE = Duration.ofSeconds(5);
+
+    private LockBenchmark() {
+    }
+
+    /** One lock+release pair on lock {@code name}. */
+    @FunctionalInterface
+    interface Pair {
+        void run(String name) throws Exception;
+    }
+
+    public static void main(String[] args) throws Exception {
+        try (RedisServer redis = RedisServer.start()) {
+            System.out.printf(Locale.ROOT, "redis-server on port %d; warm-up %d s, measure %d s per line%n", redis.port(),
+                    WARMUP.toSeconds(), MEASURE.toSeconds());
+            GroupConnector connector = GroupConnector.connect(GroupConfig.builder(redis.url()).group("bench").build());
+            Config redissonConfig = new Config();
+            redissonConfig.useSingleServer().setAddress(redis.url());
+            RedissonClient redisson = Redisson.create(redissonConfig);
+            try {
+                Pair ours = name -> {
+                    try (LockHandle lock = connector.tryLock(name).orElseThrow()) {
+                        lock.token();
+                    }
+                };
+                Pair theirs = name -> {
+                    RLock lock = redisson.getLock(name);
+                    lock.lock();
+                    lock.unlock();
+                };
+                report("uncontended lock+release, 1 thread", "group-redis GroupConnector", throughput(ours, 1));
+                report("uncontended lock+release, 1 thread", "Redisson RLock lock/unlock", throughput(theirs, 1));
+                report(THREADS + " threads on " + THREADS + " locks", "group-redis GroupConnector", throughput(ours, THREADS));
+                report(THREADS + " threads on " + THREADS + " locks", "Redisson RLock lock/unlock", throughput(theirs, THREADS));
+                jniOverhead(connector);
+            } finally {
+                redisson.shutdown();
+                connector.close();
+            }
+        }
+    }
+
+    private static void report(String scenario, String who, double pairsPerSecond) {
+        System.out.printf(Locale.ROOT, "%-40s %-30s %10.0f pairs/s  (%.1f us/pair/thread)%n", scenario, who,
+                pairsPerSecond, 1e6 / pairsPerSecond * (scenario.startsWith("uncontended") ? 1 : THREADS));
+    }
+
+    /** Pairs per second over all threads; each thread uses a lock of its own. */
+    private static double throughput(Pair pair, int threads) throws Exception {
+        run(pair, threads, WARMUP);
+        return run(pair, threads, MEASURE) / (MEASURE.toNanos() / 1e9);
+    }
+
+    private static long run(Pair pair, int threads, Duration length) throws Exception {
+        AtomicLong done = new AtomicLong();
+        CountDownLatch start = new CountDownLatch(1);
+        List<Thread> workers = new ArrayList<>();
+        List<Throwable> failures = new ArrayList<>();
+        long[] end = new long[1];
+        for (int t = 0; t < threads; t++) {
+            String name = "bench-lock-" + t;
+            Thread worker = new Thread(() -> {
+                try {
+                    start.await();
+                    long count = 0;
+                    while (System.nanoTime() < end[0]) {
+                        pair.run(name);
+                        count++;
+                    }
+                    done.addAndGet(count);
+                } catch (Throwable e) {
+                    synchronized (failures) {
+                        failures.add(e);
+                    }
+                }
+            });
+            worker.start();
+            workers.add(worker);
+        }
+        end[0] = System.nanoTime() + length.toNanos();
+        start.countDown();
+        for (Thread worker : workers) {
+            worker.join();
+        }
+        if (!failures.isEmpty()) {
+            throw new IllegalStateException("a benchmark thread failed", failures.get(0));
+        }
+        return done.get();
+    }
+
+    /** Cost of crossing into native code: a bare call and a call with a string argument. */
+    private static void jniOverhead(GroupConnector connector) {
+        int calls = 2_000_000;
+        for (int round = 0; round < 2; round++) { // first round is the warm-up
+            long t0 = System.nanoTime();
+            int sum = 0;
+            for (int i = 0; i < calls; i++) {
+                sum += NativeLib.abiVersion();
+            }
+            long t1 = System.nanoTime();
+            for (int i = 0; i < calls; i++) {
+                if (connector.isHeld("bench-lock-0")) {
+                    sum++;
+                }
+            }
+            long t2 = System.nanoTime();
+            if (round == 1) {
+                System.out.printf(Locale.ROOT, "%-40s %-30s %10.1f ns/call%n", "JNI per-call overhead",
+                        "bare native call (abiVersion)", (t1 - t0) / (double) calls);
+                System.out.printf(Locale.ROOT, "%-40s %-30s %10.1f ns/call%n", "JNI per-call overhead",
+                        "isHeld(name): string + no I/O", (t2 - t1) / (double) calls);
+            }
+            if (sum == 42) {
+                System.out.println(); // keeps the loops from being optimized away
+            }
+        }
+    }
+}

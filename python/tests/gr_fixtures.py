@@ -1,4 +1,4 @@
-"""Fixtures: one real redis-server per test session on a free port, a fresh group per
+"""Shared fixtures (python/tests and tests/cross): one real redis-server per test session on a free port, a fresh group per
 test, and connectors that are closed after the test."""
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ import sys
 import tempfile
 import textwrap
 
-from conftest import PATIENCE
+from gr_fixtures import PATIENCE
 
 CHILD = textwrap.dedent(
     """

@@ -10,7 +10,7 @@ import pytest
 
 import group_redis
 from group_redis import ConnectionState, MembershipEvent
-from conftest import PATIENCE
+from gr_fixtures import PATIENCE
 
 
 def test_an_event_after_join_pull_style(connect):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 
-from conftest import PATIENCE
+from gr_fixtures import PATIENCE
 
 
 def test_threads_contend_for_one_lock(connect):

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The Python binding's test run: builds the release library if needed, installs ./python
+# with its pinned dev dependencies into a venv (target/python-venv), and runs pytest on
+# python/tests and the cross-language test in tests/cross (which compiles a C member with
+# gcc against the committed header). Each suite starts its own redis-server on a free port.
+# Exits non-zero on any failure. Extra arguments go to pytest.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+VENV="$ROOT/target/python-venv"
+PYTHON="${PYTHON:-python3}"
+
+echo "== building the release library"
+cargo build --release -p group-redis-ffi
+
+echo "== installing ./python into $VENV"
+if [ ! -x "$VENV/bin/python" ]; then
+  "$PYTHON" -m venv "$VENV"
+fi
+"$VENV/bin/pip" install --quiet --disable-pip-version-check -r python/requirements-dev.txt
+# --force-reinstall: the package version does not change when the library does.
+"$VENV/bin/pip" install --quiet --disable-pip-version-check --force-reinstall --no-deps ./python
+
+echo "== pytest"
+# Run from outside the source tree so `import group_redis` finds the installed package
+# (with its native library), not python/group_redis.
+cd "$ROOT/target"
+exec "$VENV/bin/pytest" -p no:cacheprovider -v "$@" "$ROOT/python/tests" "$ROOT/tests/cross"

@@ -64,6 +64,16 @@ impl Drop for Member {
     }
 }
 
+/// An in-process member of `group`, for observing the child processes.
+fn connect(server: &RedisServer, group: &str, id: &str) -> Connector {
+    Connector::connect(
+        Config::new(server.url())
+            .with_group(group)
+            .with_member_id(id),
+    )
+    .unwrap()
+}
+
 fn group(tag: &str) -> String {
     format!("{tag}-{}", std::process::id())
 }
@@ -75,12 +85,7 @@ fn a_killed_member_is_cleaned_up_within_its_lease() {
     const LEASE_MS: u64 = 1500;
     let server = RedisServer::start();
     let group = group("kill");
-    let observer = Connector::connect(
-        Config::new(server.url())
-            .with_group(&group)
-            .with_member_id("observer"),
-    )
-    .unwrap();
+    let observer = connect(&server, &group, "observer");
     let mut events = observer.subscribe_members().unwrap();
     let victim = Member::spawn(
         &server,
@@ -139,12 +144,7 @@ fn contenders_do_not_keep_a_dead_holders_lock_alive() {
         &["--session-timeout", "1000", "--lock", "hot"],
     );
     assert_eq!(victim.next_line()["locks"]["hot"], 1);
-    let contender = Connector::connect(
-        Config::new(server.url())
-            .with_group(&group)
-            .with_member_id("contender"),
-    )
-    .unwrap();
+    let contender = connect(&server, &group, "contender");
     victim.signal("KILL");
     let deadline = Instant::now() + PATIENCE;
     let token = loop {
@@ -182,12 +182,7 @@ fn a_frozen_member_loses_its_lock_and_knows_it() {
         ],
     );
     assert_eq!(frozen.next_line()["locks"]["precious"], 1);
-    let other = Connector::connect(
-        Config::new(server.url())
-            .with_group(&group)
-            .with_member_id("other"),
-    )
-    .unwrap();
+    let other = connect(&server, &group, "other");
     let mut events = other.subscribe_members().unwrap();
     assert_eq!(events.snapshot().len(), 1);
 
@@ -240,12 +235,7 @@ fn a_frozen_member_loses_its_lock_and_knows_it() {
 fn sigterm_leaves_cleanly() {
     let server = RedisServer::start();
     let group = group("term");
-    let observer = Connector::connect(
-        Config::new(server.url())
-            .with_group(&group)
-            .with_member_id("observer"),
-    )
-    .unwrap();
+    let observer = connect(&server, &group, "observer");
     let mut events = observer.subscribe_members().unwrap();
     let member = Member::spawn(
         &server,

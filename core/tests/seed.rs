@@ -117,3 +117,30 @@ async fn an_event_after_join() {
     assert_eq!(event.left_members[0].id, "joiner");
     assert_eq!(event.reason, Some(LeaveReason::Left));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_url_selects_the_database() {
+    let server = RedisServer::start();
+    let group = unique_group("db");
+    let url = format!("{}/3", server.url());
+    let c = group_redis::Connector::connect(group_redis::Config::new(url).with_group(&group))
+        .await
+        .unwrap();
+    c.persistent_set("where", &json!("db3")).await.unwrap();
+    let key = format!("gr:{{{group}}}:data:where");
+    let in_db0: i64 = raw_command(&server, &["EXISTS", &key]);
+    assert_eq!(in_db0, 0);
+    let mut db3 = redis::Client::open(format!("{}/3", server.url()))
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    let value: String = redis::cmd("HGET")
+        .arg(&key)
+        .arg("value")
+        .query(&mut db3)
+        .unwrap();
+    assert_eq!(
+        value, "\"db3\"",
+        "stored as JSON text, readable with redis-cli"
+    );
+}

@@ -100,12 +100,22 @@ fn set_last_error(message: &str) {
     LAST_ERROR.with(|slot| *slot.borrow_mut() = text);
 }
 
+/// Empties the error text; free when it already is (the common case: success after
+/// success), so a successful call allocates nothing here.
+fn clear_last_error() {
+    LAST_ERROR.with(|slot| {
+        if !slot.borrow().is_empty() {
+            *slot.borrow_mut() = CString::default();
+        }
+    });
+}
+
 /// Runs the body of an export: catches panics, records the error text of this thread and
 /// turns the outcome into a status.
 pub(crate) fn guard(body: impl FnOnce() -> FfiResult<()>) -> gr_status {
     match catch_unwind(AssertUnwindSafe(body)) {
         Ok(Ok(())) => {
-            set_last_error("");
+            clear_last_error();
             GR_OK
         }
         Ok(Err(err)) => {

@@ -162,6 +162,15 @@ if [ "$STATIC_OK" -eq 1 ]; then
   run_binary "test_seed_static" timeout 300 "$OUT/test_seed_static"
 fi
 
+# shellcheck disable=SC2086
+if gcc "${CFLAGS[@]}" $CFLAGS_GR tests/c/quickstart.c -o "$OUT/quickstart" $LIBS_GR \
+  -Wl,-rpath,"$LIBDIR" && "$OUT/quickstart" | tee "$OUT/quickstart.log" &&
+  grep -q "holding reindex with fencing token" "$OUT/quickstart.log"; then
+  note_pass "README quick start (tests/c/quickstart.c)"
+else
+  note_failure "README quick start (tests/c/quickstart.c)"
+fi
+
 if [ "${GR_SKIP_VALGRIND:-0}" = "1" ]; then
   echo "GR_SKIP_VALGRIND=1: valgrind runs skipped"
 elif ! command -v valgrind >/dev/null; then

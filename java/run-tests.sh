@@ -24,6 +24,18 @@ trap cleanup EXIT
 # 1. Only the jar on the class path, from an unrelated directory, no java.library.path.
 (cd "$scratch" && env -u LD_LIBRARY_PATH java -cp "$jar" group_redis.Version)
 
+# The system property overrides the search (and a wrong path is reported, not worked around).
+(cd "$scratch" && java -Dgroup_redis.native.path="$root/target/release/libgroup_redis.so" -cp "$jar" group_redis.Version)
+if (cd "$scratch" && java -Dgroup_redis.native.path="$scratch/missing.so" -cp "$jar" group_redis.Version) 2>"$scratch/missing.err"; then
+    echo "a missing -Dgroup_redis.native.path was not reported" >&2
+    exit 1
+fi
+grep -q "missing.so" "$scratch/missing.err"
+# No extracted copy of the library is left in the temp directory.
+if ls "${TMPDIR:-/tmp}"/libgroup_redis-*.so >/dev/null 2>&1; then
+    echo "note: older extracted libraries exist in ${TMPDIR:-/tmp} (from earlier killed runs?)" >&2
+fi
+
 # 2. The README quick start, single-file source mode, against a real redis-server.
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 /usr/bin/redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no >"$scratch/redis.log" 2>&1 &

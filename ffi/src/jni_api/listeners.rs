@@ -69,7 +69,8 @@ impl Drop for SinkRef {
 /// reference) and, for membership, the starting snapshot.
 struct Subscription {
     snapshot_json: Option<String>,
-    callbacks: CallbackHandle,
+    /// Never read: owning it keeps the dispatcher running until the subscription drops.
+    _callbacks: CallbackHandle,
 }
 
 fn state_name(state: ConnectionState) -> String {
@@ -107,7 +108,7 @@ pub extern "system" fn Java_group_1redis_NativeLib_subscribeMembers<'l>(
             let snapshot_json = serde_json::to_string(&snapshot).map_err(json_error)?;
             Ok(into_handle(Subscription {
                 snapshot_json: Some(snapshot_json),
-                callbacks,
+                _callbacks: callbacks,
             }))
         })
         .resolve::<ThrowGroupRedis>()
@@ -138,7 +139,7 @@ pub extern "system" fn Java_group_1redis_NativeLib_subscribeState<'l>(
                 .on_state_change(move |state: ConnectionState| sink.deliver(&state_name(state)));
             Ok(into_handle(Subscription {
                 snapshot_json: None,
-                callbacks,
+                _callbacks: callbacks,
             }))
         })
         .resolve::<ThrowGroupRedis>()
@@ -174,12 +175,10 @@ pub extern "system" fn Java_group_1redis_NativeLib_unsubscribe<'l>(
 ) {
     unowned
         .with_env(|_env| -> BridgeResult<()> {
-            if subscription != 0 {
-                // SAFETY: called once per subscription by its Java owner.
-                let owned = unsafe { borrow::<Subscription>(subscription)? };
-                let _ = &owned.callbacks;
-                unsafe { free_handle::<Subscription>(subscription) };
-            }
+            // Dropping the subscription drops its CallbackHandle, which stops and joins the
+            // dispatcher; the dispatcher's closure owns the sink's global reference.
+            // SAFETY: called once per subscription by its Java owner (which zeroes its copy).
+            unsafe { free_handle::<Subscription>(subscription) };
             Ok(())
         })
         .resolve::<ThrowGroupRedis>()

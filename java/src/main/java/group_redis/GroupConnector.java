@@ -259,7 +259,13 @@ public final class GroupConnector implements AutoCloseable {
      */
     public Optional<LockHandle> acquire(String name, String member, boolean reentrant, Duration wait) {
         requireArg(wait, "wait");
-        long token = acquireToken(name, member, reentrant, wait.toMillis());
+        long waitMillis;
+        try {
+            waitMillis = wait.toMillis();
+        } catch (ArithmeticException tooLong) {
+            throw new InvalidArgumentException("wait is too long: " + wait);
+        }
+        long token = acquireToken(name, member, reentrant, waitMillis);
         return token < 0 ? Optional.empty() : Optional.of(new LockHandle(this, name, member, token));
     }
 

@@ -74,7 +74,11 @@ public final class LockHandle implements AutoCloseable {
         if (!released.compareAndSet(false, true) || connector.isClosed()) {
             return false;
         }
-        return member == null ? connector.release(name) : connector.releaseAs(member, name);
+        try {
+            return member == null ? connector.release(name) : connector.releaseAs(member, name);
+        } catch (ConnectorClosedException closedMeanwhile) {
+            return false; // closing the connector released every lock it held
+        }
     }
 
     /** Same as {@link #release()}. */

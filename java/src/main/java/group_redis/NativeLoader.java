@@ -59,9 +59,16 @@ final class NativeLoader {
                 throw error;
             }
             Path file = Files.createTempFile("libgroup_redis-", ".so");
-            file.toFile().deleteOnExit();
-            Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
-            System.load(file.toAbsolutePath().toString());
+            try {
+                Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+                System.load(file.toAbsolutePath().toString());
+            } finally {
+                // Once loaded (or failed) the file is no longer needed: on Linux the mapping
+                // outlives the name, so not even a SIGKILLed JVM leaves a copy behind.
+                if (!file.toFile().delete()) {
+                    file.toFile().deleteOnExit();
+                }
+            }
         } catch (IOException e) {
             UnsatisfiedLinkError error = new UnsatisfiedLinkError("cannot extract " + resource + ": " + e);
             error.addSuppressed(notOnLibraryPath);

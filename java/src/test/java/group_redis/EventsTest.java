@@ -131,4 +131,35 @@ class EventsTest {
         assertFalse(state.isOpen());
         assertEquals(before, NativeLib.liveSinkRefs());
     }
+
+    @Test
+    void aListenerMayCloseItsOwnSubscriptionAndEvenTheConnector() throws Exception {
+        GroupConfig config = REDIS.freshGroup().build();
+        long before = NativeLib.liveSinkRefs();
+        try (GroupConnector other = GroupConnector.connect(config)) {
+            GroupConnector watcher = GroupConnector.connect(config);
+            BlockingQueue<MembershipEvent> seen = new LinkedBlockingQueue<>();
+            AtomicInteger deliveries = new AtomicInteger();
+            Subscription[] self = new Subscription[1];
+            self[0] = watcher.addMemberListener(event -> {
+                deliveries.incrementAndGet();
+                seen.add(event);
+                self[0].close(); // from the dispatcher thread itself: must not deadlock
+            });
+            BlockingQueue<MembershipEvent> closer = new LinkedBlockingQueue<>();
+            watcher.addMemberListener(event -> {
+                watcher.close(); // closes the connector from inside a callback
+                closer.add(event);
+            });
+            other.join("trigger");
+            Waits.awaitMatching(seen, e -> joined(e, "trigger"), "first event");
+            Waits.awaitMatching(closer, e -> joined(e, "trigger"), "event that closed the connector");
+            assertTrue(watcher.isClosed());
+            assertFalse(self[0].isOpen());
+            // The dispatchers end once their callbacks return, releasing their references.
+            Waits.awaitTrue(() -> NativeLib.liveSinkRefs() == before, "sink references released");
+            other.join("after");
+            assertEquals(1, deliveries.get(), "a closed subscription gets nothing more");
+        }
+    }
 }

@@ -872,6 +872,17 @@ enum gr_status gr_options_set_sub_groups(struct gr_options *options,
 enum gr_status gr_options_set_payload(struct gr_options *options, const char *payload_json);
 
 /**
+ * For `rediss://` URLs: trusts this CA certificate (PEM text, e.g. the contents of
+ * ca.pem) instead of the system's roots, for servers with a private CA. The text is
+ * copied; a certificate that cannot be used makes `gr_connect` fail.
+ * Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT (not UTF-8).
+ *
+ * # Safety
+ * `options` is NULL or live; `pem` is NULL or a NUL-terminated string.
+ */
+enum gr_status gr_options_set_tls_root_cert(struct gr_options *options, const char *pem);
+
+/**
  * The error text of the last call made on this thread: empty after a success.
  *
  * Ownership: the string belongs to the library; do not free it. It stays valid until the

@@ -76,6 +76,7 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "gr_options_set_command_timeout_ms": (c_int, [Handle, c_uint64]),
     "gr_options_set_sub_groups": (c_int, [Handle, POINTER(c_char_p), c_size_t]),
     "gr_options_set_payload": (c_int, [Handle, c_char_p]),
+    "gr_options_set_tls_root_cert": (c_int, [Handle, c_char_p]),
     # connector
     "gr_connect": (c_int, [c_char_p, Handle, POINTER(Handle)]),
     "gr_connector_close": (c_int, [Handle]),

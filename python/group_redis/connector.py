@@ -46,12 +46,14 @@ def connect(
     sub_groups: Sequence[str] = ("default",),
     payload: Any = None,
     command_timeout: float = 5.0,
+    tls_root_cert: Union[str, bytes, None] = None,
 ) -> "Connector":
     """Connects to Redis and starts a session (lease `session_timeout` seconds, renewed
     every `heartbeat` seconds, default a third of it). Does not join: call `join()`.
 
     `url` defaults to $GROUP_REDIS_URL, then redis://127.0.0.1:6379. `member_id` defaults
     to "<hostname>-<pid>". `payload` is any JSON-serialisable object members join with.
+    `tls_root_cert` (PEM text) is the CA to trust for a `rediss://` server with a private CA.
     Raises ConnectionFailedError when Redis cannot be reached and InvalidArgumentError for
     bad options.
     """
@@ -79,6 +81,9 @@ def connect(
         _native.check(lib.gr_options_set_sub_groups(options, array, len(names)))
         if payload is not None:
             _native.check(lib.gr_options_set_payload(options, encode_json(payload, "payload")))
+        if tls_root_cert is not None:
+            pem = tls_root_cert.decode("ascii") if isinstance(tls_root_cert, bytes) else tls_root_cert
+            _native.check(lib.gr_options_set_tls_root_cert(options, encode_name(pem, "tls_root_cert")))
         handle = c_void_p()
         _native.check(lib.gr_connect(url_bytes, options, ctypes.byref(handle)))
     finally:

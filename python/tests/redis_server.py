@@ -19,17 +19,48 @@ def free_port() -> int:
             return port
 
 
+def make_certificates(directory: str) -> None:
+    """A throw-away CA and a server certificate for 127.0.0.1 signed by it (openssl)."""
+
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], cwd=directory, check=True, capture_output=True)
+
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+            "-subj", "/CN=group-redis test CA", "-keyout", "ca.key", "-out", "ca.pem")
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1",
+            "-keyout", "server.key", "-out", "server.csr")
+    with open(os.path.join(directory, "san.ext"), "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+            "-CAcreateserial", "-days", "2", "-extfile", "san.ext", "-out", "server.pem")
+
+
 class RedisServer:
-    def __init__(self) -> None:
+    """`tls=True`: speaks only TLS, with a certificate from a private CA (`ca_pem`)."""
+
+    def __init__(self, tls: bool = False) -> None:
         binary = os.environ.get("REDIS_SERVER", "redis-server")
         if shutil.which(binary) is None:
             raise RuntimeError(f"{binary} not found (install Debian's redis-server package)")
         self.port = free_port()
         self.dir = tempfile.mkdtemp(prefix="gr-py-redis-")
+        self.tls = tls
+        if tls:
+            make_certificates(self.dir)
+            with open(os.path.join(self.dir, "ca.pem")) as f:
+                self.ca_pem = f.read()
+            listen = [
+                "--port", "0", "--tls-port", str(self.port), "--tls-auth-clients", "no",
+                "--tls-cert-file", os.path.join(self.dir, "server.pem"),
+                "--tls-key-file", os.path.join(self.dir, "server.key"),
+                "--tls-ca-cert-file", os.path.join(self.dir, "ca.pem"),
+            ]
+        else:
+            listen = ["--port", str(self.port)]
         self.process = subprocess.Popen(
             [
                 binary,
-                "--port", str(self.port),
+                *listen,
                 "--bind", "127.0.0.1",
                 "--save", "",
                 "--appendonly", "no",
@@ -42,7 +73,7 @@ class RedisServer:
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}"
+        return f"{'rediss' if self.tls else 'redis'}://127.0.0.1:{self.port}"
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + 20
@@ -51,6 +82,8 @@ class RedisServer:
                 raise RuntimeError(f"redis-server exited with {self.process.returncode}")
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
+                    if self.tls:
+                        return  # listening is enough; the TLS handshake is the test's job
                     s.sendall(b"PING\r\n")
                     if s.recv(16).startswith(b"+PONG"):
                         return

@@ -49,6 +49,7 @@ static void connect_refuses_bad_arguments(void) {
     CHECK_STATUS(gr_options_set_member_id(options, BAD_UTF8), GR_INVALID_ARGUMENT);
     CHECK_STATUS(gr_options_set_payload(options, "{\"unclosed\": "), GR_INVALID_JSON);
     CHECK_CONTAINS(gr_last_error(), "payload_json is not valid JSON");
+    CHECK_STATUS(gr_options_set_tls_root_cert(options, NULL), GR_NULL_ARGUMENT);
     CHECK_STATUS(gr_options_set_sub_groups(options, NULL, 2), GR_NULL_ARGUMENT);
     const char *with_null[] = {"ok", NULL};
     CHECK_STATUS(gr_options_set_sub_groups(options, with_null, 2), GR_NULL_ARGUMENT);
@@ -76,6 +77,13 @@ static void connect_refuses_bad_arguments(void) {
     CHECK_OK(gr_options_set_sub_groups(options, empty_sub_group, 1));
     CHECK_STATUS(gr_connect(redis_url(), options, &conn), GR_INVALID_ARGUMENT);
     CHECK(conn == NULL);
+    gr_options_free(options);
+
+    /* A CA certificate that is not one: an error at connect, not a crash. */
+    CHECK_OK(gr_options_new(&options));
+    CHECK_OK(gr_options_set_tls_root_cert(options, "not a certificate"));
+    CHECK(gr_connect("rediss://127.0.0.1:1", options, &conn) != GR_OK);
+    CHECK(conn == NULL && strlen(gr_last_error()) > 0);
     gr_options_free(options);
 }
 

@@ -28,6 +28,7 @@ struct Settings {
     command_timeout: Option<Duration>,
     sub_groups: Option<Vec<String>>,
     payload: Option<Value>,
+    tls_root_cert: Option<Vec<u8>>,
 }
 
 impl gr_options {
@@ -57,6 +58,9 @@ impl gr_options {
         }
         if let Some(payload) = settings.payload {
             config = config.with_payload(payload);
+        }
+        if let Some(pem) = settings.tls_root_cert {
+            config = config.with_tls_root_cert(pem);
         }
         config
     }
@@ -221,6 +225,24 @@ pub unsafe extern "C" fn gr_options_set_payload(
     guard(|| {
         let payload = required_json(payload_json, "payload_json")?;
         update(options, |s| s.payload = Some(payload))
+    })
+}
+
+/// For `rediss://` URLs: trusts this CA certificate (PEM text, e.g. the contents of
+/// ca.pem) instead of the system's roots, for servers with a private CA. The text is
+/// copied; a certificate that cannot be used makes `gr_connect` fail.
+/// Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT (not UTF-8).
+///
+/// # Safety
+/// `options` is NULL or live; `pem` is NULL or a NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn gr_options_set_tls_root_cert(
+    options: *mut gr_options,
+    pem: *const c_char,
+) -> gr_status {
+    guard(|| {
+        let pem = required_str(pem, "pem")?.as_bytes().to_vec();
+        update(options, |s| s.tls_root_cert = Some(pem))
     })
 }
 

@@ -9,7 +9,7 @@ use grcore::{ConnectionState, MembershipEvent};
 use jni::objects::{JClass, JObject, JString};
 use jni::refs::Global;
 use jni::sys::jlong;
-use jni::vm::JavaVM;
+use jni::vm::{AttachConfig, JavaVM};
 use jni::{jni_sig, jni_str, Env, EnvUnowned, JValue};
 
 use super::args::json_error;
@@ -40,18 +40,29 @@ impl SinkRef {
                 return;
             }
         };
-        // A permanent attachment: the dispatcher thread stays attached until it ends, so
-        // each event costs no attach/detach. Each call runs in its own local frame.
-        let result = vm.attach_current_thread(|env| -> jni::errors::Result<()> {
-            let arg = JString::from_str(env, text)?;
-            env.call_method(
-                self.0.as_obj(),
-                jni_str!("deliver"),
-                jni_sig!("(Ljava/lang/String;)V"),
-                &[JValue::Object(&arg)],
-            )?;
-            Ok(())
-        });
+        // A scoped attachment: the thread is attached only while it delivers. A permanently
+        // attached thread counts as a non-daemon Java thread, and the JVM's exit waits for
+        // those: a program that forgot to close a listener would never exit. Events are rare
+        // (membership and state changes), so the attach cost per event does not matter.
+        let config = || {
+            AttachConfig::new()
+                .scoped(true)
+                .thread_name(jni_str!("group-redis-events"))
+        };
+        let result = vm.attach_current_thread_with_config(
+            config,
+            Some(16),
+            |env| -> jni::errors::Result<()> {
+                let arg = JString::from_str(env, text)?;
+                env.call_method(
+                    self.0.as_obj(),
+                    jni_str!("deliver"),
+                    jni_sig!("(Ljava/lang/String;)V"),
+                    &[JValue::Object(&arg)],
+                )?;
+                Ok(())
+            },
+        );
         if let Err(err) = result {
             eprintln!("group-redis: delivering an event to Java failed: {err}");
         }

@@ -31,8 +31,8 @@ import java.util.function.LongFunction;
  * lease a background heartbeat renews; when the process dies or freezes past the lease, other
  * members see it leave and its locks and ephemeral keys go. {@link #close()} leaves at once;
  * it is idempotent and safe while other threads are in calls. A connector that becomes
- * unreachable without close() is closed by a {@link Cleaner} (but a registered listener keeps
- * its connector reachable: close the connector or its subscriptions).
+ * unreachable without close() is closed by a {@link Cleaner} (a listener that refers to its
+ * connector keeps it reachable, so close connectors explicitly, e.g. with try-with-resources).
  *
  * <p>Values are JSON documents: pass null, String, Boolean, Integer/Long/Double, Map, List (or
  * anything Jackson can serialize); they come back as the same kinds, numbers as Integer when
@@ -494,12 +494,7 @@ public final class GroupConnector implements AutoCloseable {
      */
     public MemberSubscription addMemberListener(MemberEventListener listener) {
         requireArg(listener, "listener");
-        NativeEventSink sink = new NativeEventSink() {
-            @Override
-            void handle(String json) {
-                listener.onMembershipEvent(MembershipEvent.fromJson(json));
-            }
-        };
+        NativeEventSink sink = memberSink(listener);
         long h = handle.enter();
         try {
             long native_ = NativeLib.subscribeMembers(h, sink);
@@ -520,12 +515,7 @@ public final class GroupConnector implements AutoCloseable {
      */
     public Subscription addConnectionStateListener(ConnectionStateListener listener) {
         requireArg(listener, "listener");
-        NativeEventSink sink = new NativeEventSink() {
-            @Override
-            void handle(String state) {
-                listener.onStateChange(ConnectionState.valueOf(state));
-            }
-        };
+        NativeEventSink sink = stateSink(listener);
         long h = handle.enter();
         try {
             ListenerSubscription subscription = new ListenerSubscription(NativeLib.subscribeState(h, sink), handle);
@@ -553,6 +543,30 @@ public final class GroupConnector implements AutoCloseable {
     }
 
     // ---------------------------------------------------------------- plumbing
+
+    /*
+     * Sinks are built in static methods so they refer to their listener only, never to this
+     * connector: the native side holds them through global references, and a sink that kept
+     * the connector reachable would stop the Cleaner from ever closing a forgotten one.
+     */
+
+    private static NativeEventSink memberSink(MemberEventListener listener) {
+        return new NativeEventSink() {
+            @Override
+            void handle(String json) {
+                listener.onMembershipEvent(MembershipEvent.fromJson(json));
+            }
+        };
+    }
+
+    private static NativeEventSink stateSink(ConnectionStateListener listener) {
+        return new NativeEventSink() {
+            @Override
+            void handle(String state) {
+                listener.onStateChange(ConnectionState.valueOf(state));
+            }
+        };
+    }
 
     @FunctionalInterface
     private interface NativeVoid {

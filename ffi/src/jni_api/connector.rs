@@ -479,3 +479,17 @@ pub extern "system" fn Java_group_1redis_NativeLib_persistentList<'l>(
         java_string(env, Some(text))
     })
 }
+
+/// Panics on purpose: lets the Java tests check that a panic inside a native method comes
+/// out as a `GroupRedisException` (never an abort) and that the library stays usable.
+#[no_mangle]
+pub extern "system" fn Java_group_1redis_NativeLib_selfTestPanic<'l>(
+    mut unowned: EnvUnowned<'l>,
+    _class: JClass<'l>,
+) -> jlong {
+    unowned
+        .with_env(|_env| -> BridgeResult<jlong> {
+            panic!("self-test panic (expected by the test)");
+        })
+        .resolve::<ThrowGroupRedis>()
+}

@@ -85,6 +85,9 @@ final class NativeLib {
 
     static native void unsubscribe(long subscription);
 
+    /** Panics inside the native boundary on purpose (tests of the panic handling). */
+    static native long selfTestPanic();
+
     /** Global references to listener sinks the native side holds now (leak checks). */
     static native long liveSinkRefs();
 }

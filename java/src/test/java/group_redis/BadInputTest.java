@@ -164,4 +164,13 @@ class BadInputTest {
             assertTrue(c.isClosed());
         }
     }
+
+    @Test
+    void aNativePanicBecomesAJavaExceptionAndTheLibraryStaysUsable() {
+        GroupRedisException thrown = assertThrows(GroupRedisException.class, NativeLib::selfTestPanic);
+        assertTrue(thrown.getMessage().contains("self-test panic"), thrown.getMessage());
+        try (GroupConnector c = GroupConnector.connect(REDIS.freshGroup().build())) {
+            assertTrue(c.tryLock("after-panic").isPresent());
+        }
+    }
 }

@@ -1,20 +1,26 @@
 #!/usr/bin/env python3
-"""Lock benchmark: group_redis (Python, over the native library) next to redis-py, in one
-run against one redis-server it starts on a free port. Prints numbers; asserts nothing.
+"""Lock benchmark: group_redis (Python over the native library, and C) next to redis-py,
+in one run against one redis-server it starts on a free port. Prints numbers; asserts
+nothing.
 
     cargo build --release -p group-redis-ffi
-    target/python-venv/bin/python python/bench.py [--seconds 3]
-(any Python with redis-py installed works; python/run-tests.sh creates that venv).
+    target/python-venv/bin/python python/bench.py [--seconds 5] [--rounds 5]
+
+(any Python with redis-py installed works; python/run-tests.sh creates that venv; gcc is
+needed for the C numbers).
+
+The machine this was written on is small and shared, so the contenders are interleaved:
+each round measures every contender for seconds/rounds, and the report gives the median
+over the rounds, plus the median of the per-round ratios.
 
 Measures:
   1. uncontended lock+release pairs/s on one thread: group_redis `lock()`/`release()`,
-     redis-py's `Lock` (acquire/release), and a raw redis-py loop (SET NX PX + a Lua
-     compare-and-delete, the least a correct lock can do);
-  2. 8 threads on 8 locks: group_redis through one connector vs redis-py `Lock` with 8
+     the same two calls through raw ctypes, the C ABI from a C program
+     (tests/c/bench_calls.c, compiled here), redis-py's `Lock`, and a raw redis-py loop
+     (SET NX PX + a Lua compare-and-delete: the least a correct lock can do);
+  2. N threads on N locks: group_redis through one connector vs redis-py `Lock` with N
      threads sharing one client (connection pool);
-  3. per-call overhead: a call without I/O (`is_held`) from Python (package API and raw
-     ctypes) and from C, and lock+release through C (tests/c/bench_calls.c, compiled here)
-     vs through Python.
+  3. the cost of a call without I/O (`is_held`) from Python and from C.
 """
 
 from __future__ import annotations
@@ -23,13 +29,14 @@ import argparse
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 import uuid
-from ctypes import byref, c_bool
+from ctypes import byref, c_bool, c_uint64
 from pathlib import Path
 from typing import Callable
 
@@ -55,10 +62,8 @@ return 0
 """
 
 
-def rate(body: Callable[[], None], seconds: float, batch: int = 50) -> float:
+def rate(body: Callable[[], None], seconds: float, batch: int = 25) -> float:
     """Calls `body` (one pair per call) for `seconds`; returns calls per second."""
-    for _ in range(200):  # warm up: connections, script caches
-        body()
     done = 0
     start = time.perf_counter()
     while (elapsed := time.perf_counter() - start) < seconds:
@@ -68,14 +73,10 @@ def rate(body: Callable[[], None], seconds: float, batch: int = 50) -> float:
     return done / elapsed
 
 
-def threaded_rate(make_body: Callable[[int], Callable[[], None]], threads: int, seconds: float) -> float:
-    """`threads` threads, each calling its own body for `seconds`; total calls/s."""
-    bodies = [make_body(i) for i in range(threads)]
-    for body in bodies:
-        for _ in range(50):
-            body()
-    counts = [0] * threads
-    barrier = threading.Barrier(threads + 1)
+def threaded_rate(bodies: list[Callable[[], None]], seconds: float) -> float:
+    """One thread per body, each calling it for `seconds`; total calls per second."""
+    counts = [0] * len(bodies)
+    barrier = threading.Barrier(len(bodies) + 1)
     stop = threading.Event()
 
     def run(i: int) -> None:
@@ -83,12 +84,12 @@ def threaded_rate(make_body: Callable[[int], Callable[[], None]], threads: int, 
         barrier.wait()
         n = 0
         while not stop.is_set():
-            for _ in range(20):
+            for _ in range(10):
                 body()
-            n += 20
+            n += 10
         counts[i] = n
 
-    workers = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
+    workers = [threading.Thread(target=run, args=(i,)) for i in range(len(bodies))]
     for w in workers:
         w.start()
     barrier.wait()
@@ -110,63 +111,105 @@ def ns_per_call(body: Callable[[], None], seconds: float) -> float:
     return elapsed * 1e9 / calls
 
 
+def compile_c_bench() -> str | None:
+    if shutil.which("gcc") is None:
+        return None
+    library_dir = group_redis.library_path().parent
+    binary = Path(tempfile.mkdtemp(prefix="gr-bench-")) / "bench_calls"
+    subprocess.run(
+        ["gcc", "-O2", "-std=c11", "-I", str(ROOT / "include"),
+         str(ROOT / "tests" / "c" / "bench_calls.c"), "-o", str(binary),
+         "-L", str(library_dir), "-lgroup_redis", f"-Wl,-rpath,{library_dir}"],
+        check=True,
+    )
+    return str(binary)
+
+
+def run_c(binary: str, url: str, group: str, seconds: float, *mode: str) -> dict[str, float]:
+    out = subprocess.run([binary, url, group, str(seconds), *mode], capture_output=True, text=True, check=True)
+    return {line.split()[0]: float(line.split()[1]) for line in out.stdout.splitlines() if line.strip()}
+
+
+def median_ratio(a: list[float], b: list[float]) -> float:
+    return statistics.median(x / y for x, y in zip(a, b))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=float, default=3.0, help="per measurement (default 3)")
+    parser.add_argument("--seconds", type=float, default=5.0, help="per contender (default 5)")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (default 5)")
     parser.add_argument("--threads", type=int, default=8)
     args = parser.parse_args()
-    seconds, threads = args.seconds, args.threads
+    per_round = args.seconds / args.rounds
+    threads = args.threads
 
     server = RedisServer()
     try:
-        version = subprocess.run(
-            ["redis-server", "--version"], capture_output=True, text=True
-        ).stdout.split()[2]
+        version = subprocess.run(["redis-server", "--version"], capture_output=True, text=True).stdout.split()[2]
         print(f"# group_redis {group_redis.version()} ({group_redis.library_path()})")
         print(f"# redis-py {redis.__version__}, redis-server {version}, Python {platform.python_version()}, "
-              f"{os.cpu_count()} CPUs, {seconds:g} s per measurement")
+              f"{os.cpu_count()} CPUs; {args.rounds} interleaved rounds of {per_round:g} s per contender")
         group = f"bench-{uuid.uuid4().hex[:8]}"
         conn = group_redis.connect(server.url, group=group, member_id="py-bench")
         client = redis.Redis(port=server.port)
         release_script = client.register_script(RELEASE_LUA)
-        results: dict[str, float] = {}
+        c_binary = compile_c_bench()
 
         # 1. one thread, uncontended
-        def gr_pair() -> None:
-            lock = conn.lock("py-bench-lock")
-            lock.release()
+        def gr_api() -> None:
+            conn.lock("py-bench-lock").release()
 
-        results["group_redis"] = rate(gr_pair, seconds)
+        handle = conn._handle
+        token = c_uint64(0)
+        raw_lock, raw_release = _native.lib.gr_lock, _native.lib.gr_release
+
+        def gr_ctypes() -> None:
+            raw_lock(handle, b"ct-bench-lock", byref(token))
+            raw_release(handle, b"ct-bench-lock")
+
         rp_lock = client.lock("rp-bench-lock", timeout=30)
 
         def rp_pair() -> None:
             rp_lock.acquire()
             rp_lock.release()
 
-        results["redis_py_lock"] = rate(rp_pair, seconds)
-        token = uuid.uuid4().hex
+        owner = uuid.uuid4().hex
 
         def raw_pair() -> None:
-            client.set("raw-bench-lock", token, nx=True, px=30000)
-            release_script(keys=["raw-bench-lock"], args=[token])
+            client.set("raw-bench-lock", owner, nx=True, px=30000)
+            release_script(keys=["raw-bench-lock"], args=[owner])
 
-        results["raw"] = rate(raw_pair, seconds)
+        contenders = {
+            "group_redis (Python API)": gr_api,
+            "group_redis (raw ctypes)": gr_ctypes,
+            "redis-py Lock": rp_pair,
+            "raw redis-py SET NX PX + Lua delete": raw_pair,
+        }
+        for body in contenders.values():  # warm up: connections, script caches
+            for _ in range(300):
+                body()
+        single: dict[str, list[float]] = {name: [] for name in contenders}
+        if c_binary:
+            single["group_redis (C program)"] = []
+        for _ in range(args.rounds):
+            for name, body in contenders.items():
+                single[name].append(rate(body, per_round))
+            if c_binary:
+                c = run_c(c_binary, server.url, f"{group}-c", per_round, "pairs")
+                single["group_redis (C program)"].append(c["c_lock_release_pairs_per_s"])
         print()
-        print("## uncontended lock+release, 1 thread")
-        print(f"group_redis lock()+release()               {results['group_redis']:9.0f} pairs/s")
-        print(f"redis-py Lock acquire()+release()          {results['redis_py_lock']:9.0f} pairs/s")
-        print(f"raw redis-py SET NX PX + Lua delete        {results['raw']:9.0f} pairs/s")
-        print(f"group_redis / redis-py Lock                {results['group_redis'] / results['redis_py_lock']:9.2f} x  (target >= 1.7)")
-        print(f"group_redis / raw redis-py                 {results['group_redis'] / results['raw']:9.2f} x")
+        print("## uncontended lock+release, 1 thread (median pairs/s over rounds)")
+        for name, values in single.items():
+            print(f"{name:40s} {statistics.median(values):9.0f} pairs/s  "
+                  f"({1e6 / statistics.median(values):6.1f} us/pair; rounds: {', '.join(f'{v:.0f}' for v in values)})")
+        api, rp = single["group_redis (Python API)"], single["redis-py Lock"]
+        print(f"{'group_redis / redis-py Lock':40s} {median_ratio(api, rp):9.2f} x  (target >= 1.7)")
+        print(f"{'group_redis / raw redis-py':40s} {median_ratio(api, single['raw redis-py SET NX PX + Lua delete']):9.2f} x")
 
         # 2. threads on their own locks
         def gr_body(i: int) -> Callable[[], None]:
             name = f"py-bench-lock-{i}"
-
-            def body() -> None:
-                conn.lock(name).release()
-
-            return body
+            return lambda: conn.lock(name).release()
 
         def rp_body(i: int) -> Callable[[], None]:
             lock = client.lock(f"rp-bench-lock-{i}", timeout=30)
@@ -177,57 +220,38 @@ def main() -> None:
 
             return body
 
-        results["group_redis_threads"] = threaded_rate(gr_body, threads, seconds)
-        results["redis_py_threads"] = threaded_rate(rp_body, threads, seconds)
+        gr_bodies = [gr_body(i) for i in range(threads)]
+        rp_bodies = [rp_body(i) for i in range(threads)]
+        gr_threads: list[float] = []
+        rp_threads: list[float] = []
+        for _ in range(args.rounds):
+            gr_threads.append(threaded_rate(gr_bodies, per_round))
+            rp_threads.append(threaded_rate(rp_bodies, per_round))
         print()
-        print(f"## {threads} threads on {threads} locks")
-        print(f"group_redis, one connector                 {results['group_redis_threads']:9.0f} pairs/s"
-              f"  ({results['group_redis_threads'] / results['group_redis']:.2f}x its 1 thread)")
-        print(f"redis-py Lock, one client                  {results['redis_py_threads']:9.0f} pairs/s"
-              f"  ({results['redis_py_threads'] / results['redis_py_lock']:.2f}x its 1 thread)")
-        print(f"group_redis / redis-py                     {results['group_redis_threads'] / results['redis_py_threads']:9.2f} x")
+        print(f"## {threads} threads on {threads} locks (median pairs/s over rounds)")
+        print(f"{'group_redis, one connector':40s} {statistics.median(gr_threads):9.0f} pairs/s  "
+              f"({median_ratio(gr_threads, api):.2f}x its 1 thread)")
+        print(f"{'redis-py Lock, one client':40s} {statistics.median(rp_threads):9.0f} pairs/s  "
+              f"({median_ratio(rp_threads, rp):.2f}x its 1 thread)")
+        print(f"{'group_redis / redis-py':40s} {median_ratio(gr_threads, rp_threads):9.2f} x")
 
-        # 3. per-call overhead
+        # 3. a call without I/O: the cost of the boundary itself
         assert conn.lock("py-bench-held")
         held = c_bool(False)
-        handle = conn._handle
-        name = b"py-bench-held"
         raw_is_held = _native.lib.gr_is_held
-        python_api_ns = ns_per_call(lambda: conn.is_held("py-bench-held"), seconds / 2)
-        ctypes_ns = ns_per_call(lambda: raw_is_held(handle, name, byref(held)), seconds / 2)
         print()
-        print("## per-call overhead")
-        print(f"is_held (no I/O) via Python API            {python_api_ns:9.0f} ns/call")
-        print(f"is_held (no I/O) via raw ctypes            {ctypes_ns:9.0f} ns/call")
-        c_results = run_c_bench(server.url, f"{group}-c", seconds)
-        if c_results:
-            c_ns = c_results["c_is_held_ns_per_call"]
-            print(f"is_held (no I/O) from C                    {c_ns:9.0f} ns/call")
-            print(f"trivial export (gr_status_name) from C     {c_results['c_trivial_export_ns_per_call']:9.1f} ns/call")
-            c_pairs = c_results["c_lock_release_pairs_per_s"]
-            print(f"lock+release from C                        {c_pairs:9.0f} pairs/s"
-                  f"  ({1e6 / c_pairs:.1f} us/pair)")
-            print(f"lock+release from Python                   {results['group_redis']:9.0f} pairs/s"
-                  f"  ({1e6 / results['group_redis']:.1f} us/pair, "
-                  f"+{1e6 / results['group_redis'] - 1e6 / c_pairs:.1f} us over C)")
+        print("## a call without I/O (is_held)")
+        print(f"{'Python API conn.is_held()':40s} "
+              f"{ns_per_call(lambda: conn.is_held('py-bench-held'), per_round):9.0f} ns/call")
+        print(f"{'raw ctypes gr_is_held':40s} "
+              f"{ns_per_call(lambda: raw_is_held(handle, b'py-bench-held', byref(held)), per_round):9.0f} ns/call")
+        if c_binary:
+            c = run_c(c_binary, server.url, f"{group}-c2", per_round)
+            print(f"{'C gr_is_held':40s} {c['c_is_held_ns_per_call']:9.0f} ns/call")
+            print(f"{'C gr_status_name (trivial export)':40s} {c['c_trivial_export_ns_per_call']:9.1f} ns/call")
         conn.close()
     finally:
         server.stop()
-
-
-def run_c_bench(url: str, group: str, seconds: float) -> dict[str, float]:
-    if shutil.which("gcc") is None:
-        print("(gcc not found: C numbers skipped)")
-        return {}
-    library_dir = group_redis.library_path().parent
-    binary = Path(tempfile.mkdtemp(prefix="gr-bench-")) / "bench_calls"
-    subprocess.run(
-        ["gcc", "-O2", "-std=c11", "-I", str(ROOT / "include"), str(ROOT / "tests" / "c" / "bench_calls.c"),
-         "-o", str(binary), "-L", str(library_dir), "-lgroup_redis", f"-Wl,-rpath,{library_dir}"],
-        check=True,
-    )
-    out = subprocess.run([str(binary), url, group, str(seconds)], capture_output=True, text=True, check=True)
-    return {line.split()[0]: float(line.split()[1]) for line in out.stdout.splitlines() if line.strip()}
 
 
 if __name__ == "__main__":

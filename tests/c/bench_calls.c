@@ -4,13 +4,14 @@
  * that does no I/O (gr_is_held, gr_held_token), i.e. the C boundary itself: argument
  * checks, catch_unwind, the per-thread error text.
  *
- *   bench_calls <redis-url> <group> <seconds>
+ *   bench_calls <redis-url> <group> <seconds> [pairs]
  *
- * Prints "name value unit" lines.
+ * Prints "name value unit" lines; with "pairs", only the lock+release rate.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "group_redis.h"
@@ -22,10 +23,11 @@ static double now_s(void) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 4) {
-        fprintf(stderr, "usage: %s url group seconds\n", argv[0]);
+    if (argc != 4 && argc != 5) {
+        fprintf(stderr, "usage: %s url group seconds [pairs]\n", argv[0]);
         return 2;
     }
+    int pairs_only = argc == 5 && strcmp(argv[4], "pairs") == 0;
     double seconds = atof(argv[3]);
     gr_options *options = NULL;
     gr_connector *conn = NULL;
@@ -56,6 +58,10 @@ int main(int argc, char **argv) {
         pairs += 100;
     }
     printf("c_lock_release_pairs_per_s %.0f pairs/s\n", (double)pairs / elapsed);
+    if (pairs_only) {
+        gr_connector_free(conn);
+        return 0;
+    }
 
     gr_lock(conn, "c-bench-held", &token);
     bool held = false;

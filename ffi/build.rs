@@ -25,6 +25,10 @@ fn main() {
     // Write only on change: an unchanged header keeps its mtime, so it does not retrigger
     // this script and C builds depending on it stay up to date.
     if std::fs::read(&header).ok().as_deref() != Some(text.as_slice()) {
-        std::fs::write(&header, &text).expect("cannot write include/group_redis.h");
+        // A read-only checkout (a packaging build) cannot take the header; that is no
+        // reason to fail the library build, and CI's header check catches a stale copy.
+        if let Err(err) = std::fs::write(&header, &text) {
+            println!("cargo:warning=cannot write {}: {err}", header.display());
+        }
     }
 }

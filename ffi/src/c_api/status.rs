@@ -190,3 +190,66 @@ pub(crate) unsafe fn free_handle<T>(handle: *mut T) {
         let _ = catch_unwind(AssertUnwindSafe(|| drop(Box::from_raw(handle))));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::CStr;
+
+    use super::*;
+
+    fn last_error() -> String {
+        unsafe { CStr::from_ptr(gr_last_error()) }
+            .to_string_lossy()
+            .into_owned()
+    }
+
+    #[test]
+    fn a_panic_becomes_gr_panic_with_its_message() {
+        // The default hook would print the panic; it is expected here.
+        let hook = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {}));
+        let status = guard(|| panic!("deliberate test panic"));
+        let formatted = guard(|| panic!("deliberate {} panic", "formatted"));
+        std::panic::set_hook(hook);
+        assert_eq!(status, GR_PANIC);
+        assert_eq!(formatted, GR_PANIC);
+        assert!(last_error().contains("deliberate formatted panic"), "{}", last_error());
+        // The next success clears the text.
+        assert_eq!(guard(|| Ok(())), GR_OK);
+        assert_eq!(last_error(), "");
+    }
+
+    #[test]
+    fn errors_keep_their_text_per_thread() {
+        let status = guard(|| Err(FfiError::invalid("bad\0name")));
+        assert_eq!(status, GR_INVALID_ARGUMENT);
+        assert_eq!(last_error(), "bad\\0name");
+        std::thread::spawn(|| assert_eq!(last_error(), ""))
+            .join()
+            .unwrap();
+        assert_eq!(last_error(), "bad\\0name");
+    }
+
+    #[test]
+    fn every_core_error_has_a_status() {
+        let cases = [
+            (Error::InvalidArgument("x".into()), GR_INVALID_ARGUMENT),
+            (Error::InvalidJson("x".into()), GR_INVALID_JSON),
+            (Error::Connection("x".into()), GR_CONNECTION),
+            (Error::Timeout("x".into()), GR_TIMEOUT),
+            (Error::Closed, GR_CLOSED),
+            (Error::SessionExpired("x".into()), GR_SESSION_EXPIRED),
+            (Error::MemberExists("x".into()), GR_MEMBER_EXISTS),
+            (Error::KeyOwned("x".into()), GR_KEY_OWNED),
+            (Error::Redis("x".into()), GR_REDIS),
+            (Error::Protocol("x".into()), GR_PROTOCOL),
+        ];
+        for (error, status) in cases {
+            assert_eq!(FfiError::from(error).status, status);
+        }
+        for code in 0..=13 {
+            let name = unsafe { CStr::from_ptr(gr_status_name(code)) };
+            assert_ne!(name.to_str().unwrap(), "GR_UNKNOWN_STATUS");
+        }
+    }
+}

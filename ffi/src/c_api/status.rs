@@ -213,7 +213,11 @@ mod tests {
         std::panic::set_hook(hook);
         assert_eq!(status, GR_PANIC);
         assert_eq!(formatted, GR_PANIC);
-        assert!(last_error().contains("deliberate formatted panic"), "{}", last_error());
+        assert!(
+            last_error().contains("deliberate formatted panic"),
+            "{}",
+            last_error()
+        );
         // The next success clears the text.
         assert_eq!(guard(|| Ok(())), GR_OK);
         assert_eq!(last_error(), "");

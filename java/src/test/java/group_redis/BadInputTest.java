@@ -173,4 +173,20 @@ class BadInputTest {
             assertTrue(c.tryLock("after-panic").isPresent());
         }
     }
+
+    @Test
+    void closeEndsACallWaitingForALock() throws Exception {
+        GroupConfig config = REDIS.freshGroup().build();
+        try (GroupConnector holder = GroupConnector.connect(config)) {
+            assertTrue(holder.tryLock("held-long").isPresent());
+            GroupConnector waiter = GroupConnector.connect(config);
+            java.util.concurrent.CompletableFuture<Object> waiting = java.util.concurrent.CompletableFuture
+                    .supplyAsync(() -> waiter.tryLock("held-long", Duration.ofSeconds(60)));
+            Thread.sleep(100); // let it start waiting; the outcome does not depend on it
+            waiter.close();
+            java.util.concurrent.ExecutionException ended = assertThrows(java.util.concurrent.ExecutionException.class,
+                    () -> waiting.get(20, TimeUnit.SECONDS));
+            assertTrue(ended.getCause() instanceof ConnectorClosedException, String.valueOf(ended.getCause()));
+        }
+    }
 }

@@ -493,3 +493,48 @@ pub extern "system" fn Java_group_1redis_NativeLib_selfTestPanic<'l>(
         })
         .resolve::<ThrowGroupRedis>()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn refused(text: &str) -> String {
+        match config_from_json(text) {
+            Err(super::super::errors::BridgeError::Core(Error::InvalidArgument(m)))
+            | Err(super::super::errors::BridgeError::Core(Error::InvalidJson(m))) => m,
+            other => panic!(
+                "expected a refusal for {text}, got {:?}",
+                other.map(|c| c.group().to_string())
+            ),
+        }
+    }
+
+    #[test]
+    fn config_json_sets_every_option_and_leaves_the_rest_at_defaults() {
+        let config = config_from_json(
+            r#"{"url":"redis://h:1","group":"g","memberId":"m","sessionTimeoutMs":3000,
+                "heartbeatMs":1000,"commandTimeoutMs":500,"subGroups":["a","b"],"payload":{"p":1}}"#,
+        )
+        .unwrap();
+        assert_eq!(config.group(), "g");
+        assert_eq!(config.member_id(), "m");
+        assert_eq!(config.session_timeout(), Duration::from_secs(3));
+        assert_eq!(config.heartbeat(), Duration::from_secs(1));
+        config.validate().unwrap();
+
+        let defaults = config_from_json(r#"{"url":"redis://h","group":null}"#).unwrap();
+        assert_eq!(defaults.group(), grcore::DEFAULT_GROUP);
+        assert_eq!(defaults.session_timeout(), grcore::DEFAULT_SESSION_TIMEOUT);
+    }
+
+    #[test]
+    fn bad_config_json_is_refused_with_a_reason() {
+        assert!(refused(r#"{}"#).contains("URL"));
+        assert!(refused(r#"{"url":"redis://h","group":5}"#).contains("group"));
+        assert!(refused(r#"{"url":"redis://h","sessionTimeoutMs":-1}"#).contains("negative"));
+        assert!(refused(r#"{"url":"redis://h","heartbeatMs":"x"}"#).contains("integer"));
+        assert!(refused(r#"{"url":"redis://h","subGroups":[1]}"#).contains("sub-groups"));
+        refused("not json");
+    }
+}

@@ -20,7 +20,11 @@ Measures:
      (SET NX PX + a Lua compare-and-delete: the least a correct lock can do);
   2. N threads on N locks: group_redis through one connector vs redis-py `Lock` with N
      threads sharing one client (connection pool);
-  3. the cost of a call without I/O (`is_held`) from Python and from C.
+  3. the cost of a call without I/O (`is_held`) from Python and from C;
+  4. the Rust baseline (unless --no-rust): the same lock+release and is_held straight on
+     the core's blocking connector and through the `gr_` exports, from Rust
+     (ffi/src/c_api/call_costs.rs, run with `cargo test --release`), against the same
+     redis-server.
 """
 
 from __future__ import annotations
@@ -139,6 +143,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0, help="per contender (default 5)")
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (default 5)")
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--no-rust", action="store_true", help="skip the Rust baseline (needs cargo)")
     args = parser.parse_args()
     per_round = args.seconds / args.rounds
     threads = args.threads
@@ -250,8 +255,36 @@ def main() -> None:
             print(f"{'C gr_is_held':40s} {c['c_is_held_ns_per_call']:9.0f} ns/call")
             print(f"{'C gr_status_name (trivial export)':40s} {c['c_trivial_export_ns_per_call']:9.1f} ns/call")
         conn.close()
+        if not args.no_rust and shutil.which("cargo"):
+            rust = run_rust(server.url, per_round, args.rounds)
+            print()
+            print("## Rust baseline (same server; medians over its own interleaved rounds)")
+            print(f"{'core blocking API lock+release':40s} {rust['rust_lock_release_pairs_per_s']:9.0f} pairs/s")
+            print(f"{'gr_lock+gr_release called from Rust':40s} {rust['rust_c_abi_lock_release_pairs_per_s']:9.0f} pairs/s")
+            print(f"{'core blocking API is_held':40s} {rust['rust_is_held_ns']:9.1f} ns/call")
+            print(f"{'gr_is_held called from Rust':40s} {rust['rust_c_abi_is_held_ns']:9.1f} ns/call")
     finally:
         server.stop()
+
+
+def run_rust(url: str, per_round: float, rounds: int) -> dict[str, float]:
+    print("\n(building and running the Rust baseline: cargo test --release -p group-redis-ffi ...)", flush=True)
+    out = subprocess.run(
+        ["cargo", "test", "--release", "-p", "group-redis-ffi", "--lib", "--", "--ignored",
+         "--nocapture", "--exact", "c_api::call_costs::call_costs"],
+        cwd=ROOT,
+        env={**os.environ, "REDIS_URL": url, "GR_BENCH_ROUND_SECONDS": str(per_round),
+             "GR_BENCH_ROUNDS": str(rounds)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    values = {}
+    for line in out.stdout.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[0].startswith("rust_"):
+            values[parts[0]] = float(parts[1])
+    return values
 
 
 if __name__ == "__main__":

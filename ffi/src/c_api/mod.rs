@@ -15,3 +15,6 @@ pub mod locks;
 pub mod options;
 pub mod status;
 pub mod strings;
+
+#[cfg(test)]
+mod call_costs;

@@ -97,3 +97,9 @@ def test_blocking_calls_release_the_gil(connect):
     assert holder.release("gil")
     thread.join(PATIENCE)
     assert returned.is_set() and result["lock"]
+
+
+def test_an_enormous_timeout_is_no_limit_not_an_overflow(connect):
+    conn = connect("me")
+    assert conn.try_lock("huge", 1e30)
+    assert conn.try_lock("huge-reentrant", float(2**70), reentrant=True)

@@ -33,6 +33,8 @@ def _ms(seconds: Optional[float], what: str) -> Optional[int]:
         raise TypeError(f"{what} must be a number of seconds")
     if seconds < 0 or seconds != seconds:
         raise InvalidArgumentError(f"{what} must be a non-negative number of seconds")
+    if seconds == float("inf"):
+        return 2**62
     # Clamped to the C side's 64-bit milliseconds (ctypes would wrap a larger int around);
     # 2**62 ms is over 100 million years, which is "without limit" in practice.
     return min(int(round(seconds * 1000)), 2**62)

@@ -102,4 +102,5 @@ def test_blocking_calls_release_the_gil(connect):
 def test_an_enormous_timeout_is_no_limit_not_an_overflow(connect):
     conn = connect("me")
     assert conn.try_lock("huge", 1e30)
+    assert conn.try_lock("infinite", float("inf"))
     assert conn.try_lock("huge-reentrant", float(2**70), reentrant=True)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the demo and the tests need on a Debian machine, skipping what is there:
 # redis-server (the tests start their own on free ports), valgrind (C tests), a JDK with
-# Maven (Java binding), Python's venv module (Python binding). Rust must be installed
+# Maven and binutils' strip (Java binding), Python's venv module (Python binding). Rust must be installed
 # (rustup); everything else comes from Debian's packages. Idempotent.
 #
 #   scripts/install-deps.sh          # everything the tests need
@@ -15,6 +15,7 @@ if [ "${1:-}" != "--demo" ]; then
   command -v pkg-config >/dev/null || need+=(pkg-config)
   command -v gcc >/dev/null || need+=(gcc)
   command -v g++ >/dev/null || need+=(g++)
+  command -v strip >/dev/null || need+=(binutils)
   command -v javac >/dev/null || need+=(openjdk-17-jdk-headless)
   command -v mvn >/dev/null || need+=(maven)
   python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)

@@ -189,4 +189,4 @@ def encode_json(value: Any, what: str) -> bytes:
 
 
 def version() -> str:
-    return lib.gr_version().decode()
+    return str(lib.gr_version().decode())

@@ -23,8 +23,6 @@ DEFAULT_URL = "redis://127.0.0.1:6379"
 #: Longest single native lock wait, so a wait without limit stays interruptible.
 _LOCK_WAIT_SLICE_MS = 1000
 
-_UNSET: Any = object()
-
 
 def _ms(seconds: Optional[float], what: str) -> Optional[int]:
     if seconds is None:

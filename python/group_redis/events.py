@@ -48,7 +48,7 @@ def _lookup(user_data: Optional[int]) -> Optional[Callable[..., None]]:
         return _callbacks.get(user_data or 0)
 
 
-@_native.MEMBER_CALLBACK
+@_native.MEMBER_CALLBACK  # type: ignore[misc]
 def _member_trampoline(event_json: bytes, user_data: Optional[int]) -> None:
     callback = _lookup(user_data)
     if callback is None:
@@ -59,7 +59,7 @@ def _member_trampoline(event_json: bytes, user_data: Optional[int]) -> None:
         log.exception("group_redis: a membership event callback raised; delivery goes on")
 
 
-@_native.STATE_CALLBACK
+@_native.STATE_CALLBACK  # type: ignore[misc]
 def _state_trampoline(state: int, user_data: Optional[int]) -> None:
     callback = _lookup(user_data)
     if callback is None:
@@ -70,7 +70,7 @@ def _state_trampoline(state: int, user_data: Optional[int]) -> None:
         log.exception("group_redis: a connection-state callback raised; delivery goes on")
 
 
-@_native.DESTROY_CALLBACK
+@_native.DESTROY_CALLBACK  # type: ignore[misc]
 def _destroy_trampoline(user_data: Optional[int]) -> None:
     with _callbacks_lock:
         _callbacks.pop(user_data or 0, None)

@@ -7,6 +7,7 @@ package, and marks the wheel as platform-specific since it carries native code.
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 from setuptools import setup
@@ -36,6 +37,11 @@ class BuildWithLibrary(build_py):
         target = Path(self.build_lib) / "group_redis" / LIBRARY
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(source, target)
+        # The release profile keeps line tables (debug = 1) for the Rust side; the packaged
+        # copy does not need them (40 MB -> a fraction). Optional: without binutils the
+        # full copy is installed.
+        if shutil.which("strip"):
+            subprocess.run(["strip", "--strip-debug", str(target)], check=False)
 
 
 class BinaryDistribution(Distribution):

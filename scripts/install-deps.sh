@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the demo and the tests need on a Debian machine, skipping what is there:
-# redis-server (the tests start their own on free ports), valgrind (C tests), a JDK with
+# redis-server (the tests start their own on free ports), openssl (TLS tests), valgrind (C tests), a JDK with
 # Maven and binutils' strip (Java binding), Python's venv module (Python binding). Rust must be installed
 # (rustup); everything else comes from Debian's packages. Idempotent.
 #
@@ -10,6 +10,7 @@ set -euo pipefail
 
 need=()
 command -v redis-server >/dev/null || need+=(redis-server)
+command -v openssl >/dev/null || need+=(openssl)
 if [ "${1:-}" != "--demo" ]; then
   command -v valgrind >/dev/null || need+=(valgrind)
   command -v pkg-config >/dev/null || need+=(pkg-config)

@@ -12,7 +12,7 @@ use tokio::sync::{mpsc, Notify};
 
 use crate::config::Config;
 use crate::data::{Entry, Versioned};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::events::AbortOnDrop;
 use crate::member::{Member, MembershipEvent};
 use crate::runtime;
@@ -182,19 +182,23 @@ impl Connector {
     }
 }
 
-/// Waits for the next item, up to `timeout` (`None`: as long as it takes).
+/// Waits for the next item, up to `timeout` (`None`: as long as it takes). `Ok(None)`
+/// when the time ran out, `Err(Error::Closed)` once the subscription has ended.
 fn recv_timeout<T>(
     events: &mut mpsc::UnboundedReceiver<T>,
     timeout: Option<Duration>,
 ) -> Result<Option<T>> {
-    runtime::block_on(async {
+    let next = runtime::block_on(async {
         match timeout {
-            Some(limit) => tokio::time::timeout(limit, events.recv())
-                .await
-                .unwrap_or(None),
-            None => events.recv().await,
+            Some(limit) => tokio::time::timeout(limit, events.recv()).await.ok(),
+            None => Some(events.recv().await),
         }
-    })
+    })?;
+    match next {
+        None => Ok(None),
+        Some(Some(item)) => Ok(Some(item)),
+        Some(None) => Err(Error::Closed),
+    }
 }
 
 /// Blocking twin of [`crate::MemberSubscription`].
@@ -211,7 +215,8 @@ impl MemberSubscription {
     }
 
     /// The next event, waiting up to `timeout` (`None`: forever). `Ok(None)` when the
-    /// time ran out or the subscription ended.
+    /// time ran out, `Err(Error::Closed)` once the subscription ended (cancelled, or its
+    /// connector closed).
     pub fn recv_timeout(&mut self, timeout: Option<Duration>) -> Result<Option<MembershipEvent>> {
         recv_timeout(&mut self.events, timeout)
     }
@@ -231,7 +236,8 @@ pub struct StateSubscription {
 }
 
 impl StateSubscription {
-    /// The next state change, waiting up to `timeout` (`None`: forever).
+    /// The next state change, waiting up to `timeout` (`None`: forever); like
+    /// [`MemberSubscription::recv_timeout`], `Err(Error::Closed)` once it ended.
     pub fn recv_timeout(&mut self, timeout: Option<Duration>) -> Result<Option<ConnectionState>> {
         recv_timeout(&mut self.events, timeout)
     }

@@ -339,7 +339,13 @@ impl Inner {
         }
         let mut conn = self.conn.clone();
         let result = invocation.invoke_async(&mut conn).await;
-        result.map_err(|e| scrub_password(Error::from(e), self.config.password().as_deref()))
+        result.map_err(|e| {
+            // A call cut short by a concurrent close reports the close, not its symptom.
+            if self.closed.load(Ordering::SeqCst) {
+                return Error::Closed;
+            }
+            scrub_password(Error::from(e), self.config.password().as_deref())
+        })
     }
 
     pub async fn heartbeat_call(&self, sid: &str, create: bool) -> Result<Beat> {

@@ -263,5 +263,8 @@ fn blocking_pull_with_timeout_and_updates() {
     assert_eq!(left.left_members[0].id, "me");
     // Closing the connector ends its subscriptions.
     c.close().unwrap();
-    assert!(events.recv_timeout(Some(PATIENCE)).unwrap().is_none());
+    assert_eq!(
+        events.recv_timeout(Some(PATIENCE)).unwrap_err(),
+        group_redis::Error::Closed
+    );
 }

@@ -150,7 +150,7 @@ impl Connector {
         let sid = self.inner.session().id.clone();
         let result = self
             .inner
-            .run::<i64>(&self.inner.scripts.close, &[sid.as_str(), "left"])
+            .run_unmasked::<i64>(&self.inner.scripts.close, &[sid.as_str(), "left"])
             .await;
         {
             let mut session = self.inner.session();
@@ -330,8 +330,18 @@ impl Inner {
         self.notices.shutdown();
     }
 
-    /// Runs one protocol script with the group's sessions key and prefix.
+    /// Runs one protocol script with the group's sessions key and prefix. A call cut
+    /// short by a concurrent close reports [`Error::Closed`], not its symptom.
     pub async fn run<T: FromRedisValue>(&self, script: &Script, args: &[&str]) -> Result<T> {
+        let result = self.run_unmasked(script, args).await;
+        if result.is_err() && self.closed.load(Ordering::SeqCst) {
+            return Err(Error::Closed);
+        }
+        result
+    }
+
+    /// [`Inner::run`] reporting the error as it is: for `close` itself.
+    async fn run_unmasked<T: FromRedisValue>(&self, script: &Script, args: &[&str]) -> Result<T> {
         let mut invocation = script.prepare_invoke();
         invocation.key(self.keys.sessions()).arg(self.keys.prefix());
         for arg in args {
@@ -339,13 +349,7 @@ impl Inner {
         }
         let mut conn = self.conn.clone();
         let result = invocation.invoke_async(&mut conn).await;
-        result.map_err(|e| {
-            // A call cut short by a concurrent close reports the close, not its symptom.
-            if self.closed.load(Ordering::SeqCst) {
-                return Error::Closed;
-            }
-            scrub_password(Error::from(e), self.config.password().as_deref())
-        })
+        result.map_err(|e| scrub_password(Error::from(e), self.config.password().as_deref()))
     }
 
     pub async fn heartbeat_call(&self, sid: &str, create: bool) -> Result<Beat> {

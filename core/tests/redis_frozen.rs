@@ -59,3 +59,25 @@ async fn next(states: &mut group_redis::StateSubscription) -> ConnectionState {
         .expect("a state change within the bound")
         .expect("subscription open")
 }
+
+/// close() with Redis gone: the error says so (the leave could not be written), and the
+/// connector is closed anyway; later calls say Closed.
+#[tokio::test(flavor = "multi_thread")]
+async fn close_without_redis_reports_the_connection_error() {
+    let mut server = RedisServer::start();
+    let c = Connector::connect(
+        config(&server, &unique_group("close-down"), "me")
+            .with_command_timeout(Duration::from_millis(500)),
+    )
+    .await
+    .unwrap();
+    c.join(None, None).await.unwrap();
+    server.stop();
+    let err = c.close().await.unwrap_err();
+    assert!(
+        matches!(err, Error::Timeout(_) | Error::Connection(_)),
+        "{err:?}"
+    );
+    assert_eq!(c.members().await.unwrap_err(), Error::Closed);
+    c.close().await.unwrap();
+}

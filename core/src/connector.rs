@@ -12,6 +12,7 @@ use serde_json::Value;
 use tokio::task::AbortHandle;
 
 use crate::config::Config;
+use crate::direct::{CallerThread, DirectPool};
 use crate::error::{Error, Result};
 use crate::keys::Keys;
 use crate::member::{Member, MemberRecord};
@@ -62,6 +63,7 @@ pub(crate) struct Inner {
     pub state: StateBroadcaster,
     pub closed: AtomicBool,
     pub notices: Notices,
+    pub direct: DirectPool,
     pub tasks: Mutex<Vec<AbortHandle>>,
 }
 
@@ -103,6 +105,7 @@ impl Connector {
             sub_groups: Mutex::new(config.sub_groups.clone()),
             keys: keys.clone(),
             notices: Notices::start(client.clone(), &keys),
+            direct: DirectPool::new(client.clone(), config.command_timeout),
             config,
             client,
             conn,
@@ -150,7 +153,7 @@ impl Connector {
         let sid = self.inner.session().id.clone();
         let result = self
             .inner
-            .run_unmasked::<i64>(&self.inner.scripts.close, &[sid.as_str(), "left"])
+            .run_unmasked::<i64>(&self.inner.scripts.close, &[sid.as_str(), "left"], false)
             .await;
         {
             let mut session = self.inner.session();
@@ -158,6 +161,7 @@ impl Connector {
             session.memberships.clear();
             session.ephemerals.clear();
         }
+        self.inner.direct.clear();
         self.inner.state.publish(ConnectionState::Closed);
         self.inner.state.close_listeners();
         result.map(|_| ())
@@ -210,7 +214,10 @@ impl Connector {
     /// round trip, sorted by id.
     pub async fn members(&self) -> Result<Vec<Member>> {
         self.inner.check_open()?;
-        let records: Vec<String> = self.inner.run(&self.inner.scripts.members, &[]).await?;
+        let records: Vec<String> = self
+            .inner
+            .run_idempotent(&self.inner.scripts.members, &[])
+            .await?;
         let mut members = records
             .iter()
             .map(|record| parse_member(record))
@@ -328,28 +335,71 @@ impl Inner {
             task.abort();
         }
         self.notices.shutdown();
+        self.direct.clear();
     }
 
     /// Runs one protocol script with the group's sessions key and prefix. A call cut
     /// short by a concurrent close reports [`Error::Closed`], not its symptom.
     pub async fn run<T: FromRedisValue>(&self, script: &Script, args: &[&str]) -> Result<T> {
-        let result = self.run_unmasked(script, args).await;
+        self.masked(self.run_unmasked(script, args, false).await)
+    }
+
+    /// [`Inner::run`] for a script that may safely run twice (reads, reaping): it is retried
+    /// once if a blocking caller's pooled connection turns out stale.
+    pub async fn run_idempotent<T: FromRedisValue>(
+        &self,
+        script: &Script,
+        args: &[&str],
+    ) -> Result<T> {
+        self.masked(self.run_unmasked(script, args, true).await)
+    }
+
+    fn masked<T>(&self, result: Result<T>) -> Result<T> {
         if result.is_err() && self.closed.load(Ordering::SeqCst) {
             return Err(Error::Closed);
         }
         result
     }
 
-    /// [`Inner::run`] reporting the error as it is: for `close` itself.
-    async fn run_unmasked<T: FromRedisValue>(&self, script: &Script, args: &[&str]) -> Result<T> {
+    /// Runs a script reporting the error as it is (for `close` itself).
+    async fn run_unmasked<T: FromRedisValue>(
+        &self,
+        script: &Script,
+        args: &[&str],
+        idempotent: bool,
+    ) -> Result<T> {
         let mut invocation = script.prepare_invoke();
         invocation.key(self.keys.sessions()).arg(self.keys.prefix());
         for arg in args {
             invocation.arg(*arg);
         }
-        let mut conn = self.conn.clone();
-        let result = invocation.invoke_async(&mut conn).await;
-        result.map_err(|e| scrub_password(Error::from(e), self.config.password().as_deref()))
+        let result = if CallerThread::active() {
+            self.direct.run(idempotent, |conn| invocation.invoke(conn))
+        } else {
+            invocation.invoke_async(&mut self.conn.clone()).await
+        };
+        result.map_err(|e| self.error(e))
+    }
+
+    /// Runs one read-only plain command (on the caller's thread for blocking callers).
+    pub async fn query<T: FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T> {
+        let result = if CallerThread::active() {
+            self.direct.run(true, |conn| cmd.query(conn))
+        } else {
+            cmd.query_async(&mut self.conn.clone()).await
+        };
+        self.masked(result.map_err(|e| self.error(e)))
+    }
+
+    /// Publishes a connection-state change. Any change means the server may have gone
+    /// away or come back, so blocking callers' idle connections are dropped.
+    pub fn publish_state(&self, state: ConnectionState) {
+        self.direct.clear();
+        self.state.publish(state);
+    }
+
+    fn error(&self, err: redis::RedisError) -> Error {
+        scrub_password(Error::from(err), self.config.password().as_deref())
     }
 
     pub async fn heartbeat_call(&self, sid: &str, create: bool) -> Result<Beat> {
@@ -397,7 +447,7 @@ impl Inner {
             !std::mem::replace(&mut session.lost, true)
         };
         if newly_lost && !self.closed.load(Ordering::SeqCst) {
-            self.state.publish(ConnectionState::Lost);
+            self.publish_state(ConnectionState::Lost);
         }
     }
 

@@ -64,7 +64,10 @@ impl Connector {
     pub async fn ephemeral_get(&self, key: &str) -> Result<Option<Value>> {
         self.inner.check_open()?;
         check_name("ephemeral key", key)?;
-        let text: Option<String> = self.inner.run(&self.inner.scripts.eph_get, &[key]).await?;
+        let text: Option<String> = self
+            .inner
+            .run_idempotent(&self.inner.scripts.eph_get, &[key])
+            .await?;
         text.map(|t| decode(key, &t)).transpose()
     }
 
@@ -87,7 +90,7 @@ impl Connector {
         check_prefix(prefix)?;
         let flat: Vec<String> = self
             .inner
-            .run(&self.inner.scripts.eph_list, &[prefix])
+            .run_idempotent(&self.inner.scripts.eph_list, &[prefix])
             .await?;
         flat.chunks(2)
             .map(|pair| match pair {
@@ -165,13 +168,12 @@ impl Connector {
     pub async fn persistent_get_versioned(&self, path: &str) -> Result<Option<Versioned>> {
         self.inner.check_open()?;
         check_name("path", path)?;
-        let mut conn = self.inner.conn.clone();
-        let (text, version): (Option<String>, Option<u64>) = redis::cmd("HMGET")
+        let mut hmget = redis::cmd("HMGET");
+        hmget
             .arg(self.inner.keys.data(path))
             .arg("value")
-            .arg("version")
-            .query_async(&mut conn)
-            .await?;
+            .arg("version");
+        let (text, version): (Option<String>, Option<u64>) = self.inner.query(&hmget).await?;
         match text {
             None => Ok(None),
             Some(text) => Ok(Some(Versioned {
@@ -199,7 +201,7 @@ impl Connector {
         check_prefix(prefix)?;
         let flat: Vec<String> = self
             .inner
-            .run(&self.inner.scripts.data_list, &[prefix])
+            .run_idempotent(&self.inner.scripts.data_list, &[prefix])
             .await?;
         flat.chunks(3)
             .map(|triple| match triple {

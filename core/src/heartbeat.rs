@@ -91,7 +91,7 @@ async fn beat(inner: &Arc<Inner>, heartbeat: Duration) -> Schedule {
         inner.mark_lost();
         return match replace_session(inner, &sid).await {
             Ok((sent, beat)) => {
-                inner.state.publish(ConnectionState::Reconnected);
+                inner.publish_state(ConnectionState::Reconnected);
                 Schedule::after_success(heartbeat, sent, beat)
             }
             Err(err) => {
@@ -112,7 +112,7 @@ async fn beat(inner: &Arc<Inner>, heartbeat: Duration) -> Schedule {
                 inner.state.current() == ConnectionState::Suspended
             };
             if resumed {
-                inner.state.publish(ConnectionState::Reconnected);
+                inner.publish_state(ConnectionState::Reconnected);
             }
             Schedule::after_success(heartbeat, sent, beat)
         }
@@ -132,7 +132,7 @@ async fn beat(inner: &Arc<Inner>, heartbeat: Duration) -> Schedule {
 fn suspended(inner: &Inner, heartbeat: Duration, err: &Error) -> Schedule {
     log::debug!("group-redis: heartbeat failed: {err}");
     if inner.state.current() == ConnectionState::Connected {
-        inner.state.publish(ConnectionState::Suspended);
+        inner.publish_state(ConnectionState::Suspended);
     }
     Schedule::after_failure(heartbeat)
 }

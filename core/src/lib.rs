@@ -33,6 +33,7 @@ pub mod blocking;
 mod config;
 mod connector;
 mod data;
+mod direct;
 mod error;
 mod events;
 mod heartbeat;

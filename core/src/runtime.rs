@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 
 use tokio::runtime::{Builder, Handle, Runtime};
 
+use crate::direct::CallerThread;
 use crate::error::{Error, Result};
 
 fn runtime() -> &'static Runtime {
@@ -33,5 +34,7 @@ pub fn block_on<F: Future>(future: F) -> Result<F::Output> {
             "a blocking group-redis call was made from inside an async runtime; use the async API there".into(),
         ));
     }
+    // Redis calls made while blocked here do their I/O on this thread (see direct.rs).
+    let _caller = CallerThread::enter();
     Ok(runtime().block_on(future))
 }

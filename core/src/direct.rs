@@ -12,8 +12,10 @@ use std::time::Duration;
 
 use redis::{Connection, RedisResult};
 
-/// Idle connections kept per connector; more are opened under load and closed after.
-const MAX_IDLE: usize = 16;
+/// Idle connections kept per connector: one per concurrently calling thread, as redis-py
+/// keeps them, so a busy thread pool does not open a connection per call. Beyond this many
+/// concurrent callers, extra connections are closed after use.
+const MAX_IDLE: usize = 128;
 
 thread_local! {
     static ON_CALLER_THREAD: Cell<bool> = const { Cell::new(false) };

@@ -11,22 +11,8 @@ persistent data, events), through the same native library as the C and Java bind
 
 from ._native import library_path, version
 from .connector import DEFAULT_URL, Connector, Lock, connect
-from .errors import (
-    ClosedError,
-    ConnectionFailedError,
-    GroupRedisError,
-    InternalError,
-    InvalidArgumentError,
-    InvalidJsonError,
-    KeyOwnedError,
-    LockNotAcquiredError,
-    LockNotHeldError,
-    MemberExistsError,
-    OperationTimeoutError,
-    ProtocolError,
-    RedisServerError,
-    SessionExpiredError,
-)
+from . import errors
+from .errors import *  # noqa: F403  (the exception classes, listed in errors.__all__)
 from .events import MemberEvents, StateEvents, Subscription
 from .types import ConnectionState, Entry, Member, MembershipEvent, Versioned
 
@@ -45,20 +31,7 @@ __all__ = [
     "MemberEvents",
     "StateEvents",
     "Subscription",
-    "GroupRedisError",
-    "InvalidArgumentError",
-    "InvalidJsonError",
-    "ConnectionFailedError",
-    "OperationTimeoutError",
-    "ClosedError",
-    "SessionExpiredError",
-    "MemberExistsError",
-    "KeyOwnedError",
-    "LockNotHeldError",
-    "LockNotAcquiredError",
-    "RedisServerError",
-    "ProtocolError",
-    "InternalError",
     "library_path",
     "version",
 ]
+__all__ += errors.__all__

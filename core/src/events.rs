@@ -284,14 +284,7 @@ impl Reader {
         let reason = field(entry, "reason")?;
         self.known.view += 1;
         self.known.last_id = entry.id.clone();
-        let mut event = MembershipEvent {
-            joined_members: vec![],
-            left_members: vec![],
-            updated_members: vec![],
-            reason: None,
-            view: self.known.view,
-            position: entry.id.clone(),
-        };
+        let mut event = MembershipEvent::empty(self.known.view, entry.id.clone());
         match kind.as_str() {
             "joined" => {
                 self.known.members.insert(member.id.clone(), member.clone());
@@ -315,14 +308,7 @@ impl Reader {
     async fn resync(&mut self, sender: &mpsc::UnboundedSender<MembershipEvent>) -> Result<()> {
         let fresh = self.snapshot().await?;
         let old = std::mem::replace(&mut self.known, fresh);
-        let mut event = MembershipEvent {
-            joined_members: vec![],
-            left_members: vec![],
-            updated_members: vec![],
-            reason: None,
-            view: self.known.view,
-            position: String::new(),
-        };
+        let mut event = MembershipEvent::empty(self.known.view, String::new());
         for (id, before) in &old.members {
             match self.known.members.get(id) {
                 None => event.left_members.push(before.clone()),
@@ -342,10 +328,7 @@ impl Reader {
         if !event.left_members.is_empty() {
             event.reason = Some(LeaveReason::Resync);
         }
-        if !(event.joined_members.is_empty()
-            && event.left_members.is_empty()
-            && event.updated_members.is_empty())
-        {
+        if !event.is_empty() {
             for list in [
                 &mut event.joined_members,
                 &mut event.left_members,

@@ -68,3 +68,24 @@ pub struct MembershipEvent {
     /// Stream position of the change (`<ms>-<seq>`), empty for a resync.
     pub position: String,
 }
+
+impl MembershipEvent {
+    /// An event with no changes yet, at `view` and stream `position`.
+    pub(crate) fn empty(view: u64, position: String) -> Self {
+        MembershipEvent {
+            joined_members: vec![],
+            left_members: vec![],
+            updated_members: vec![],
+            reason: None,
+            view,
+            position,
+        }
+    }
+
+    /// Whether it carries no change at all.
+    pub fn is_empty(&self) -> bool {
+        self.joined_members.is_empty()
+            && self.left_members.is_empty()
+            && self.updated_members.is_empty()
+    }
+}

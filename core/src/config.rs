@@ -122,6 +122,19 @@ impl Config {
         self.heartbeat.unwrap_or(self.session_timeout / 3)
     }
 
+    /// How much earlier than the server could end the lease this connector declares LOST:
+    /// a tenth of the session timeout. It covers the timer's and the scheduler's lateness
+    /// and clock-rate drift, so LOST is delivered before anyone else can take a lock.
+    pub fn lost_margin(&self) -> Duration {
+        self.session_timeout / 10
+    }
+
+    /// How long after a renewal was sent the lease is trusted locally: the session
+    /// timeout less [`Config::lost_margin`].
+    pub fn local_lease(&self) -> Duration {
+        self.session_timeout - self.lost_margin()
+    }
+
     /// Checks every option; called by `connect`.
     pub fn validate(&self) -> Result<()> {
         check_group(&self.group)?;
@@ -140,10 +153,13 @@ impl Config {
             ));
         }
         let heartbeat = self.heartbeat();
-        if heartbeat.is_zero() || heartbeat >= self.session_timeout {
-            return Err(Error::InvalidArgument(
-                "heartbeat must be above zero and below the session timeout".into(),
-            ));
+        if heartbeat.is_zero() || heartbeat >= self.local_lease() {
+            return Err(Error::InvalidArgument(format!(
+                "heartbeat must be above zero and below the session timeout less the LOST \
+                 margin ({} ms of {} ms)",
+                self.local_lease().as_millis(),
+                self.session_timeout.as_millis()
+            )));
         }
         if self.command_timeout.is_zero() {
             return Err(Error::InvalidArgument(
@@ -210,14 +226,37 @@ pub fn default_member_id() -> String {
     format!("{host}-{}", std::process::id())
 }
 
-/// Replaces the password of a URL with `***`; text that is not a URL comes back unchanged.
+/// Replaces the password of a URL with `***`. Text that does not parse as a URL (a port
+/// out of range, a space in the host, no scheme) is redacted by its shape instead: whatever
+/// stands between the first `:` of the user part and the last `@` before the path.
 pub fn redact_url(url: &str) -> String {
     match url::Url::parse(url) {
         Ok(mut parsed) if parsed.password().is_some() => {
             let _ = parsed.set_password(Some("***"));
             parsed.to_string()
         }
-        _ => url.to_string(),
+        Ok(parsed) if parsed.has_host() || !url.contains('@') => url.to_string(),
+        _ => redact_unparsed(url),
+    }
+}
+
+fn redact_unparsed(url: &str) -> String {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let rest = &url[start..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let Some(at) = rest[..authority_end].rfind('@') else {
+        return url.to_string();
+    };
+    let user_info = &rest[..at];
+    match user_info.find(':') {
+        Some(colon) => format!(
+            "{}{}:***{}",
+            &url[..start],
+            &user_info[..colon],
+            &rest[at..]
+        ),
+        // No colon: the whole user part may be a password (`redis://secret@host`).
+        None => format!("{}***{}", &url[..start], &rest[at..]),
     }
 }
 
@@ -232,6 +271,25 @@ mod tests {
         assert!(!shown.contains("s3cret"), "{shown}");
         assert!(shown.contains("***"), "{shown}");
         assert_eq!(config.password().as_deref(), Some("s3cret"));
+    }
+
+    #[test]
+    fn urls_that_do_not_parse_never_show_the_password() {
+        for url in [
+            "redis://user:s3cret@127.0.0.1:99999",
+            "redis://user:s3cret@bad host:6379",
+            "redis://user:s3cret@[::1:6379",
+            "user:s3cret@127.0.0.1:6379",
+            "redis://:s3cret@127.0.0.1:99999/0",
+            "redis://s3cret@127.0.0.1:99999",
+        ] {
+            let shown = redact_url(url);
+            assert!(!shown.contains("s3cret"), "{url} -> {shown}");
+            let err = Config::new(url).client().err().map(|e| e.to_string());
+            if let Some(err) = err {
+                assert!(!err.contains("s3cret"), "{url} -> {err}");
+            }
+        }
     }
 
     #[test]

@@ -53,6 +53,8 @@ pub(crate) struct MemberSpec {
 }
 
 pub(crate) struct Inner {
+    /// This connector itself, for background work it starts (never a strong cycle).
+    me: std::sync::Weak<Inner>,
     pub config: Config,
     pub keys: Keys,
     pub client: redis::Client,
@@ -65,6 +67,21 @@ pub(crate) struct Inner {
     pub notices: Notices,
     pub direct: DirectPool,
     pub tasks: Mutex<Vec<AbortHandle>>,
+    /// The group's epoch as this connector last saw it (see `lua/reap.lua`).
+    pub epoch: Mutex<EpochSeen>,
+    /// Wakes the heartbeat loop for an immediate beat (a call found the session gone).
+    pub beat_now: tokio::sync::Notify,
+    /// When the shared async connection last carried a request (for the idle check).
+    pub async_used: Mutex<Instant>,
+}
+
+/// What this connector knows of the group's epoch: reported back to the scripts, so a
+/// Redis that lost the group's state is recognised as such (not as a new group) and new
+/// grants wait out the longest lease anyone may still trust.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct EpochSeen {
+    pub id: String,
+    pub max_lease_ms: u64,
 }
 
 /// A client's handle on one group (async API). Create with [`Connector::connect`]; every
@@ -101,7 +118,8 @@ impl Connector {
             memberships: BTreeMap::new(),
             ephemerals: BTreeMap::new(),
         };
-        let inner = Arc::new(Inner {
+        let inner = Arc::new_cyclic(|me| Inner {
+            me: me.clone(),
             sub_groups: Mutex::new(config.sub_groups.clone()),
             keys: keys.clone(),
             notices: Notices::start(client.clone(), &keys),
@@ -114,6 +132,9 @@ impl Connector {
             state: StateBroadcaster::new(),
             closed: AtomicBool::new(false),
             tasks: Mutex::new(Vec::new()),
+            epoch: Mutex::new(EpochSeen::default()),
+            beat_now: tokio::sync::Notify::new(),
+            async_used: Mutex::new(Instant::now()),
         });
         let sent = Instant::now();
         let sid = inner.session().id.clone();
@@ -121,7 +142,7 @@ impl Connector {
         if !beat.alive {
             return Err(Error::protocol("Redis refused to register a new session"));
         }
-        inner.session().lease_until = sent + inner.config.session_timeout;
+        inner.session().lease_until = sent + inner.config.local_lease();
         let task = runtime::handle().spawn(crate::heartbeat::run(Arc::downgrade(&inner), beat));
         inner.tasks.lock().unwrap().push(task.abort_handle());
         Ok(Connector { inner })
@@ -218,10 +239,7 @@ impl Connector {
             .inner
             .run_idempotent(&self.inner.scripts.members, &[])
             .await?;
-        let mut members = records
-            .iter()
-            .map(|record| parse_member(record))
-            .collect::<Result<Vec<_>>>()?;
+        let mut members = parse_members(&records);
         members.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(members)
     }
@@ -322,6 +340,11 @@ impl Inner {
         self.session.lock().unwrap()
     }
 
+    /// A strong handle on this connector, unless it is being dropped.
+    pub fn myself(&self) -> Option<Arc<Inner>> {
+        self.me.upgrade()
+    }
+
     pub fn check_open(&self) -> Result<()> {
         if self.closed.load(Ordering::SeqCst) {
             Err(Error::Closed)
@@ -376,9 +399,34 @@ impl Inner {
         let result = if CallerThread::active() {
             self.direct.run(idempotent, |conn| invocation.invoke(conn))
         } else {
-            invocation.invoke_async(&mut self.conn.clone()).await
+            let mut conn = self.async_connection().await;
+            invocation.invoke_async(&mut conn).await
         };
         result.map_err(|e| self.error(e))
+    }
+
+    /// The shared async connection, checked first when it sat idle: a server with a
+    /// `timeout` setting closes idle connections, and the request that finds one closed
+    /// would fail although Redis is fine. A PING finds out instead, and the connection
+    /// manager reconnects before the real request goes out (redis-py's health check).
+    async fn async_connection(&self) -> ConnectionManager {
+        let mut conn = self.conn.clone();
+        let idle = {
+            let mut used = self.async_used.lock().unwrap();
+            let idle = used.elapsed();
+            *used = Instant::now();
+            idle
+        };
+        if idle >= crate::direct::IDLE_CHECK_AFTER {
+            for _ in 0..2 {
+                let ping: redis::RedisResult<String> =
+                    redis::cmd("PING").query_async(&mut conn).await;
+                if ping.is_ok() {
+                    break;
+                }
+            }
+        }
+        conn
     }
 
     /// Runs one read-only plain command (on the caller's thread for blocking callers).
@@ -386,7 +434,7 @@ impl Inner {
         let result = if CallerThread::active() {
             self.direct.run(true, |conn| cmd.query(conn))
         } else {
-            cmd.query_async(&mut self.conn.clone()).await
+            cmd.query_async(&mut self.async_connection().await).await
         };
         self.masked(result.map_err(|e| self.error(e)))
     }
@@ -404,20 +452,44 @@ impl Inner {
 
     pub async fn heartbeat_call(&self, sid: &str, create: bool) -> Result<Beat> {
         let timeout_ms = self.config.session_timeout.as_millis().to_string();
+        let (known, max_lease) = self.epoch_args();
         let reply: Vec<i64> = self
             .run(
                 &self.scripts.heartbeat,
-                &[sid, &timeout_ms, if create { "1" } else { "0" }],
+                &[
+                    sid,
+                    &timeout_ms,
+                    if create { "1" } else { "0" },
+                    &known,
+                    &max_lease,
+                ],
             )
             .await?;
         match reply.as_slice() {
-            [alive, now, next, _reaped] => Ok(Beat {
-                alive: *alive == 1,
-                server_now_ms: *now,
-                next_deadline_ms: *next,
-            }),
+            [alive, now, next, _reaped, epoch, max_lease, _grants_from] => {
+                self.note_epoch(*epoch, *max_lease);
+                Ok(Beat {
+                    alive: *alive == 1,
+                    server_now_ms: *now,
+                    next_deadline_ms: *next,
+                })
+            }
             other => Err(Error::protocol(format!("heartbeat reply {other:?}"))),
         }
+    }
+
+    /// The epoch id this connector last saw ('' when none) and the longest lease it knows
+    /// of in the group, as script arguments.
+    pub fn epoch_args(&self) -> (String, String) {
+        let seen = self.epoch.lock().unwrap();
+        let own = self.config.session_timeout.as_millis() as u64;
+        (seen.id.clone(), seen.max_lease_ms.max(own).to_string())
+    }
+
+    fn note_epoch(&self, id: i64, max_lease_ms: i64) {
+        let mut seen = self.epoch.lock().unwrap();
+        seen.id = id.to_string();
+        seen.max_lease_ms = seen.max_lease_ms.max(max_lease_ms.max(0) as u64);
     }
 
     pub async fn register_member(&self, sid: &str, id: &str, payload: &Value) -> Result<Member> {
@@ -462,7 +534,23 @@ pub(crate) fn parse_member(record: &str) -> Result<Member> {
         .map_err(|e| Error::protocol(format!("bad member record {record:?}: {e}")))
 }
 
+/// The members among `records` that parse. A record this library cannot read (written by
+/// a foreign or broken client) is skipped with a warning: it must not hide everyone else.
+pub(crate) fn parse_members<'a>(records: impl IntoIterator<Item = &'a String>) -> Vec<Member> {
+    records
+        .into_iter()
+        .filter_map(|record| match parse_member(record) {
+            Ok(member) => Some(member),
+            Err(err) => {
+                log::warn!("group-redis: skipping a member record: {err}");
+                None
+            }
+        })
+        .collect()
+}
+
 fn check_payload(payload: &Value) -> Result<()> {
+    crate::data::check_depth(payload)?;
     let size = serde_json::to_vec(payload)?.len();
     if size > MAX_PAYLOAD_BYTES {
         return Err(Error::InvalidArgument(format!(

@@ -11,6 +11,32 @@ use crate::names::{check_name, check_prefix};
 /// The largest value accepted (bytes of JSON text).
 pub const MAX_VALUE_BYTES: usize = 16 * 1024 * 1024;
 
+/// The deepest nesting of arrays and objects accepted in a value or payload (`[]` is 1).
+/// Every reader, in every language, must be able to parse what was stored: serde_json stops
+/// at 128 levels and a member record or event wraps a payload in up to three more.
+pub const MAX_JSON_DEPTH: usize = 100;
+
+/// Refuses values nested deeper than [`MAX_JSON_DEPTH`] with [`Error::InvalidJson`].
+pub(crate) fn check_depth(value: &Value) -> Result<()> {
+    // Iterative, so a pathological value cannot overflow the stack here either.
+    let mut pending: Vec<(&Value, usize)> = vec![(value, 0)];
+    while let Some((value, depth)) = pending.pop() {
+        let children: Box<dyn Iterator<Item = &Value>> = match value {
+            Value::Array(items) => Box::new(items.iter()),
+            Value::Object(fields) => Box::new(fields.values()),
+            _ => continue,
+        };
+        let depth = depth + 1;
+        if depth > MAX_JSON_DEPTH {
+            return Err(Error::InvalidJson(format!(
+                "value is nested more than {MAX_JSON_DEPTH} levels deep"
+            )));
+        }
+        pending.extend(children.map(|child| (child, depth)));
+    }
+    Ok(())
+}
+
 /// A persistent value with its version (1 after the first write, +1 per write).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Versioned {
@@ -27,6 +53,7 @@ pub struct Entry {
 }
 
 fn encode(value: &Value) -> Result<String> {
+    check_depth(value)?;
     let text = serde_json::to_string(value)?;
     if text.len() > MAX_VALUE_BYTES {
         return Err(Error::InvalidArgument(format!(
@@ -222,5 +249,28 @@ impl Inner {
     pub async fn set_ephemeral_raw(&self, sid: &str, key: &str, text: &str) -> Result<()> {
         let _: i64 = self.run(&self.scripts.eph_set, &[sid, key, text]).await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nested(depth: usize) -> Value {
+        let mut value = Value::Null;
+        for _ in 0..depth {
+            value = Value::Array(vec![value]);
+        }
+        value
+    }
+
+    #[test]
+    fn depth_is_bounded_at_write() {
+        assert!(check_depth(&nested(MAX_JSON_DEPTH)).is_ok());
+        assert!(matches!(
+            check_depth(&nested(MAX_JSON_DEPTH + 1)),
+            Err(Error::InvalidJson(_))
+        ));
+        assert!(check_depth(&serde_json::json!({"a": 1})).is_ok());
     }
 }

@@ -8,7 +8,7 @@
 
 use std::cell::Cell;
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use redis::{Connection, RedisResult};
 
@@ -16,6 +16,11 @@ use redis::{Connection, RedisResult};
 /// keeps them, so a busy thread pool does not open a connection per call. Beyond this many
 /// concurrent callers, extra connections are closed after use.
 const MAX_IDLE: usize = 128;
+
+/// A connection idle this long is checked with a PING before it carries a request: Redis's
+/// `timeout` setting (whole seconds, at least 1) closes idle connections, and a request sent
+/// on one that was closed would fail although Redis is fine.
+pub(crate) const IDLE_CHECK_AFTER: Duration = Duration::from_millis(800);
 
 thread_local! {
     static ON_CALLER_THREAD: Cell<bool> = const { Cell::new(false) };
@@ -49,7 +54,7 @@ impl Drop for CallerThread {
 pub(crate) struct DirectPool {
     client: redis::Client,
     timeout: Duration,
-    idle: Mutex<Vec<Connection>>,
+    idle: Mutex<Vec<(Connection, Instant)>>,
 }
 
 impl DirectPool {
@@ -74,7 +79,11 @@ impl DirectPool {
         let pooled = self.idle.lock().unwrap().pop();
         let reused = pooled.is_some();
         let mut conn = match pooled {
-            Some(conn) => conn,
+            Some((conn, since)) if since.elapsed() < IDLE_CHECK_AFTER => conn,
+            Some((mut conn, _)) => match redis::cmd("PING").query::<String>(&mut conn) {
+                Ok(_) => conn,
+                Err(_) => self.open()?,
+            },
             None => self.open()?,
         };
         let mut result = call(&mut conn);
@@ -85,7 +94,7 @@ impl DirectPool {
         if !broken(&result) {
             let mut idle = self.idle.lock().unwrap();
             if idle.len() < MAX_IDLE {
-                idle.push(conn);
+                idle.push((conn, Instant::now()));
             }
         }
         result

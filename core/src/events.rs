@@ -17,7 +17,7 @@ use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
 
 use crate::config::Config;
-use crate::connector::{open_manager, parse_member, Connector};
+use crate::connector::{open_manager, parse_member, parse_members, Connector};
 use crate::error::{Error, Result};
 use crate::keys::Keys;
 use crate::member::{LeaveReason, Member, MembershipEvent};
@@ -179,10 +179,10 @@ impl Reader {
         let [epoch, view, last_id, records @ ..] = reply.as_slice() else {
             return Err(Error::protocol("short snapshot reply"));
         };
-        let members = records
-            .iter()
-            .map(|r| parse_member(r).map(|m| (m.id.clone(), m)))
-            .collect::<Result<HashMap<_, _>>>()?;
+        let members = parse_members(records)
+            .into_iter()
+            .map(|m| (m.id.clone(), m))
+            .collect::<HashMap<_, _>>();
         Ok(View {
             epoch: epoch.clone(),
             view: view
@@ -223,12 +223,11 @@ impl Reader {
         &mut self,
         sender: &mpsc::UnboundedSender<MembershipEvent>,
     ) -> Result<()> {
-        let epoch: Option<String> = redis::cmd("GET")
-            .arg(self.keys.epoch())
-            .query_async(&mut self.conn)
-            .await?;
-        if epoch.as_deref() != Some(self.known.epoch.as_str()) {
-            self.resync(sender).await?;
+        // The snapshot script also notices a Redis restart (a new epoch), so a rollback to
+        // an older RDB is caught here and not only at the next event.
+        let fresh = self.snapshot().await?;
+        if fresh.epoch != self.known.epoch {
+            self.resync_to(fresh, sender);
         }
         Ok(())
     }
@@ -279,11 +278,21 @@ impl Reader {
     }
 
     fn apply(&mut self, entry: &StreamId) -> Result<Option<MembershipEvent>> {
-        let kind = field(entry, "kind")?;
-        let member = parse_member(&field(entry, "record")?)?;
-        let reason = field(entry, "reason")?;
         self.known.view += 1;
         self.known.last_id = entry.id.clone();
+        // An entry this library cannot read is passed over (its view still counts), so
+        // one bad record never stalls the subscription.
+        let parsed = field(entry, "kind").and_then(|kind| {
+            let member = parse_member(&field(entry, "record")?)?;
+            Ok((kind, member, field(entry, "reason")?))
+        });
+        let (kind, member, reason) = match parsed {
+            Ok(parsed) => parsed,
+            Err(err) => {
+                log::warn!("group-redis: skipping event {}: {err}", entry.id);
+                return Ok(None);
+            }
+        };
         let mut event = MembershipEvent::empty(self.known.view, entry.id.clone());
         match kind.as_str() {
             "joined" => {
@@ -307,6 +316,11 @@ impl Reader {
     /// Replaces what we know with a fresh snapshot and emits the difference as one event.
     async fn resync(&mut self, sender: &mpsc::UnboundedSender<MembershipEvent>) -> Result<()> {
         let fresh = self.snapshot().await?;
+        self.resync_to(fresh, sender);
+        Ok(())
+    }
+
+    fn resync_to(&mut self, fresh: View, sender: &mpsc::UnboundedSender<MembershipEvent>) {
         let old = std::mem::replace(&mut self.known, fresh);
         let mut event = MembershipEvent::empty(self.known.view, String::new());
         for (id, before) in &old.members {
@@ -338,7 +352,6 @@ impl Reader {
             }
             let _ = sender.send(event);
         }
-        Ok(())
     }
 }
 

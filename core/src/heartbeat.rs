@@ -43,6 +43,10 @@ pub(crate) async fn run(inner: Weak<Inner>, first: Beat) {
             }
             // A new session announced its deadline: fold it into the schedule.
             _ = strong.notices.reap_hint_changed() => {}
+            // A call found the session gone: find out now rather than at the next beat.
+            _ = strong.beat_now.notified() => {
+                schedule = beat(&strong, heartbeat).await;
+            }
         }
     }
 }
@@ -101,13 +105,22 @@ async fn beat(inner: &Arc<Inner>, heartbeat: Duration) -> Schedule {
         };
     }
     let sent = Instant::now();
-    let call = tokio::time::timeout(heartbeat, inner.heartbeat_call(&sid, false)).await;
+    let lease_until = inner.session().lease_until;
+    // The call races the local end of the lease: LOST is declared on time even while a
+    // renewal hangs (its reply would come too late to count anyway).
+    let call = tokio::select! {
+        call = tokio::time::timeout(heartbeat, inner.heartbeat_call(&sid, false)) => call,
+        _ = tokio::time::sleep_until(lease_until.into()) => {
+            inner.mark_lost();
+            return Schedule { next_beat: Instant::now(), reap_at: None };
+        }
+    };
     match call {
         Ok(Ok(beat)) if beat.alive => {
             let resumed = {
                 let mut session = inner.session();
                 if session.id == sid {
-                    session.lease_until = sent + inner.config.session_timeout;
+                    session.lease_until = sent + inner.config.local_lease();
                 }
                 inner.state.current() == ConnectionState::Suspended
             };
@@ -152,7 +165,7 @@ async fn replace_session(inner: &Arc<Inner>, old_sid: &str) -> Result<(Instant, 
     let (memberships, ephemerals) = {
         let mut session = inner.session();
         session.id = sid.clone();
-        session.lease_until = sent + inner.config.session_timeout;
+        session.lease_until = sent + inner.config.local_lease();
         // Stays lost until everything is re-registered: a failure below replaces this
         // session again on the next beat.
         session.held.clear();

@@ -36,7 +36,8 @@ impl Keys {
         format!("{}events", self.prefix)
     }
 
-    /// String: the epoch of the view counter.
+    /// Hash: the group's current epoch (id, run id, token floor, grant grace; see
+    /// docs/PROTOCOL.md).
     pub fn epoch(&self) -> String {
         format!("{}epoch", self.prefix)
     }

@@ -51,7 +51,7 @@ pub use config::{
     DEFAULT_SESSION_TIMEOUT, DEFAULT_SUB_GROUP,
 };
 pub use connector::{Connector, MAX_PAYLOAD_BYTES};
-pub use data::{Entry, Versioned, MAX_VALUE_BYTES};
+pub use data::{Entry, Versioned, MAX_JSON_DEPTH, MAX_VALUE_BYTES};
 pub use error::{Error, Result};
 pub use events::{MemberSubscription, StateSubscription};
 pub use member::{LeaveReason, Member, MembershipEvent};

@@ -7,6 +7,13 @@ use std::time::{Duration, Instant};
 use crate::connector::{Connector, HeldLock, Inner};
 use crate::error::{Error, Result};
 use crate::names::check_name;
+use crate::runtime;
+use crate::state::ConnectionState;
+
+/// How long a lock waiter pauses at least after a failed attempt before it tries again.
+const PAUSE_AFTER_ERROR: Duration = Duration::from_millis(100);
+/// Background release attempts after an ambiguous failure, at most.
+const BACKGROUND_RELEASE_TRIES: u32 = 50;
 
 /// Extra wait after a holder's lease deadline before retrying, so the server sees it passed.
 const DEADLINE_MARGIN: Duration = Duration::from_millis(5);
@@ -20,6 +27,9 @@ enum Mode {
     JoinWait,
     /// A counted waiter's attempt: on success, uncount.
     Waiting,
+    /// After an attempt whose reply was lost: a hold of this owner and session is the
+    /// earlier attempt's, reported as acquired rather than added to.
+    Reconcile,
 }
 
 impl Mode {
@@ -28,6 +38,7 @@ impl Mode {
             Mode::Try => "try",
             Mode::JoinWait => "join-wait",
             Mode::Waiting => "waiting",
+            Mode::Reconcile => "reconcile",
         }
     }
 }
@@ -85,11 +96,15 @@ impl Connector {
         match self
             .inner
             .attempt_lock(name, owner, reentrant, Mode::Try)
-            .await?
+            .await
         {
-            Attempt::Acquired { token } => return Ok(Some(token)),
-            Attempt::Busy { .. } if wait.is_zero() => return Ok(None),
-            Attempt::Busy { .. } => {}
+            Ok(Attempt::Acquired { token }) => return Ok(Some(token)),
+            Ok(Attempt::Busy { .. }) if wait.is_zero() => return Ok(None),
+            Ok(Attempt::Busy { .. }) => {}
+            Err(err) if wait.is_zero() || !self.inner.outlast(&err, deadline).await => {
+                return Err(err)
+            }
+            Err(_) => {}
         }
         let notify = self.inner.notices.register_waiter(name).await;
         // Whether Redis counts us among the lock's waiters (so its release publishes).
@@ -103,10 +118,16 @@ impl Connector {
                 } else {
                     Mode::JoinWait
                 };
-                let attempt = self
-                    .inner
-                    .attempt_lock(name, owner, reentrant, mode)
-                    .await?;
+                let attempt = match self.inner.attempt_lock(name, owner, reentrant, mode).await {
+                    Ok(attempt) => attempt,
+                    // Redis restarted, the session was replaced, a heartbeat failed: with
+                    // time left, wait for a usable session and go on as that session.
+                    Err(err) if self.inner.outlast(&err, deadline).await => {
+                        counted = false;
+                        continue;
+                    }
+                    Err(err) => return Err(err),
+                };
                 let retry_after = match attempt {
                     Attempt::Acquired { token } => {
                         counted = false;
@@ -153,11 +174,28 @@ impl Connector {
         let owner = member.unwrap_or(&self.inner.config.member_id);
         check_name("member id", owner)?;
         let sid = self.inner.session().id.clone();
-        let reply: Vec<i64> = self
-            .inner
-            .run(&self.inner.scripts.release, &[&sid, name, owner])
-            .await?;
+        let args = [sid.as_str(), name, owner, "0"];
+        let release = || {
+            self.inner
+                .run::<Vec<i64>>(&self.inner.scripts.release, &args)
+        };
+        let (reply, retried) = match release().await {
+            Err(err) if is_ambiguous(&err) => match release().await {
+                Ok(reply) => (reply, true),
+                Err(again) => {
+                    self.inner.session().held.remove(name);
+                    self.inner.release_in_background(&sid, name, owner);
+                    return Err(again);
+                }
+            },
+            other => (other?, false),
+        };
         match reply.as_slice() {
+            // The first call was applied; only its reply was lost.
+            [0] if retried => {
+                self.inner.session().held.remove(name);
+                Ok(true)
+            }
             [1, remaining] => {
                 let mut session = self.inner.session();
                 if *remaining == 0 {
@@ -196,18 +234,54 @@ impl Inner {
         reentrant: bool,
         mode: Mode,
     ) -> Result<Attempt> {
-        let sid = self.session().id.clone();
-        let reentrant = if reentrant { "1" } else { "0" };
-        let reply: Vec<i64> = self
-            .run(
-                &self.scripts.lock,
-                &[&sid, name, owner, reentrant, mode.as_arg()],
-            )
-            .await?;
+        let sid = {
+            let session = self.session();
+            if !Inner::lease_valid(&session) || self.state.current() == ConnectionState::Suspended {
+                return Err(Error::SessionExpired(
+                    "the session's lease is in doubt (a heartbeat failed or the lease ran \
+                     out): no lock is granted until it is renewed or replaced"
+                        .into(),
+                ));
+            }
+            session.id.clone()
+        };
+        let flag = if reentrant { "1" } else { "0" };
+        let (known, max_lease) = self.epoch_args();
+        let call = |mode: Mode| {
+            let args = [
+                sid.as_str(),
+                name,
+                owner,
+                flag,
+                mode.as_arg(),
+                known.as_str(),
+                max_lease.as_str(),
+            ];
+            async move { self.run::<Vec<i64>>(&self.scripts.lock, &args).await }
+        };
+        let reply = match call(mode).await {
+            Err(err) if is_ambiguous(&err) => match call(Mode::Reconcile).await {
+                Ok(reply) => reply,
+                Err(again) => {
+                    // Still unknown whether Redis applied it: make sure it ends up free.
+                    self.release_in_background(&sid, name, owner);
+                    return Err(again);
+                }
+            },
+            other => other?,
+        };
         match reply.as_slice() {
             [1, token, holds] => {
                 let mut session = self.session();
-                if session.id == sid {
+                if session.id != sid || !Inner::lease_valid(&session) {
+                    // Granted to a session that is gone by now: it is not ours to use.
+                    drop(session);
+                    self.release_in_background(&sid, name, owner);
+                    return Err(Error::SessionExpired(
+                        "the lease ran out while the lock was being taken".into(),
+                    ));
+                }
+                {
                     session.held.insert(
                         name.to_string(),
                         HeldLock {
@@ -226,5 +300,83 @@ impl Inner {
             }),
             other => Err(Error::protocol(format!("lock reply {other:?}"))),
         }
+    }
+}
+
+/// A failure after which Redis may or may not have applied the call.
+fn is_ambiguous(err: &Error) -> bool {
+    matches!(err, Error::Timeout(_) | Error::Connection(_))
+}
+
+impl Inner {
+    /// After a failed attempt by a caller willing to wait until `deadline`: waits until
+    /// the session is usable again (renewed or replaced) and returns true, or returns false
+    /// when `err` is not worth waiting out or time ran out.
+    async fn outlast(&self, err: &Error, deadline: Instant) -> bool {
+        if !matches!(
+            err,
+            Error::SessionExpired(_) | Error::Connection(_) | Error::Timeout(_)
+        ) {
+            return false;
+        }
+        let old_sid = self.session().id.clone();
+        if matches!(err, Error::SessionExpired(_)) {
+            self.beat_now.notify_one();
+        }
+        tokio::time::sleep(
+            PAUSE_AFTER_ERROR.min(deadline.saturating_duration_since(Instant::now())),
+        )
+        .await;
+        loop {
+            if self.check_open().is_err() {
+                return false;
+            }
+            let mut changed = pin!(self.state.changed());
+            changed.as_mut().enable();
+            let usable = {
+                let session = self.session();
+                Inner::lease_valid(&session)
+                    && self.state.current() == ConnectionState::Connected
+                    && (session.id != old_sid || !matches!(err, Error::SessionExpired(_)))
+            };
+            if usable {
+                return true;
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return false;
+            }
+            // The lease may also come back without a state change (renewed in time).
+            let nap = (deadline - now).min(Duration::from_millis(250));
+            let _ = tokio::time::timeout(nap, changed).await;
+        }
+    }
+
+    /// Releases `name` held by `owner` under `sid` from the background, retrying while
+    /// Redis does not answer, so a lock taken by a call whose reply was lost is never left
+    /// orphaned under a live session. Stops once the session is no longer this connector's
+    /// (ending a session frees its locks anyway).
+    fn release_in_background(&self, sid: &str, name: &str, owner: &str) {
+        let Some(inner) = self.myself() else { return };
+        let (sid, name, owner) = (sid.to_string(), name.to_string(), owner.to_string());
+        runtime::handle().spawn(async move {
+            let mut pause = Duration::from_millis(100);
+            for _ in 0..BACKGROUND_RELEASE_TRIES {
+                if inner.closed.load(std::sync::atomic::Ordering::SeqCst)
+                    || inner.session().id != sid
+                {
+                    return;
+                }
+                let reply = inner
+                    .run::<Vec<i64>>(&inner.scripts.release, &[&sid, &name, &owner, "1"])
+                    .await;
+                if reply.is_ok() {
+                    return;
+                }
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(2));
+            }
+            log::warn!("group-redis: could not release lock {name} after a lost reply");
+        });
     }
 }

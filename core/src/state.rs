@@ -3,7 +3,7 @@
 use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Notify};
 
 /// The connector's view of its session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -28,12 +28,15 @@ pub enum ConnectionState {
 /// Fans state changes out to every listener and remembers the current state.
 pub(crate) struct StateBroadcaster {
     inner: Mutex<(ConnectionState, Vec<mpsc::UnboundedSender<ConnectionState>>)>,
+    /// Wakes callers waiting for the session to become usable again.
+    changed: Notify,
 }
 
 impl StateBroadcaster {
     pub fn new() -> Self {
         StateBroadcaster {
             inner: Mutex::new((ConnectionState::Connected, Vec::new())),
+            changed: Notify::new(),
         }
     }
 
@@ -50,6 +53,13 @@ impl StateBroadcaster {
             other => other,
         };
         guard.1.retain(|listener| listener.send(event).is_ok());
+        drop(guard);
+        self.changed.notify_waiters();
+    }
+
+    /// Resolves at the next published change (register before checking the condition).
+    pub fn changed(&self) -> tokio::sync::futures::Notified<'_> {
+        self.changed.notified()
     }
 
     pub fn listen(&self) -> mpsc::UnboundedReceiver<ConnectionState> {

@@ -82,7 +82,7 @@ fn data_lock_and_members_commands() {
     assert_eq!(run(&["get", "cfg/a"])[0], Value::Null);
     let lock = run(&["lock", "job", "--wait", "100"]);
     assert_eq!(lock[0]["acquired"], true);
-    assert_eq!(lock[0]["token"], 1);
+    assert!(lock[0]["token"].as_u64().unwrap() > 0, "{lock:?}");
     assert!(run(&["members"]).is_empty());
 }
 

@@ -1,4 +1,5 @@
 -- ARGV: prefix, key. Returns the value, or nil when absent or its owner's lease ran out.
+current_epoch()
 local key = P .. 'eph:' .. ARGV[2]
 local held = redis.call('HMGET', key, 'value', 'session')
 if not held[1] then return false end

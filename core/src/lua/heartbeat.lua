@@ -1,6 +1,9 @@
--- ARGV: prefix, session id, timeout ms, create (1 registers a new session).
--- Returns {alive, server_now_ms, next_deadline_of_others, reaped}.
+-- ARGV: prefix, session id, timeout ms, create (1 registers a new session), the epoch id
+-- the caller last saw ('' when none), the longest lease (ms) the caller knows of.
+-- Returns {alive, server_now_ms, next_deadline_of_others, reaped, epoch_id, max_lease_ms,
+-- grants_from_ms}.
 local sid, timeout, create = ARGV[2], tonumber(ARGV[3]), ARGV[4] == '1'
+local epoch = current_epoch(ARGV[5], math.max(timeout, tonumber(ARGV[6]) or 0))
 local alive = 0
 local deadline = redis.call('ZSCORE', SESSIONS, sid)
 if deadline and tonumber(deadline) < now() then
@@ -15,4 +18,5 @@ elseif create then
   alive = 1
 end
 local reaped = reap_expired(64)
-return {alive, now(), next_deadline(sid), reaped}
+return {alive, now(), next_deadline(sid), reaped, tonumber(epoch.id), epoch.max_lease,
+  epoch.grants_from}

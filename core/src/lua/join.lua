@@ -7,14 +7,14 @@ if err then return err end
 local members = P .. 'members'
 local existing = redis.call('HGET', members, id)
 if existing then
-  local old = cjson.decode(existing)
-  if old['session'] ~= sid then
-    if holder_blocks(old['session']) then
+  local old_session = member_session(existing) or ''
+  if old_session ~= sid then
+    if holder_blocks(old_session) then
       return redis.error_reply('MEMBER_EXISTS member ' .. id .. ' is held by another live session')
     end
     existing = nil
   else
-    local joined_at = fmt_int(old['joined_at'])
+    local joined_at = string.match(existing, '^{"joined_at":(%d+)') or fmt_int(now())
     local record = '{"joined_at":' .. joined_at .. ',' .. string.sub(body, 2)
     if record == existing then
       return {'unchanged', joined_at}

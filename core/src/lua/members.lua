@@ -1,4 +1,5 @@
 -- ARGV: prefix. Reaps expired sessions first so the answer holds only live members.
 -- Returns every member record (JSON text).
+current_epoch()
 reap_expired(64)
-return redis.call('HVALS', P .. 'members')
+return live_records(redis.call('HVALS', P .. 'members'), unreaped_dead())

@@ -1,30 +1,93 @@
 -- Reaping prelude, prepended after the base prelude to scripts that may end sessions.
 
--- The epoch names one lifetime of the group's view counter: it changes only when the
--- group's keys were lost (Redis restarted without persistence, FLUSHALL), which tells
--- subscribers that stream positions from before are meaningless.
-local function ensure_epoch()
-  local epoch = redis.call('GET', P .. 'epoch')
-  if not epoch then
-    local t = redis.call('TIME')
-    epoch = t[1] .. string.format('%06d', tonumber(t[2]))
-    redis.call('SET', P .. 'epoch', epoch)
+-- The epoch record (hash gr:{g}:epoch) names one lifetime of the group's state: it is
+-- replaced when the group's keys were lost (Redis restarted empty, FLUSHALL) or Redis
+-- restarted at all (its run id changed: an older RDB may have rolled state back). A new
+-- epoch makes stream positions from before meaningless (subscribers resync), raises the
+-- fencing token floor above every token issued before (token_base = server ms * 1024), and,
+-- when anyone may still believe in a lease from before, refuses new lock grants until
+-- `grants_from`: one maximum lease later, when every old lease has run out on its own
+-- holder's clock (see docs/SAFETY.md).
+local EPOCH_KEY = P .. 'epoch'
+local EPOCH
+
+local function server_run_id()
+  return string.match(redis.call('INFO', 'server'), 'run_id:(%w+)')
+end
+
+local function start_epoch(run_id, grants_from, max_lease)
+  local t = redis.call('TIME')
+  EPOCH = {
+    id = t[1] .. string.format('%06d', tonumber(t[2])),
+    grants_from = grants_from,
+    token_base = now() * 1024,
+    max_lease = max_lease,
+  }
+  redis.call('HSET', EPOCH_KEY, 'id', EPOCH.id, 'run_id', run_id,
+    'lastsave', fmt_int(redis.call('LASTSAVE')), 'created_at', fmt_int(now()),
+    'grants_from', fmt_int(grants_from), 'token_base', fmt_int(EPOCH.token_base),
+    'max_lease', fmt_int(max_lease))
+end
+
+-- The current epoch, started anew when the group's state is gone or Redis restarted.
+-- `known` is the epoch id the caller last saw ('' when none), `lease` the longest lease
+-- (ms) the caller knows of in the group. Read once per script.
+local function current_epoch(known, lease)
+  if EPOCH then return EPOCH end
+  known, lease = known or '', lease or 0
+  local e = redis.call('HMGET', EPOCH_KEY, 'id', 'grants_from', 'token_base', 'max_lease',
+    'lastsave', 'run_id', 'created_at')
+  if not e[1] then
+    -- Nothing here: a new group, or its state was lost. A caller that knew an epoch
+    -- witnessed the loss, and its peers may still hold leases from before.
+    local grants_from = 0
+    if known ~= '' then grants_from = now() + lease end
+    start_epoch(server_run_id(), grants_from, lease)
+    return EPOCH
   end
-  return epoch
+  local max_lease = math.max(tonumber(e[4]), lease)
+  local grants_from = tonumber(e[2])
+  local lastsave = fmt_int(redis.call('LASTSAVE'))
+  if lastsave ~= e[5] then
+    -- LASTSAVE moves on a save and on a restart; only the run id tells them apart.
+    local run_id = server_run_id()
+    if run_id ~= e[6] then
+      -- Restarted with (possibly old) data: every session from before ends (deadline 0,
+      -- reaped as expired), and no grant until their leases have surely run out.
+      redis.call('ZUNIONSTORE', SESSIONS, 1, SESSIONS, 'WEIGHTS', 0)
+      start_epoch(run_id, math.max(grants_from, now() + max_lease), max_lease)
+      return EPOCH
+    end
+    redis.call('HSET', EPOCH_KEY, 'lastsave', lastsave)
+  end
+  if known ~= '' and known ~= e[1] then
+    -- A late witness of the loss that started this epoch.
+    grants_from = math.max(grants_from, tonumber(e[7]) + lease)
+    redis.call('HSET', EPOCH_KEY, 'grants_from', fmt_int(grants_from))
+  end
+  if lease > tonumber(e[4]) then
+    redis.call('HSET', EPOCH_KEY, 'max_lease', fmt_int(lease))
+  end
+  EPOCH = { id = e[1], grants_from = grants_from, token_base = tonumber(e[3]),
+    max_lease = max_lease }
+  return EPOCH
 end
 
 -- Every membership change bumps the view counter and appends one stream entry that
 -- carries the new view, so a reader can tell a gap (trimmed history) from a duplicate.
 local function emit(kind, member_id, reason, record)
-  local epoch = ensure_epoch()
+  local epoch = current_epoch().id
   local view = redis.call('INCR', P .. 'view')
   redis.call('XADD', P .. 'events', 'MAXLEN', '~', '10000', '*',
     'view', view, 'epoch', epoch, 'kind', kind, 'member', member_id,
     'reason', reason, 'record', record)
 end
 
+-- The session id of a member record. Read by pattern, not cjson: a record a peer wrote
+-- with a pathological payload must not make reaping fail for the whole group. serde_json
+-- writes "session" right after "id", and a quote inside the id is escaped.
 local function member_session(record)
-  return cjson.decode(record)['session']
+  return string.match(record, '"session":"(%x+)"')
 end
 
 -- Frees a lock. Its hash stays (it keeps the last fencing token); waiters, who counted
@@ -72,6 +135,26 @@ local function reap_expired(limit)
     end_session(sid, 'expired')
   end
   return #dead
+end
+
+-- Sessions whose deadline has passed but were not reaped yet (reaping is batched), for
+-- reads that must not return what such a session owns. Empty in the common case.
+local function unreaped_dead()
+  local dead = {}
+  for _, sid in ipairs(redis.call('ZRANGEBYSCORE', SESSIONS, '-inf', '(' .. fmt_int(now()))) do
+    dead[sid] = true
+  end
+  return dead
+end
+
+-- The live records among `records` (member records), given `dead` from unreaped_dead().
+local function live_records(records, dead)
+  if next(dead) == nil then return records end
+  local out = {}
+  for _, record in ipairs(records) do
+    if not dead[member_session(record) or ''] then out[#out + 1] = record end
+  end
+  return out
 end
 
 -- The earliest deadline of any session other than `self_sid`, or -1 when there is none.

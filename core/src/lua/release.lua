@@ -1,4 +1,5 @@
--- ARGV: prefix, session id, lock name, owner member id.
+-- ARGV: prefix, session id, lock name, owner member id, all (1: free it whatever the hold
+-- count, used to clean up after a lost reply; 0: remove one hold).
 -- Returns {1, remaining_holds} when released by its owner, {0} otherwise. Publishes on the
 -- released channel only when someone waits, so uncontended locks cost no pub/sub traffic.
 local sid, name, owner = ARGV[2], ARGV[3], ARGV[4]
@@ -7,7 +8,7 @@ local held = redis.call('HMGET', key, 'owner', 'session', 'count', 'waiters')
 if held[1] ~= owner or held[2] ~= sid then
   return {0}
 end
-if tonumber(held[3]) > 1 then
+if tonumber(held[3]) > 1 and ARGV[5] ~= '1' then
   return {1, redis.call('HINCRBY', key, 'count', -1)}
 end
 redis.call('HDEL', key, 'owner', 'session', 'count')

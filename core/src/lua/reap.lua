@@ -23,8 +23,7 @@ local function start_epoch(run_id, grants_from, max_lease)
     token_base = now() * 1024,
     max_lease = max_lease,
   }
-  redis.call('HSET', EPOCH_KEY, 'id', EPOCH.id, 'run_id', run_id,
-    'lastsave', fmt_int(redis.call('LASTSAVE')), 'created_at', fmt_int(now()),
+  redis.call('HSET', EPOCH_KEY, 'id', EPOCH.id, 'run_id', run_id, 'created_at', fmt_int(now()),
     'grants_from', fmt_int(grants_from), 'token_base', fmt_int(EPOCH.token_base),
     'max_lease', fmt_int(max_lease))
 end
@@ -36,7 +35,7 @@ local function current_epoch(known, lease)
   if EPOCH then return EPOCH end
   known, lease = known or '', lease or 0
   local e = redis.call('HMGET', EPOCH_KEY, 'id', 'grants_from', 'token_base', 'max_lease',
-    'lastsave', 'run_id', 'created_at')
+    'run_id', 'created_at')
   if not e[1] then
     -- Nothing here: a new group, or its state was lost. A caller that knew an epoch
     -- witnessed the loss, and its peers may still hold leases from before.
@@ -47,22 +46,19 @@ local function current_epoch(known, lease)
   end
   local max_lease = math.max(tonumber(e[4]), lease)
   local grants_from = tonumber(e[2])
-  local lastsave = fmt_int(redis.call('LASTSAVE'))
-  if lastsave ~= e[5] then
-    -- LASTSAVE moves on a save and on a restart; only the run id tells them apart.
-    local run_id = server_run_id()
-    if run_id ~= e[6] then
-      -- Restarted with (possibly old) data: every session from before ends (deadline 0,
-      -- reaped as expired), and no grant until their leases have surely run out.
-      redis.call('ZUNIONSTORE', SESSIONS, 1, SESSIONS, 'WEIGHTS', 0)
-      start_epoch(run_id, math.max(grants_from, now() + max_lease), max_lease)
-      return EPOCH
-    end
-    redis.call('HSET', EPOCH_KEY, 'lastsave', lastsave)
+  -- The run id changes on every restart (and nothing cheaper tells a restart in the same
+  -- second apart): INFO costs a few microseconds per script.
+  local run_id = server_run_id()
+  if run_id ~= e[5] then
+    -- Restarted with (possibly old) data: every session from before ends (deadline 0,
+    -- reaped as expired), and no grant until their leases have surely run out.
+    redis.call('ZUNIONSTORE', SESSIONS, 1, SESSIONS, 'WEIGHTS', 0)
+    start_epoch(run_id, math.max(grants_from, now() + max_lease), max_lease)
+    return EPOCH
   end
   if known ~= '' and known ~= e[1] then
     -- A late witness of the loss that started this epoch.
-    grants_from = math.max(grants_from, tonumber(e[7]) + lease)
+    grants_from = math.max(grants_from, tonumber(e[6]) + lease)
     redis.call('HSET', EPOCH_KEY, 'grants_from', fmt_int(grants_from))
   end
   if lease > tonumber(e[4]) then

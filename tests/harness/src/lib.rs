@@ -8,6 +8,9 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod proxy;
+pub use proxy::Proxy;
+
 /// A running redis-server owned by this process.
 pub struct RedisServer {
     port: u16,
@@ -77,6 +80,8 @@ impl RedisServer {
             .args(["--save", ""])
             .args(["--appendonly", "no"])
             .args(["--protected-mode", "no"])
+            // Fault tests stall the server with DEBUG SLEEP.
+            .args(["--enable-debug-command", "local"])
             .arg("--dir")
             .arg(&self.dir)
             .stdout(Stdio::null())
@@ -145,8 +150,33 @@ impl RedisServer {
         }
     }
 
+    /// Writes the dataset to disk (`SAVE`) and returns a copy of the RDB file, to restore
+    /// later with [`RedisServer::restart_from`] (an older snapshot: a rollback).
+    pub fn snapshot(&self) -> Vec<u8> {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("connect for SAVE");
+        stream.write_all(b"SAVE\r\n").unwrap();
+        let mut reply = [0u8; 5];
+        stream.read_exact(&mut reply).unwrap();
+        assert_eq!(&reply, b"+OK\r\n", "SAVE failed");
+        std::fs::read(self.dir.join("dump.rdb")).expect("read dump.rdb")
+    }
+
+    /// Kills the server and starts it again on the same port from `rdb` (as
+    /// [`RedisServer::snapshot`] returned it): Redis restarted with older data.
+    pub fn restart_from(&mut self, rdb: &[u8]) {
+        self.stop();
+        std::fs::write(self.dir.join("dump.rdb"), rdb).expect("write dump.rdb");
+        self.restart_keeping_files();
+    }
+
     /// Starts it again on the same port, empty.
     pub fn restart(&mut self) {
+        self.stop();
+        let _ = std::fs::remove_file(self.dir.join("dump.rdb"));
+        self.restart_keeping_files();
+    }
+
+    fn restart_keeping_files(&mut self) {
         self.stop();
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {

@@ -15,6 +15,16 @@ local function server_run_id()
   return string.match(redis.call('INFO', 'server'), 'run_id:(%w+)')
 end
 
+-- LASTSAVE moves on every save and on every restart (a server starts "saved"), so an
+-- unchanged LASTSAVE rules out a restart without asking INFO (a few microseconds). It has
+-- whole-second resolution: a value from the current second is not remembered, so a restart
+-- later in that same second is still caught by the run id.
+local function lastsave_to_remember()
+  local lastsave = redis.call('LASTSAVE')
+  if lastsave >= math.floor(now() / 1000) then return '0' end
+  return fmt_int(lastsave)
+end
+
 local function start_epoch(run_id, grants_from, max_lease)
   local t = redis.call('TIME')
   EPOCH = {
@@ -24,6 +34,7 @@ local function start_epoch(run_id, grants_from, max_lease)
     max_lease = max_lease,
   }
   redis.call('HSET', EPOCH_KEY, 'id', EPOCH.id, 'run_id', run_id, 'created_at', fmt_int(now()),
+    'lastsave', lastsave_to_remember(),
     'grants_from', fmt_int(grants_from), 'token_base', fmt_int(EPOCH.token_base),
     'max_lease', fmt_int(max_lease))
 end
@@ -35,7 +46,7 @@ local function current_epoch(known, lease)
   if EPOCH then return EPOCH end
   known, lease = known or '', lease or 0
   local e = redis.call('HMGET', EPOCH_KEY, 'id', 'grants_from', 'token_base', 'max_lease',
-    'run_id', 'created_at')
+    'run_id', 'created_at', 'lastsave')
   if not e[1] then
     -- Nothing here: a new group, or its state was lost. A caller that knew an epoch
     -- witnessed the loss, and its peers may still hold leases from before.
@@ -46,15 +57,17 @@ local function current_epoch(known, lease)
   end
   local max_lease = math.max(tonumber(e[4]), lease)
   local grants_from = tonumber(e[2])
-  -- The run id changes on every restart (and nothing cheaper tells a restart in the same
-  -- second apart): INFO costs a few microseconds per script.
-  local run_id = server_run_id()
-  if run_id ~= e[5] then
-    -- Restarted with (possibly old) data: every session from before ends (deadline 0,
-    -- reaped as expired), and no grant until their leases have surely run out.
-    redis.call('ZUNIONSTORE', SESSIONS, 1, SESSIONS, 'WEIGHTS', 0)
-    start_epoch(run_id, math.max(grants_from, now() + max_lease), max_lease)
-    return EPOCH
+  if fmt_int(redis.call('LASTSAVE')) ~= e[7] then
+    local run_id = server_run_id()
+    if run_id ~= e[5] then
+      -- Restarted with (possibly old) data: every session from before ends (deadline 0,
+      -- reaped as expired), and no grant until their leases have surely run out.
+      redis.call('ZUNIONSTORE', SESSIONS, 1, SESSIONS, 'WEIGHTS', 0)
+      start_epoch(run_id, math.max(grants_from, now() + max_lease), max_lease)
+      return EPOCH
+    end
+    -- A save, not a restart.
+    redis.call('HSET', EPOCH_KEY, 'lastsave', lastsave_to_remember())
   end
   if known ~= '' and known ~= e[1] then
     -- A late witness of the loss that started this epoch.

@@ -69,6 +69,8 @@ pub(crate) struct Inner {
     pub tasks: Mutex<Vec<AbortHandle>>,
     /// The group's epoch as this connector last saw it (see `lua/reap.lua`).
     pub epoch: Mutex<EpochSeen>,
+    /// What this connector vouches for about the server's clock (see `clock.rs`).
+    pub clock: crate::clock::ServerClock,
     /// Wakes the heartbeat loop for an immediate beat (a call found the session gone).
     pub beat_now: tokio::sync::Notify,
     /// When the shared async connection last carried a request (for the idle check).
@@ -133,6 +135,7 @@ impl Connector {
             closed: AtomicBool::new(false),
             tasks: Mutex::new(Vec::new()),
             epoch: Mutex::new(EpochSeen::default()),
+            clock: crate::clock::ServerClock::default(),
             beat_now: tokio::sync::Notify::new(),
             async_used: Mutex::new(Instant::now()),
         });
@@ -396,6 +399,10 @@ impl Inner {
         for arg in args {
             invocation.arg(*arg);
         }
+        // Every script ends with the connector's evidence about time (lua/base.lua).
+        for arg in self.clock.args() {
+            invocation.arg(arg);
+        }
         let result = if CallerThread::active() {
             self.direct.run(idempotent, |conn| invocation.invoke(conn))
         } else {
@@ -466,7 +473,8 @@ impl Inner {
             )
             .await?;
         match reply.as_slice() {
-            [alive, now, next, _reaped, epoch, max_lease, _grants_from] => {
+            [alive, now, next, _reaped, epoch, max_lease, _grants_from, server_now] => {
+                self.clock.observe(*server_now, Instant::now());
                 self.note_epoch(*epoch, *max_lease);
                 Ok(Beat {
                     alive: *alive == 1,

@@ -174,6 +174,9 @@ impl Reader {
             .prepare_invoke()
             .key(self.keys.sessions())
             .arg(self.keys.prefix())
+            // No evidence about time: a subscriber never ends sessions (lua/base.lua).
+            .arg("0")
+            .arg("0")
             .invoke_async(&mut self.conn)
             .await?;
         let [epoch, view, last_id, records @ ..] = reply.as_slice() else {

@@ -30,6 +30,7 @@
 //! Threads without an async runtime use [`blocking::Connector`], which has the same methods.
 
 pub mod blocking;
+mod clock;
 mod config;
 mod connector;
 mod data;

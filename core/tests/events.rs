@@ -173,9 +173,11 @@ async fn a_reaped_session_is_replaced_and_its_registrations_restored() {
     c.ephemeral_set("phoenix/k", &json!(42)).await.unwrap();
     c.lock("l").await.unwrap().unwrap();
     let old_session = c.session_id();
-    // Make Redis consider the lease over, as if the process had been frozen.
+    // Make Redis forget the session, as if others had reaped it after a long freeze (a
+    // deadline set in the past would not do: the live connector's own heartbeat renews it,
+    // as it must when the server's clock steps forward).
     let sessions = format!("gr:{{{group}}}:sessions");
-    let _: i64 = raw_command(&server, &["ZADD", &sessions, "0", &old_session]);
+    let _: i64 = raw_command(&server, &["ZREM", &sessions, &old_session]);
     let other = connect(&server, &group, "other").await;
     assert!(
         other.lock("l").await.unwrap().is_some(),

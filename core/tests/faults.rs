@@ -443,7 +443,9 @@ fn reads_never_return_members_or_keys_of_dead_sessions() {
 async fn payloads_too_deep_are_refused_and_unreadable_records_are_skipped() {
     let server = RedisServer::start();
     let group = unique_group("bad-records");
-    let good = connect(&server, &group, "good").await;
+    let good = Connector::connect(short_lease(&server, &group, "good", 1000))
+        .await
+        .unwrap();
     good.join(None, None).await.unwrap();
     let mut events = good.subscribe_members().await.unwrap();
 
@@ -501,9 +503,13 @@ async fn payloads_too_deep_are_refused_and_unreadable_records_are_skipped() {
         ["good"],
         "the unreadable records are skipped, the rest is returned"
     );
-    // Reaping the deep record's session works (it is found by pattern, not cjson).
-    let owned: i64 = raw_command(&server, &["HEXISTS", &format!("{p}members"), "abyss"]);
-    assert_eq!(owned, 0, "the dead session's deep record was reaped");
+    // Reaping the deep record's session works (it is found by pattern, not cjson), once
+    // `good` has watched a lease go by (it cannot tell a deadline of 0 from a clock step).
+    eventually("the dead session's deep record reaped", || async {
+        good.members().await.is_ok()
+            && raw_command::<i64>(&server, &["HEXISTS", &format!("{p}members"), "abyss"]) == 0
+    })
+    .await;
     let other = connect(&server, &group, "other").await;
     other.join(None, None).await.unwrap();
     let fresh = good.subscribe_members().await.unwrap();
@@ -537,5 +543,76 @@ async fn no_password_in_errors_for_urls_that_do_not_parse() {
             .unwrap_err();
         let text = format!("{err} {err:?}");
         assert!(!text.contains("hunter2"), "{url}: {text}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_forward_step_of_the_redis_clock_never_ends_a_live_session() {
+    let server = RedisServer::start_with_shiftable_clock();
+    let mut offset = 0;
+    for trial in 0..3u64 {
+        let group = unique_group("clock-step");
+        let lease = 2000;
+        let holder = Connector::connect(short_lease(&server, &group, "holder", lease))
+            .await
+            .unwrap();
+        holder.join(None, None).await.unwrap();
+        let token = holder.lock("L").await.unwrap().unwrap();
+        let holder_states = record_states(holder.subscribe_state());
+        // The watcher beats five times as often as the holder: it sees the step well before
+        // the holder's next renewal.
+        let watcher = Connector::connect(
+            short_lease(&server, &group, "watcher", lease)
+                .with_heartbeat(Duration::from_millis(100)),
+        )
+        .await
+        .unwrap();
+        let mut events = watcher.subscribe_members().await.unwrap();
+        // Vary where in the holder's heartbeat period the step falls.
+        tokio::time::sleep(Duration::from_millis(150 + trial * 170)).await;
+
+        offset += 5000;
+        server.shift_clock(offset);
+        let stepped = Instant::now();
+        // A newcomer right after the step, and the watcher, contend for L for two leases.
+        let newcomer = Connector::connect(short_lease(&server, &group, "newcomer", lease))
+            .await
+            .unwrap();
+        let mut attempts = 0;
+        while stepped.elapsed() < Duration::from_millis(2 * lease) {
+            assert_eq!(
+                newcomer.lock("L").await.unwrap(),
+                None,
+                "newcomer took a live holder's lock"
+            );
+            assert_eq!(
+                watcher.lock("L").await.unwrap(),
+                None,
+                "watcher took a live holder's lock"
+            );
+            assert!(holder.is_held("L"));
+            attempts += 2;
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(holder.held_token("L"), Some(token));
+        while let Some(event) = events.try_next() {
+            assert!(event.left_members.is_empty(), "spurious leave: {event:?}");
+        }
+        let changes = holder_states.lock().unwrap().clone();
+        assert!(
+            changes.is_empty(),
+            "the holder's state changed: {changes:?}"
+        );
+        println!(
+            "clock step +5 s, trial {trial}: {attempts} lock attempts over {:.0} ms refused, no \
+             leave event, holder kept token {token}",
+            ms(stepped.elapsed())
+        );
+        // Once the holder is gone for real, the lock moves again.
+        holder.close().await.unwrap();
+        assert!(newcomer.try_lock("L", PATIENCE).await.unwrap().unwrap() > token);
+        for c in [watcher, newcomer] {
+            c.close().await.unwrap();
+        }
     }
 }

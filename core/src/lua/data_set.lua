@@ -1,5 +1,5 @@
 -- ARGV: prefix, expected version ('' = any, '0' = must not exist, 'N'), then path/value
--- pairs. All or nothing: with an expected version there is exactly one pair.
+-- pairs, then the clock evidence every script gets (base.lua). All or nothing: with an expected version there is exactly one pair.
 -- Returns {1, version...} when written, {0, current_version} on a version mismatch.
 local expected = ARGV[2]
 if expected ~= '' then
@@ -9,7 +9,7 @@ if expected ~= '' then
   end
 end
 local out = {1}
-for i = 3, #ARGV, 2 do
+for i = 3, #ARGV - 2, 2 do
   local key = P .. 'data:' .. ARGV[i]
   local version = redis.call('HINCRBY', key, 'version', 1)
   redis.call('HSET', key, 'value', ARGV[i + 1])

@@ -3,5 +3,6 @@ current_epoch()
 local key = P .. 'eph:' .. ARGV[2]
 local held = redis.call('HMGET', key, 'value', 'session')
 if not held[1] then return false end
-if holder_blocks(held[2]) then return held[1] end
+if session_visible(held[2]) then return held[1] end
+holder_blocks(held[2])
 return false

@@ -1,22 +1,25 @@
 -- ARGV: prefix, session id, timeout ms, create (1 registers a new session), the epoch id
 -- the caller last saw ('' when none), the longest lease (ms) the caller knows of.
--- Returns {alive, server_now_ms, next_deadline_of_others, reaped, epoch_id, max_lease_ms,
--- grants_from_ms}.
+-- Returns {alive, schedule_clock_ms, when_the_next_other_session_may_end_ms, reaped,
+-- epoch_id, max_lease_ms, grants_from_ms, server_now_ms}.
 local sid, timeout, create = ARGV[2], tonumber(ARGV[3]), ARGV[4] == '1'
 local epoch = current_epoch(ARGV[5], math.max(timeout, tonumber(ARGV[6]) or 0))
 local alive = 0
 local deadline = redis.call('ZSCORE', SESSIONS, sid)
-if deadline and tonumber(deadline) < now() then
+if deadline and expired(sid, tonumber(deadline)) then
   end_session(sid, 'expired')
 elseif deadline then
   redis.call('ZADD', SESSIONS, now() + timeout, sid)
   alive = 1
 elseif create then
   redis.call('ZADD', SESSIONS, now() + timeout, sid)
+  redis.call('HSET', P .. 'leases', sid, timeout)
   -- Tell every connector when to reap this session should it die before renewing.
   redis.call('PUBLISH', P .. 'session-added', fmt_int(now() + timeout) .. ':' .. fmt_int(now()))
   alive = 1
 end
 local reaped = reap_expired(64)
-return {alive, now(), next_deadline(sid), reaped, tonumber(epoch.id), epoch.max_lease,
-  epoch.grants_from}
+-- Reaps are scheduled against the clock both sides agree on (the server's alone when the
+-- caller has no evidence yet).
+return {alive, schedule_clock(), next_deadline(sid), reaped, tonumber(epoch.id), epoch.max_lease,
+  epoch.grants_from, now()}

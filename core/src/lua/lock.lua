@@ -26,7 +26,7 @@ if held[2] then
     if mode == 'join-wait' then
       redis.call('HINCRBY', key, 'waiters', 1)
     end
-    return {0, tonumber(redis.call('ZSCORE', SESSIONS, held[2])), now()}
+    return {0, ends_at(held[2], tonumber(redis.call('ZSCORE', SESSIONS, held[2]))), schedule_clock()}
   end
   end_session(held[2], 'expired')
 end

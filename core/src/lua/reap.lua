@@ -10,6 +10,8 @@
 -- holder's clock (see docs/SAFETY.md).
 local EPOCH_KEY = P .. 'epoch'
 local EPOCH
+-- Defined below; a restart ends every session from before.
+local end_session
 
 local function server_run_id()
   return string.match(redis.call('INFO', 'server'), 'run_id:(%w+)')
@@ -60,10 +62,12 @@ local function current_epoch(known, lease)
   if fmt_int(redis.call('LASTSAVE')) ~= e[7] then
     local run_id = server_run_id()
     if run_id ~= e[5] then
-      -- Restarted with (possibly old) data: every session from before ends (deadline 0,
-      -- reaped as expired), and no grant until their leases have surely run out.
-      redis.call('ZUNIONSTORE', SESSIONS, 1, SESSIONS, 'WEIGHTS', 0)
+      -- Restarted with (possibly old) data: every session from before ends now (reason
+      -- expired), and no grant until their leases have surely run out.
       start_epoch(run_id, math.max(grants_from, now() + max_lease), max_lease)
+      for _, sid in ipairs(redis.call('ZRANGE', SESSIONS, 0, -1)) do
+        end_session(sid, 'expired')
+      end
       return EPOCH
     end
     -- A save, not a restart.
@@ -111,7 +115,7 @@ end
 
 -- Ends a session: its members leave (with `reason`), its locks are freed (waiters are
 -- woken through the released channel), its ephemeral keys are deleted. Idempotent.
-local function end_session(sid, reason)
+function end_session(sid, reason)
   local owned_key = P .. 'owned:' .. sid
   for _, item in ipairs(redis.call('SMEMBERS', owned_key)) do
     local kind = string.sub(item, 1, 1)
@@ -135,15 +139,21 @@ local function end_session(sid, reason)
   end
   redis.call('DEL', owned_key)
   redis.call('ZREM', SESSIONS, sid)
+  redis.call('HDEL', P .. 'leases', sid)
 end
 
 -- Reaps at most `limit` sessions whose deadline has passed; bounded so one call stays short.
 local function reap_expired(limit)
-  local dead = redis.call('ZRANGEBYSCORE', SESSIONS, '-inf', '(' .. fmt_int(now()), 'LIMIT', 0, limit)
-  for _, sid in ipairs(dead) do
-    end_session(sid, 'expired')
+  local due = redis.call('ZRANGEBYSCORE', SESSIONS, '-inf', '(' .. fmt_int(vouched_now()),
+    'WITHSCORES', 'LIMIT', 0, limit)
+  local reaped = 0
+  for i = 1, #due, 2 do
+    if expired(due[i], tonumber(due[i + 1])) then
+      end_session(due[i], 'expired')
+      reaped = reaped + 1
+    end
   end
-  return #dead
+  return reaped
 end
 
 -- Sessions whose deadline has passed but were not reaped yet (reaping is batched), for
@@ -166,12 +176,13 @@ local function live_records(records, dead)
   return out
 end
 
--- The earliest deadline of any session other than `self_sid`, or -1 when there is none.
+-- When the session with the earliest deadline other than `self_sid` may be ended (see
+-- ends_at), or -1 when there is none.
 local function next_deadline(self_sid)
   local head = redis.call('ZRANGE', SESSIONS, 0, 1, 'WITHSCORES')
   for i = 1, #head, 2 do
     if head[i] ~= self_sid then
-      return tonumber(head[i + 1])
+      return ends_at(head[i], tonumber(head[i + 1]))
     end
   end
   return -1

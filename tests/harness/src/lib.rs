@@ -17,6 +17,8 @@ pub struct RedisServer {
     dir: PathBuf,
     child: Option<Child>,
     tls: bool,
+    /// With a shifted clock: the file the LD_PRELOAD shim reads its offset from.
+    clock_offset_file: Option<PathBuf>,
 }
 
 impl RedisServer {
@@ -35,6 +37,7 @@ impl RedisServer {
             dir,
             child: None,
             tls: false,
+            clock_offset_file: None,
         };
         server.spawn()?;
         Ok(server)
@@ -53,15 +56,54 @@ impl RedisServer {
             dir,
             child: None,
             tls: true,
+            clock_offset_file: None,
         };
         server.spawn().unwrap_or_else(|e| panic!("{e}"));
         let ca = std::fs::read(server.dir.join("ca.pem")).unwrap();
         (server, ca)
     }
 
+    /// Starts redis-server on a free port with its wall clock under the test's control
+    /// (the LD_PRELOAD shim `tests/tools/clockshift.c`, compiled here with `cc`); see
+    /// [`RedisServer::shift_clock`].
+    pub fn start_with_shiftable_clock() -> RedisServer {
+        let port = free_port().unwrap();
+        let dir =
+            std::env::temp_dir().join(format!("gr-redis-clock-{}-{port}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let offset = dir.join("clock-offset-ms");
+        std::fs::write(&offset, "0").unwrap();
+        let mut server = RedisServer {
+            port,
+            dir,
+            child: None,
+            tls: false,
+            clock_offset_file: Some(offset),
+        };
+        server.spawn().unwrap_or_else(|e| panic!("{e}"));
+        server
+    }
+
+    /// Steps the server's wall clock to `offset_ms` from the real time (it takes effect
+    /// within 10 ms). Only for a server from [`RedisServer::start_with_shiftable_clock`].
+    pub fn shift_clock(&self, offset_ms: i64) {
+        let file = self
+            .clock_offset_file
+            .as_ref()
+            .expect("a server with a shiftable clock");
+        let staged = file.with_extension("new");
+        std::fs::write(&staged, offset_ms.to_string()).unwrap();
+        std::fs::rename(&staged, file).unwrap();
+    }
+
     fn spawn(&mut self) -> Result<(), String> {
         let binary = std::env::var("REDIS_SERVER").unwrap_or_else(|_| "redis-server".into());
         let mut command = Command::new(&binary);
+        if let Some(offset) = &self.clock_offset_file {
+            command
+                .env("LD_PRELOAD", build_clock_shim(&self.dir)?)
+                .env("GR_CLOCK_OFFSET_FILE", offset);
+        }
         if self.tls {
             command
                 .args(["--port", "0", "--tls-port", &self.port.to_string()])
@@ -204,6 +246,26 @@ impl Drop for RedisServer {
         self.stop();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// Compiles the clock shim into `dir` and returns the library's path.
+fn build_clock_shim(dir: &std::path::Path) -> Result<PathBuf, String> {
+    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tools/clockshift.c");
+    let library = dir.join("libclockshift.so");
+    if library.exists() {
+        return Ok(library);
+    }
+    let status = Command::new(std::env::var("CC").unwrap_or_else(|_| "cc".into()))
+        .args(["-shared", "-fPIC", "-O2", "-Wall", "-Werror", "-o"])
+        .arg(&library)
+        .arg(&source)
+        .arg("-ldl")
+        .status()
+        .map_err(|e| format!("cannot run the C compiler for the clock shim: {e}"))?;
+    if !status.success() {
+        return Err(format!("compiling {source:?} failed"));
+    }
+    Ok(library)
 }
 
 /// A loopback port nobody listens on right now.

@@ -311,6 +311,19 @@ enum gr_status gr_leave(const struct gr_connector *conn, const char *member_id, 
 enum gr_status gr_members(const struct gr_connector *conn, char **members_json_out);
 
 /**
+ * What could not be restored when a lost session was replaced (a member id or ephemeral
+ * key another process took meanwhile), oldest first, as a JSON array of
+ * `{"kind":"member"|"ephemeral","name":…,"error":…}`; the list is emptied. Filled before
+ * RECONNECTED is delivered, so a state callback may call this on RECONNECTED. Free
+ * `*failures_json_out` with gr_string_free.
+ * Errors: GR_NULL_ARGUMENT, GR_CLOSED.
+ *
+ * # Safety
+ * `conn` is NULL or live; `failures_json_out` is NULL or writable.
+ */
+enum gr_status gr_take_restore_failures(const struct gr_connector *conn, char **failures_json_out);
+
+/**
  * Replaces the payload of `member_id` (NULL: the configured member id), which this
  * connector joined; subscribers see an update event.
  * Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT (not joined here, too large),

@@ -62,6 +62,11 @@ impl Connector {
         self.inner.state()
     }
 
+    /// See [`crate::Connector::take_restore_failures`].
+    pub fn take_restore_failures(&self) -> Vec<crate::member::RestoreFailure> {
+        self.inner.take_restore_failures()
+    }
+
     /// See [`crate::Connector::is_held`].
     pub fn is_held(&self, name: &str) -> bool {
         self.inner.is_held(name)

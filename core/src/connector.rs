@@ -75,6 +75,8 @@ pub(crate) struct Inner {
     pub beat_now: tokio::sync::Notify,
     /// When the shared async connection last carried a request (for the idle check).
     pub async_used: Mutex<Instant>,
+    /// What the last session replacements could not restore, until the application reads it.
+    pub restore_failures: Mutex<Vec<crate::member::RestoreFailure>>,
 }
 
 /// What this connector knows of the group's epoch: reported back to the scripts, so a
@@ -138,6 +140,7 @@ impl Connector {
             clock: crate::clock::ServerClock::default(),
             beat_now: tokio::sync::Notify::new(),
             async_used: Mutex::new(Instant::now()),
+            restore_failures: Mutex::new(Vec::new()),
         });
         let sent = Instant::now();
         let sid = inner.session().id.clone();
@@ -189,6 +192,13 @@ impl Connector {
         self.inner.state.publish(ConnectionState::Closed);
         self.inner.state.close_listeners();
         result.map(|_| ())
+    }
+
+    /// What could not be restored when a lost session was replaced (a member id or an
+    /// ephemeral key another process took meanwhile), oldest first, and forgets it. Filled
+    /// before RECONNECTED is published, so a state listener can call this on RECONNECTED.
+    pub fn take_restore_failures(&self) -> Vec<crate::member::RestoreFailure> {
+        std::mem::take(&mut *self.inner.restore_failures.lock().unwrap())
     }
 
     /// Whether [`Connector::close`] was called.

@@ -176,6 +176,7 @@ async fn replace_session(inner: &Arc<Inner>, old_sid: &str) -> Result<(Instant, 
             log::warn!("group-redis: could not re-register member {id}: {err}");
             if !matches!(err, Error::Connection(_) | Error::Timeout(_)) {
                 inner.session().memberships.remove(&id);
+                note_failure(inner, "member", &id, &err);
             } else {
                 return Err(err);
             }
@@ -186,6 +187,7 @@ async fn replace_session(inner: &Arc<Inner>, old_sid: &str) -> Result<(Instant, 
             log::warn!("group-redis: could not re-create ephemeral key {key}: {err}");
             if !matches!(err, Error::Connection(_) | Error::Timeout(_)) {
                 inner.session().ephemerals.remove(&key);
+                note_failure(inner, "ephemeral", &key, &err);
             } else {
                 return Err(err);
             }
@@ -193,4 +195,16 @@ async fn replace_session(inner: &Arc<Inner>, old_sid: &str) -> Result<(Instant, 
     }
     inner.session().lost = false;
     Ok((sent, beat))
+}
+
+fn note_failure(inner: &Inner, kind: &str, name: &str, err: &Error) {
+    inner
+        .restore_failures
+        .lock()
+        .unwrap()
+        .push(crate::member::RestoreFailure {
+            kind: kind.to_string(),
+            name: name.to_string(),
+            error: err.to_string(),
+        });
 }

@@ -28,6 +28,19 @@ pub(crate) struct MemberRecord<'a> {
     pub payload: &'a Value,
 }
 
+/// Something a connector could not re-establish under a new session after its old one was
+/// lost (another process took the member id or the ephemeral key meanwhile). Recorded before
+/// RECONNECTED is published; read with [`crate::Connector::take_restore_failures`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RestoreFailure {
+    /// `member` (a member id) or `ephemeral` (an ephemeral key).
+    pub kind: String,
+    /// The member id or key.
+    pub name: String,
+    /// Why it could not be restored.
+    pub error: String,
+}
+
 /// Why a member left.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -185,7 +185,13 @@ fn join_and_stay(config: Config, ephemerals: &[String], locks: &[String]) -> Cmd
             .iter()
             .filter(|name| reporter.is_held(name))
             .collect();
-        print_json(&json!({"state": state, "locks_held": held}));
+        if state == group_redis::ConnectionState::Reconnected {
+            // What another process took while this one was gone is not ours any more.
+            let not_restored = reporter.take_restore_failures();
+            print_json(&json!({"state": state, "locks_held": held, "not_restored": not_restored}));
+        } else {
+            print_json(&json!({"state": state, "locks_held": held}));
+        }
     });
     let _ = stop.recv();
     shared.close().map_err(text)?;

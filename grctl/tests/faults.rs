@@ -234,6 +234,64 @@ fn a_frozen_member_loses_its_lock_and_knows_it() {
     assert_eq!(other.ephemeral_get("sleeper/k").unwrap(), Some(json!(1)));
 }
 
+/// A member frozen past its lease whose id and ephemeral key another process took
+/// meanwhile is told, on RECONNECTED, what it could not restore.
+#[test]
+fn a_frozen_member_is_told_what_it_could_not_restore() {
+    let server = RedisServer::start();
+    let group = group("restore");
+    let frozen = Member::spawn(
+        &server,
+        &group,
+        "sleeper",
+        &[
+            "--session-timeout",
+            "1000",
+            "--heartbeat",
+            "250",
+            "--ephemeral",
+            "sleeper/k=1",
+        ],
+    );
+    frozen.next_line();
+    let other = connect(&server, &group, "other");
+    let mut events = other.subscribe_members().unwrap();
+    frozen.signal("STOP");
+    let left = events.recv_timeout(Some(PATIENCE)).unwrap().unwrap();
+    assert_eq!(left.left_members[0].id, "sleeper");
+    // The id and the key are taken by someone else while the sleeper sleeps.
+    other.join(Some("sleeper"), None).unwrap();
+    other.ephemeral_set("sleeper/k", &json!(2)).unwrap();
+
+    frozen.signal("CONT");
+    let reconnected = loop {
+        let line = frozen.next_line();
+        if line["state"] == "RECONNECTED" {
+            break line;
+        }
+    };
+    let mut not_restored: Vec<(String, String)> = reconnected["not_restored"]
+        .as_array()
+        .expect("not_restored on RECONNECTED")
+        .iter()
+        .map(|f| {
+            (
+                f["kind"].as_str().unwrap().to_string(),
+                f["name"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    not_restored.sort();
+    assert_eq!(
+        not_restored,
+        [
+            ("ephemeral".to_string(), "sleeper/k".to_string()),
+            ("member".to_string(), "sleeper".to_string())
+        ]
+    );
+    assert_eq!(other.ephemeral_get("sleeper/k").unwrap(), Some(json!(2)));
+}
+
 /// A clean SIGTERM leaves at once (reason left), well before any lease would run out.
 #[test]
 fn sigterm_leaves_cleanly() {

@@ -87,6 +87,7 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "gr_join": (c_int, [Handle, c_char_p, c_char_p, c_char_pp]),
     "gr_leave": (c_int, [Handle, c_char_p, POINTER(c_bool)]),
     "gr_members": (c_int, [Handle, c_char_pp]),
+    "gr_take_restore_failures": (c_int, [Handle, c_char_pp]),
     "gr_update_payload": (c_int, [Handle, c_char_p, c_char_p]),
     "gr_add_sub_group": (c_int, [Handle, c_char_p]),
     "gr_remove_sub_group": (c_int, [Handle, c_char_p]),

@@ -217,6 +217,17 @@ class Connector:
         """Every live member, sorted by id (one round trip)."""
         return [Member.from_json(m) for m in self._json(lib.gr_members)]
 
+    def take_restore_failures(self) -> list[dict[str, str]]:
+        """What could not be restored when a lost session was replaced.
+
+        A member id or ephemeral key another process took while this one was gone: each
+        entry has ``kind`` ("member" or "ephemeral"), ``name`` and ``error``, oldest first;
+        the list is emptied. Filled before RECONNECTED is delivered, so a state listener may
+        call this on RECONNECTED.
+        """
+        failures: list[dict[str, str]] = self._json(lib.gr_take_restore_failures)
+        return failures
+
     def update_payload(self, payload: Any, member_id: Optional[str] = None) -> None:
         """Replaces the payload of a member this connector joined."""
         _native.check(

@@ -136,6 +136,12 @@ static void operations_refuse_bad_arguments(void) {
     CHECK_STATUS(gr_release_as(c, NULL, "x"), GR_NULL_ARGUMENT);
     CHECK_STATUS(gr_reentrant_lock_as(c, NULL, "x", &token), GR_NULL_ARGUMENT);
     CHECK_STATUS(gr_members(c, NULL), GR_NULL_ARGUMENT);
+    CHECK_STATUS(gr_take_restore_failures(c, NULL), GR_NULL_ARGUMENT);
+    CHECK_STATUS(gr_take_restore_failures(NULL, &text), GR_NULL_ARGUMENT);
+    CHECK_STATUS(gr_take_restore_failures(c, &text), GR_OK);
+    CHECK(strcmp(text, "[]") == 0); /* nothing was lost, nothing to restore */
+    gr_string_free(text);
+    text = NULL;
     CHECK_STATUS(gr_is_held(c, "x", NULL), GR_NULL_ARGUMENT);
     CHECK_STATUS(gr_ephemeral_get(c, "k", NULL), GR_NULL_ARGUMENT);
     CHECK_STATUS(gr_ephemeral_set(c, "k", NULL), GR_NULL_ARGUMENT);
@@ -237,6 +243,7 @@ static void a_closed_connector_refuses_everything(void) {
     CHECK_CONTAINS(gr_last_error(), "closed");
     CHECK_STATUS(gr_leave(c, NULL, &flag), GR_CLOSED);
     CHECK_STATUS(gr_members(c, &text), GR_CLOSED);
+    CHECK_STATUS(gr_take_restore_failures(c, &text), GR_CLOSED);
     CHECK_STATUS(gr_update_payload(c, NULL, "1"), GR_CLOSED);
     CHECK_STATUS(gr_add_sub_group(c, "s"), GR_CLOSED);
     CHECK_STATUS(gr_remove_sub_group(c, "s"), GR_CLOSED);

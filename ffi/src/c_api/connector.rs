@@ -290,6 +290,28 @@ pub unsafe extern "C" fn gr_members(
     })
 }
 
+/// What could not be restored when a lost session was replaced (a member id or ephemeral
+/// key another process took meanwhile), oldest first, as a JSON array of
+/// `{"kind":"member"|"ephemeral","name":…,"error":…}`; the list is emptied. Filled before
+/// RECONNECTED is delivered, so a state callback may call this on RECONNECTED. Free
+/// `*failures_json_out` with gr_string_free.
+/// Errors: GR_NULL_ARGUMENT, GR_CLOSED.
+///
+/// # Safety
+/// `conn` is NULL or live; `failures_json_out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn gr_take_restore_failures(
+    conn: *const gr_connector,
+    failures_json_out: *mut *mut c_char,
+) -> gr_status {
+    guard(|| {
+        let out = out_ptr(failures_json_out, "failures_json_out", null_mut())?;
+        let failures = open_connector(conn)?.take_restore_failures();
+        *out = json_c_string(serde_json::to_string(&failures))?;
+        Ok(())
+    })
+}
+
 /// Replaces the payload of `member_id` (NULL: the configured member id), which this
 /// connector joined; subscribers see an update event.
 /// Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT (not joined here, too large),

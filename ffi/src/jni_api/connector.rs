@@ -223,6 +223,18 @@ pub extern "system" fn Java_group_1redis_NativeLib_members<'l>(
 }
 
 #[no_mangle]
+pub extern "system" fn Java_group_1redis_NativeLib_takeRestoreFailures<'l>(
+    mut unowned: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    handle: jlong,
+) -> JString<'l> {
+    with_connector!(unowned, handle, |env, conn| {
+        let text = serde_json::to_string(&conn.take_restore_failures()).map_err(json_error)?;
+        java_string(env, Some(text))
+    })
+}
+
+#[no_mangle]
 pub extern "system" fn Java_group_1redis_NativeLib_updatePayload<'l>(
     mut unowned: EnvUnowned<'l>,
     _class: JClass<'l>,

@@ -171,6 +171,25 @@ public final class GroupConnector implements AutoCloseable {
     }
 
     /**
+     * What could not be restored when a lost session was replaced: a member id or an
+     * ephemeral key that another process took while this one was gone. Each entry is a map
+     * with {@code kind} ("member" or "ephemeral"), {@code name} and {@code error}, oldest
+     * first; the list is emptied. Filled before RECONNECTED is delivered, so a
+     * {@link ConnectionStateListener} may call this on RECONNECTED.
+     *
+     * @return an unmodifiable list, empty when everything was restored
+     */
+    @SuppressWarnings("unchecked")
+    public List<Map<String, Object>> takeRestoreFailures() {
+        List<Object> decoded = Json.decodeList(call(NativeLib::takeRestoreFailures));
+        List<Map<String, Object>> failures = new ArrayList<>();
+        for (Object item : decoded) {
+            failures.add((Map<String, Object>) item);
+        }
+        return Collections.unmodifiableList(failures);
+    }
+
+    /**
      * Replaces the payload of a member this connector joined; subscribers see an update.
      *
      * @param memberId the member id, or null for the configured one

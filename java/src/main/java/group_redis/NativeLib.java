@@ -42,6 +42,8 @@ final class NativeLib {
 
     static native String members(long handle);
 
+    static native String takeRestoreFailures(long handle);
+
     static native void updatePayload(long handle, String member, String payloadJson);
 
     static native void addSubGroup(long handle, String subGroup);

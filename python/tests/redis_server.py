@@ -57,19 +57,36 @@ class RedisServer:
             ]
         else:
             listen = ["--port", str(self.port)]
+        self._command = [
+            binary,
+            *listen,
+            "--bind", "127.0.0.1",
+            "--save", "",
+            "--appendonly", "no",
+            "--dir", self.dir,
+        ]
         self.process = subprocess.Popen(
-            [
-                binary,
-                *listen,
-                "--bind", "127.0.0.1",
-                "--save", "",
-                "--appendonly", "no",
-                "--dir", self.dir,
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            self._command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         self._wait_ready()
+
+    def restart(self) -> None:
+        """Kills the server (SIGKILL: without persistence every key is gone) and starts it
+        again, empty, on the same port."""
+        self.process.kill()
+        self.process.wait()
+        deadline = time.monotonic() + 10
+        while True:
+            self.process = subprocess.Popen(
+                self._command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
+            try:
+                self._wait_ready()
+                return
+            except RuntimeError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
 
     @property
     def url(self) -> str:

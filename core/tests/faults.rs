@@ -51,6 +51,13 @@ async fn wait_for_state(
     }
 }
 
+/// A connector with a short lease (heartbeat a quarter of it).
+async fn leased(server: &RedisServer, group: &str, member: &str, lease_ms: u64) -> Connector {
+    Connector::connect(short_lease(server, group, member, lease_ms))
+        .await
+        .unwrap()
+}
+
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
@@ -61,12 +68,8 @@ async fn redis_restarted_empty_never_gives_two_holders_and_tokens_keep_growing()
     for trial in 0..3u64 {
         let group = unique_group("restart-empty");
         let lease = 1200;
-        let a = Connector::connect(short_lease(&server, &group, "a", lease))
-            .await
-            .unwrap();
-        let b = Connector::connect(short_lease(&server, &group, "b", lease))
-            .await
-            .unwrap();
+        let a = leased(&server, &group, "a", lease).await;
+        let b = leased(&server, &group, "b", lease).await;
         let a_states = record_states(a.subscribe_state());
         let a_token = a.lock("L").await.unwrap().unwrap();
         // Vary where in A's heartbeat period the restart falls.
@@ -100,15 +103,9 @@ async fn redis_restored_from_an_older_rdb_repeats_no_token_and_subscribers_resyn
     let mut server = RedisServer::start();
     let group = unique_group("rollback");
     let lease = 1200;
-    let a = Connector::connect(short_lease(&server, &group, "a", lease))
-        .await
-        .unwrap();
-    let b = Connector::connect(short_lease(&server, &group, "b", lease))
-        .await
-        .unwrap();
-    let watcher = Connector::connect(short_lease(&server, &group, "w", lease))
-        .await
-        .unwrap();
+    let a = leased(&server, &group, "a", lease).await;
+    let b = leased(&server, &group, "b", lease).await;
+    let watcher = leased(&server, &group, "w", lease).await;
     let mut events = watcher.subscribe_members().await.unwrap();
     let a_token = a.lock("L").await.unwrap().unwrap();
     let rdb = server.snapshot();
@@ -117,9 +114,7 @@ async fn redis_restored_from_an_older_rdb_repeats_no_token_and_subscribers_resyn
     assert!(a.release("L").await.unwrap());
     let b_token = b.lock("L").await.unwrap().unwrap();
     assert!(b_token > a_token);
-    let x = Connector::connect(short_lease(&server, &group, "x", lease))
-        .await
-        .unwrap();
+    let x = leased(&server, &group, "x", lease).await;
     x.join(None, None).await.unwrap();
     let joined = tokio::time::timeout(PATIENCE, events.next())
         .await
@@ -144,9 +139,7 @@ async fn redis_restored_from_an_older_rdb_repeats_no_token_and_subscribers_resyn
 
     // A newcomer's join after the rollback reaches the subscriber (as a resync or an event),
     // and so does X, re-registered by its connector.
-    let y = Connector::connect(short_lease(&server, &group, "y", lease))
-        .await
-        .unwrap();
+    let y = leased(&server, &group, "y", lease).await;
     y.join(None, None).await.unwrap();
     let mut seen_y = false;
     let deadline = Instant::now() + PATIENCE;
@@ -181,9 +174,7 @@ async fn a_holder_cut_off_hears_lost_before_anyone_else_holds() {
             .with_heartbeat(Duration::from_millis(lease / 4))
             .with_command_timeout(Duration::from_millis(200));
         let holder = Connector::connect(holder_config).await.unwrap();
-        let waiter = Connector::connect(short_lease(&server, &group, "waiter", lease))
-            .await
-            .unwrap();
+        let waiter = leased(&server, &group, "waiter", lease).await;
         let states = record_states(holder.subscribe_state());
         let token = holder.lock("L").await.unwrap().unwrap();
         tokio::time::sleep(Duration::from_millis(trial * 70)).await;
@@ -336,14 +327,8 @@ async fn a_waiting_acquire_waits_through_a_restart_as_the_new_session() {
     let mut server = RedisServer::start();
     let group = unique_group("wait-restart");
     let lease = 1500;
-    let holder = Connector::connect(short_lease(&server, &group, "holder", lease))
-        .await
-        .unwrap();
-    let waiter = Arc::new(
-        Connector::connect(short_lease(&server, &group, "waiter", lease))
-            .await
-            .unwrap(),
-    );
+    let holder = leased(&server, &group, "holder", lease).await;
+    let waiter = Arc::new(leased(&server, &group, "waiter", lease).await);
     holder.lock("L").await.unwrap().unwrap();
     let old_session = waiter.session_id();
     let w = Arc::clone(&waiter);
@@ -443,9 +428,7 @@ fn reads_never_return_members_or_keys_of_dead_sessions() {
 async fn payloads_too_deep_are_refused_and_unreadable_records_are_skipped() {
     let server = RedisServer::start();
     let group = unique_group("bad-records");
-    let good = Connector::connect(short_lease(&server, &group, "good", 1000))
-        .await
-        .unwrap();
+    let good = leased(&server, &group, "good", 1000).await;
     good.join(None, None).await.unwrap();
     let mut events = good.subscribe_members().await.unwrap();
 
@@ -553,9 +536,7 @@ async fn a_forward_step_of_the_redis_clock_never_ends_a_live_session() {
     for trial in 0..3u64 {
         let group = unique_group("clock-step");
         let lease = 2000;
-        let holder = Connector::connect(short_lease(&server, &group, "holder", lease))
-            .await
-            .unwrap();
+        let holder = leased(&server, &group, "holder", lease).await;
         holder.join(None, None).await.unwrap();
         let token = holder.lock("L").await.unwrap().unwrap();
         let holder_states = record_states(holder.subscribe_state());
@@ -575,9 +556,7 @@ async fn a_forward_step_of_the_redis_clock_never_ends_a_live_session() {
         server.shift_clock(offset);
         let stepped = Instant::now();
         // A newcomer right after the step, and the watcher, contend for L for two leases.
-        let newcomer = Connector::connect(short_lease(&server, &group, "newcomer", lease))
-            .await
-            .unwrap();
+        let newcomer = leased(&server, &group, "newcomer", lease).await;
         let mut attempts = 0;
         while stepped.elapsed() < Duration::from_millis(2 * lease) {
             assert_eq!(

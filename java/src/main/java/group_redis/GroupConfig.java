@@ -92,9 +92,10 @@ public final class GroupConfig {
         json.put("commandTimeoutMs", millis(commandTimeout));
         json.put("subGroups", subGroups);
         if (payload != null) {
+            Json.check(payload); // the payload against the depth limit, not the options document
             json.put("payload", payload);
         }
-        return Json.encode(json);
+        return Json.encodeDocument(json);
     }
 
     private static Long millis(Duration duration) {

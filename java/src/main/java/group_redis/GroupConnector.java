@@ -425,9 +425,10 @@ public final class GroupConnector implements AutoCloseable {
         List<Object> pairs = new ArrayList<>(entries.size());
         for (Map.Entry<String, ?> entry : entries.entrySet()) {
             requireArg(entry.getKey(), "path");
+            Json.check(entry.getValue()); // each value against the depth limit, not the pairs
             pairs.add(java.util.Arrays.asList(entry.getKey(), entry.getValue()));
         }
-        String json = Json.encode(pairs);
+        String json = Json.encodeDocument(pairs);
         List<Long> versions = new ArrayList<>();
         for (Object version : Json.decodeList(call(h -> NativeLib.persistentSetMany(h, json)))) {
             versions.add(Json.asLong(version));

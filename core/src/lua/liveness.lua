@@ -1,0 +1,62 @@
+-- Liveness prelude (after base.lua): when a session counts as alive, from the server's
+-- clock and the caller's evidence about time.
+
+-- The caller's evidence about time (the last two ARGV of every script), so that a step of
+-- the Redis host's wall clock never ends a live session: VOUCHED is a server time that the
+-- caller's own monotonic clock vouches has been reached (0: no evidence yet), TRUSTED_SINCE
+-- the server time since which the caller has seen the server clock run without a step.
+local VOUCHED = tonumber(ARGV[#ARGV - 1]) or 0
+local TRUSTED_SINCE = tonumber(ARGV[#ARGV]) or 0
+
+-- The server time that the server's clock and the caller's evidence both have reached.
+local function vouched_now()
+  return math.min(now(), VOUCHED)
+end
+
+-- The clock to schedule retries against: the agreed one, or the server's alone while the
+-- caller has no evidence yet (it cannot end sessions then anyway).
+local function schedule_clock()
+  if VOUCHED > 0 then return vouched_now() end
+  return now()
+end
+
+-- A session's lease (ms), recorded when it registered.
+local function lease_of(sid)
+  local lease = redis.call('HGET', P .. 'leases', sid)
+    or redis.call('HGET', P .. 'epoch', 'max_lease')
+  return tonumber(lease) or 86400000
+end
+
+-- When a session with deadline `deadline` may be ended: at its deadline if the caller saw
+-- the clock run step-free since the session's last renewal, otherwise only once the caller
+-- has watched a whole lease pass step-free (the session had that long to renew).
+local function ends_at(sid, deadline)
+  local lease = lease_of(sid)
+  if deadline - lease >= TRUSTED_SINCE then return deadline end
+  return math.max(deadline, TRUSTED_SINCE + lease)
+end
+
+-- Whether a session with deadline `deadline` has ended, on both clocks.
+local function expired(sid, deadline)
+  local at = vouched_now()
+  return deadline < at and ends_at(sid, deadline) < at
+end
+
+-- A session is alive until it has expired (see above).
+local function session_alive(sid)
+  local deadline = redis.call('ZSCORE', SESSIONS, sid)
+  return deadline ~= false and not expired(sid, tonumber(deadline))
+end
+
+-- Whether a session's data is shown to readers: until its deadline on the server clock.
+local function session_visible(sid)
+  local deadline = redis.call('ZSCORE', SESSIONS, sid)
+  return deadline ~= false and tonumber(deadline) >= now()
+end
+
+local function require_session(sid)
+  if not session_alive(sid) then
+    return redis.error_reply('SESSION_EXPIRED session ' .. sid .. ' is not alive')
+  end
+  return nil
+end

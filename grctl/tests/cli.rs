@@ -157,3 +157,22 @@ fn demo_runs_against_its_own_redis() {
     assert!(stdout.contains("left: dave (reason: expired)"), "{stdout}");
     assert!(stdout.contains("demo finished"));
 }
+
+#[test]
+fn urls_that_do_not_parse_never_print_the_password() {
+    for url in [
+        "redis://user:hunter2@127.0.0.1:99999",
+        "redis://user:hunter2@bad host:6379",
+        "redis://user:hunter2@[::1:6379",
+        "user:hunter2@127.0.0.1:6379",
+    ] {
+        let out = grctl(&["--url", url, "members"]);
+        assert!(!out.status.success(), "{url}");
+        let printed = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!printed.contains("hunter2"), "{url}: {printed}");
+    }
+}

@@ -189,4 +189,15 @@ class BadInputTest {
             assertTrue(ended.getCause() instanceof ConnectorClosedException, String.valueOf(ended.getCause()));
         }
     }
+
+    @Test
+    void urlsThatDoNotParseNeverShowThePassword() {
+        for (String url : new String[] {"redis://user:hunter2@127.0.0.1:99999", "redis://user:hunter2@bad host:6379",
+                "redis://user:hunter2@[::1:6379", "user:hunter2@127.0.0.1:6379"}) {
+            GroupRedisException err = assertThrows(GroupRedisException.class,
+                    () -> GroupConnector.connect(GroupConfig.builder(url).build()).close());
+            assertTrue(!String.valueOf(err.getMessage()).contains("hunter2") && !err.toString().contains("hunter2"),
+                    url + ": " + err);
+        }
+    }
 }

@@ -26,6 +26,9 @@ struct Anchor {
     trusted_since_ms: i64,
 }
 
+/// The script arguments of a caller without evidence about time (it never ends sessions).
+pub(crate) const NO_EVIDENCE: [&str; 2] = ["0", "0"];
+
 /// What the connector vouches for, shared by every call.
 #[derive(Debug, Default)]
 pub(crate) struct ServerClock {
@@ -79,7 +82,7 @@ impl ServerClock {
     /// period, both in server ms (`0`, `0` before the first observation: no evidence).
     pub fn args(&self) -> [String; 2] {
         match *self.anchor.lock().unwrap() {
-            None => ["0".into(), "0".into()],
+            None => NO_EVIDENCE.map(String::from),
             Some(anchor) => [
                 (anchor.server_ms + millis(anchor.at.elapsed())).to_string(),
                 anchor.trusted_since_ms.to_string(),

@@ -483,7 +483,7 @@ impl Inner {
             )
             .await?;
         match reply.as_slice() {
-            [alive, now, next, _reaped, epoch, max_lease, _grants_from, server_now] => {
+            [alive, now, next, _reaped, epoch, max_lease, server_now] => {
                 self.clock.observe(*server_now, Instant::now());
                 self.note_epoch(*epoch, *max_lease);
                 Ok(Beat {

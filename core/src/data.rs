@@ -21,18 +21,21 @@ pub(crate) fn check_depth(value: &Value) -> Result<()> {
     // Iterative, so a pathological value cannot overflow the stack here either.
     let mut pending: Vec<(&Value, usize)> = vec![(value, 0)];
     while let Some((value, depth)) = pending.pop() {
-        let children: Box<dyn Iterator<Item = &Value>> = match value {
-            Value::Array(items) => Box::new(items.iter()),
-            Value::Object(fields) => Box::new(fields.values()),
-            _ => continue,
-        };
-        let depth = depth + 1;
-        if depth > MAX_JSON_DEPTH {
+        if !(value.is_array() || value.is_object()) {
+            continue;
+        }
+        if depth + 1 > MAX_JSON_DEPTH {
             return Err(Error::InvalidJson(format!(
                 "value is nested more than {MAX_JSON_DEPTH} levels deep"
             )));
         }
-        pending.extend(children.map(|child| (child, depth)));
+        match value {
+            Value::Array(items) => pending.extend(items.iter().map(|child| (child, depth + 1))),
+            Value::Object(fields) => {
+                pending.extend(fields.values().map(|child| (child, depth + 1)))
+            }
+            _ => {}
+        }
     }
     Ok(())
 }

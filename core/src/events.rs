@@ -174,9 +174,8 @@ impl Reader {
             .prepare_invoke()
             .key(self.keys.sessions())
             .arg(self.keys.prefix())
-            // No evidence about time: a subscriber never ends sessions (lua/base.lua).
-            .arg("0")
-            .arg("0")
+            // No evidence about time: a subscriber never ends sessions (lua/liveness.lua).
+            .arg(&crate::clock::NO_EVIDENCE[..])
             .invoke_async(&mut self.conn)
             .await?;
         let [epoch, view, last_id, records @ ..] = reply.as_slice() else {

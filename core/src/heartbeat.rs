@@ -87,9 +87,13 @@ impl Schedule {
 }
 
 async fn beat(inner: &Arc<Inner>, heartbeat: Duration) -> Schedule {
-    let (sid, lost) = {
+    let (sid, lost, lease_until) = {
         let session = inner.session();
-        (session.id.clone(), !Inner::lease_valid(&session))
+        (
+            session.id.clone(),
+            !Inner::lease_valid(&session),
+            session.lease_until,
+        )
     };
     if lost {
         inner.mark_lost();
@@ -105,7 +109,6 @@ async fn beat(inner: &Arc<Inner>, heartbeat: Duration) -> Schedule {
         };
     }
     let sent = Instant::now();
-    let lease_until = inner.session().lease_until;
     // The call races the local end of the lease: LOST is declared on time even while a
     // renewal hangs (its reply would come too late to count anyway).
     let call = tokio::select! {

@@ -3,48 +3,36 @@
 
 use redis::Script;
 
-/// A script that only touches its own keys: base prelude + body.
+/// A script: the listed preludes (files in `lua/`, in order) + its body. The preludes are
+/// split so a script defines only the functions it can use: every function a prelude
+/// defines is a closure made on every call, a measurable cost on the hot paths.
 macro_rules! script {
-    ($file:literal) => {
+    ([$($prelude:literal),*], $file:literal) => {
         Script::new(concat!(
-            include_str!("lua/base.lua"),
-            "\n",
-            include_str!($file)
+            $(include_str!(concat!("lua/", $prelude, ".lua")), "\n",)*
+            include_str!(concat!("lua/", $file, ".lua"))
         ))
     };
 }
 
-/// A script that may end sessions: base, liveness and reaping preludes + body. The
-/// preludes are split so a script defines only the functions it can use: every function a
-/// prelude defines is a closure made on every call, a measurable cost on the hot paths.
+/// Scripts that only touch their own keys.
+macro_rules! plain_script {
+    ($file:literal) => {
+        script!(["base"], $file)
+    };
+}
+
+/// Scripts that may end sessions.
 macro_rules! reaping_script {
     ($file:literal) => {
-        Script::new(concat!(
-            include_str!("lua/base.lua"),
-            "\n",
-            include_str!("lua/liveness.lua"),
-            "\n",
-            include_str!("lua/reap.lua"),
-            "\n",
-            include_str!($file)
-        ))
+        script!(["base", "liveness", "reap"], $file)
     };
 }
 
-/// A script that reads what sessions own or reaps in batches: every prelude + body.
+/// Scripts that read what sessions own, or reap in batches.
 macro_rules! reading_script {
     ($file:literal) => {
-        Script::new(concat!(
-            include_str!("lua/base.lua"),
-            "\n",
-            include_str!("lua/liveness.lua"),
-            "\n",
-            include_str!("lua/reap.lua"),
-            "\n",
-            include_str!("lua/reads.lua"),
-            "\n",
-            include_str!($file)
-        ))
+        script!(["base", "liveness", "reap", "reads"], $file)
     };
 }
 
@@ -71,22 +59,22 @@ pub struct Scripts {
 impl Scripts {
     pub fn new() -> Self {
         Scripts {
-            heartbeat: reading_script!("lua/heartbeat.lua"),
-            join: reaping_script!("lua/join.lua"),
-            leave: reaping_script!("lua/leave.lua"),
-            close: reaping_script!("lua/close.lua"),
-            members: reading_script!("lua/members.lua"),
-            snapshot: reading_script!("lua/snapshot.lua"),
-            lock: reaping_script!("lua/lock.lua"),
-            release: script!("lua/release.lua"),
-            lock_unwait: script!("lua/lock_unwait.lua"),
-            eph_set: reaping_script!("lua/eph_set.lua"),
-            eph_get: reaping_script!("lua/eph_get.lua"),
-            eph_del: reaping_script!("lua/eph_del.lua"),
-            eph_list: reading_script!("lua/eph_list.lua"),
-            data_set: script!("lua/data_set.lua"),
-            data_del: script!("lua/data_del.lua"),
-            data_list: script!("lua/data_list.lua"),
+            heartbeat: reading_script!("heartbeat"),
+            join: reaping_script!("join"),
+            leave: reaping_script!("leave"),
+            close: reaping_script!("close"),
+            members: reading_script!("members"),
+            snapshot: reading_script!("snapshot"),
+            lock: reaping_script!("lock"),
+            release: plain_script!("release"),
+            lock_unwait: plain_script!("lock_unwait"),
+            eph_set: reaping_script!("eph_set"),
+            eph_get: reaping_script!("eph_get"),
+            eph_del: reaping_script!("eph_del"),
+            eph_list: reading_script!("eph_list"),
+            data_set: plain_script!("data_set"),
+            data_del: plain_script!("data_del"),
+            data_list: plain_script!("data_list"),
         }
     }
 }

@@ -161,6 +161,21 @@ fn contenders_do_not_keep_a_dead_holders_lock_alive() {
     assert_eq!(token, victim_token + 1);
 }
 
+/// The member the freeze tests stop with SIGSTOP: "sleeper", a 1 s lease, the ephemeral
+/// key `sleeper/k=1`, and `extra` arguments.
+fn spawn_sleeper(server: &RedisServer, group: &str, extra: &[&str]) -> Member {
+    let mut args = vec![
+        "--session-timeout",
+        "1000",
+        "--heartbeat",
+        "250",
+        "--ephemeral",
+        "sleeper/k=1",
+    ];
+    args.extend_from_slice(extra);
+    Member::spawn(server, group, "sleeper", &args)
+}
+
 /// Seed bug: the heartbeat re-SET held locks after a pause, giving two holders. Here a
 /// member frozen past its lease loses its lock to another; when continued it reports LOST,
 /// is_held is false, and Redis still names the new holder.
@@ -168,21 +183,7 @@ fn contenders_do_not_keep_a_dead_holders_lock_alive() {
 fn a_frozen_member_loses_its_lock_and_knows_it() {
     let server = RedisServer::start();
     let group = group("freeze");
-    let frozen = Member::spawn(
-        &server,
-        &group,
-        "sleeper",
-        &[
-            "--session-timeout",
-            "1000",
-            "--heartbeat",
-            "250",
-            "--lock",
-            "precious",
-            "--ephemeral",
-            "sleeper/k=1",
-        ],
-    );
+    let frozen = spawn_sleeper(&server, &group, &["--lock", "precious"]);
     let frozen_token = frozen.next_line()["locks"]["precious"]
         .as_u64()
         .expect("token");
@@ -240,19 +241,7 @@ fn a_frozen_member_loses_its_lock_and_knows_it() {
 fn a_frozen_member_is_told_what_it_could_not_restore() {
     let server = RedisServer::start();
     let group = group("restore");
-    let frozen = Member::spawn(
-        &server,
-        &group,
-        "sleeper",
-        &[
-            "--session-timeout",
-            "1000",
-            "--heartbeat",
-            "250",
-            "--ephemeral",
-            "sleeper/k=1",
-        ],
-    );
+    let frozen = spawn_sleeper(&server, &group, &[]);
     frozen.next_line();
     let other = connect(&server, &group, "other");
     let mut events = other.subscribe_members().unwrap();

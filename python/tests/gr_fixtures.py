@@ -40,12 +40,13 @@ def group(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def connect(url: str, group: str) -> Iterator:
-    """connect(member_id, **options) -> Connector in this test's group, closed afterwards."""
+    """connect(member_id, via=None, **options) -> Connector in this test's group, to Redis
+    directly or `via` another URL (a proxy's), closed afterwards."""
     made: list[group_redis.Connector] = []
 
-    def make(member_id: str | None = None, **options) -> group_redis.Connector:
+    def make(member_id: str | None = None, via: str | None = None, **options) -> group_redis.Connector:
         options.setdefault("group", group)
-        conn = group_redis.connect(url, member_id=member_id, **options)
+        conn = group_redis.connect(via or url, member_id=member_id, **options)
         made.append(conn)
         return conn
 

@@ -118,33 +118,14 @@ def proxy(redis_server: RedisServer) -> Iterator[TcpProxy]:
         yield p
 
 
-@pytest.fixture
-def dial(url: str, group: str) -> Iterator[Callable[..., group_redis.Connector]]:
-    """dial(member_id, via=None, **options): a connector in this test's group, to Redis
-    directly or `via` a URL (the proxy's); closed after the test."""
-    made: list[group_redis.Connector] = []
-
-    def make(member_id: str, via: Optional[str] = None, **options: Any) -> group_redis.Connector:
-        conn = group_redis.connect(via or url, group=group, member_id=member_id, **options)
-        made.append(conn)
-        return conn
-
-    yield make
-    for conn in made:
-        try:
-            conn.close()
-        except group_redis.GroupRedisError:
-            pass
-
-
 # -- a. LOST before anyone else holds the lock -------------------------------------------
 
 
 @pytest.mark.parametrize("delay_ms", [0, 70, 140])
-def test_a_holder_cut_off_hears_lost_before_anyone_else_holds(proxy, dial, report, delay_ms):
-    holder = dial("holder", via=proxy.url, session_timeout=1.0, heartbeat=0.25,
+def test_a_holder_cut_off_hears_lost_before_anyone_else_holds(proxy, connect, report, delay_ms):
+    holder = connect("holder", via=proxy.url, session_timeout=1.0, heartbeat=0.25,
                      command_timeout=0.2)
-    waiter = dial("waiter", session_timeout=1.0, heartbeat=0.25)
+    waiter = connect("waiter", session_timeout=1.0, heartbeat=0.25)
     log = StateLog(holder)
     held = holder.lock("L")
     assert held is not None and holder.is_held("L")
@@ -176,12 +157,12 @@ def test_a_holder_cut_off_hears_lost_before_anyone_else_holds(proxy, dial, repor
 # -- b. no lock while the lease is in doubt ------------------------------------------------
 
 
-def test_b_lock_raises_while_suspended_and_after_lost(proxy, dial, report):
+def test_b_lock_raises_while_suspended_and_after_lost(proxy, connect, report):
     # A long lease next to a short heartbeat: SUSPENDED comes within ~0.5 s of the cut,
     # LOST only ~2.7 s after the last renewal, so the calls below fall between the two.
-    holder = dial("holder", via=proxy.url, session_timeout=3.0, heartbeat=0.25,
+    holder = connect("holder", via=proxy.url, session_timeout=3.0, heartbeat=0.25,
                      command_timeout=0.2)
-    other = dial("other")
+    other = connect("other")
     log = StateLog(holder)
     held = holder.lock("L")
     assert held is not None

@@ -1,7 +1,7 @@
 -- ARGV: prefix, session id, timeout ms, create (1 registers a new session), the epoch id
 -- the caller last saw ('' when none), the longest lease (ms) the caller knows of.
 -- Returns {alive, schedule_clock_ms, when_the_next_other_session_may_end_ms, reaped,
--- epoch_id, max_lease_ms, grants_from_ms, server_now_ms}.
+-- epoch_id, max_lease_ms, server_now_ms}.
 local sid, timeout, create = ARGV[2], tonumber(ARGV[3]), ARGV[4] == '1'
 local epoch = current_epoch(ARGV[5], math.max(timeout, tonumber(ARGV[6]) or 0))
 local alive = 0
@@ -22,4 +22,4 @@ local reaped = reap_expired(64)
 -- Reaps are scheduled against the clock both sides agree on (the server's alone when the
 -- caller has no evidence yet).
 return {alive, schedule_clock(), next_deadline(sid), reaped, tonumber(epoch.id), epoch.max_lease,
-  epoch.grants_from, now()}
+  now()}

@@ -218,8 +218,8 @@ impl RedisServer {
         self.restart_keeping_files();
     }
 
+    /// Starts the stopped server again with the files in its directory.
     fn restart_keeping_files(&mut self) {
-        self.stop();
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             match self.spawn() {

@@ -44,8 +44,23 @@ impl Mode {
 }
 
 enum Attempt {
-    Acquired { token: u64 },
-    Busy { retry_after: Duration },
+    Acquired {
+        token: u64,
+    },
+    Busy {
+        retry_after: Duration,
+    },
+    /// Not sent: the lease is in doubt (SUSPENDED, or run out locally), so nothing may be
+    /// granted now. Unlike a session Redis no longer has, it can come back as it is.
+    InDoubt,
+}
+
+fn lease_in_doubt() -> Error {
+    Error::SessionExpired(
+        "the session's lease is in doubt (a heartbeat failed or the lease ran out): no lock \
+         is granted until it is renewed or replaced"
+            .into(),
+    )
 }
 
 impl Connector {
@@ -101,6 +116,12 @@ impl Connector {
             Ok(Attempt::Acquired { token }) => return Ok(Some(token)),
             Ok(Attempt::Busy { .. }) if wait.is_zero() => return Ok(None),
             Ok(Attempt::Busy { .. }) => {}
+            Ok(Attempt::InDoubt)
+                if wait.is_zero() || !self.inner.wait_until_usable(None, deadline).await =>
+            {
+                return Err(lease_in_doubt())
+            }
+            Ok(Attempt::InDoubt) => {}
             Err(err) if wait.is_zero() || !self.inner.outlast(&err, deadline).await => {
                 return Err(err)
             }
@@ -134,6 +155,10 @@ impl Connector {
                         return Ok(Some(token));
                     }
                     Attempt::Busy { retry_after } => retry_after,
+                    Attempt::InDoubt if self.inner.wait_until_usable(None, deadline).await => {
+                        continue
+                    }
+                    Attempt::InDoubt => return Err(lease_in_doubt()),
                 };
                 counted = true;
                 let now = Instant::now();
@@ -237,11 +262,7 @@ impl Inner {
         let sid = {
             let session = self.session();
             if !Inner::lease_valid(&session) || self.state.current() == ConnectionState::Suspended {
-                return Err(Error::SessionExpired(
-                    "the session's lease is in doubt (a heartbeat failed or the lease ran \
-                     out): no lock is granted until it is renewed or replaced"
-                        .into(),
-                ));
+                return Ok(Attempt::InDoubt);
             }
             session.id.clone()
         };
@@ -281,15 +302,13 @@ impl Inner {
                         "the lease ran out while the lock was being taken".into(),
                     ));
                 }
-                {
-                    session.held.insert(
-                        name.to_string(),
-                        HeldLock {
-                            token: *token as u64,
-                            holds: *holds as u64,
-                        },
-                    );
-                }
+                session.held.insert(
+                    name.to_string(),
+                    HeldLock {
+                        token: *token as u64,
+                        holds: *holds as u64,
+                    },
+                );
                 Ok(Attempt::Acquired {
                     token: *token as u64,
                 })
@@ -319,10 +338,18 @@ impl Inner {
         ) {
             return false;
         }
-        let old_sid = self.session().id.clone();
-        if matches!(err, Error::SessionExpired(_)) {
+        // A session Redis no longer has must be replaced before anything can succeed.
+        let gone = matches!(err, Error::SessionExpired(_)).then(|| self.session().id.clone());
+        if gone.is_some() {
             self.beat_now.notify_one();
         }
+        self.wait_until_usable(gone, deadline).await
+    }
+
+    /// Waits until the lease is good and the state CONNECTED (and, with `replacing`, the
+    /// session is no longer that one) and returns true, or returns false once `deadline`
+    /// passes or the connector closes.
+    async fn wait_until_usable(&self, replacing: Option<String>, deadline: Instant) -> bool {
         tokio::time::sleep(
             PAUSE_AFTER_ERROR.min(deadline.saturating_duration_since(Instant::now())),
         )
@@ -337,7 +364,7 @@ impl Inner {
                 let session = self.session();
                 Inner::lease_valid(&session)
                     && self.state.current() == ConnectionState::Connected
-                    && (session.id != old_sid || !matches!(err, Error::SessionExpired(_)))
+                    && replacing.as_ref().map_or(true, |old| session.id != *old)
             };
             if usable {
                 return true;

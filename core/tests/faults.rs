@@ -595,3 +595,49 @@ async fn a_forward_step_of_the_redis_clock_never_ends_a_live_session() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_waiter_goes_on_as_the_same_session_once_a_suspension_passes() {
+    let server = RedisServer::start();
+    let group = unique_group("suspended-waiter");
+    let proxy = Proxy::start(server.port());
+    let holder = connect(&server, &group, "holder").await;
+    let waiter = Arc::new(
+        Connector::connect(
+            group_redis::Config::new(proxy.url())
+                .with_group(&group)
+                .with_member_id("waiter")
+                .with_session_timeout(Duration::from_millis(4000))
+                .with_heartbeat(Duration::from_millis(250))
+                .with_command_timeout(Duration::from_millis(200)),
+        )
+        .await
+        .unwrap(),
+    );
+    let states = record_states(waiter.subscribe_state());
+    holder.lock("L").await.unwrap().unwrap();
+    let session = waiter.session_id();
+
+    // The waiter starts waiting while its lease is in doubt: it is refused at once, and
+    // must go on once the same session is renewed (not wait for a new one).
+    proxy.pause();
+    wait_for_state(&states, ConnectionState::Suspended).await;
+    let w = Arc::clone(&waiter);
+    let waiting = tokio::spawn(async move { w.try_lock("L", Duration::from_secs(15)).await });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    proxy.resume();
+    wait_for_state(&states, ConnectionState::Reconnected).await;
+    assert!(
+        first(&states, ConnectionState::Lost).is_none(),
+        "the lease never ran out"
+    );
+    assert!(holder.release("L").await.unwrap());
+
+    let token = tokio::time::timeout(PATIENCE, waiting)
+        .await
+        .expect("the waiter finishes")
+        .unwrap()
+        .expect("no error while time is left");
+    assert!(token.is_some(), "the waiter gets L once it is free");
+    assert_eq!(waiter.session_id(), session, "as the same session");
+}

@@ -4,7 +4,7 @@ use clap::{Parser, Subcommand};
 
 /// Inspect and drive a group-redis group.
 #[derive(Parser, Debug)]
-#[command(name = "grctl", version, about)]
+#[command(name = "grctl", version, about, after_help = crate::exit::HELP)]
 pub struct Cli {
     /// Redis URL (redis://[user:password@]host[:port][/db], rediss:// for TLS). Default:
     /// $REDIS_URL, then redis://127.0.0.1:6379; `demo` starts its own redis-server when
@@ -16,13 +16,17 @@ pub struct Cli {
     #[arg(long, default_value = group_redis::DEFAULT_GROUP, global = true)]
     pub group: String,
 
+    /// Print each step with a timestamp on stderr (stdout keeps only the JSON lines).
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
+
     #[command(subcommand)]
     pub command: Command,
 }
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Print every live member, one JSON object per line.
+    /// Print every live member, one JSON object per line (as `watch` shows them).
     Members,
     /// Join as ID and stay until SIGINT/SIGTERM, then leave cleanly. Prints one JSON line
     /// when joined and one per connection-state change.
@@ -50,7 +54,8 @@ pub enum Command {
     },
     /// Print one JSON line per membership event until interrupted.
     Watch,
-    /// Take a lock, print {"acquired":bool,"token":N}, hold it, release it.
+    /// Take a lock, print {"acquired":bool,"token":N}, hold it, release it. Exits 4 when
+    /// it was not acquired within --wait.
     Lock {
         /// Lock name.
         name: String,
@@ -64,7 +69,7 @@ pub enum Command {
         #[arg(long, default_value_t = 0)]
         hold: u64,
     },
-    /// Print a persistent value.
+    /// Print a persistent value (`null` when null is stored). Exits 3 when there is none.
     Get { path: String },
     /// Set a persistent value (JSON).
     Set { path: String, json: String },
@@ -75,6 +80,21 @@ pub enum Command {
         #[arg(default_value = "")]
         prefix: String,
     },
+    /// Read ephemeral keys (anyone's). They are written by `join --ephemeral`, since a key
+    /// lives only as long as the session that set it.
+    #[command(subcommand, visible_alias = "eph")]
+    Ephemeral(EphemeralCommand),
     /// The README's demo: several members, a contended lock, a crash.
     Demo,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum EphemeralCommand {
+    /// Print an ephemeral value (`null` when null is stored). Exits 3 when there is none.
+    Get { key: String },
+    /// List live ephemeral keys under a prefix: {"key","value"} per line.
+    Ls {
+        #[arg(default_value = "")]
+        prefix: String,
+    },
 }

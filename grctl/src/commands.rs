@@ -1,15 +1,18 @@
-//! One function per command. Errors bubble up as text for main to print.
+//! One function per command. Failures carry their exit code (see `exit.rs`) up to main.
 
 use std::io::Write;
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use group_redis::blocking::Connector;
 use group_redis::{json, Config, Error, Value};
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, EphemeralCommand};
+use crate::exit::{Exit, Failure};
+use crate::json_arg;
+use crate::verbose::verbose;
 
-pub type CmdResult = Result<(), String>;
+pub type CmdResult = Result<(), Failure>;
 
 /// Where grctl looks for Redis when neither --url nor REDIS_URL is given.
 pub const DEFAULT_URL: &str = "redis://127.0.0.1:6379";
@@ -18,23 +21,23 @@ pub fn run(cli: Cli) -> CmdResult {
     let Cli {
         url,
         group,
+        verbose: _,
         command,
     } = cli;
     if let Command::Demo = command {
         return crate::demo::run(url, &group);
     }
     let url = url.unwrap_or_else(|| DEFAULT_URL.to_string());
+    let config = Config::new(url).with_group(&group);
     match command {
         Command::Demo => unreachable!("handled above"),
         Command::Members => {
-            let c = connect(Config::new(url).with_group(group))?;
-            for member in c.members().map_err(text)? {
-                print_json(&json!({
-                    "id": member.id,
-                    "sub_groups": member.sub_groups,
-                    "payload": member.payload,
-                    "joined_at": member.joined_at,
-                }));
+            let c = connect(config)?;
+            let members = c.members().map_err(|e| failure(&c, e))?;
+            verbose!("{} live member(s)", members.len());
+            for member in members {
+                // The same object as in `watch`'s events, so the two can be compared.
+                print_json(&json!(member));
             }
             close(&c)
         }
@@ -47,9 +50,9 @@ pub fn run(cli: Cli) -> CmdResult {
             ephemerals,
             locks,
         } => {
-            let mut config = Config::new(url).with_group(group).with_member_id(&id);
+            let mut config = config.with_member_id(&id);
             if let Some(payload) = payload {
-                config = config.with_payload(parse_json("--payload", &payload)?);
+                config = config.with_payload(json_arg::parse("--payload", &payload)?);
             }
             if !sub_groups.is_empty() {
                 config = config.with_sub_groups(sub_groups);
@@ -62,80 +65,144 @@ pub fn run(cli: Cli) -> CmdResult {
             }
             join_and_stay(config, &ephemerals, &locks)
         }
-        Command::Watch => watch(Config::new(url).with_group(group)),
+        Command::Watch => watch(config),
         Command::Lock {
             name,
             member,
             wait,
             hold,
-        } => {
-            let c = connect(Config::new(url).with_group(group))?;
-            let token = c
-                .acquire(&name, member.as_deref(), false, Duration::from_millis(wait))
-                .map_err(text)?;
-            print_json(&json!({"acquired": token.is_some(), "token": token}));
-            if token.is_some() {
-                std::thread::sleep(Duration::from_millis(hold));
-                match member.as_deref() {
-                    Some(m) => c.release_as(m, &name),
-                    None => c.release(&name),
-                }
-                .map_err(text)?;
-            }
-            close(&c)
-        }
+        } => lock(config, &name, member.as_deref(), wait, hold),
         Command::Get { path } => {
-            let c = connect(Config::new(url).with_group(group))?;
-            let value = c.persistent_get(&path).map_err(text)?;
-            print_json(&value.unwrap_or(Value::Null));
-            close(&c)
+            let c = connect(config)?;
+            verbose!("reading the persistent value at {path:?}");
+            let value = c.persistent_get(&path).map_err(|e| failure(&c, e))?;
+            close(&c)?;
+            print_found(value, || {
+                format!("no persistent value at {path:?} in group {group:?}")
+            })
         }
         Command::Set { path, json } => {
-            let value = parse_json("JSON", &json)?;
-            let c = connect(Config::new(url).with_group(group))?;
-            let version = c.persistent_set(&path, &value).map_err(text)?;
+            let value = json_arg::parse(&format!("the value for {path:?}"), &json)?;
+            let c = connect(config)?;
+            let version = c
+                .persistent_set(&path, &value)
+                .map_err(|e| failure(&c, e))?;
+            verbose!("wrote {path:?}, version {version}");
             print_json(&json!({"path": path, "version": version}));
             close(&c)
         }
         Command::Del { path } => {
-            let c = connect(Config::new(url).with_group(group))?;
-            let deleted = c.persistent_del(&path).map_err(text)?;
+            let c = connect(config)?;
+            let deleted = c.persistent_del(&path).map_err(|e| failure(&c, e))?;
+            verbose!(
+                "{path:?} {}",
+                if deleted { "deleted" } else { "did not exist" }
+            );
             print_json(&json!({"path": path, "deleted": deleted}));
             close(&c)
         }
         Command::Ls { prefix } => {
-            let c = connect(Config::new(url).with_group(group))?;
-            for entry in c.persistent_list(&prefix).map_err(text)? {
+            let c = connect(config)?;
+            let entries = c.persistent_list(&prefix).map_err(|e| failure(&c, e))?;
+            verbose!("{} persistent value(s) under {prefix:?}", entries.len());
+            for entry in entries {
                 print_json(
                     &json!({"path": entry.path, "value": entry.value, "version": entry.version}),
                 );
             }
             close(&c)
         }
+        Command::Ephemeral(EphemeralCommand::Get { key }) => {
+            let c = connect(config)?;
+            verbose!("reading the ephemeral key {key:?}");
+            let value = c.ephemeral_get(&key).map_err(|e| failure(&c, e))?;
+            close(&c)?;
+            print_found(value, || {
+                format!("no ephemeral key {key:?} in group {group:?}")
+            })
+        }
+        Command::Ephemeral(EphemeralCommand::Ls { prefix }) => {
+            let c = connect(config)?;
+            let entries = c.ephemeral_list(&prefix).map_err(|e| failure(&c, e))?;
+            verbose!("{} ephemeral key(s) under {prefix:?}", entries.len());
+            for (key, value) in entries {
+                print_json(&json!({"key": key, "value": value}));
+            }
+            close(&c)
+        }
     }
 }
 
-/// Connects, turning "Redis is not there" into one clear line.
-pub fn connect(config: Config) -> Result<Connector, String> {
-    let shown = config.redacted_url();
-    Connector::connect(config).map_err(|err| match err {
-        Error::Connection(_) | Error::Timeout(_) => {
-            format!("cannot reach Redis at {shown}: {err}")
+fn lock(config: Config, name: &str, member: Option<&str>, wait: u64, hold: u64) -> CmdResult {
+    let c = connect(config)?;
+    verbose!("asking for lock {name:?}, waiting up to {wait} ms");
+    let asked = Instant::now();
+    let token = c
+        .acquire(name, member, false, Duration::from_millis(wait))
+        .map_err(|e| failure(&c, e))?;
+    print_json(&json!({"acquired": token.is_some(), "token": token}));
+    let Some(token) = token else {
+        verbose!("not acquired after {} ms", asked.elapsed().as_millis());
+        close(&c)?;
+        return Err(Failure::new(
+            Exit::NotAcquired,
+            format!(
+                "lock {name:?} not acquired within {wait} ms: another session holds it \
+                 (or Redis restarted recently and grants wait one lease)"
+            ),
+        ));
+    };
+    verbose!(
+        "acquired with fencing token {token} after {} ms; holding it {hold} ms",
+        asked.elapsed().as_millis()
+    );
+    std::thread::sleep(Duration::from_millis(hold));
+    match member {
+        Some(m) => c.release_as(m, name),
+        None => c.release(name),
+    }
+    .map_err(|e| failure(&c, e))?;
+    verbose!("released {name:?}");
+    close(&c)
+}
+
+/// Prints a value that was there (a stored `null` prints `null`), or fails with
+/// [`Exit::NotFound`] and `missing()` when there was none.
+fn print_found(value: Option<Value>, missing: impl FnOnce() -> String) -> CmdResult {
+    match value {
+        Some(value) => {
+            print_json(&value);
+            Ok(())
         }
-        other => other.to_string(),
-    })
+        None => Err(Failure::new(Exit::NotFound, missing())),
+    }
+}
+
+/// Connects, turning "Redis is not there" and "Redis refused the password" into one clear
+/// line each.
+pub fn connect(config: Config) -> Result<Connector, Failure> {
+    let shown = config.redacted_url();
+    verbose!("connecting to {shown}, group {:?}", config.group());
+    let started = Instant::now();
+    let c = Connector::connect(config).map_err(|err| Failure::from_core(err, &shown))?;
+    verbose!(
+        "connected in {} ms, session {}",
+        started.elapsed().as_millis(),
+        c.session_id()
+    );
+    Ok(c)
 }
 
 fn close(c: &Connector) -> CmdResult {
-    c.close().map_err(text)
+    verbose!("closing the session (leaves its members, frees its locks and ephemeral keys)");
+    c.close().map_err(|e| failure(c, e))?;
+    verbose!("closed");
+    Ok(())
 }
 
-pub fn text(err: Error) -> String {
-    err.to_string()
-}
-
-fn parse_json(what: &str, text: &str) -> Result<Value, String> {
-    serde_json::from_str(text).map_err(|e| format!("{what} is not valid JSON: {e}"))
+/// A library error from a call on `c`, classified with its URL for the message.
+pub fn failure(c: &Connector, err: Error) -> Failure {
+    Failure::from_core(err, &c.config().redacted_url())
 }
 
 /// Prints one JSON line and flushes, so a reader on a pipe sees it at once.
@@ -146,29 +213,33 @@ pub fn print_json(value: &Value) {
 }
 
 /// A channel that receives one message on SIGINT or SIGTERM.
-fn interrupted() -> Result<mpsc::Receiver<()>, String> {
+fn interrupted() -> Result<mpsc::Receiver<()>, Failure> {
     let (sender, receiver) = mpsc::channel();
     ctrlc::set_handler(move || {
         let _ = sender.send(());
     })
-    .map_err(|e| format!("cannot install the signal handler: {e}"))?;
+    .map_err(|e| Failure::from(format!("cannot install the signal handler: {e}")))?;
     Ok(receiver)
 }
 
 fn join_and_stay(config: Config, ephemerals: &[String], locks: &[String]) -> CmdResult {
+    // Bad input is refused before anything is written to Redis.
+    let ephemerals = ephemerals
+        .iter()
+        .map(|spec| parse_ephemeral(spec))
+        .collect::<Result<Vec<_>, _>>()?;
     let stop = interrupted()?;
     let c = connect(config)?;
-    let member = c.join(None, None).map_err(text)?;
-    for spec in ephemerals {
-        let (key, value) = spec
-            .split_once('=')
-            .ok_or_else(|| format!("--ephemeral takes KEY=JSON, not {spec:?}"))?;
-        c.ephemeral_set(key, &parse_json("--ephemeral value", value)?)
-            .map_err(text)?;
+    let member = c.join(None, None).map_err(|e| failure(&c, e))?;
+    verbose!("joined as {:?}", member.id);
+    for (key, value) in &ephemerals {
+        c.ephemeral_set(key, value).map_err(|e| failure(&c, e))?;
+        verbose!("set the ephemeral key {key:?}");
     }
     let mut tokens = serde_json::Map::new();
     for name in locks {
-        let token = c.lock(name).map_err(text)?;
+        let token = c.lock(name).map_err(|e| failure(&c, e))?;
+        verbose!("lock {name:?}: token {token:?}");
         tokens.insert(name.clone(), json!(token));
     }
     print_json(&json!({
@@ -194,9 +265,22 @@ fn join_and_stay(config: Config, ephemerals: &[String], locks: &[String]) -> Cmd
         }
     });
     let _ = stop.recv();
-    shared.close().map_err(text)?;
+    verbose!("interrupted: leaving");
+    close(&shared)?;
     print_json(&json!({"left": member.id}));
     Ok(())
+}
+
+/// `KEY=JSON` of `--ephemeral`.
+fn parse_ephemeral(spec: &str) -> Result<(String, Value), Failure> {
+    let (key, value) = spec.split_once('=').ok_or_else(|| {
+        Failure::new(
+            Exit::Usage,
+            format!("--ephemeral takes KEY=JSON, not {spec:?}"),
+        )
+    })?;
+    let what = format!("the --ephemeral value for {key:?}");
+    Ok((key.to_string(), json_arg::parse(&what, value)?))
 }
 
 fn watch(config: Config) -> CmdResult {
@@ -213,7 +297,7 @@ fn watch(config: Config) -> CmdResult {
                 "position": event.position,
             }));
         })
-        .map_err(text)?;
+        .map_err(|e| failure(&c, e))?;
     print_json(&json!({"snapshot": snapshot}));
     let _ = stop.recv();
     close(&c)

@@ -10,9 +10,10 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use gr_test_harness::RedisServer;
-use group_redis::{json, Config, MembershipEvent};
+use group_redis::{json, Config, Error, MembershipEvent, Value};
 
-use crate::commands::{connect, text, CmdResult};
+use crate::commands::{connect, CmdResult};
+use crate::exit::Failure;
 
 const CRASH_LEASE_MS: u64 = 1500;
 
@@ -20,7 +21,7 @@ pub fn run(url: Option<String>, group: &str) -> CmdResult {
     let (_server, url) = match url {
         Some(url) => (None, url),
         None => {
-            let server = RedisServer::try_start()?;
+            let server = RedisServer::try_start().map_err(Failure::from)?;
             let url = server.url();
             say(&format!(
                 "started an embedded redis-server at {url} (set REDIS_URL to use yours)"
@@ -40,7 +41,7 @@ pub fn run(url: Option<String>, group: &str) -> CmdResult {
         })
         .map_err(text)?;
     say(&format!(
-        "watching group {group:?}: {} member(s) now",
+        "watching group {group}: {} member(s) now",
         snapshot.len()
     ));
 
@@ -67,7 +68,7 @@ pub fn run(url: Option<String>, group: &str) -> CmdResult {
         .iter()
         .map(|member| {
             let member = Arc::clone(member);
-            thread::spawn(move || -> Result<Vec<u64>, String> {
+            thread::spawn(move || -> Result<Vec<u64>, Failure> {
                 let mut tokens = Vec::new();
                 for _ in 0..2 {
                     let token = member
@@ -118,12 +119,12 @@ pub fn run(url: Option<String>, group: &str) -> CmdResult {
         e.joined_members.iter().any(|m| m.id == "dave")
     })?;
     say(&format!(
-        "  ephemeral keys: {:?}",
-        watcher.ephemeral_list("dave/").map_err(text)?
+        "  ephemeral keys: {}",
+        plain_entries(&watcher.ephemeral_list("dave/").map_err(text)?)
     ));
     say(&format!(
-        "  alice tries dave-work: {:?}",
-        members[0].lock("dave-work").map_err(text)?
+        "  alice tries dave-work: {}",
+        plain_lock(members[0].lock("dave-work").map_err(text)?)
     ));
 
     say("\n== kill -9 dave");
@@ -136,11 +137,11 @@ pub fn run(url: Option<String>, group: &str) -> CmdResult {
         killed.elapsed().as_millis()
     ));
     say(&format!(
-        "  ephemeral keys now: {:?}",
-        watcher.ephemeral_list("dave/").map_err(text)?
+        "  ephemeral keys now: {}",
+        plain_entries(&watcher.ephemeral_list("dave/").map_err(text)?)
     ));
     let token = members[0].lock("dave-work").map_err(text)?;
-    say(&format!("  alice takes dave-work: token {token:?}"));
+    say(&format!("  alice takes dave-work: {}", plain_lock(token)));
 
     say("\n== alice leaves, the others close");
     members[0].leave(None).map_err(text)?;
@@ -160,11 +161,42 @@ fn say(line: &str) {
     println!("{line}");
 }
 
+fn text(err: Error) -> Failure {
+    Failure::from(err.to_string())
+}
+
+/// A JSON value as a person reads it: a string without its quotes, anything else as JSON.
+fn plain(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn plain_entries(entries: &[(String, Value)]) -> String {
+    if entries.is_empty() {
+        return "none".into();
+    }
+    entries
+        .iter()
+        .map(|(key, value)| format!("{key} = {}", plain(value)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn plain_lock(token: Option<u64>) -> String {
+    match token {
+        Some(token) => format!("token {token}"),
+        None => "not acquired (another session holds it)".into(),
+    }
+}
+
 fn describe(event: &MembershipEvent) {
     for m in &event.joined_members {
         say(&format!(
-            "  [event] joined: {} (sub-groups {:?})",
-            m.id, m.sub_groups
+            "  [event] joined: {} (sub-groups {})",
+            m.id,
+            m.sub_groups.join(", ")
         ));
     }
     for m in &event.updated_members {
@@ -174,10 +206,8 @@ fn describe(event: &MembershipEvent) {
         ));
     }
     for m in &event.left_members {
-        let reason = event
-            .reason
-            .map(|r| format!("{r:?}").to_lowercase())
-            .unwrap_or_default();
+        // The word `watch` prints for it ("left", "expired", "resync").
+        let reason = event.reason.map(|r| plain(&json!(r))).unwrap_or_default();
         say(&format!("  [event] left: {} (reason: {reason})", m.id));
     }
 }
@@ -192,7 +222,11 @@ fn wait_for(
         match events.recv_timeout(left) {
             Ok(event) if wanted(&event) => return Ok(()),
             Ok(_) => {}
-            Err(_) => return Err("the expected membership event did not come within 30 s".into()),
+            Err(_) => {
+                return Err(Failure::from(
+                    "the expected membership event did not come within 30 s",
+                ))
+            }
         }
     }
 }

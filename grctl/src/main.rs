@@ -1,11 +1,14 @@
 //! grctl: inspect and drive a group-redis group from the shell.
 //!
 //! Every command prints JSON lines (one object per line, flushed) so scripts and tests can
-//! read it. Bad arguments exit 2 with a usage message; Redis unreachable exits 1 with one line.
+//! read it; failures go to stderr with an exit code per kind of failure (`exit.rs`).
 
 mod cli;
 mod commands;
 mod demo;
+mod exit;
+mod json_arg;
+mod verbose;
 
 use std::process::ExitCode;
 
@@ -30,14 +33,17 @@ fn main() -> ExitCode {
             if !rendered.contains("Usage:") {
                 eprintln!("\n{}", cli::Cli::command().render_usage());
             }
-            return ExitCode::from(2);
+            return ExitCode::from(exit::Exit::Usage as u8);
         }
     };
+    if cli.verbose {
+        verbose::enable();
+    }
     match commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("grctl: {err}");
-            ExitCode::from(1)
+        Err(failure) => {
+            eprintln!("grctl: {failure}");
+            ExitCode::from(failure.exit as u8)
         }
     }
 }

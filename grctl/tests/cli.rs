@@ -1,8 +1,9 @@
-//! grctl as a user runs it: JSON lines out, exit 2 on bad arguments, exit 1 with one line
-//! when Redis is unreachable.
+//! grctl as a user runs it: JSON lines out, one exit code per kind of outcome (0 ok, 1
+//! other failure, 2 usage or bad input, 3 not found, 4 lock not acquired, 5 Redis
+//! unreachable, 6 Redis refused the login), one clear message on stderr.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Output, Stdio};
+use std::io::{BufRead, BufReader, Lines};
+use std::process::{Child, ChildStdout, Command, Output, Stdio};
 
 use gr_test_harness::RedisServer;
 use group_redis::Value;
@@ -13,6 +14,41 @@ fn grctl(args: &[&str]) -> Output {
         .env_remove("REDIS_URL")
         .output()
         .unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// A grctl process that stays (join, watch), killed when dropped.
+struct Running {
+    child: Child,
+    lines: Lines<BufReader<ChildStdout>>,
+}
+
+impl Running {
+    fn spawn(args: &[&str]) -> Running {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_grctl"))
+            .args(args)
+            .env_remove("REDIS_URL")
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        Running { child, lines }
+    }
+
+    fn next_json(&mut self) -> Value {
+        let line = self.lines.next().expect("grctl ended").unwrap();
+        serde_json::from_str(&line).unwrap()
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 fn json_lines(output: &Output) -> Vec<Value> {
@@ -41,23 +77,213 @@ fn bad_arguments_exit_2_with_usage() {
 }
 
 #[test]
-fn unreachable_redis_exits_1_with_one_line() {
+fn unreachable_redis_exits_5_with_one_line() {
     let port = gr_test_harness::free_port().unwrap();
     let url = format!("redis://u:topsecret@127.0.0.1:{port}");
     let out = grctl(&["--url", &url, "members"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(5));
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains("cannot reach Redis"), "{stderr}");
+    assert!(stderr.contains("refused"), "{stderr}");
     assert!(!stderr.contains("topsecret"), "{stderr}");
 }
 
 #[test]
-fn bad_json_exits_1_with_a_clear_line() {
+fn a_refused_login_exits_6_and_says_which_refusal() {
     let server = RedisServer::start();
-    let out = grctl(&["--url", &server.url(), "set", "p", "{nope"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("not valid JSON"));
+    let admin = redis::Client::open(server.url()).unwrap();
+    let mut admin = admin.get_connection().unwrap();
+    redis::cmd("CONFIG")
+        .arg(&["SET", "requirepass", "right-one"])
+        .query::<()>(&mut admin)
+        .unwrap();
+    let with_password = |password: &str| format!("redis://:{password}@127.0.0.1:{}", server.port());
+
+    let wrong = grctl(&["--url", &with_password("wrong-one"), "members"]);
+    assert_eq!(wrong.status.code(), Some(6), "{}", stderr(&wrong));
+    assert!(stderr(&wrong).contains("WRONGPASS"), "{}", stderr(&wrong));
+    assert!(
+        !stderr(&wrong).contains("cannot reach"),
+        "{}",
+        stderr(&wrong)
+    );
+    assert!(!stderr(&wrong).contains("wrong-one"), "{}", stderr(&wrong));
+
+    let missing = grctl(&["--url", &server.url(), "members"]);
+    assert_eq!(missing.status.code(), Some(6), "{}", stderr(&missing));
+    assert!(stderr(&missing).contains("NOAUTH"), "{}", stderr(&missing));
+    assert!(
+        stderr(&missing).contains("needs a password"),
+        "{}",
+        stderr(&missing)
+    );
+
+    let right = grctl(&["--url", &with_password("right-one"), "members"]);
+    assert_eq!(right.status.code(), Some(0), "{}", stderr(&right));
+}
+
+#[test]
+fn bad_json_exits_2_showing_the_input_where_it_failed_and_a_quoting_hint() {
+    let server = RedisServer::start();
+    let url = server.url();
+    // What `grctl set p {"x":1}` without single quotes hands grctl: the shell ate the quotes.
+    let out = grctl(&["--url", &url, "set", "p", "{x:1}"]);
+    assert_eq!(out.status.code(), Some(2));
+    let text = stderr(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].contains("\"p\" is not valid JSON"), "{text}");
+    assert!(lines[0].contains("line 1 column 2"), "{text}");
+    assert_eq!(lines[1], "  {x:1}", "{text}");
+    assert_eq!(lines[2], "   ^", "{text}");
+    assert!(lines[3].contains("single quotes"), "{text}");
+
+    // A bare word: a JSON string needs its own quotes.
+    let out = grctl(&["--url", &url, "set", "p", "hello"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains(r#"'"text"'"#), "{}", stderr(&out));
+
+    let out = grctl(&["--url", &url, "join", "n", "--payload", ""]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("--payload is not valid JSON"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("empty"), "{}", stderr(&out));
+
+    let out = grctl(&["--url", &url, "join", "n", "--ephemeral", "k=[1,"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("--ephemeral value for \"k\""),
+        "{}",
+        stderr(&out)
+    );
+
+    // Nothing was written.
+    let out = grctl(&["--url", &url, "get", "p"]);
+    assert_eq!(out.status.code(), Some(3));
+}
+
+#[test]
+fn a_missing_key_exits_3_and_a_stored_null_prints_null() {
+    let server = RedisServer::start();
+    let url = server.url();
+    let missing = grctl(&["--url", &url, "--group", "g1", "get", "cfg/none"]);
+    assert_eq!(missing.status.code(), Some(3));
+    assert!(missing.stdout.is_empty());
+    assert_eq!(
+        stderr(&missing).trim(),
+        r#"grctl: no persistent value at "cfg/none" in group "g1""#
+    );
+
+    assert!(
+        grctl(&["--url", &url, "--group", "g1", "set", "cfg/null", "null"])
+            .status
+            .success()
+    );
+    let null = grctl(&["--url", &url, "--group", "g1", "get", "cfg/null"]);
+    assert_eq!(null.status.code(), Some(0), "{}", stderr(&null));
+    assert_eq!(String::from_utf8_lossy(&null.stdout), "null\n");
+}
+
+#[test]
+fn a_lock_not_acquired_exits_4() {
+    let server = RedisServer::start();
+    let url = server.url();
+    let mut holder = Running::spawn(&["--url", &url, "join", "holder", "--lock", "job"]);
+    let joined = holder.next_json();
+    assert!(joined["locks"]["job"].as_u64().is_some(), "{joined}");
+
+    let out = grctl(&["--url", &url, "lock", "job", "--wait", "200"]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert_eq!(
+        json_lines(&out),
+        vec![serde_json::json!({"acquired": false, "token": null})]
+    );
+    assert!(stderr(&out).contains(r#"lock "job" not acquired within 200 ms"#));
+}
+
+#[test]
+fn members_and_ephemeral_keys_as_another_process_sees_them() {
+    let server = RedisServer::start();
+    let url = server.url();
+    let mut member = Running::spawn(&[
+        "--url",
+        &url,
+        "--group",
+        "eph",
+        "join",
+        "svc-1",
+        "--ephemeral",
+        r#"svc/addr="10.0.0.1:80""#,
+        "--ephemeral",
+        "svc/spare=null",
+    ]);
+    let joined = member.next_json();
+    let run = |args: &[&str]| {
+        let all: Vec<&str> = ["--url", url.as_str(), "--group", "eph"]
+            .iter()
+            .chain(args)
+            .copied()
+            .collect();
+        grctl(&all)
+    };
+
+    // members shows the session, as watch does.
+    let members = json_lines(&run(&["members"]));
+    assert_eq!(members.len(), 1);
+    assert_eq!(members[0]["id"], "svc-1");
+    assert_eq!(members[0]["session"], joined["session"]);
+
+    let addr = run(&["ephemeral", "get", "svc/addr"]);
+    assert_eq!(addr.status.code(), Some(0), "{}", stderr(&addr));
+    assert_eq!(json_lines(&addr), vec![Value::from("10.0.0.1:80")]);
+    let spare = run(&["eph", "get", "svc/spare"]);
+    assert_eq!(String::from_utf8_lossy(&spare.stdout), "null\n");
+    let none = run(&["eph", "get", "svc/none"]);
+    assert_eq!(none.status.code(), Some(3));
+    assert!(stderr(&none).contains(r#"no ephemeral key "svc/none""#));
+
+    let listed = json_lines(&run(&["ephemeral", "ls", "svc/"]));
+    assert_eq!(
+        listed,
+        vec![
+            serde_json::json!({"key": "svc/addr", "value": "10.0.0.1:80"}),
+            serde_json::json!({"key": "svc/spare", "value": null}),
+        ]
+    );
+    drop(member);
+}
+
+#[test]
+fn verbose_prints_timestamped_steps_on_stderr_only() {
+    let server = RedisServer::start();
+    let out = grctl(&["--url", &server.url(), "--verbose", "lock", "job"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(json_lines(&out).len(), 1, "stdout keeps only the JSON line");
+    let text = stderr(&out);
+    assert!(text.lines().count() >= 4, "{text}");
+    for line in text.lines() {
+        let (stamp, rest) = line.split_once(' ').unwrap();
+        humantime::parse_rfc3339(stamp).unwrap_or_else(|e| panic!("{line}: {e}"));
+        assert!(rest.starts_with("grctl: "), "{line}");
+    }
+    assert!(text.contains("connecting to redis://127.0.0.1:"), "{text}");
+    assert!(text.contains("acquired with fencing token"), "{text}");
+    assert!(grctl(&["--url", &server.url(), "lock", "job"])
+        .stderr
+        .is_empty());
+}
+
+#[test]
+fn help_lists_the_exit_codes() {
+    let out = grctl(&["--help"]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    for code in ["3  not found", "4  lock not acquired", "6  Redis refused"] {
+        assert!(text.contains(code), "{text}");
+    }
 }
 
 #[test]
@@ -79,7 +305,9 @@ fn data_lock_and_members_commands() {
     assert_eq!(run(&["get", "cfg/a"])[0], serde_json::json!({"x": 1}));
     assert_eq!(run(&["ls", "cfg/"])[0]["path"], "cfg/a");
     assert_eq!(run(&["del", "cfg/a"])[0]["deleted"], true);
-    assert_eq!(run(&["get", "cfg/a"])[0], Value::Null);
+    assert_eq!(run(&["del", "cfg/a"])[0]["deleted"], false);
+    let gone = grctl(&["--url", &url, "--group", "cli", "get", "cfg/a"]);
+    assert_eq!(gone.status.code(), Some(3));
     let lock = run(&["lock", "job", "--wait", "100"]);
     assert_eq!(lock[0]["acquired"], true);
     assert!(lock[0]["token"].as_u64().unwrap() > 0, "{lock:?}");
@@ -156,6 +384,12 @@ fn demo_runs_against_its_own_redis() {
     );
     assert!(stdout.contains("left: dave (reason: expired)"), "{stdout}");
     assert!(stdout.contains("demo finished"));
+    // Plain words, not Rust debug text.
+    assert!(stdout.contains("dave/address = 10.0.0.4:7004"), "{stdout}");
+    assert!(stdout.contains("alice takes dave-work: token "), "{stdout}");
+    for debug in ["Some(", "None", "String(", "[\"", "\"default\""] {
+        assert!(!stdout.contains(debug), "{debug} in {stdout}");
+    }
 }
 
 #[test]

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use redis::aio::ConnectionManager;
 use redis::aio::ConnectionManagerConfig;
-use redis::{FromRedisValue, Script};
+use redis::FromRedisValue;
 use serde_json::Value;
 use tokio::task::AbortHandle;
 
@@ -19,7 +19,7 @@ use crate::member::{Member, MemberRecord};
 use crate::names::check_name;
 use crate::notices::Notices;
 use crate::runtime;
-use crate::scripts::Scripts;
+use crate::scripts::{ScriptDef, Scripts};
 use crate::state::{ConnectionState, StateBroadcaster};
 
 /// The largest member payload accepted (bytes of JSON): payloads are meant to be small.
@@ -376,7 +376,7 @@ impl Inner {
 
     /// Runs one protocol script with the group's sessions key and prefix. A call cut
     /// short by a concurrent close reports [`Error::Closed`], not its symptom.
-    pub async fn run<T: FromRedisValue>(&self, script: &Script, args: &[&str]) -> Result<T> {
+    pub async fn run<T: FromRedisValue>(&self, script: &ScriptDef, args: &[&str]) -> Result<T> {
         self.masked(self.run_unmasked(script, args, false).await)
     }
 
@@ -384,7 +384,7 @@ impl Inner {
     /// once if a blocking caller's pooled connection turns out stale.
     pub async fn run_idempotent<T: FromRedisValue>(
         &self,
-        script: &Script,
+        script: &ScriptDef,
         args: &[&str],
     ) -> Result<T> {
         self.masked(self.run_unmasked(script, args, true).await)
@@ -400,24 +400,25 @@ impl Inner {
     /// Runs a script reporting the error as it is (for `close` itself).
     async fn run_unmasked<T: FromRedisValue>(
         &self,
-        script: &Script,
+        script: &ScriptDef,
         args: &[&str],
         idempotent: bool,
     ) -> Result<T> {
-        let mut invocation = script.prepare_invoke();
-        invocation.key(self.keys.sessions()).arg(self.keys.prefix());
-        for arg in args {
-            invocation.arg(*arg);
-        }
-        // Every script ends with the connector's evidence about time (lua/base.lua).
-        for arg in self.clock.args() {
-            invocation.arg(arg);
-        }
+        // Every call starts with the group's prefix and ends with the connector's
+        // evidence about time (lua/base.lua).
+        let evidence = self.clock.args();
+        let mut all = Vec::with_capacity(args.len() + 3);
+        all.push(self.keys.prefix());
+        all.extend_from_slice(args);
+        all.extend(evidence.iter().map(String::as_str));
+        let key = self.keys.sessions();
         let result = if CallerThread::active() {
-            self.direct.run(idempotent, |conn| invocation.invoke(conn))
+            self.direct.run(idempotent, |conn| {
+                self.scripts.run_blocking(script, &key, &all, conn)
+            })
         } else {
             let mut conn = self.async_connection().await;
-            invocation.invoke_async(&mut conn).await
+            self.scripts.run_async(script, &key, &all, &mut conn).await
         };
         result.map_err(|e| self.error(e))
     }

@@ -168,15 +168,17 @@ impl Reader {
     }
 
     async fn snapshot(&mut self) -> Result<View> {
+        let prefix = self.keys.prefix();
+        // No evidence about time: a subscriber never ends sessions (lua/liveness.lua).
+        let [vouched, trusted_since] = crate::clock::NO_EVIDENCE;
         let reply: Vec<String> = self
             .scripts
-            .snapshot
-            .prepare_invoke()
-            .key(self.keys.sessions())
-            .arg(self.keys.prefix())
-            // No evidence about time: a subscriber never ends sessions (lua/liveness.lua).
-            .arg(&crate::clock::NO_EVIDENCE[..])
-            .invoke_async(&mut self.conn)
+            .run_async(
+                &self.scripts.snapshot,
+                &self.keys.sessions(),
+                &[prefix, vouched, trusted_since],
+                &mut self.conn,
+            )
             .await?;
         let [epoch, view, last_id, records @ ..] = reply.as_slice() else {
             return Err(Error::protocol("short snapshot reply"));

@@ -1,80 +1,251 @@
-//! The Lua scripts of the protocol. Each is a shared prelude followed by its body, so the
-//! reaping logic exists once and every script applies it the same way.
+//! The Lua code of the protocol: one function library (Redis 7 functions), with the same
+//! code as plain scripts for servers without functions. Each operation is a body file in
+//! `lua/` over shared preludes, so the reaping logic exists once and every operation
+//! applies it the same way.
+//!
+//! Functions are the fast path: the library's helper functions are made once, when the
+//! library is loaded, while a script makes every function its preludes define on every
+//! call, a measurable share of a lock's server time. The library is loaded on first use
+//! (and again when a call finds it missing: a restart without persistence, FUNCTION
+//! FLUSH); a server without functions, or a user whose ACL forbids them, gets the scripts
+//! (EVALSHA, falling back to EVAL after a restart). See docs/PROTOCOL.md.
 
-use redis::Script;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-/// A script: the listed preludes (files in `lua/`, in order) + its body. The preludes are
-/// split so a script defines only the functions it can use: every function a prelude
-/// defines is a closure made on every call, a measurable cost on the hot paths.
-macro_rules! script {
-    ([$($prelude:literal),*], $file:literal) => {
-        Script::new(concat!(
-            $(include_str!(concat!("lua/", $prelude, ".lua")), "\n",)*
-            include_str!(concat!("lua/", $file, ".lua"))
-        ))
+use redis::{Cmd, FromRedisValue, RedisError, RedisResult, Script, ScriptInvocation};
+
+/// One operation: its function in the library and the same code as a script.
+pub struct ScriptDef {
+    function: String,
+    script: Script,
+}
+
+/// The preludes of the library, in order: every helper any operation uses.
+macro_rules! library_preludes {
+    () => {
+        concat!(
+            include_str!("lua/base.lua"),
+            "\n",
+            include_str!("lua/liveness.lua"),
+            "\n",
+            include_str!("lua/reap.lua"),
+            "\n",
+            include_str!("lua/reads.lua"),
+            "\n",
+        )
     };
 }
 
-/// Scripts that only touch their own keys.
-macro_rules! plain_script {
-    ($file:literal) => {
-        script!(["base"], $file)
+/// The text of an operation as a plain script: the preludes it needs (a script defines
+/// only the functions it can use, as each is a closure made per call) + its body.
+macro_rules! script_text {
+    (plain, $file:ident) => {
+        script_text!(@ $file, include_str!("lua/base.lua"))
+    };
+    (reaping, $file:ident) => {
+        script_text!(@ $file,
+            include_str!("lua/base.lua"), include_str!("lua/liveness.lua"),
+            include_str!("lua/reap.lua"))
+    };
+    (reading, $file:ident) => {
+        script_text!(@ $file,
+            include_str!("lua/base.lua"), include_str!("lua/liveness.lua"),
+            include_str!("lua/reap.lua"), include_str!("lua/reads.lua"))
+    };
+    (@ $file:ident, $($prelude:expr),*) => {
+        concat!(
+            // base.lua declares locals named KEYS and ARGV; keep the script's globals.
+            "local SCRIPT_KEYS, SCRIPT_ARGV = KEYS, ARGV\n",
+            $($prelude, "\n",)*
+            "begin(SCRIPT_KEYS, SCRIPT_ARGV)\n",
+            include_str!(concat!("lua/", stringify!($file), ".lua"))
+        )
     };
 }
 
-/// Scripts that may end sessions.
-macro_rules! reaping_script {
-    ($file:literal) => {
-        script!(["base", "liveness", "reap"], $file)
+/// Declares every operation once: its body file (`lua/<name>.lua`), the preludes it needs
+/// as a script, and its function flags. `allow-oom` goes to the operations that free
+/// memory or keep sessions alive, so a full Redis can still release locks and renew
+/// leases; the others are refused while Redis is out of memory, as their writes would be.
+macro_rules! operations {
+    ($($name:ident: $preludes:ident [$($flag:literal),*];)*) => {
+        /// Every operation of the protocol.
+        pub struct Scripts {
+            $(pub $name: ScriptDef,)*
+            library: String,
+            scripts_only: AtomicBool,
+        }
+
+        /// The library without its name line (the name is derived from this text).
+        const LIBRARY_BODY: &str = concat!(
+            library_preludes!(),
+            $(
+                "redis.register_function{function_name = FN .. '", stringify!($name),
+                "', flags = {", $("'", $flag, "',",)* "}, callback = function(keys, argv)\n",
+                "begin(keys, argv)\n",
+                include_str!(concat!("lua/", stringify!($name), ".lua")),
+                "\nend}\n",
+            )*
+        );
+
+        impl Scripts {
+            pub fn new() -> Self {
+                let library = library_name();
+                Scripts {
+                    $($name: ScriptDef {
+                        function: format!("{library}_{}", stringify!($name)),
+                        script: Script::new(script_text!($preludes, $name)),
+                    },)*
+                    library: format!("#!lua name={library}\nlocal FN = '{library}_'\n{LIBRARY_BODY}"),
+                    scripts_only: AtomicBool::new(false),
+                }
+            }
+        }
     };
 }
 
-/// Scripts that read what sessions own, or reap in batches.
-macro_rules! reading_script {
-    ($file:literal) => {
-        script!(["base", "liveness", "reap", "reads"], $file)
-    };
+operations! {
+    heartbeat: reading ["allow-oom"];
+    join: reaping [];
+    leave: reaping ["allow-oom"];
+    close: reaping ["allow-oom"];
+    members: reading ["allow-oom"];
+    snapshot: reading ["allow-oom"];
+    lock: reaping [];
+    release: plain ["allow-oom"];
+    lock_unwait: plain ["allow-oom"];
+    eph_set: reaping [];
+    eph_get: reaping ["allow-oom"];
+    eph_del: reaping ["allow-oom"];
+    eph_list: reading ["allow-oom"];
+    data_set: plain [];
+    data_del: plain ["allow-oom"];
+    data_list: plain ["allow-oom"];
 }
 
-/// Every script, loaded once per connector (EVALSHA, falling back to EVAL after a restart).
-pub struct Scripts {
-    pub heartbeat: Script,
-    pub join: Script,
-    pub leave: Script,
-    pub close: Script,
-    pub members: Script,
-    pub snapshot: Script,
-    pub lock: Script,
-    pub release: Script,
-    pub lock_unwait: Script,
-    pub eph_set: Script,
-    pub eph_get: Script,
-    pub eph_del: Script,
-    pub eph_list: Script,
-    pub data_set: Script,
-    pub data_del: Script,
-    pub data_list: Script,
+/// The library's name carries a hash of its code, so connectors of different versions
+/// each call their own code on one server (function names are global in Redis).
+fn library_name() -> String {
+    format!(
+        "group_redis_{}",
+        &Script::new(LIBRARY_BODY).get_hash()[..16]
+    )
 }
+
+/// Why an FCALL failed before running anything, so that trying again is safe.
+enum NotRun {
+    /// The library is not loaded (first use on this server, restart without persistence).
+    NoLibrary,
+    /// The server has no functions (Redis before 7.0), or the ACL forbids FCALL.
+    NoFunctions,
+}
+
+fn not_run(err: &RedisError) -> Option<NotRun> {
+    let detail = err.detail().unwrap_or_default().to_ascii_lowercase();
+    if detail.contains("function not found") {
+        return Some(NotRun::NoLibrary);
+    }
+    // The command itself refused, not a command inside the function (which may have
+    // written already): the message names FCALL.
+    let fcall_refused = detail.contains("'fcall'")
+        && (err.code() == Some("NOPERM") || detail.contains("unknown command"));
+    fcall_refused.then_some(NotRun::NoFunctions)
+}
+
+/// At most this many rounds of "load the library, call again" per call: a server flushed
+/// again between the load and the call is not worth a loop.
+const ATTEMPTS: usize = 3;
 
 impl Scripts {
-    pub fn new() -> Self {
-        Scripts {
-            heartbeat: reading_script!("heartbeat"),
-            join: reaping_script!("join"),
-            leave: reaping_script!("leave"),
-            close: reaping_script!("close"),
-            members: reading_script!("members"),
-            snapshot: reading_script!("snapshot"),
-            lock: reaping_script!("lock"),
-            release: plain_script!("release"),
-            lock_unwait: plain_script!("lock_unwait"),
-            eph_set: reaping_script!("eph_set"),
-            eph_get: reaping_script!("eph_get"),
-            eph_del: reaping_script!("eph_del"),
-            eph_list: reading_script!("eph_list"),
-            data_set: plain_script!("data_set"),
-            data_del: plain_script!("data_del"),
-            data_list: plain_script!("data_list"),
+    fn fcall(&self, op: &ScriptDef, key: &str, args: &[&str]) -> Cmd {
+        let mut cmd = redis::cmd("FCALL");
+        cmd.arg(&op.function).arg(1).arg(key).arg(args);
+        cmd
+    }
+
+    fn invocation<'a>(op: &'a ScriptDef, key: &str, args: &[&str]) -> ScriptInvocation<'a> {
+        let mut invocation = op.script.prepare_invoke();
+        invocation.key(key).arg(args);
+        invocation
+    }
+
+    fn load(&self) -> Cmd {
+        let mut cmd = redis::cmd("FUNCTION");
+        cmd.arg("LOAD").arg(&self.library);
+        cmd
+    }
+
+    /// What to do after a failed library load: another connector loading the same
+    /// library at the same moment is success; any other failure means scripts from now.
+    fn after_load(&self, result: RedisResult<()>) {
+        if let Err(err) = result {
+            if !err.to_string().contains("already exists") {
+                log::info!("group-redis: Redis functions unavailable ({err}); using scripts");
+                self.scripts_only.store(true, Ordering::Relaxed);
+            }
         }
+    }
+
+    fn after_refusal(&self, err: &RedisError) {
+        log::info!("group-redis: Redis functions unavailable ({err}); using scripts");
+        self.scripts_only.store(true, Ordering::Relaxed);
+    }
+
+    /// Runs `op` with the sessions key `key` and `args` on a blocking connection.
+    pub fn run_blocking<T: FromRedisValue>(
+        &self,
+        op: &ScriptDef,
+        key: &str,
+        args: &[&str],
+        conn: &mut redis::Connection,
+    ) -> RedisResult<T> {
+        let mut last = None;
+        for _ in 0..ATTEMPTS {
+            if self.scripts_only.load(Ordering::Relaxed) {
+                return Self::invocation(op, key, args).invoke(conn);
+            }
+            let err = match self.fcall(op, key, args).query(conn) {
+                Ok(value) => return Ok(value),
+                Err(err) => err,
+            };
+            match not_run(&err) {
+                None => return Err(err),
+                Some(NotRun::NoLibrary) => self.after_load(self.load().query(conn)),
+                Some(NotRun::NoFunctions) => self.after_refusal(&err),
+            }
+            last = Some(err);
+        }
+        Err(last.expect("at least one attempt"))
+    }
+
+    /// Runs `op` with the sessions key `key` and `args` on an async connection.
+    pub async fn run_async<T, C>(
+        &self,
+        op: &ScriptDef,
+        key: &str,
+        args: &[&str],
+        conn: &mut C,
+    ) -> RedisResult<T>
+    where
+        T: FromRedisValue,
+        C: redis::aio::ConnectionLike + Send,
+    {
+        let mut last = None;
+        for _ in 0..ATTEMPTS {
+            if self.scripts_only.load(Ordering::Relaxed) {
+                return Self::invocation(op, key, args).invoke_async(conn).await;
+            }
+            let err = match self.fcall(op, key, args).query_async(conn).await {
+                Ok(value) => return Ok(value),
+                Err(err) => err,
+            };
+            match not_run(&err) {
+                None => return Err(err),
+                Some(NotRun::NoLibrary) => self.after_load(self.load().query_async(conn).await),
+                Some(NotRun::NoFunctions) => self.after_refusal(&err),
+            }
+            last = Some(err);
+        }
+        Err(last.expect("at least one attempt"))
     }
 }

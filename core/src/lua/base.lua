@@ -1,12 +1,27 @@
--- Base prelude, prepended to every group-redis script (see docs/PROTOCOL.md).
--- KEYS[1] is always the group's sessions key (it pins the hash slot); ARGV[1] is the
--- group's key prefix "gr:{<group>}:". Every other key is derived from the prefix and
--- lives in the same slot thanks to the hash tag.
-local P = ARGV[1]
-local SESSIONS = KEYS[1]
-
--- Server time in ms, read once per script and only by scripts that need it.
+-- Base prelude, first in the group-redis function library and in every script (see
+-- docs/PROTOCOL.md). KEYS[1] is always the group's sessions key (it pins the hash slot);
+-- ARGV[1] is the group's key prefix "gr:{<group>}:". Every other key is derived from the
+-- prefix and lives in the same slot thanks to the hash tag. The last two ARGV are the
+-- caller's evidence about time (liveness.lua).
+--
+-- The state of one call lives in these locals, set by begin() when the call starts: in the
+-- function library the helpers below are defined once, when the library is loaded, and
+-- shared by every call (Redis runs one call at a time).
+local KEYS, ARGV, P, SESSIONS
+-- Server time in ms, read once per call and only by calls that need it.
 local NOW_MS
+-- The caller's evidence about time (see liveness.lua).
+local VOUCHED, TRUSTED_SINCE
+-- The group's epoch record, read once per call (see reap.lua).
+local EPOCH
+
+local function begin(keys, argv)
+  KEYS, ARGV = keys, argv
+  P, SESSIONS = argv[1], keys[1]
+  NOW_MS, EPOCH = nil, nil
+  VOUCHED = tonumber(argv[#argv - 1]) or 0
+  TRUSTED_SINCE = tonumber(argv[#argv]) or 0
+end
 local function now()
   if not NOW_MS then
     local t = redis.call('TIME')

@@ -1,12 +1,11 @@
 -- Liveness prelude (after base.lua): when a session counts as alive, from the server's
 -- clock and the caller's evidence about time.
 
--- The caller's evidence about time (the last two ARGV of every script), so that a step of
--- the Redis host's wall clock never ends a live session: VOUCHED is a server time that the
--- caller's own monotonic clock vouches has been reached (0: no evidence yet), TRUSTED_SINCE
--- the server time since which the caller has seen the server clock run without a step.
-local VOUCHED = tonumber(ARGV[#ARGV - 1]) or 0
-local TRUSTED_SINCE = tonumber(ARGV[#ARGV]) or 0
+-- The caller's evidence about time (the last two ARGV of every call, read by begin() in
+-- base.lua), so that a step of the Redis host's wall clock never ends a live session:
+-- VOUCHED is a server time that the caller's own monotonic clock vouches has been reached
+-- (0: no evidence yet), TRUSTED_SINCE the server time since which the caller has seen the
+-- server clock run without a step.
 
 -- The server time that the server's clock and the caller's evidence both have reached.
 local function vouched_now()

@@ -8,8 +8,10 @@
 -- when anyone may still believe in a lease from before, refuses new lock grants until
 -- `grants_from`: one maximum lease later, when every old lease has run out on its own
 -- holder's clock (see docs/SAFETY.md).
-local EPOCH_KEY = P .. 'epoch'
-local EPOCH
+-- EPOCH (base.lua) caches the record for the rest of the call.
+local function epoch_key()
+  return P .. 'epoch'
+end
 -- Defined below; a restart ends every session from before.
 local end_session
 
@@ -35,7 +37,7 @@ local function start_epoch(run_id, grants_from, max_lease)
     token_base = now() * 1024,
     max_lease = max_lease,
   }
-  redis.call('HSET', EPOCH_KEY, 'id', EPOCH.id, 'run_id', run_id, 'created_at', fmt_int(now()),
+  redis.call('HSET', epoch_key(), 'id', EPOCH.id, 'run_id', run_id, 'created_at', fmt_int(now()),
     'lastsave', lastsave_to_remember(),
     'grants_from', fmt_int(grants_from), 'token_base', fmt_int(EPOCH.token_base),
     'max_lease', fmt_int(max_lease))
@@ -47,8 +49,9 @@ end
 local function current_epoch(known, lease)
   if EPOCH then return EPOCH end
   known, lease = known or '', lease or 0
-  local e = redis.call('HMGET', EPOCH_KEY, 'id', 'grants_from', 'token_base', 'max_lease',
-    'run_id', 'created_at', 'lastsave')
+  -- The fields every call needs; run_id and created_at are read only when they matter.
+  local e = redis.call('HMGET', epoch_key(), 'id', 'grants_from', 'token_base', 'max_lease',
+    'lastsave')
   if not e[1] then
     -- Nothing here: a new group, or its state was lost. A caller that knew an epoch
     -- witnessed the loss, and its peers may still hold leases from before.
@@ -59,9 +62,9 @@ local function current_epoch(known, lease)
   end
   local max_lease = math.max(tonumber(e[4]), lease)
   local grants_from = tonumber(e[2])
-  if fmt_int(redis.call('LASTSAVE')) ~= e[7] then
+  if fmt_int(redis.call('LASTSAVE')) ~= e[5] then
     local run_id = server_run_id()
-    if run_id ~= e[5] then
+    if run_id ~= redis.call('HGET', epoch_key(), 'run_id') then
       -- Restarted with (possibly old) data: every session from before ends now (reason
       -- expired), and no grant until their leases have surely run out.
       start_epoch(run_id, math.max(grants_from, now() + max_lease), max_lease)
@@ -71,15 +74,16 @@ local function current_epoch(known, lease)
       return EPOCH
     end
     -- A save, not a restart.
-    redis.call('HSET', EPOCH_KEY, 'lastsave', lastsave_to_remember())
+    redis.call('HSET', epoch_key(), 'lastsave', lastsave_to_remember())
   end
   if known ~= '' and known ~= e[1] then
     -- A late witness of the loss that started this epoch.
-    grants_from = math.max(grants_from, tonumber(e[6]) + lease)
-    redis.call('HSET', EPOCH_KEY, 'grants_from', fmt_int(grants_from))
+    grants_from = math.max(grants_from,
+      tonumber(redis.call('HGET', epoch_key(), 'created_at')) + lease)
+    redis.call('HSET', epoch_key(), 'grants_from', fmt_int(grants_from))
   end
   if lease > tonumber(e[4]) then
-    redis.call('HSET', EPOCH_KEY, 'max_lease', fmt_int(lease))
+    redis.call('HSET', epoch_key(), 'max_lease', fmt_int(lease))
   end
   EPOCH = { id = e[1], grants_from = grants_from, token_base = tonumber(e[3]),
     max_lease = max_lease }

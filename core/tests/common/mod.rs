@@ -79,7 +79,8 @@ pub fn command_calls(server: &RedisServer, command: &str) -> u64 {
         .unwrap_or(0)
 }
 
-/// How many EVALSHA calls the server has run (every protocol operation is one).
+/// How many protocol operations the server has run: each is one FCALL (or one EVALSHA
+/// where functions are unavailable).
 pub fn script_calls(server: &RedisServer) -> u64 {
-    command_calls(server, "evalsha")
+    command_calls(server, "fcall") + command_calls(server, "evalsha")
 }

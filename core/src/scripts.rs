@@ -158,8 +158,11 @@ const ATTEMPTS: usize = 3;
 
 impl Scripts {
     fn fcall(&self, op: &ScriptDef, key: &str, args: &[&str]) -> Cmd {
-        let mut cmd = redis::cmd("FCALL");
-        cmd.arg(&op.function).arg(1).arg(key).arg(args);
+        // Sized up front, as redis-rs sizes EVALSHA: growing the buffers costs more than
+        // writing the arguments.
+        let data = op.function.len() + key.len() + args.iter().map(|a| a.len()).sum::<usize>();
+        let mut cmd = Cmd::with_capacity(args.len() + 4, data + 16);
+        cmd.arg("FCALL").arg(&op.function).arg(1).arg(key).arg(args);
         cmd
     }
 

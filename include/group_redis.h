@@ -26,6 +26,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The version of this header (the crate version); gr_version() gives the library's. */
+#define GROUP_REDIS_VERSION_MAJOR 0
+#define GROUP_REDIS_VERSION_MINOR 1
+#define GROUP_REDIS_VERSION_PATCH 0
+#define GROUP_REDIS_VERSION "0.1.0"
+/* The SONAME of the shared library this header belongs to. */
+#define GROUP_REDIS_SONAME "libgroup_redis.so.0.1"
+
 /**
  * The outcome of a call. `GR_OK` (0) is success; every other value names what went
  * wrong, and `gr_last_error()` on the same thread gives the details.
@@ -914,6 +922,10 @@ const char *gr_status_name(int32_t status);
 
 /**
  * The library version ("0.1.0"). Static string; do not free it.
+ *
+ * Compare it with the header's `GROUP_REDIS_VERSION` to check at run time that the
+ * library loaded is the one the program was compiled against (a mismatch can only happen
+ * through a library installed over another without relinking).
  */
 const char *gr_version(void);
 

@@ -56,6 +56,7 @@ if "GROUP_REDIS_LIB" not in os.environ and _BUILT.is_file():
 import group_redis  # noqa: E402
 import redis  # noqa: E402
 from group_redis import _native  # noqa: E402
+from c_linking import link_args  # noqa: E402
 from redis_server import RedisServer  # noqa: E402
 
 RELEASE_LUA = """
@@ -118,12 +119,10 @@ def ns_per_call(body: Callable[[], None], seconds: float) -> float:
 def compile_c_bench() -> str | None:
     if shutil.which("gcc") is None:
         return None
-    library_dir = group_redis.library_path().parent
     binary = Path(tempfile.mkdtemp(prefix="gr-bench-")) / "bench_calls"
     subprocess.run(
-        ["gcc", "-O2", "-std=c11", "-I", str(ROOT / "include"),
-         str(ROOT / "tests" / "c" / "bench_calls.c"), "-o", str(binary),
-         "-L", str(library_dir), "-lgroup_redis", f"-Wl,-rpath,{library_dir}"],
+        ["gcc", "-O2", "-std=c11", str(ROOT / "tests" / "c" / "bench_calls.c"), "-o", str(binary),
+         *link_args(group_redis.library_path(), binary.parent)],
         check=True,
     )
     return str(binary)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the demo and the tests need on a Debian machine, skipping what is there:
-# redis-server (the tests start their own on free ports), openssl (TLS tests), valgrind (C tests), a JDK with
+# redis-server (the tests start their own on free ports), openssl (TLS tests), valgrind, pkg-config and
+# cmake (C tests: the installed library is used through both), a JDK with
 # Maven and binutils' strip (Java binding), Python's venv module (Python binding). Rust must be installed
 # (rustup); everything else comes from Debian's packages. Idempotent.
 #
@@ -14,6 +15,7 @@ command -v openssl >/dev/null || need+=(openssl)
 if [ "${1:-}" != "--demo" ]; then
   command -v valgrind >/dev/null || need+=(valgrind)
   command -v pkg-config >/dev/null || need+=(pkg-config)
+  command -v cmake >/dev/null || need+=(cmake)
   command -v gcc >/dev/null || need+=(gcc)
   command -v g++ >/dev/null || need+=(g++)
   command -v strip >/dev/null || need+=(binutils)

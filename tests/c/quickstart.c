@@ -1,5 +1,5 @@
 /* The README's C quick start (tests/c/run.sh compiles and runs it). Build your own with:
- *   cc app.c $(pkg-config --cflags --libs group_redis)     (see include/group_redis.pc.in)
+ *   cc app.c $(pkg-config --cflags --libs group-redis)  (after scripts/install-c.sh; see README)
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -15,7 +15,17 @@ static void status_names_and_version(void) {
     CHECK_STR(gr_status_name(GR_PANIC), "GR_PANIC");
     CHECK_STR(gr_status_name(-1), "GR_UNKNOWN_STATUS");
     CHECK_STR(gr_status_name(9999), "GR_UNKNOWN_STATUS");
-    CHECK_STR(gr_version(), "0.1.0");
+    /* The header's macros and the loaded library agree (both come from the crate version). */
+    CHECK_STR(gr_version(), GROUP_REDIS_VERSION);
+    {
+        char from_parts[32];
+        snprintf(from_parts, sizeof from_parts, "%d.%d.%d", GROUP_REDIS_VERSION_MAJOR,
+                 GROUP_REDIS_VERSION_MINOR, GROUP_REDIS_VERSION_PATCH);
+        CHECK_STR(from_parts, GROUP_REDIS_VERSION);
+    }
+#if GROUP_REDIS_VERSION_MAJOR == 0
+    CHECK(GROUP_REDIS_VERSION_MINOR >= 1);
+#endif
     /* Free functions accept NULL. */
     gr_string_free(NULL);
     gr_options_free(NULL);

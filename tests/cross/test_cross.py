@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 import group_redis
+from c_linking import link_args
 
 ROOT = Path(__file__).resolve().parents[2]
 PATIENCE = 20.0
@@ -25,15 +26,13 @@ ROUNDS = 40
 def c_member() -> str:
     if shutil.which("gcc") is None:
         pytest.fail("gcc is needed for the cross-language test")
-    library_dir = group_redis.library_path().parent
     out = Path(tempfile.mkdtemp(prefix="gr-cross-")) / "cross_member"
     subprocess.run(
         [
             "gcc", "-std=c11", "-Wall", "-Wextra", "-Werror",
-            "-I", str(ROOT / "include"),
             str(ROOT / "tests" / "cross" / "cross_member.c"),
             "-o", str(out),
-            "-L", str(library_dir), "-lgroup_redis", f"-Wl,-rpath,{library_dir}",
+            *link_args(group_redis.library_path(), out.parent),
         ],
         check=True,
     )

@@ -174,6 +174,10 @@ pub extern "C" fn gr_status_name(status: i32) -> *const c_char {
 }
 
 /// The library version ("0.1.0"). Static string; do not free it.
+///
+/// Compare it with the header's `GROUP_REDIS_VERSION` to check at run time that the
+/// library loaded is the one the program was compiled against (a mismatch can only happen
+/// through a library installed over another without relinking).
 #[no_mangle]
 pub extern "C" fn gr_version() -> *const c_char {
     static VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "\0");

@@ -274,6 +274,40 @@ def test_state_changes_reach_async_code_and_end_with_closed(aconnect):
     run(main())
 
 
+def test_suspended_lost_and_reconnected_arrive_through_async_for(redis_server, group):
+    from tcp_proxy import TcpProxy
+
+    State = group_redis.ConnectionState
+
+    async def next_state(states: aio.AsyncStateEvents) -> group_redis.ConnectionState:
+        state = await states.get(PATIENCE)
+        assert state is not None, "no state change in time"
+        return state
+
+    async def main() -> None:
+        with TcpProxy(redis_server.port) as proxy:
+            conn = await aio.connect(proxy.url, group=group, member_id="cut-off",
+                                     session_timeout=1.5, heartbeat=0.25, command_timeout=0.2)
+            async with conn:
+                states = await conn.subscribe_state()
+                await conn.join()
+                with Ticker() as ticker:
+                    proxy.pause()
+                    cut = time.monotonic()
+                    assert await next_state(states) == State.SUSPENDED
+                    assert await next_state(states) == State.LOST
+                    assert conn.state == State.LOST
+                    lost = time.monotonic()
+                    proxy.resume()
+                    assert await next_state(states) == State.RECONNECTED
+                assert ticker.max_gap(cut, lost) < MAX_TICK_GAP
+            assert await next_state(states) == State.CLOSED
+            with pytest.raises(group_redis.ClosedError):
+                await states.get(0)
+
+    run(main())
+
+
 def test_every_operation_is_awaitable_and_errors_arrive_as_exceptions(aconnect):
     async def main() -> None:
         async with await aconnect("a", sub_groups=["web"]) as conn, await aconnect("b") as other:

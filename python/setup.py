@@ -1,8 +1,11 @@
-"""Build hook: puts the native library next to the package.
+"""Build hooks: put the native library next to the package and tag the wheel.
 
-`pip install ./python` after `cargo build --release -p group-redis-ffi` copies
-target/release/libgroup_redis.so (or the file named by $GROUP_REDIS_LIB) into the built
-package, and marks the wheel as platform-specific since it carries native code.
+`pip install ./python` or `python -m build --wheel python` after `cargo build --release -p
+group-redis-ffi` copies target/release/libgroup_redis.so (or the file named by
+$GROUP_REDIS_LIB) into the built package. The wheel is platform-specific (it carries native
+code) but not tied to one Python version or ABI: the package loads the library with ctypes
+and has no extension module, so its tag is py3-none-<platform>; `auditwheel repair` then
+turns linux_x86_64 into the manylinux tag the library's glibc symbols allow.
 """
 
 import os
@@ -11,6 +14,7 @@ import subprocess
 from pathlib import Path
 
 from setuptools import setup
+from setuptools.command.bdist_wheel import bdist_wheel
 from setuptools.command.build_py import build_py
 from setuptools.dist import Distribution
 
@@ -49,4 +53,15 @@ class BinaryDistribution(Distribution):
         return True
 
 
-setup(cmdclass={"build_py": BuildWithLibrary}, distclass=BinaryDistribution)
+class AnyPythonWheel(bdist_wheel):
+    """Tags the wheel py3-none-<platform>: any CPython 3 on this platform can load it."""
+
+    def get_tag(self):
+        _python, _abi, platform = super().get_tag()
+        return "py3", "none", platform
+
+
+setup(
+    cmdclass={"build_py": BuildWithLibrary, "bdist_wheel": AnyPythonWheel},
+    distclass=BinaryDistribution,
+)

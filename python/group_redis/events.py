@@ -32,14 +32,19 @@ T = TypeVar("T")
 _WAIT_SLICE = 0.25
 
 _callbacks: dict[int, Callable[..., None]] = {}
+#: Called once when the library is done with a subscription (cancelled, or its connector
+#: closed): how group_redis.aio learns that a stream ended.
+_end_hooks: dict[int, Callable[[], None]] = {}
 _callbacks_lock = threading.Lock()
 _next_key = itertools.count(1)
 
 
-def _register(callback: Callable[..., None]) -> int:
+def _register(callback: Callable[..., None], on_end: Optional[Callable[[], None]] = None) -> int:
     key = next(_next_key)
     with _callbacks_lock:
         _callbacks[key] = callback
+        if on_end is not None:
+            _end_hooks[key] = on_end
     return key
 
 
@@ -74,6 +79,12 @@ def _state_trampoline(state: int, user_data: Optional[int]) -> None:
 def _destroy_trampoline(user_data: Optional[int]) -> None:
     with _callbacks_lock:
         _callbacks.pop(user_data or 0, None)
+        on_end = _end_hooks.pop(user_data or 0, None)
+    if on_end is not None:
+        try:
+            on_end()
+        except BaseException:  # noqa: BLE001
+            log.exception("group_redis: a subscription end hook raised")
 
 
 class Subscription:
@@ -106,11 +117,13 @@ class Subscription:
 
 
 def subscribe_member_callback(
-    conn: c_void_p, callback: Callable[[MembershipEvent], None]
+    conn: c_void_p,
+    callback: Callable[[MembershipEvent], None],
+    on_end: Optional[Callable[[], None]] = None,
 ) -> Subscription:
     if not callable(callback):
         raise TypeError("callback must be callable")
-    key = _register(callback)
+    key = _register(callback, on_end)
     handle = c_void_p()
     snapshot = c_void_p()
     # The library owns `key` from here: on failure it has already run the destroy callback.
@@ -129,11 +142,13 @@ def subscribe_member_callback(
 
 
 def subscribe_state_callback(
-    conn: c_void_p, callback: Callable[[ConnectionState], None]
+    conn: c_void_p,
+    callback: Callable[[ConnectionState], None],
+    on_end: Optional[Callable[[], None]] = None,
 ) -> Subscription:
     if not callable(callback):
         raise TypeError("callback must be callable")
-    key = _register(callback)
+    key = _register(callback, on_end)
     handle = c_void_p()
     _native.check(
         lib.gr_on_state_change(

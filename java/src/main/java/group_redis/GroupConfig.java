@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executor;
 
 /**
  * How to connect and who to be. Immutable; build with {@link #builder(String)}:
@@ -31,6 +32,7 @@ public final class GroupConfig {
     private final List<String> subGroups;
     private final Object payload;
     private final Duration commandTimeout;
+    private final Executor asyncExecutor;
 
     private GroupConfig(Builder builder) {
         this.url = builder.url;
@@ -41,6 +43,7 @@ public final class GroupConfig {
         this.subGroups = builder.subGroups == null ? null : Collections.unmodifiableList(new ArrayList<>(builder.subGroups));
         this.payload = builder.payload;
         this.commandTimeout = builder.commandTimeout;
+        this.asyncExecutor = builder.asyncExecutor;
     }
 
     /**
@@ -81,6 +84,15 @@ public final class GroupConfig {
         return memberId;
     }
 
+    /**
+     * The executor the {@code *Async} calls run on, or null for the connector's own pool.
+     *
+     * @return the executor, or null
+     */
+    public Executor asyncExecutor() {
+        return asyncExecutor;
+    }
+
     /** The options as the JSON document the native layer reads. */
     String toJson() {
         Map<String, Object> json = new LinkedHashMap<>();
@@ -118,6 +130,7 @@ public final class GroupConfig {
         private List<String> subGroups;
         private Object payload;
         private Duration commandTimeout;
+        private Executor asyncExecutor;
 
         private Builder(String url) {
             if (url == null) {
@@ -202,6 +215,22 @@ public final class GroupConfig {
          */
         public Builder commandTimeout(Duration commandTimeout) {
             this.commandTimeout = commandTimeout;
+            return this;
+        }
+
+        /**
+         * Where the connector's {@code *Async} calls ({@link GroupConnector#tryLockAsync}, ...)
+         * run their blocking work. Unset (or null): a pool owned by the connector, daemon
+         * threads named {@code group-redis-async-N}, one per call in flight, idle ones ending
+         * after 30 s, shut down by {@link GroupConnector#close()}. A given executor is not shut
+         * down by the connector. A call waiting for a lock occupies its thread while it waits,
+         * so an executor with few threads can make other calls queue behind such waits.
+         *
+         * @param executor the executor, or null for the connector's own pool
+         * @return this builder
+         */
+        public Builder asyncExecutor(Executor executor) {
+            this.asyncExecutor = executor;
             return this;
         }
 

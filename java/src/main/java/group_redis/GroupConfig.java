@@ -1,5 +1,9 @@
 package group_redis;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -33,6 +37,8 @@ public final class GroupConfig {
     private final Object payload;
     private final Duration commandTimeout;
     private final Executor asyncExecutor;
+    private final String tlsRootCertPem;
+    private final Path tlsRootCertFile;
 
     private GroupConfig(Builder builder) {
         this.url = builder.url;
@@ -44,6 +50,8 @@ public final class GroupConfig {
         this.payload = builder.payload;
         this.commandTimeout = builder.commandTimeout;
         this.asyncExecutor = builder.asyncExecutor;
+        this.tlsRootCertPem = builder.tlsRootCertPem;
+        this.tlsRootCertFile = builder.tlsRootCertFile;
     }
 
     /**
@@ -103,11 +111,24 @@ public final class GroupConfig {
         json.put("heartbeatMs", millis(heartbeat));
         json.put("commandTimeoutMs", millis(commandTimeout));
         json.put("subGroups", subGroups);
+        json.put("tlsRootCertPem", tlsRootCertPem != null ? tlsRootCertPem : readPem(tlsRootCertFile));
         if (payload != null) {
             Json.check(payload); // the payload against the depth limit, not the options document
             json.put("payload", payload);
         }
         return Json.encodeDocument(json);
+    }
+
+    /** The file's text, read at connect so a missing or unreadable file is a clear error then. */
+    private static String readPem(Path file) {
+        if (file == null) {
+            return null;
+        }
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException | RuntimeException e) {
+            throw new InvalidArgumentException("cannot read the TLS root certificate file " + file + ": " + e);
+        }
     }
 
     private static Long millis(Duration duration) {
@@ -117,7 +138,8 @@ public final class GroupConfig {
     @Override
     public String toString() {
         return "GroupConfig{group=" + group + ", memberId=" + memberId + ", sessionTimeout=" + sessionTimeout
-                + ", heartbeat=" + heartbeat + ", subGroups=" + subGroups + "}";
+                + ", heartbeat=" + heartbeat + ", subGroups=" + subGroups
+                + (tlsRootCertPem != null || tlsRootCertFile != null ? ", tlsRootCert=set" : "") + "}";
     }
 
     /** Builder of {@link GroupConfig}. Every option is checked when the connector connects. */
@@ -131,6 +153,8 @@ public final class GroupConfig {
         private Object payload;
         private Duration commandTimeout;
         private Executor asyncExecutor;
+        private String tlsRootCertPem;
+        private Path tlsRootCertFile;
 
         private Builder(String url) {
             if (url == null) {
@@ -231,6 +255,38 @@ public final class GroupConfig {
          */
         public Builder asyncExecutor(Executor executor) {
             this.asyncExecutor = executor;
+            return this;
+        }
+
+        /**
+         * For {@code rediss://} URLs: trust this CA certificate instead of the system's roots,
+         * for a server whose certificate comes from a private CA. The same option as the core's
+         * {@code Config::with_tls_root_cert}, C's {@code gr_options_set_tls_root_cert} and
+         * Python's {@code tls_root_cert}. Text that is not a usable certificate makes
+         * {@link GroupConnector#connect} fail with a {@link GroupRedisException}. Replaces an
+         * earlier {@link #tlsRootCertFile}.
+         *
+         * @param pem the certificate, PEM text (the contents of e.g. ca.pem)
+         * @return this builder
+         */
+        public Builder tlsRootCert(String pem) {
+            this.tlsRootCertPem = pem;
+            this.tlsRootCertFile = null;
+            return this;
+        }
+
+        /**
+         * {@link #tlsRootCert(String)} from a PEM file, read when the connector connects: a
+         * missing or unreadable file makes {@link GroupConnector#connect} throw an
+         * {@link InvalidArgumentException} naming the file. Replaces an earlier
+         * {@link #tlsRootCert(String)}.
+         *
+         * @param pemFile the CA certificate file, e.g. {@code /etc/redis/ca.pem}
+         * @return this builder
+         */
+        public Builder tlsRootCertFile(Path pemFile) {
+            this.tlsRootCertFile = pemFile;
+            this.tlsRootCertPem = null;
             return this;
         }
 

@@ -125,6 +125,7 @@ class AsyncTest {
     }
 
     @Test
+    @SuppressWarnings("try") // closes `other` early, to see what its futures do then
     void futuresFailWithTheSameExceptionClassesAsTheBlockingCalls() throws Exception {
         GroupConfig.Builder group = REDIS.freshGroup();
         try (GroupConnector owner = GroupConnector.connect(group.memberId("owner").build());
@@ -163,12 +164,15 @@ class AsyncTest {
             assertTrue(waiting.cancel(true));
             first.release();
 
-            // Without the undo, `canceller` would now hold the lock for its whole session and
-            // this wait would run out.
-            LockHandle next = third.tryLock("contended", Duration.ofMillis(Waits.BOUND_MS)).orElseThrow();
-            assertTrue(next.token() > first.token() + 1,
-                    "the cancelled call acquired (one token) and released before the third: " + first.token()
-                            + " then " + next.token());
+            // Nobody else contends, so the cancelled call now acquires (the token moves on by
+            // one) and must give the lock back (no holder's session in the hash). Without the
+            // undo, `canceller` would hold it for its whole session and this wait would fail.
+            String acquiredToken = Long.toString(first.token() + 1);
+            Waits.awaitTrue(() -> acquiredToken.equals(redisCli("HGET", lockKey, "token"))
+                    && "0".equals(redisCli("HEXISTS", lockKey, "session")),
+                    "the lock acquired for the cancelled future, then released");
+            LockHandle next = third.tryLock("contended").orElseThrow();
+            assertEquals(first.token() + 2, next.token());
             assertFalse(canceller.isHeld("contended"));
             assertTrue(waiting.isCancelled());
         }

@@ -90,6 +90,9 @@ fn config_from_json(text: &str) -> BridgeResult<Config> {
     if let Some(payload) = field("payload") {
         config = config.with_payload(payload.clone());
     }
+    if let Some(pem) = text_field("tlsRootCertPem")? {
+        config = config.with_tls_root_cert(pem.into_bytes());
+    }
     Ok(config)
 }
 

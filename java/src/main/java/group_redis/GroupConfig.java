@@ -1,11 +1,16 @@
 package group_redis;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executor;
 
 /**
  * How to connect and who to be. Immutable; build with {@link #builder(String)}:
@@ -31,6 +36,9 @@ public final class GroupConfig {
     private final List<String> subGroups;
     private final Object payload;
     private final Duration commandTimeout;
+    private final Executor asyncExecutor;
+    private final String tlsRootCertPem;
+    private final Path tlsRootCertFile;
 
     private GroupConfig(Builder builder) {
         this.url = builder.url;
@@ -41,6 +49,9 @@ public final class GroupConfig {
         this.subGroups = builder.subGroups == null ? null : Collections.unmodifiableList(new ArrayList<>(builder.subGroups));
         this.payload = builder.payload;
         this.commandTimeout = builder.commandTimeout;
+        this.asyncExecutor = builder.asyncExecutor;
+        this.tlsRootCertPem = builder.tlsRootCertPem;
+        this.tlsRootCertFile = builder.tlsRootCertFile;
     }
 
     /**
@@ -81,6 +92,15 @@ public final class GroupConfig {
         return memberId;
     }
 
+    /**
+     * The executor the {@code *Async} calls run on, or null for the connector's own pool.
+     *
+     * @return the executor, or null
+     */
+    public Executor asyncExecutor() {
+        return asyncExecutor;
+    }
+
     /** The options as the JSON document the native layer reads. */
     String toJson() {
         Map<String, Object> json = new LinkedHashMap<>();
@@ -91,11 +111,24 @@ public final class GroupConfig {
         json.put("heartbeatMs", millis(heartbeat));
         json.put("commandTimeoutMs", millis(commandTimeout));
         json.put("subGroups", subGroups);
+        json.put("tlsRootCertPem", tlsRootCertPem != null ? tlsRootCertPem : readPem(tlsRootCertFile));
         if (payload != null) {
             Json.check(payload); // the payload against the depth limit, not the options document
             json.put("payload", payload);
         }
         return Json.encodeDocument(json);
+    }
+
+    /** The file's text, read at connect so a missing or unreadable file is a clear error then. */
+    private static String readPem(Path file) {
+        if (file == null) {
+            return null;
+        }
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException | RuntimeException e) {
+            throw new InvalidArgumentException("cannot read the TLS root certificate file " + file + ": " + e);
+        }
     }
 
     private static Long millis(Duration duration) {
@@ -105,7 +138,8 @@ public final class GroupConfig {
     @Override
     public String toString() {
         return "GroupConfig{group=" + group + ", memberId=" + memberId + ", sessionTimeout=" + sessionTimeout
-                + ", heartbeat=" + heartbeat + ", subGroups=" + subGroups + "}";
+                + ", heartbeat=" + heartbeat + ", subGroups=" + subGroups
+                + (tlsRootCertPem != null || tlsRootCertFile != null ? ", tlsRootCert=set" : "") + "}";
     }
 
     /** Builder of {@link GroupConfig}. Every option is checked when the connector connects. */
@@ -118,6 +152,9 @@ public final class GroupConfig {
         private List<String> subGroups;
         private Object payload;
         private Duration commandTimeout;
+        private Executor asyncExecutor;
+        private String tlsRootCertPem;
+        private Path tlsRootCertFile;
 
         private Builder(String url) {
             if (url == null) {
@@ -202,6 +239,54 @@ public final class GroupConfig {
          */
         public Builder commandTimeout(Duration commandTimeout) {
             this.commandTimeout = commandTimeout;
+            return this;
+        }
+
+        /**
+         * Where the connector's {@code *Async} calls ({@link GroupConnector#tryLockAsync}, ...)
+         * run their blocking work. Unset (or null): a pool owned by the connector, daemon
+         * threads named {@code group-redis-async-N}, one per call in flight, idle ones ending
+         * after 30 s, shut down by {@link GroupConnector#close()}. A given executor is not shut
+         * down by the connector. A call waiting for a lock occupies its thread while it waits,
+         * so an executor with few threads can make other calls queue behind such waits.
+         *
+         * @param executor the executor, or null for the connector's own pool
+         * @return this builder
+         */
+        public Builder asyncExecutor(Executor executor) {
+            this.asyncExecutor = executor;
+            return this;
+        }
+
+        /**
+         * For {@code rediss://} URLs: trust this CA certificate instead of the system's roots,
+         * for a server whose certificate comes from a private CA. The same option as the core's
+         * {@code Config::with_tls_root_cert}, C's {@code gr_options_set_tls_root_cert} and
+         * Python's {@code tls_root_cert}. Text that is not a usable certificate makes
+         * {@link GroupConnector#connect} fail with a {@link GroupRedisException}. Replaces an
+         * earlier {@link #tlsRootCertFile}.
+         *
+         * @param pem the certificate, PEM text (the contents of e.g. ca.pem)
+         * @return this builder
+         */
+        public Builder tlsRootCert(String pem) {
+            this.tlsRootCertPem = pem;
+            this.tlsRootCertFile = null;
+            return this;
+        }
+
+        /**
+         * {@link #tlsRootCert(String)} from a PEM file, read when the connector connects: a
+         * missing or unreadable file makes {@link GroupConnector#connect} throw an
+         * {@link InvalidArgumentException} naming the file. Replaces an earlier
+         * {@link #tlsRootCert(String)}.
+         *
+         * @param pemFile the CA certificate file, e.g. {@code /etc/redis/ca.pem}
+         * @return this builder
+         */
+        public Builder tlsRootCertFile(Path pemFile) {
+            this.tlsRootCertFile = pemFile;
+            this.tlsRootCertPem = null;
             return this;
         }
 

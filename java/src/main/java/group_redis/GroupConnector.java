@@ -9,7 +9,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.LongFunction;
+import java.util.function.Supplier;
 
 /**
  * A client's handle on one group: membership with events, locks with fencing tokens,
@@ -37,18 +41,46 @@ import java.util.function.LongFunction;
  * <p>Values are JSON documents: pass null, String, Boolean, Integer/Long/Double, Map, List (or
  * anything Jackson can serialize); they come back as the same kinds, numbers as Integer when
  * they fit, else Long, else Double. Errors are {@link GroupRedisException} subclasses.
+ *
+ * <p>Every blocking call that talks to Redis has a {@code CompletableFuture} variant named
+ * {@code ...Async} ({@link #tryLockAsync(String, Duration)}, {@link #releaseAsync},
+ * {@link #joinAsync()}, {@link #persistentGetAsync}, ...) that never blocks the caller's
+ * thread: arguments are checked and values encoded on the caller's thread, the round trip
+ * runs on {@link GroupConfig.Builder#asyncExecutor the configured executor} (by default a
+ * pool of daemon threads owned by this connector). The future completes with the same
+ * result, or exceptionally with the same {@link GroupRedisException} subclass the blocking
+ * call throws (not wrapped: {@code get()} wraps it in an {@code ExecutionException} as
+ * usual). Stages chained without an executor of their own run on that pool's thread.
+ * Cancelling a future whose call has not started skips the call; a call already under way
+ * runs to its end (a write is not undone), except that a lock acquired for a future that
+ * was cancelled (or timed out) meanwhile is released at once, so cancelling never leaves
+ * a lock held that nobody knows about. A cancelled wait for a lock still occupies its
+ * thread until it acquires (and releases at once) or its wait runs out.
  */
 public final class GroupConnector implements AutoCloseable {
     private static final Cleaner CLEANER = Cleaner.create();
 
     private final GroupConfig config;
     private final NativeHandle handle;
+    private final AsyncCalls async;
     private final Cleaner.Cleanable cleanable;
 
     private GroupConnector(GroupConfig config, long nativeHandle) {
         this.config = config;
         this.handle = new NativeHandle(nativeHandle);
-        this.cleanable = CLEANER.register(this, handle);
+        this.async = AsyncCalls.on(config.asyncExecutor());
+        this.cleanable = CLEANER.register(this, closeAction(handle, async));
+    }
+
+    /**
+     * What close() and the Cleaner run. Static, so the action refers to the handle and the
+     * pool only, never to the connector (which would then never become unreachable).
+     */
+    private static Runnable closeAction(NativeHandle handle, AsyncCalls async) {
+        return () -> {
+            async.shutdown(); // new async calls fail with ConnectorClosedException from here on
+            handle.close();
+        };
     }
 
     /**
@@ -138,8 +170,15 @@ public final class GroupConnector implements AutoCloseable {
      * @return the member record
      */
     public Member join(String memberId, Object payload) {
-        String payloadJson = payload == null ? null : Json.encode(payload);
+        return joinJson(memberId, encodeOrNull(payload));
+    }
+
+    private Member joinJson(String memberId, String payloadJson) {
         return Member.fromJson(Json.decode(call(h -> NativeLib.join(h, memberId, payloadJson))));
+    }
+
+    private static String encodeOrNull(Object payload) {
+        return payload == null ? null : Json.encode(payload);
     }
 
     /**
@@ -277,15 +316,21 @@ public final class GroupConnector implements AutoCloseable {
      * @return the acquisition, or empty when not acquired
      */
     public Optional<LockHandle> acquire(String name, String member, boolean reentrant, Duration wait) {
+        return acquireMillis(name, member, reentrant, waitMillis(wait));
+    }
+
+    private Optional<LockHandle> acquireMillis(String name, String member, boolean reentrant, long waitMillis) {
+        long token = acquireToken(name, member, reentrant, waitMillis);
+        return token < 0 ? Optional.empty() : Optional.of(new LockHandle(this, name, member, token));
+    }
+
+    private static long waitMillis(Duration wait) {
         requireArg(wait, "wait");
-        long waitMillis;
         try {
-            waitMillis = wait.toMillis();
+            return wait.toMillis();
         } catch (ArithmeticException tooLong) {
             throw new InvalidArgumentException("wait is too long: " + wait);
         }
-        long token = acquireToken(name, member, reentrant, waitMillis);
-        return token < 0 ? Optional.empty() : Optional.of(new LockHandle(this, name, member, token));
     }
 
     /** {@link #acquire} without the handle object: the token, or -1. */
@@ -361,7 +406,10 @@ public final class GroupConnector implements AutoCloseable {
      * @throws KeyOwnedException when another live session owns the key
      */
     public void ephemeralSet(String key, Object value) {
-        String json = Json.encode(value);
+        ephemeralSetJson(key, Json.encode(value));
+    }
+
+    private void ephemeralSetJson(String key, String json) {
         run(h -> NativeLib.ephemeralSet(h, key, json));
     }
 
@@ -410,7 +458,10 @@ public final class GroupConnector implements AutoCloseable {
      * @return the new version
      */
     public long persistentSet(String path, Object value) {
-        String json = Json.encode(value);
+        return persistentSetJson(path, Json.encode(value));
+    }
+
+    private long persistentSetJson(String path, String json) {
         return call(h -> NativeLib.persistentSet(h, path, json));
     }
 
@@ -421,6 +472,11 @@ public final class GroupConnector implements AutoCloseable {
      * @return the new versions in the map's iteration order
      */
     public List<Long> persistentSetMany(Map<String, ?> entries) {
+        return persistentSetManyJson(encodeEntries(entries));
+    }
+
+    /** The entries as the JSON list of [path, value] pairs the native call takes. */
+    private static String encodeEntries(Map<String, ?> entries) {
         requireArg(entries, "entries");
         List<Object> pairs = new ArrayList<>(entries.size());
         for (Map.Entry<String, ?> entry : entries.entrySet()) {
@@ -428,7 +484,10 @@ public final class GroupConnector implements AutoCloseable {
             Json.check(entry.getValue()); // each value against the depth limit, not the pairs
             pairs.add(java.util.Arrays.asList(entry.getKey(), entry.getValue()));
         }
-        String json = Json.encodeDocument(pairs);
+        return Json.encodeDocument(pairs);
+    }
+
+    private List<Long> persistentSetManyJson(String json) {
         List<Long> versions = new ArrayList<>();
         for (Object version : Json.decodeList(call(h -> NativeLib.persistentSetMany(h, json)))) {
             versions.add(Json.asLong(version));
@@ -446,7 +505,10 @@ public final class GroupConnector implements AutoCloseable {
      * @return the new version, or empty when the version did not match (nothing written)
      */
     public OptionalLong persistentCompareAndSet(String path, long expectedVersion, Object value) {
-        String json = Json.encode(value);
+        return persistentCompareAndSetJson(path, expectedVersion, Json.encode(value));
+    }
+
+    private OptionalLong persistentCompareAndSetJson(String path, long expectedVersion, String json) {
         long version = call(h -> NativeLib.persistentCas(h, path, expectedVersion, json));
         return version < 0 ? OptionalLong.empty() : OptionalLong.of(version);
     }
@@ -501,6 +563,265 @@ public final class GroupConnector implements AutoCloseable {
             entries.add(new Entry((String) map.get("path"), map.get("value"), Json.asLong(map.get("version"))));
         }
         return Collections.unmodifiableList(entries);
+    }
+
+    // ---------------------------------------------------------------- asynchronous variants
+    // Each runs its blocking counterpart on the async executor (see the class comment and
+    // AsyncCalls); argument checks and JSON encoding happen first, on the caller's thread.
+
+    /**
+     * {@link #join()} without blocking.
+     *
+     * @return the member record, when joined
+     */
+    public CompletableFuture<Member> joinAsync() {
+        return joinAsync(null, null);
+    }
+
+    /**
+     * {@link #join(String, Object)} without blocking.
+     *
+     * @param memberId the member id, or null for the configured one
+     * @param payload the payload, or null for the configured one
+     * @return the member record, when joined
+     */
+    public CompletableFuture<Member> joinAsync(String memberId, Object payload) {
+        return prepareThenAsync(() -> encodeOrNull(payload), json -> joinJson(memberId, json));
+    }
+
+    /**
+     * {@link #leave()} without blocking.
+     *
+     * @return false when this connector was not that member
+     */
+    public CompletableFuture<Boolean> leaveAsync() {
+        return leaveAsync(null);
+    }
+
+    /**
+     * {@link #leave(String)} without blocking.
+     *
+     * @param memberId the member id, or null for the configured one
+     * @return false when this connector was not that member
+     */
+    public CompletableFuture<Boolean> leaveAsync(String memberId) {
+        return async(() -> leave(memberId));
+    }
+
+    /**
+     * {@link #members()} without blocking.
+     *
+     * @return every live member, sorted by id
+     */
+    public CompletableFuture<List<Member>> membersAsync() {
+        return async(this::members);
+    }
+
+    /**
+     * {@link #tryLock(String)} without blocking.
+     *
+     * @param name the lock name
+     * @return the acquisition, or empty when the lock is held
+     */
+    public CompletableFuture<Optional<LockHandle>> tryLockAsync(String name) {
+        return acquireAsync(name, null, false, Duration.ZERO);
+    }
+
+    /**
+     * {@link #tryLock(String, Duration)} without blocking: the wait happens on the async
+     * executor. Cancelling the future, or completing it otherwise (e.g. {@code orTimeout}),
+     * before the lock is acquired means that an acquisition made after all is released at
+     * once instead of delivered.
+     *
+     * @param name the lock name
+     * @param wait how long to wait
+     * @return the acquisition, or empty when the time ran out
+     */
+    public CompletableFuture<Optional<LockHandle>> tryLockAsync(String name, Duration wait) {
+        return acquireAsync(name, null, false, wait);
+    }
+
+    /**
+     * {@link #reentrantLock(String)} without blocking (a hold added for a cancelled future
+     * is removed again).
+     *
+     * @param name the lock name
+     * @return the acquisition, or empty when another member holds it
+     */
+    public CompletableFuture<Optional<LockHandle>> reentrantLockAsync(String name) {
+        return acquireAsync(name, null, true, Duration.ZERO);
+    }
+
+    /**
+     * {@link #acquire} without blocking (see {@link #tryLockAsync(String, Duration)} on
+     * cancelling).
+     *
+     * @param name the lock name
+     * @param member the member to take it for, or null for the configured member id
+     * @param reentrant whether a holder may take it again
+     * @param wait how long to wait (zero: do not wait)
+     * @return the acquisition, or empty when not acquired
+     */
+    public CompletableFuture<Optional<LockHandle>> acquireAsync(String name, String member, boolean reentrant,
+            Duration wait) {
+        long waitMillis;
+        try {
+            waitMillis = waitMillis(wait);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        // The undo: an acquisition whose future was completed meanwhile goes back at once.
+        return async(() -> acquireMillis(name, member, reentrant, waitMillis),
+                acquired -> acquired.ifPresent(GroupConnector::releaseUnwanted));
+    }
+
+    private static void releaseUnwanted(LockHandle lock) {
+        try {
+            lock.release();
+        } catch (GroupRedisException e) {
+            // Redis could not be told; the hold stays in this session's ownership set (so
+            // isHeld() reports it) and ends with the session, as every hold does.
+        }
+    }
+
+    /**
+     * {@link #release(String)} without blocking.
+     *
+     * @param name the lock name
+     * @return false when this member (of this session) does not hold it
+     */
+    public CompletableFuture<Boolean> releaseAsync(String name) {
+        return releaseAsAsync(null, name);
+    }
+
+    /**
+     * {@link #releaseAs(String, String)} without blocking.
+     *
+     * @param member the member id, or null for the configured one
+     * @param name the lock name
+     * @return false when that member (of this session) does not hold it
+     */
+    public CompletableFuture<Boolean> releaseAsAsync(String member, String name) {
+        return async(() -> releaseAs(member, name));
+    }
+
+    /**
+     * {@link #ephemeralSet} without blocking; the value is encoded before this returns.
+     *
+     * @param key the key
+     * @param value the value
+     * @return completes when set
+     */
+    public CompletableFuture<Void> ephemeralSetAsync(String key, Object value) {
+        return prepareThenAsync(() -> Json.encode(value), json -> {
+            ephemeralSetJson(key, json);
+            return null;
+        });
+    }
+
+    /**
+     * {@link #ephemeralGet} without blocking.
+     *
+     * @param key the key
+     * @return the value, or null when absent
+     */
+    public CompletableFuture<Object> ephemeralGetAsync(String key) {
+        return async(() -> ephemeralGet(key));
+    }
+
+    /**
+     * {@link #ephemeralDelete} without blocking.
+     *
+     * @param key the key
+     * @return false when it did not exist
+     */
+    public CompletableFuture<Boolean> ephemeralDeleteAsync(String key) {
+        return async(() -> ephemeralDelete(key));
+    }
+
+    /**
+     * {@link #ephemeralList} without blocking.
+     *
+     * @param prefix the prefix ("" for all)
+     * @return the keys and values, sorted
+     */
+    public CompletableFuture<Map<String, Object>> ephemeralListAsync(String prefix) {
+        return async(() -> ephemeralList(prefix));
+    }
+
+    /**
+     * {@link #persistentSet} without blocking; the value is encoded before this returns.
+     *
+     * @param path the path
+     * @param value the value
+     * @return the new version
+     */
+    public CompletableFuture<Long> persistentSetAsync(String path, Object value) {
+        return prepareThenAsync(() -> Json.encode(value), json -> persistentSetJson(path, json));
+    }
+
+    /**
+     * {@link #persistentSetMany} without blocking; the entries are encoded before this returns.
+     *
+     * @param entries path to value
+     * @return the new versions in the map's iteration order
+     */
+    public CompletableFuture<List<Long>> persistentSetManyAsync(Map<String, ?> entries) {
+        return prepareThenAsync(() -> encodeEntries(entries), this::persistentSetManyJson);
+    }
+
+    /**
+     * {@link #persistentCompareAndSet} without blocking.
+     *
+     * @param path the path
+     * @param expectedVersion the version read before (0: must not exist)
+     * @param value the new value
+     * @return the new version, or empty when the version did not match
+     */
+    public CompletableFuture<OptionalLong> persistentCompareAndSetAsync(String path, long expectedVersion,
+            Object value) {
+        return prepareThenAsync(() -> Json.encode(value),
+                json -> persistentCompareAndSetJson(path, expectedVersion, json));
+    }
+
+    /**
+     * {@link #persistentGet} without blocking.
+     *
+     * @param path the path
+     * @return the value, or null when absent
+     */
+    public CompletableFuture<Object> persistentGetAsync(String path) {
+        return async(() -> persistentGet(path));
+    }
+
+    /**
+     * {@link #persistentGetVersioned} without blocking.
+     *
+     * @param path the path
+     * @return the value and version, or null when absent
+     */
+    public CompletableFuture<Versioned> persistentGetVersionedAsync(String path) {
+        return async(() -> persistentGetVersioned(path));
+    }
+
+    /**
+     * {@link #persistentDelete} without blocking.
+     *
+     * @param path the path
+     * @return false when it did not exist
+     */
+    public CompletableFuture<Boolean> persistentDeleteAsync(String path) {
+        return async(() -> persistentDelete(path));
+    }
+
+    /**
+     * {@link #persistentList} without blocking.
+     *
+     * @param prefix the prefix ("" for all)
+     * @return the entries, sorted by path
+     */
+    public CompletableFuture<List<Entry>> persistentListAsync(String prefix) {
+        return async(() -> persistentList(prefix));
     }
 
     // ---------------------------------------------------------------- listeners
@@ -609,6 +930,24 @@ public final class GroupConnector implements AutoCloseable {
         } finally {
             handle.exit();
         }
+    }
+
+    private <T> CompletableFuture<T> async(Supplier<T> call) {
+        return async(call, null);
+    }
+
+    private <T> CompletableFuture<T> async(Supplier<T> call, Consumer<T> undo) {
+        if (handle.isClosed()) {
+            return CompletableFuture.failedFuture(new ConnectorClosedException("connector is closed"));
+        }
+        return this.async.submit(call, undo);
+    }
+
+    private <P, T> CompletableFuture<T> prepareThenAsync(Supplier<P> prepare, Function<P, T> call) {
+        if (handle.isClosed()) {
+            return CompletableFuture.failedFuture(new ConnectorClosedException("connector is closed"));
+        }
+        return this.async.prepareThenSubmit(prepare, call);
     }
 
     static void requireArg(Object value, String what) {

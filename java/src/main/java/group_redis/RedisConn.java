@@ -26,6 +26,11 @@ import java.util.concurrent.LinkedBlockingQueue;
  * }</pre>
  *
  * Errors are {@link GroupRedisException} subclasses (unchecked).
+ *
+ * <p>Moving from the seed library: keep {@code import group_redis.RedisConn} and every call as
+ * it is; only the dependency changes, to {@code io.github.group-redis:group-redis} (from
+ * {@code group-redis:group-redis}: Maven Central publishes only under a verified reverse-DNS
+ * group id).
  */
 public final class RedisConn {
     private static final int DEFAULT_PORT = 6379;

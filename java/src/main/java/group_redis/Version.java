@@ -15,6 +15,11 @@ public final class Version {
      */
     public static String version() {
         String version = Version.class.getPackage().getImplementationVersion();
+        if (version == null && Version.class.getModule().getDescriptor() != null) {
+            // On the module path the manifest's package attributes are not read; the
+            // automatic module's version (from the jar's file name) is the same number.
+            version = Version.class.getModule().getDescriptor().rawVersion().orElse(null);
+        }
         return version == null ? "unknown" : version;
     }
 

@@ -62,6 +62,7 @@ public final class GroupConnector implements AutoCloseable {
     public static GroupConnector connect(GroupConfig config) {
         requireArg(config, "config");
         NativeLib.ensureLoaded();
+        Logs.refreshLevel();
         return new GroupConnector(config, NativeLib.connect(config.toJson()));
     }
 

@@ -1,9 +1,10 @@
 //! The records the library logs: an unreadable stored record is skipped with a WARN, inside
-//! the span of the operation that met it, whose fields name the group.
+//! the span of the operation that met it, whose fields name the group; no span or record
+//! carries the password.
 
 mod common;
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use common::*;
 use tracing::field::{Field, Visit};
@@ -38,7 +39,25 @@ impl Visit for Text {
     }
 }
 
-struct Collect(Arc<Mutex<Vec<Record>>>);
+#[derive(Default)]
+struct Collected {
+    records: Vec<Record>,
+    /// Every span opened, as "name{fields}".
+    spans: Vec<String>,
+}
+
+struct Collect(Arc<Mutex<Collected>>);
+
+/// The process-wide collector (installed once for every test in this file).
+fn collected() -> Arc<Mutex<Collected>> {
+    static COLLECTED: OnceLock<Arc<Mutex<Collected>>> = OnceLock::new();
+    Arc::clone(COLLECTED.get_or_init(|| {
+        let collected = Arc::new(Mutex::new(Collected::default()));
+        let subscriber = tracing_subscriber::registry().with(Collect(Arc::clone(&collected)));
+        tracing::subscriber::set_global_default(subscriber).unwrap();
+        collected
+    }))
+}
 
 impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Collect {
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
@@ -46,6 +65,7 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Collect {
         attrs.record(&mut fields);
         let span = ctx.span(id).unwrap();
         let text = format!("{}{{{}}}", span.name(), fields.0);
+        self.0.lock().unwrap().spans.push(text.clone());
         span.extensions_mut().insert(text);
     }
 
@@ -61,7 +81,7 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Collect {
                     .collect()
             })
             .unwrap_or_default();
-        self.0.lock().unwrap().push(Record {
+        self.0.lock().unwrap().records.push(Record {
             level: *event.metadata().level(),
             target: event.metadata().target().to_string(),
             message: message.0,
@@ -72,10 +92,7 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Collect {
 
 #[test]
 fn an_unreadable_member_record_is_skipped_with_a_warning_in_the_members_span() {
-    let records = Arc::new(Mutex::new(Vec::new()));
-    let subscriber = tracing_subscriber::registry().with(Collect(Arc::clone(&records)));
-    tracing::subscriber::set_global_default(subscriber).unwrap();
-
+    let collected = collected();
     let server = RedisServer::start();
     let group = unique_group("logs");
     let conn = group_redis::blocking::Connector::connect(config(&server, &group, "good")).unwrap();
@@ -86,10 +103,13 @@ fn an_unreadable_member_record_is_skipped_with_a_warning_in_the_members_span() {
     let ids: Vec<String> = conn.members().unwrap().into_iter().map(|m| m.id).collect();
     assert_eq!(ids, ["good"]);
 
-    let records = records.lock().unwrap().clone();
+    let records = collected.lock().unwrap().records.clone();
     let warning = records
         .iter()
-        .find(|r| r.message.contains("skipping a member record"))
+        .find(|r| {
+            r.message.contains("skipping a member record")
+                && r.spans.iter().any(|span| span.contains(&group))
+        })
         .unwrap_or_else(|| panic!("no warning about the record among {records:#?}"));
     assert_eq!(warning.level, Level::WARN);
     assert_eq!(warning.target, "group_redis::connector");
@@ -100,4 +120,37 @@ fn an_unreadable_member_record_is_skipped_with_a_warning_in_the_members_span() {
         "{warning:?}"
     );
     conn.close().unwrap();
+}
+
+#[test]
+fn no_span_or_record_carries_the_password() {
+    let collected = collected();
+    let server = RedisServer::start();
+    let _: String = raw_command(&server, &["CONFIG", "SET", "requirepass", "s3cret-pw"]);
+    let group = unique_group("logs-password");
+    let url = server.url().replace("redis://", "redis://:s3cret-pw@");
+    let conn = group_redis::blocking::Connector::connect(
+        group_redis::Config::new(url)
+            .with_group(&group)
+            .with_member_id("m"),
+    )
+    .unwrap();
+    conn.join(None, None).unwrap();
+    conn.members().unwrap();
+    conn.close().unwrap();
+
+    let collected = collected.lock().unwrap();
+    let connect = collected
+        .spans
+        .iter()
+        .find(|span| span.starts_with("connect{") && span.contains(&group))
+        .expect("a connect span");
+    assert!(connect.contains(":***@127.0.0.1"), "{connect}");
+    for text in collected
+        .spans
+        .iter()
+        .chain(collected.records.iter().map(|r| &r.message))
+    {
+        assert!(!text.contains("s3cret-pw"), "{text}");
+    }
 }

@@ -60,7 +60,7 @@ def connect(
     bad options. The library's log records go to the ``group_redis`` loggers (see
     `group_redis.logs`); their levels are read again here.
     """
-    logs.refresh_log_level()
+    logs.refresh_for_connect()
     if url is None:
         url = os.environ.get("GROUP_REDIS_URL", DEFAULT_URL)
     if isinstance(sub_groups, str):

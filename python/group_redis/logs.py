@@ -27,6 +27,7 @@ from ctypes import c_void_p
 
 from . import _native
 from ._native import LOG_CALLBACK, lib
+from .errors import GroupRedisError
 
 #: The parent of every logger records go to.
 LOGGER_NAME = "group_redis"
@@ -96,6 +97,15 @@ def refresh_log_level() -> None:
         if level != _installed_level:
             _native.check(lib.gr_set_log_callback(_CALLBACK, None, level))
             _installed_level = level
+
+
+def refresh_for_connect() -> None:
+    """`refresh_log_level()` for `connect()`: a failure to set up logging (e.g. connecting
+    from inside a log handler, where the level cannot change) must not stop a connect."""
+    try:
+        refresh_log_level()
+    except GroupRedisError:
+        pass  # records keep going where they went before
 
 
 def _uninstall() -> None:

@@ -92,23 +92,6 @@ class RedisServer:
     def url(self) -> str:
         return f"{'rediss' if self.tls else 'redis'}://127.0.0.1:{self.port}"
 
-    def command(self, *args: str) -> bytes:
-        """Sends one command as a foreign client would (plain RESP over a socket) and
-        returns the first line of the reply, e.g. b":1"."""
-        request = f"*{len(args)}\r\n".encode()
-        for arg in args:
-            data = arg.encode()
-            request += b"$%d\r\n%s\r\n" % (len(data), data)
-        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as s:
-            s.sendall(request)
-            reply = b""
-            while not reply.endswith(b"\r\n"):
-                chunk = s.recv(4096)
-                if not chunk:
-                    break
-                reply += chunk
-        return reply.split(b"\r\n", 1)[0]
-
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:

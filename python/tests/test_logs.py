@@ -7,26 +7,27 @@ from __future__ import annotations
 import logging
 
 import pytest
+import redis
 
 import group_redis
 from group_redis import logs
 
 
-def write_garbage_member(redis_server, group: str) -> None:
-    assert redis_server.command("HSET", f"gr:{{{group}}}:members", "garbage", "{not json") == b":1"
+def write_garbage_member(url: str, group: str) -> None:
+    """As a foreign client would: a member record that is not JSON."""
+    with redis.Redis.from_url(url) as raw:
+        assert raw.hset(f"gr:{{{group}}}:members", "garbage", "{not json") == 1
 
 
 def skipped_record_warnings(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
     return [r for r in caplog.records if "skipping a member record" in r.getMessage()]
 
 
-def test_an_unreadable_record_is_a_warning_on_the_group_redis_logger(
-    connect, redis_server, group, caplog
-):
+def test_an_unreadable_record_is_a_warning_on_the_group_redis_logger(connect, url, group, caplog):
     caplog.set_level(logging.WARNING, logger="group_redis")
     conn = connect("good")
     conn.join()
-    write_garbage_member(redis_server, group)
+    write_garbage_member(url, group)
 
     assert [m.id for m in conn.members()] == ["good"]
 
@@ -38,9 +39,9 @@ def test_an_unreadable_record_is_a_warning_on_the_group_redis_logger(
     assert "{not json" in record.getMessage()
 
 
-def test_levels_follow_the_logger(connect, redis_server, group, caplog):
+def test_levels_follow_the_logger(connect, url, group, caplog):
     conn = connect("good")
-    write_garbage_member(redis_server, group)
+    write_garbage_member(url, group)
 
     # Raised above WARNING: the library is told at the next refresh, and sends nothing.
     caplog.set_level(logging.ERROR, logger="group_redis")
@@ -67,11 +68,11 @@ class Explode(logging.Filter):
         raise RuntimeError("a broken filter")
 
 
-def test_an_exception_while_logging_never_reaches_the_library(connect, redis_server, group, caplog):
+def test_an_exception_while_logging_never_reaches_the_library(connect, url, group, caplog):
     caplog.set_level(logging.WARNING, logger="group_redis")
     conn = connect("good")
     conn.join()
-    write_garbage_member(redis_server, group)
+    write_garbage_member(url, group)
     logger = logging.getLogger("group_redis.connector")
     broken = Explode()
     logger.addFilter(broken)

@@ -62,7 +62,7 @@ public final class GroupConnector implements AutoCloseable {
     public static GroupConnector connect(GroupConfig config) {
         requireArg(config, "config");
         NativeLib.ensureLoaded();
-        Logs.refreshLevel();
+        Logs.refreshLevelForConnect();
         return new GroupConnector(config, NativeLib.connect(config.toJson()));
     }
 

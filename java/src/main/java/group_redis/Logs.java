@@ -51,6 +51,19 @@ public final class Logs {
         }
     }
 
+    /**
+     * {@link #refreshLevel()} for {@link GroupConnector#connect}: a failure to set up logging
+     * (e.g. connecting from inside a log handler, where the level cannot change) must not
+     * stop a connect.
+     */
+    static void refreshLevelForConnect() {
+        try {
+            refreshLevel();
+        } catch (GroupRedisException loggingStaysAsItWas) {
+            // Records keep going where they went before.
+        }
+    }
+
     /** The native level (1 = ERROR .. 5 = TRACE) matching the most verbose loggable level. */
     static int nativeLevel() {
         if (LOGGER.isLoggable(Level.TRACE)) {

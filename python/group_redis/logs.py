@@ -118,5 +118,7 @@ def _uninstall() -> None:
 
 __all__ = ["LOGGER_NAME", "TRACE", "refresh_log_level"]
 
+if logging.getLevelName(TRACE) == f"Level {TRACE}":
+    logging.addLevelName(TRACE, "TRACE")  # unless the application named level 5 already
 refresh_log_level()
 atexit.register(_uninstall)

@@ -131,6 +131,35 @@ typedef enum gr_connection_state {
 } gr_connection_state;
 
 /**
+ * How severe a log record is. A callback installed with a level receives the records at
+ * that level and every more severe one (lower number).
+ */
+typedef enum gr_log_level {
+    /**
+     * A bug-like condition the library survived, e.g. an application callback panicked.
+     */
+    GR_LOG_ERROR = 1,
+    /**
+     * Worth an operator's attention: a stored record that cannot be read was skipped, a
+     * heartbeat failed (SUSPENDED), the lease ran out (LOST), a member or ephemeral key
+     * could not be restored in a new session, the Redis clock stepped.
+     */
+    GR_LOG_WARN = 2,
+    /**
+     * Normal but notable: contact is back (RECONNECTED).
+     */
+    GR_LOG_INFO = 3,
+    /**
+     * Retries of background work.
+     */
+    GR_LOG_DEBUG = 4,
+    /**
+     * Finest detail.
+     */
+    GR_LOG_TRACE = 5,
+} gr_log_level;
+
+/**
  * One client's handle on one group: owns one session (lease, heartbeat), the members it
  * joined, the locks it holds and its ephemeral keys. Create with `gr_connect`; every
  * function may be called on it from many threads at once. `gr_connector_close` ends the
@@ -189,6 +218,23 @@ typedef void (*gr_destroy_callback)(void *user_data);
  * thread, in order.
  */
 typedef void (*gr_state_callback)(enum gr_connection_state state, void *user_data);
+
+/**
+ * Receives one log record. `target` is where it comes from (a Rust module path such as
+ * "group_redis::connector"); `message` is the text, with the operation it happened in
+ * first, e.g. `members{group=workers}: skipping a member record error=...`. Both are
+ * UTF-8, NUL-terminated, owned by the library and valid only during the call.
+ *
+ * Runs on the thread that logged: one of the library's own threads, or the caller's
+ * thread inside a `gr_` call; possibly on several threads at once. It must return (it may
+ * not unwind or longjmp out) and should be quick. It may call `gr_` functions; records
+ * those calls log are dropped (no recursion), and `gr_set_log_callback` from inside it
+ * fails with GR_INVALID_ARGUMENT.
+ */
+typedef void (*gr_log_callback)(enum gr_log_level level,
+                                const char *target,
+                                const char *message,
+                                void *user_data);
 
 #ifdef __cplusplus
 extern "C" {
@@ -795,6 +841,31 @@ enum gr_status gr_is_held(const struct gr_connector *conn, const char *name, boo
 enum gr_status gr_held_token(const struct gr_connector *conn,
                              const char *name,
                              uint64_t *token_out);
+
+/**
+ * Sends the library's log records at `min_level` (a `gr_log_level` value) or more severe
+ * to `callback`, replacing any callback installed before. NULL `callback` turns logging
+ * off. Without a callback nothing is logged, and logging costs next to nothing.
+ *
+ * When this returns, the previous callback is not running on any thread and is never
+ * called again, so its `user_data` may be freed. `user_data` is passed to `callback` as
+ * is; it must stay valid until the callback is replaced or turned off. Replacing waits
+ * for running calls of the old callback to return: do not call this while holding a lock
+ * that the callback takes.
+ *
+ * Errors: GR_INVALID_ARGUMENT when `min_level` is not a `gr_log_level` value (checked
+ * even for a NULL callback) or when called from inside the log callback.
+ * Thread-safety: may be called from any thread; the setting is process-wide.
+ */
+enum gr_status gr_set_log_callback(gr_log_callback callback, void *user_data, int32_t min_level);
+
+/**
+ * The name of a log level ("ERROR", "WARN", "INFO", "DEBUG", "TRACE"), or "UNKNOWN" for a
+ * value that is not one. Takes an `int` so any value is safe to pass.
+ *
+ * Ownership: a static string; do not free it. Thread-safety: safe from any thread.
+ */
+const char *gr_log_level_name(int32_t level);
 
 /**
  * Creates an options object with every option at its default.

@@ -283,7 +283,7 @@ impl CallbackHandle {
                 });
                 let Some(event) = next else { return };
                 if catch_unwind(AssertUnwindSafe(|| callback(event))).is_err() {
-                    log::error!("group-redis: an event callback panicked; delivery goes on");
+                    tracing::error!("an event callback panicked; delivery goes on");
                 }
             })
             .expect("cannot start a group-redis dispatcher thread");

@@ -52,9 +52,10 @@ impl ServerClock {
         let disagreement = server_ms - predicted;
         let tolerance = millis(STEP_TOLERANCE);
         if disagreement > tolerance {
-            log::warn!(
-                "group-redis: the Redis server clock stepped {disagreement} ms forward; \
-                 no session is ended for one lease on its word alone"
+            tracing::warn!(
+                stepped_ms = disagreement,
+                "the Redis server clock stepped forward; no session is ended for one lease \
+                 on its word alone"
             );
             *anchor = Some(Anchor {
                 server_ms,

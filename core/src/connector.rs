@@ -102,6 +102,11 @@ pub(crate) fn new_session_id() -> String {
 impl Connector {
     /// Connects, starts a session and its heartbeat. Fails with [`Error::Connection`] when
     /// Redis cannot be reached, [`Error::InvalidArgument`] for bad options.
+    #[tracing::instrument(
+        name = "connect",
+        skip_all,
+        fields(group = config.group.as_str(), url = %config.redacted_url())
+    )]
     pub async fn connect(config: Config) -> Result<Connector> {
         config.validate()?;
         install_tls_provider();
@@ -172,6 +177,7 @@ impl Connector {
 
     /// Leaves every member, frees every lock and deletes every ephemeral key of this
     /// connector right away, then stops its background work. Idempotent.
+    #[tracing::instrument(name = "close", skip_all, fields(group = self.group()))]
     pub async fn close(&self) -> Result<()> {
         if self.inner.closed.swap(true, Ordering::SeqCst) {
             return Ok(());
@@ -210,6 +216,11 @@ impl Connector {
     /// configured sub-groups and `payload` (the configured payload when `None`). Joining
     /// again with the same id updates the record. Fails with [`Error::MemberExists`] when
     /// another live session holds the id.
+    #[tracing::instrument(
+        name = "join",
+        skip_all,
+        fields(group = self.group(), member = self.member_or_own(member_id))
+    )]
     pub async fn join(&self, member_id: Option<&str>, payload: Option<Value>) -> Result<Member> {
         self.inner.check_open()?;
         let id = member_id
@@ -229,6 +240,11 @@ impl Connector {
 
     /// Leaves the group as `member_id` (the configured one when `None`). Returns false when
     /// this connector was not that member.
+    #[tracing::instrument(
+        name = "leave",
+        skip_all,
+        fields(group = self.group(), member = self.member_or_own(member_id))
+    )]
     pub async fn leave(&self, member_id: Option<&str>) -> Result<bool> {
         self.inner.check_open()?;
         let id = member_id
@@ -246,6 +262,7 @@ impl Connector {
 
     /// Every live member of the group with its sub-groups, payload and join time, in one
     /// round trip, sorted by id.
+    #[tracing::instrument(name = "members", skip_all, fields(group = self.group()))]
     pub async fn members(&self) -> Result<Vec<Member>> {
         self.inner.check_open()?;
         let records: Vec<String> = self
@@ -259,6 +276,11 @@ impl Connector {
 
     /// Replaces the payload of `member_id` (which this connector joined); subscribers see
     /// an update event.
+    #[tracing::instrument(
+        name = "update_payload",
+        skip_all,
+        fields(group = self.group(), member = self.member_or_own(member_id))
+    )]
     pub async fn update_payload(&self, member_id: Option<&str>, payload: Value) -> Result<()> {
         self.inner.check_open()?;
         let id = member_id
@@ -275,6 +297,11 @@ impl Connector {
     }
 
     /// Adds `sub_group` to this connector's sub-groups and updates every member it joined.
+    #[tracing::instrument(
+        name = "add_sub_group",
+        skip_all,
+        fields(group = self.group(), sub_group = sub_group)
+    )]
     pub async fn add_sub_group(&self, sub_group: &str) -> Result<()> {
         check_name("sub-group", sub_group)?;
         self.change_sub_groups(|groups| {
@@ -287,6 +314,11 @@ impl Connector {
 
     /// Removes `sub_group` from this connector's sub-groups and updates every member it
     /// joined.
+    #[tracing::instrument(
+        name = "remove_sub_group",
+        skip_all,
+        fields(group = self.group(), sub_group = sub_group)
+    )]
     pub async fn remove_sub_group(&self, sub_group: &str) -> Result<()> {
         check_name("sub-group", sub_group)?;
         self.change_sub_groups(|groups| groups.retain(|g| g != sub_group))
@@ -333,7 +365,7 @@ impl Drop for Connector {
         runtime::handle().spawn(async move {
             let connector = Connector { inner };
             if let Err(err) = connector.close().await {
-                log::warn!("group-redis: closing a dropped connector failed: {err}");
+                tracing::warn!(error = %err, "closing a dropped connector failed");
             }
         });
     }
@@ -538,6 +570,7 @@ impl Inner {
             !std::mem::replace(&mut session.lost, true)
         };
         if newly_lost && !self.closed.load(Ordering::SeqCst) {
+            tracing::warn!("the session's lease ran out: LOST, every held lock is gone");
             self.publish_state(ConnectionState::Lost);
         }
     }
@@ -561,7 +594,7 @@ pub(crate) fn parse_members<'a>(records: impl IntoIterator<Item = &'a String>) -
         .filter_map(|record| match parse_member(record) {
             Ok(member) => Some(member),
             Err(err) => {
-                log::warn!("group-redis: skipping a member record: {err}");
+                tracing::warn!(error = %err, "skipping a member record");
                 None
             }
         })

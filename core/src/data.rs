@@ -77,6 +77,11 @@ impl Connector {
     /// is deleted when the session ends (close, crash, lease run out) and re-created if the
     /// connector has to start a new session. A key of another live session is refused with
     /// [`Error::KeyOwned`].
+    #[tracing::instrument(
+        name = "ephemeral_set",
+        skip_all,
+        fields(group = self.group(), key = key)
+    )]
     pub async fn ephemeral_set(&self, key: &str, value: &Value) -> Result<()> {
         self.inner.check_open()?;
         check_name("ephemeral key", key)?;
@@ -91,6 +96,11 @@ impl Connector {
     }
 
     /// The value of the ephemeral `key` (anyone's), `None` when absent.
+    #[tracing::instrument(
+        name = "ephemeral_get",
+        skip_all,
+        fields(group = self.group(), key = key)
+    )]
     pub async fn ephemeral_get(&self, key: &str) -> Result<Option<Value>> {
         self.inner.check_open()?;
         check_name("ephemeral key", key)?;
@@ -102,6 +112,11 @@ impl Connector {
     }
 
     /// Deletes this session's ephemeral `key`. Returns false when it did not exist.
+    #[tracing::instrument(
+        name = "ephemeral_del",
+        skip_all,
+        fields(group = self.group(), key = key)
+    )]
     pub async fn ephemeral_del(&self, key: &str) -> Result<bool> {
         self.inner.check_open()?;
         check_name("ephemeral key", key)?;
@@ -115,6 +130,11 @@ impl Connector {
     }
 
     /// Every live ephemeral key starting with `prefix` (all when empty), sorted, with values.
+    #[tracing::instrument(
+        name = "ephemeral_list",
+        skip_all,
+        fields(group = self.group(), prefix = prefix)
+    )]
     pub async fn ephemeral_list(&self, prefix: &str) -> Result<Vec<(String, Value)>> {
         self.inner.check_open()?;
         check_prefix(prefix)?;
@@ -131,6 +151,11 @@ impl Connector {
     }
 
     /// Sets the persistent `path` to `value`; returns the new version.
+    #[tracing::instrument(
+        name = "persistent_set",
+        skip_all,
+        fields(group = self.group(), path = path)
+    )]
     pub async fn persistent_set(&self, path: &str, value: &Value) -> Result<u64> {
         let versions = self.write_data("", &[(path, value)]).await?;
         versions
@@ -139,6 +164,11 @@ impl Connector {
     }
 
     /// Sets every pair at once: other clients see all of them or none.
+    #[tracing::instrument(
+        name = "persistent_set_many",
+        skip_all,
+        fields(group = self.group(), count = entries.len())
+    )]
     pub async fn persistent_set_many(&self, entries: &[(String, Value)]) -> Result<Vec<u64>> {
         if entries.is_empty() {
             return Ok(Vec::new());
@@ -152,6 +182,11 @@ impl Connector {
     /// Compare-and-set: writes `value` only if the current version of `path` is
     /// `expected_version` (`0`: the path must not exist). Returns the new version, or `None`
     /// when the version did not match (nothing written).
+    #[tracing::instrument(
+        name = "persistent_cas",
+        skip_all,
+        fields(group = self.group(), path = path)
+    )]
     pub async fn persistent_cas(
         &self,
         path: &str,
@@ -195,6 +230,11 @@ impl Connector {
     }
 
     /// The value of the persistent `path` with its version.
+    #[tracing::instrument(
+        name = "persistent_get_versioned",
+        skip_all,
+        fields(group = self.group(), path = path)
+    )]
     pub async fn persistent_get_versioned(&self, path: &str) -> Result<Option<Versioned>> {
         self.inner.check_open()?;
         check_name("path", path)?;
@@ -214,6 +254,11 @@ impl Connector {
     }
 
     /// Deletes the persistent `path`. Returns false when it did not exist.
+    #[tracing::instrument(
+        name = "persistent_del",
+        skip_all,
+        fields(group = self.group(), path = path)
+    )]
     pub async fn persistent_del(&self, path: &str) -> Result<bool> {
         self.inner.check_open()?;
         check_name("path", path)?;
@@ -226,6 +271,11 @@ impl Connector {
 
     /// Every persistent entry whose path starts with `prefix` (all when empty), sorted by
     /// path. Uses the group's index, never a keyspace scan.
+    #[tracing::instrument(
+        name = "persistent_list",
+        skip_all,
+        fields(group = self.group(), prefix = prefix)
+    )]
     pub async fn persistent_list(&self, prefix: &str) -> Result<Vec<Entry>> {
         self.inner.check_open()?;
         check_prefix(prefix)?;

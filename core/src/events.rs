@@ -15,6 +15,7 @@ use redis::streams::{StreamId, StreamReadReply};
 use redis::Value as RedisValue;
 use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
+use tracing::Instrument;
 
 use crate::config::Config;
 use crate::connector::{open_manager, parse_member, parse_members, Connector};
@@ -100,16 +101,18 @@ impl Stream for StateSubscription {
 impl Connector {
     /// Subscribes to membership events: a snapshot of the members now, then every change,
     /// in order, each exactly once, across reconnects.
+    #[tracing::instrument(name = "subscribe", skip_all, fields(group = self.group()))]
     pub async fn subscribe_members(&self) -> Result<MemberSubscription> {
         self.inner.check_open()?;
         let config = self.inner.config.clone();
         let client = self.inner.client.clone();
         let (reader, snapshot) = runtime::handle()
-            .spawn(async move { Reader::start(client, config).await })
+            .spawn(async move { Reader::start(client, config).await }.in_current_span())
             .await
             .map_err(|e| Error::Connection(e.to_string()))??;
         let (sender, events) = mpsc::unbounded_channel();
-        let task = runtime::handle().spawn(reader.run(sender));
+        // The reader keeps the span: its records say which subscription they are about.
+        let task = runtime::handle().spawn(reader.run(sender).in_current_span());
         self.inner.tasks.lock().unwrap().push(task.abort_handle());
         Ok(MemberSubscription {
             snapshot,
@@ -212,7 +215,7 @@ impl Reader {
                     backoff = Duration::from_millis(50);
                 }
                 Err(err) => {
-                    log::debug!("group-redis: event read failed: {err}");
+                    tracing::debug!(error = %err, "event read failed");
                     // After a broken connection, check that Redis still has the history we
                     // were reading before resuming from our position.
                     verify_epoch = true;
@@ -293,7 +296,7 @@ impl Reader {
         let (kind, member, reason) = match parsed {
             Ok(parsed) => parsed,
             Err(err) => {
-                log::warn!("group-redis: skipping event {}: {err}", entry.id);
+                tracing::warn!(event = %entry.id, error = %err, "skipping an event");
                 return Ok(None);
             }
         };

@@ -86,6 +86,7 @@ impl Schedule {
     }
 }
 
+#[tracing::instrument(name = "heartbeat", skip_all, fields(group = inner.config.group.as_str()))]
 async fn beat(inner: &Arc<Inner>, heartbeat: Duration) -> Schedule {
     let (sid, lost, lease_until) = {
         let session = inner.session();
@@ -99,11 +100,14 @@ async fn beat(inner: &Arc<Inner>, heartbeat: Duration) -> Schedule {
         inner.mark_lost();
         return match replace_session(inner, &sid).await {
             Ok((sent, beat)) => {
+                tracing::info!(
+                    "RECONNECTED with a new session: members and ephemeral data re-registered, locks not"
+                );
                 inner.publish_state(ConnectionState::Reconnected);
                 Schedule::after_success(heartbeat, sent, beat)
             }
             Err(err) => {
-                log::debug!("group-redis: new session not established yet: {err}");
+                tracing::debug!(error = %err, "new session not established yet");
                 Schedule::after_failure(heartbeat)
             }
         };
@@ -128,6 +132,7 @@ async fn beat(inner: &Arc<Inner>, heartbeat: Duration) -> Schedule {
                 inner.state.current() == ConnectionState::Suspended
             };
             if resumed {
+                tracing::info!("RECONNECTED: the session's lease was renewed in time");
                 inner.publish_state(ConnectionState::Reconnected);
             }
             Schedule::after_success(heartbeat, sent, beat)
@@ -146,8 +151,8 @@ async fn beat(inner: &Arc<Inner>, heartbeat: Duration) -> Schedule {
 }
 
 fn suspended(inner: &Inner, heartbeat: Duration, err: &Error) -> Schedule {
-    log::debug!("group-redis: heartbeat failed: {err}");
     if inner.state.current() == ConnectionState::Connected {
+        tracing::warn!(error = %err, "heartbeat failed: SUSPENDED, held locks may be at risk");
         inner.publish_state(ConnectionState::Suspended);
     }
     Schedule::after_failure(heartbeat)
@@ -155,6 +160,11 @@ fn suspended(inner: &Inner, heartbeat: Duration, err: &Error) -> Schedule {
 
 /// Ends the old session (if Redis still has it), registers a new one and re-establishes
 /// the memberships and ephemeral data recorded under the old one. Locks are not re-taken.
+#[tracing::instrument(
+    name = "restore_session",
+    skip_all,
+    fields(group = inner.config.group.as_str())
+)]
 async fn replace_session(inner: &Arc<Inner>, old_sid: &str) -> Result<(Instant, Beat)> {
     inner
         .run::<i64>(&inner.scripts.close, &[old_sid, "expired"])
@@ -176,7 +186,7 @@ async fn replace_session(inner: &Arc<Inner>, old_sid: &str) -> Result<(Instant, 
     };
     for (id, spec) in memberships {
         if let Err(err) = inner.register_member(&sid, &id, &spec.payload).await {
-            log::warn!("group-redis: could not re-register member {id}: {err}");
+            tracing::warn!(member = %id, error = %err, "could not re-register member");
             if !matches!(err, Error::Connection(_) | Error::Timeout(_)) {
                 inner.session().memberships.remove(&id);
                 note_failure(inner, "member", &id, &err);
@@ -187,7 +197,7 @@ async fn replace_session(inner: &Arc<Inner>, old_sid: &str) -> Result<(Instant, 
     }
     for (key, value) in ephemerals {
         if let Err(err) = inner.set_ephemeral_raw(&sid, &key, &value).await {
-            log::warn!("group-redis: could not re-create ephemeral key {key}: {err}");
+            tracing::warn!(key = %key, error = %err, "could not re-create ephemeral key");
             if !matches!(err, Error::Connection(_) | Error::Timeout(_)) {
                 inner.session().ephemerals.remove(&key);
                 note_failure(inner, "ephemeral", &key, &err);

@@ -40,6 +40,7 @@ mod events;
 mod heartbeat;
 pub mod keys;
 mod locks;
+pub mod logs;
 mod member;
 pub mod names;
 mod notices;

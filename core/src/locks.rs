@@ -96,6 +96,11 @@ impl Connector {
 
     /// The general form: `member` (the configured member id when `None`), re-entrant or
     /// not, waiting up to `wait`. Returns the fencing token, or `None` when not acquired.
+    #[tracing::instrument(
+        name = "lock",
+        skip_all,
+        fields(group = self.group(), lock = name, member = self.member_or_own(member), reentrant = reentrant, wait_ms = wait.as_millis() as u64)
+    )]
     pub async fn acquire(
         &self,
         name: &str,
@@ -193,6 +198,11 @@ impl Connector {
         self.release_as_inner(name, Some(member)).await
     }
 
+    #[tracing::instrument(
+        name = "release",
+        skip_all,
+        fields(group = self.group(), lock = name, member = self.member_or_own(member))
+    )]
     async fn release_as_inner(&self, name: &str, member: Option<&str>) -> Result<bool> {
         self.inner.check_open()?;
         check_name("lock name", name)?;
@@ -403,7 +413,7 @@ impl Inner {
                 tokio::time::sleep(pause).await;
                 pause = (pause * 2).min(Duration::from_secs(2));
             }
-            log::warn!("group-redis: could not release lock {name} after a lost reply");
+            tracing::warn!(lock = %name, "could not release a lock after a lost reply");
         });
     }
 }

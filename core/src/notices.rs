@@ -131,10 +131,10 @@ async fn listen(
                             }
                         }
                     }
-                    Err(err) => log::debug!("group-redis: subscribe failed: {err}"),
+                    Err(err) => tracing::debug!(error = %err, "subscribe failed"),
                 }
             }
-            Err(err) => log::debug!("group-redis: pub/sub connect failed: {err}"),
+            Err(err) => tracing::debug!(error = %err, "pub/sub connect failed"),
         }
         // The connection is gone: releases may have been missed, so every waiter retries.
         let _ = ready.send(false);

@@ -12,6 +12,7 @@ persistent data, events), through the same native library as the C and Java bind
 from ._native import library_path, version
 from .connector import DEFAULT_URL, Connector, Lock, connect
 from . import errors
+from .logs import refresh_log_level
 from .errors import *  # noqa: F403  (the exception classes, listed in errors.__all__)
 from .events import MemberEvents, StateEvents, Subscription
 from .types import ConnectionState, Entry, Member, MembershipEvent, Versioned
@@ -32,6 +33,7 @@ __all__ = [
     "StateEvents",
     "Subscription",
     "library_path",
+    "refresh_log_level",
     "version",
 ]
 __all__ += errors.__all__

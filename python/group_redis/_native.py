@@ -59,6 +59,8 @@ Handle = c_void_p
 MEMBER_CALLBACK = CFUNCTYPE(None, c_char_p, c_void_p)
 STATE_CALLBACK = CFUNCTYPE(None, c_int, c_void_p)
 DESTROY_CALLBACK = CFUNCTYPE(None, c_void_p)
+# gr_log_callback: (gr_log_level level, const char *target, const char *message, void *user_data)
+LOG_CALLBACK = CFUNCTYPE(None, c_int, c_char_p, c_char_p, c_void_p)
 
 _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     # status, strings
@@ -66,6 +68,9 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "gr_status_name": (c_char_p, [c_int32]),
     "gr_version": (c_char_p, []),
     "gr_string_free": (None, [c_void_p]),
+    # logs
+    "gr_set_log_callback": (c_int, [LOG_CALLBACK, c_void_p, c_int32]),
+    "gr_log_level_name": (c_char_p, [c_int32]),
     # options
     "gr_options_new": (c_int, [POINTER(Handle)]),
     "gr_options_free": (None, [Handle]),

@@ -10,7 +10,7 @@ import weakref
 from ctypes import c_bool, c_char_p, c_int, c_uint64, c_void_p
 from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, Sequence, Union
 
-from . import _native, events
+from . import _native, events, logs
 from ._native import encode_json, encode_name, lib
 from .errors import InvalidArgumentError, LockNotAcquiredError, LockNotHeldError
 from .types import ConnectionState, Entry, Member, MembershipEvent, Versioned
@@ -57,8 +57,10 @@ def connect(
     to "<hostname>-<pid>". `payload` is any JSON-serialisable object members join with.
     `tls_root_cert` (PEM text) is the CA to trust for a `rediss://` server with a private CA.
     Raises ConnectionFailedError when Redis cannot be reached and InvalidArgumentError for
-    bad options.
+    bad options. The library's log records go to the ``group_redis`` loggers (see
+    `group_redis.logs`); their levels are read again here.
     """
+    logs.refresh_for_connect()
     if url is None:
         url = os.environ.get("GROUP_REDIS_URL", DEFAULT_URL)
     if isinstance(sub_groups, str):

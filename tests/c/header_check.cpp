@@ -16,6 +16,12 @@ void on_state(gr_connection_state state, void *user_data) {
     (void)user_data;
 }
 void destroy(void *user_data) { (void)user_data; }
+void on_log(gr_log_level level, const char *target, const char *message, void *user_data) {
+    (void)level;
+    (void)target;
+    (void)message;
+    (void)user_data;
+}
 }  // namespace
 
 int main() {
@@ -26,6 +32,10 @@ int main() {
     (void)member_callback;
     (void)state_callback;
     (void)destroy_callback;
+    if (gr_set_log_callback(on_log, nullptr, GR_LOG_WARN) != GR_OK ||
+        gr_set_log_callback(nullptr, nullptr, GR_LOG_WARN) != GR_OK) {
+        return 1;
+    }
     gr_connector *conn = nullptr;
     gr_status status = gr_connect(nullptr, nullptr, &conn);
     if (status != GR_NULL_ARGUMENT || conn != nullptr) {

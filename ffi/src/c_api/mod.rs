@@ -6,12 +6,14 @@
 //! - results come back through out-parameters, which are reset (NULL / 0 / false) first;
 //! - strings the library returns are freed with [`strings::gr_string_free`];
 //! - values cross as UTF-8, NUL-terminated JSON text;
-//! - each export runs inside `catch_unwind`, so no panic crosses the boundary.
+//! - each export runs inside `catch_unwind`, so no panic crosses the boundary;
+//! - log records reach the caller only through [`logs::gr_set_log_callback`].
 
 pub mod connector;
 pub mod data;
 pub mod events;
 pub mod locks;
+pub mod logs;
 pub mod options;
 pub mod status;
 pub mod strings;

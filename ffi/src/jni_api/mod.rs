@@ -19,7 +19,8 @@ mod connector;
 mod errors;
 mod handles;
 mod listeners;
+mod logs;
 
 /// Bumped whenever a native signature changes; the Java loader refuses a library whose
 /// number differs from the one it was compiled against.
-pub(crate) const ABI_VERSION: i32 = 1;
+pub(crate) const ABI_VERSION: i32 = 2;

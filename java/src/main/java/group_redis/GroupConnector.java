@@ -94,6 +94,7 @@ public final class GroupConnector implements AutoCloseable {
     public static GroupConnector connect(GroupConfig config) {
         requireArg(config, "config");
         NativeLib.ensureLoaded();
+        Logs.refreshLevelForConnect();
         return new GroupConnector(config, NativeLib.connect(config.toJson()));
     }
 

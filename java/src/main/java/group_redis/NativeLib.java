@@ -8,7 +8,7 @@ package group_redis;
  */
 final class NativeLib {
     /** Must equal {@code ABI_VERSION} in ffi/src/jni_api/mod.rs. */
-    static final int EXPECTED_ABI_VERSION = 1;
+    static final int EXPECTED_ABI_VERSION = 2;
 
     static {
         NativeLoader.load();
@@ -86,6 +86,12 @@ final class NativeLib {
     static native String subscriptionSnapshot(long subscription);
 
     static native void unsubscribe(long subscription);
+
+    /**
+     * Delivers the library's log records at {@code level} (1 = ERROR .. 5 = TRACE) or more
+     * severe to {@link Logs}; 0 turns delivery off.
+     */
+    static native void setLogLevel(int level);
 
     /** Panics inside the native boundary on purpose (tests of the panic handling). */
     static native long selfTestPanic();

@@ -183,14 +183,14 @@ impl Scripts {
     fn after_load(&self, result: RedisResult<()>) {
         if let Err(err) = result {
             if !err.to_string().contains("already exists") {
-                log::info!("group-redis: Redis functions unavailable ({err}); using scripts");
+                tracing::info!(error = %err, "Redis functions unavailable; using scripts");
                 self.scripts_only.store(true, Ordering::Relaxed);
             }
         }
     }
 
     fn after_refusal(&self, err: &RedisError) {
-        log::info!("group-redis: Redis functions unavailable ({err}); using scripts");
+        tracing::info!(error = %err, "Redis functions unavailable; using scripts");
         self.scripts_only.store(true, Ordering::Relaxed);
     }
 

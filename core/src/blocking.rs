@@ -118,6 +118,8 @@ impl Connector {
         fn release(&self, name: &str) -> bool;
         /// See [`crate::Connector::release_as`].
         fn release_as(&self, member: &str, name: &str) -> bool;
+        /// See [`crate::Connector::force_release`].
+        fn force_release(&self, name: &str) -> Option<crate::LockHolder>;
         /// See [`crate::Connector::ephemeral_set`].
         fn ephemeral_set(&self, key: &str, value: &Value) -> ();
         /// See [`crate::Connector::ephemeral_get`].

@@ -56,6 +56,7 @@ pub use connector::{Connector, MAX_PAYLOAD_BYTES};
 pub use data::{Entry, Versioned, MAX_JSON_DEPTH, MAX_VALUE_BYTES};
 pub use error::{Error, Result};
 pub use events::{MemberSubscription, StateSubscription};
+pub use locks::LockHolder;
 pub use member::{LeaveReason, Member, MembershipEvent, RestoreFailure};
 pub use state::ConnectionState;
 

@@ -187,6 +187,38 @@ impl Connector {
         result
     }
 
+    /// Frees `name` whoever holds it, as an operator would for a holder known to be stuck
+    /// (Redisson's `forceUnlock`), and returns who held it, or None when nobody did.
+    ///
+    /// The holder is not told: its connector still reports the lock held until it releases
+    /// it (that release then returns false) or its session ends. The lock keeps its last
+    /// fencing token, so the next holder's token is larger and a resource that checks
+    /// tokens (docs/SAFETY.md) refuses the old holder's writes. Waiters are woken.
+    #[tracing::instrument(name = "force_release", skip_all, fields(group = self.group(), lock = name))]
+    pub async fn force_release(&self, name: &str) -> Result<Option<LockHolder>> {
+        self.inner.check_open()?;
+        check_name("lock name", name)?;
+        let reply: Vec<redis::Value> = self
+            .inner
+            .run(&self.inner.scripts.lock_force_release, &[name])
+            .await?;
+        let text = |value: &redis::Value| -> Result<String> {
+            redis::from_redis_value(value.clone())
+                .map_err(|e| Error::protocol(format!("force_release reply: {e}")))
+        };
+        match reply.as_slice() {
+            [flag] if text(flag)? == "0" => Ok(None),
+            [_, member, session, token] => Ok(Some(LockHolder {
+                member: text(member)?,
+                session: text(session)?,
+                token: text(token)?
+                    .parse()
+                    .map_err(|e| Error::protocol(format!("force_release token: {e}")))?,
+            })),
+            other => Err(Error::protocol(format!("force_release reply: {other:?}"))),
+        }
+    }
+
     /// Releases one hold of `name` taken as this connector's member id. Returns false when
     /// this member (of this session) does not hold it.
     pub async fn release(&self, name: &str) -> Result<bool> {
@@ -416,4 +448,13 @@ impl Inner {
             tracing::warn!(lock = %name, "could not release a lock after a lost reply");
         });
     }
+}
+
+/// Who held a lock: the member id the hold was taken as, its session, and the fencing
+/// token of the hold.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LockHolder {
+    pub member: String,
+    pub session: String,
+    pub token: u64,
 }

@@ -195,3 +195,42 @@ async fn only_a_release_with_waiters_publishes() {
         "uncontended release published"
     );
 }
+
+/// An operator's force_release frees a live holder's lock: a waiter is woken by it and
+/// gets a larger token, the old holder's own release then finds nothing to release, and a
+/// free lock reports None.
+#[tokio::test(flavor = "multi_thread")]
+async fn force_release_frees_a_live_holders_lock_for_the_next_with_a_larger_token() {
+    let server = RedisServer::start();
+    let group = unique_group("force");
+    let holder = connect(&server, &group, "holder").await;
+    let waiter = Arc::new(connect(&server, &group, "waiter").await);
+    let operator = connect(&server, &group, "operator").await;
+    let first = holder.lock("job").await.unwrap().unwrap();
+    let waiting = {
+        let waiter = Arc::clone(&waiter);
+        tokio::spawn(async move { waiter.try_lock("job", Duration::from_secs(60)).await })
+    };
+    let freed = operator
+        .force_release("job")
+        .await
+        .unwrap()
+        .expect("it was held");
+    assert_eq!(freed.member, "holder");
+    assert_eq!(freed.session, holder.session_id());
+    assert_eq!(freed.token, first);
+    let second = tokio::time::timeout(PATIENCE, waiting)
+        .await
+        .expect("the waiter is woken")
+        .unwrap()
+        .unwrap()
+        .expect("the waiter acquires");
+    assert!(second > first, "fencing token grows: {first} then {second}");
+    assert!(
+        !holder.release("job").await.unwrap(),
+        "nothing left to release"
+    );
+    let again = operator.force_release("job").await.unwrap().unwrap();
+    assert_eq!((again.member.as_str(), again.token), ("waiter", second));
+    assert_eq!(operator.force_release("job").await.unwrap(), None);
+}

@@ -69,6 +69,14 @@ pub enum Command {
         #[arg(long, default_value_t = 0)]
         hold: u64,
     },
+    /// Free a lock whoever holds it (an operator's tool for a stuck holder, as Redisson's
+    /// forceUnlock): prints {"released":true,"member","session","token"} of the old hold.
+    /// The holder is not told; the next holder's fencing token is larger. Exits 3 when the
+    /// lock was not held.
+    Release {
+        /// Lock name.
+        name: String,
+    },
     /// Print a persistent value (`null` when null is stored). Exits 3 when there is none.
     Get { path: String },
     /// Set a persistent value (JSON).

@@ -72,6 +72,32 @@ pub fn run(cli: Cli) -> CmdResult {
             wait,
             hold,
         } => lock(config, &name, member.as_deref(), wait, hold),
+        Command::Release { name } => {
+            let c = connect(config)?;
+            verbose!("freeing lock {name:?} whoever holds it");
+            let holder = c.force_release(&name).map_err(|e| failure(&c, e))?;
+            close(&c)?;
+            match holder {
+                Some(holder) => {
+                    verbose!(
+                        "freed: held by {} (session {})",
+                        holder.member,
+                        holder.session
+                    );
+                    print_json(&json!({
+                        "released": true,
+                        "member": holder.member,
+                        "session": holder.session,
+                        "token": holder.token,
+                    }));
+                    Ok(())
+                }
+                None => Err(Failure::new(
+                    Exit::NotFound,
+                    format!("lock {name:?} in group {group:?} is not held"),
+                )),
+            }
+        }
         Command::Get { path } => {
             let c = connect(config)?;
             verbose!("reading the persistent value at {path:?}");

@@ -204,6 +204,44 @@ fn a_lock_not_acquired_exits_4() {
     assert!(stderr(&out).contains(r#"lock "job" not acquired within 200 ms"#));
 }
 
+/// `release` frees a stuck holder's lock for the next process, whose token is larger;
+/// a free lock exits 3.
+#[test]
+fn release_frees_a_lock_whoever_holds_it_and_exits_3_when_free() {
+    let server = RedisServer::start();
+    let url = server.url();
+    let mut holder = Running::spawn(&["--url", &url, "join", "stuck", "--lock", "job"]);
+    let joined = holder.next_json();
+    let held_token = joined["locks"]["job"]
+        .as_u64()
+        .expect("holder has the lock");
+
+    let out = grctl(&["--url", &url, "release", "job"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let freed = &json_lines(&out)[0];
+    assert_eq!(freed["released"], true);
+    assert_eq!(freed["member"], "stuck");
+    assert_eq!(freed["token"].as_u64(), Some(held_token));
+    assert_eq!(freed["session"], joined["session"], "{freed} vs {joined}");
+
+    let next = grctl(&["--url", &url, "lock", "job"]);
+    assert_eq!(next.status.code(), Some(0), "{}", stderr(&next));
+    let token = json_lines(&next)[0]["token"].as_u64().unwrap();
+    assert!(
+        token > held_token,
+        "fencing token grows: {held_token} then {token}"
+    );
+
+    let again = grctl(&["--url", &url, "release", "job"]);
+    assert_eq!(again.status.code(), Some(3), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains(r#"lock "job" in group"#),
+        "{}",
+        stderr(&again)
+    );
+    assert!(stderr(&again).contains("is not held"));
+}
+
 #[test]
 fn members_and_ephemeral_keys_as_another_process_sees_them() {
     let server = RedisServer::start();

@@ -1,0 +1,17 @@
+-- ARGV: prefix, lock name. An operator's release of a lock whoever holds it (Redisson's
+-- forceUnlock), for a holder known to be stuck: the holder is not told, but the lock's
+-- token stays, so the next holder's token is larger and a resource that checks tokens
+-- refuses the old holder.
+-- Returns {1, owner, session, token} when it was held, {0} otherwise.
+local name = ARGV[2]
+local key = P .. 'lock:' .. name
+local held = redis.call('HMGET', key, 'owner', 'session', 'token', 'waiters')
+if not held[2] then
+  return {0}
+end
+redis.call('HDEL', key, 'owner', 'session', 'count')
+redis.call('SREM', P .. 'owned:' .. held[2], 'l:' .. name)
+if tonumber(held[4] or '0') > 0 then
+  redis.call('PUBLISH', P .. 'released', name)
+end
+return {1, held[1], held[2], held[3]}

@@ -197,8 +197,20 @@ struct FieldText {
 }
 
 impl Visit for FieldText {
+    // Most span fields are strings (group, lock, member): written directly, since every
+    // operation's span is formatted while a sink is installed and the formatting machinery
+    // costs more than the copy.
     fn record_str(&mut self, field: &Field, value: &str) {
-        self.record_debug(field, &format_args!("{value}"));
+        if field.name() == "message" {
+            self.message = Some(value.to_string());
+            return;
+        }
+        if !self.text.is_empty() {
+            self.text.push(' ');
+        }
+        self.text.push_str(field.name());
+        self.text.push('=');
+        self.text.push_str(value);
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {

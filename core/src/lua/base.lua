@@ -10,8 +10,9 @@
 local KEYS, ARGV, P, SESSIONS
 -- Server time in ms, read once per call and only by calls that need it.
 local NOW_MS
--- The caller's evidence about time (see liveness.lua).
-local VOUCHED, TRUSTED_SINCE
+-- The caller's evidence about time (see liveness.lua), as sent; converted on first use
+-- (vouched(), trusted_since()), since many calls never need it.
+local VOUCHED_ARG, TRUSTED_SINCE_ARG, VOUCHED, TRUSTED_SINCE
 -- The group's epoch record, read once per call (see reap.lua).
 local EPOCH
 
@@ -19,8 +20,18 @@ local function begin(keys, argv)
   KEYS, ARGV = keys, argv
   P, SESSIONS = argv[1], keys[1]
   NOW_MS, EPOCH = nil, nil
-  VOUCHED = tonumber(argv[#argv - 1]) or 0
-  TRUSTED_SINCE = tonumber(argv[#argv]) or 0
+  VOUCHED_ARG, TRUSTED_SINCE_ARG = argv[#argv - 1], argv[#argv]
+  VOUCHED, TRUSTED_SINCE = nil, nil
+end
+
+local function vouched()
+  if not VOUCHED then VOUCHED = tonumber(VOUCHED_ARG) or 0 end
+  return VOUCHED
+end
+
+local function trusted_since()
+  if not TRUSTED_SINCE then TRUSTED_SINCE = tonumber(TRUSTED_SINCE_ARG) or 0 end
+  return TRUSTED_SINCE
 end
 local function now()
   if not NOW_MS then

@@ -9,13 +9,13 @@
 
 -- The server time that the server's clock and the caller's evidence both have reached.
 local function vouched_now()
-  return math.min(now(), VOUCHED)
+  return math.min(now(), vouched())
 end
 
 -- The clock to schedule retries against: the agreed one, or the server's alone while the
 -- caller has no evidence yet (it cannot end sessions then anyway).
 local function schedule_clock()
-  if VOUCHED > 0 then return vouched_now() end
+  if vouched() > 0 then return vouched_now() end
   return now()
 end
 
@@ -31,15 +31,15 @@ end
 -- has watched a whole lease pass step-free (the session had that long to renew).
 local function ends_at(sid, deadline)
   local lease = lease_of(sid)
-  if deadline - lease >= TRUSTED_SINCE then return deadline end
-  return math.max(deadline, TRUSTED_SINCE + lease)
+  if deadline - lease >= trusted_since() then return deadline end
+  return math.max(deadline, trusted_since() + lease)
 end
 
 -- Whether a session with deadline `deadline` has ended, on both clocks.
 local function expired(sid, deadline)
   -- The agreed time is never past VOUCHED, so a deadline not before it has not passed and
   -- the server's clock need not be read (the common case: a live session).
-  if deadline >= VOUCHED then return false end
+  if deadline >= vouched() then return false end
   local at = vouched_now()
   return deadline < at and ends_at(sid, deadline) < at
 end

@@ -30,7 +30,7 @@ if held[2] then
   end
   end_session(held[2], 'expired')
 end
-if epoch.grants_from > VOUCHED and now() < epoch.grants_from then
+if epoch.grants_from > vouched() and now() < epoch.grants_from then
   -- Redis lost or rolled back state: holders from before may still trust their leases.
   if mode == 'join-wait' then
     redis.call('HINCRBY', key, 'waiters', 1)

@@ -60,9 +60,11 @@ local function current_epoch(known, lease)
     start_epoch(server_run_id(), grants_from, lease)
     return EPOCH
   end
-  local max_lease = math.max(tonumber(e[4]), lease)
-  local grants_from = tonumber(e[2])
-  if fmt_int(redis.call('LASTSAVE')) ~= e[5] then
+  local stored_lease = tonumber(e[4])
+  local max_lease = math.max(stored_lease, lease)
+  -- '0' (no grace) is the common case: no conversion needed.
+  local grants_from = e[2] == '0' and 0 or tonumber(e[2])
+  if redis.call('LASTSAVE') ~= tonumber(e[5]) then
     local run_id = server_run_id()
     if run_id ~= redis.call('HGET', epoch_key(), 'run_id') then
       -- Restarted with (possibly old) data: every session from before ends now (reason
@@ -82,7 +84,7 @@ local function current_epoch(known, lease)
       tonumber(redis.call('HGET', epoch_key(), 'created_at')) + lease)
     redis.call('HSET', epoch_key(), 'grants_from', fmt_int(grants_from))
   end
-  if lease > tonumber(e[4]) then
+  if lease > stored_lease then
     redis.call('HSET', epoch_key(), 'max_lease', fmt_int(lease))
   end
   EPOCH = { id = e[1], grants_from = grants_from, token_base = tonumber(e[3]),

@@ -5,8 +5,11 @@
 //! default the first time a sink is installed. Records at the sink's level or more severe
 //! are formatted as tracing-subscriber's `fmt` does ("span{field=value}: message
 //! field=value", spans outermost first) and handed over on the thread that logged them.
-//! Spans are recorded whenever a sink is installed, whatever its level, so a warning
-//! carries its operation's group and member even when INFO is filtered out.
+//! Spans (every operation's, at INFO) are filtered by the sink's level as events are, as
+//! tracing-subscriber's own level filter does: at INFO and more verbose a record carries
+//! its operation and fields; at WARN or ERROR it comes without them, and operations pay
+//! nothing for spans (recording one costs about as much as the operation's own client-side
+//! work, docs/PERFORMANCE.md).
 //!
 //! Guarantees the bindings document:
 //! - once `install` returns, the previous sink is not running and is never called again
@@ -100,14 +103,15 @@ struct SpanFields(String);
 impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for ForwardLayer {
     fn enabled(&self, metadata: &Metadata<'_>, _ctx: Context<'_, S>) -> bool {
         let max = MAX_LEVEL.load(Ordering::Relaxed);
-        max != 0 && (metadata.is_span() || level_number(metadata.level()) <= max)
+        max != 0 && level_number(metadata.level()) <= max
     }
 
     fn max_level_hint(&self) -> Option<LevelFilter> {
-        // Spans are at INFO (see group_redis::logs): let them through for context.
         Some(match MAX_LEVEL.load(Ordering::SeqCst) {
             0 => LevelFilter::OFF,
-            1..=3 => LevelFilter::INFO,
+            1 => LevelFilter::ERROR,
+            2 => LevelFilter::WARN,
+            3 => LevelFilter::INFO,
             4 => LevelFilter::DEBUG,
             _ => LevelFilter::TRACE,
         })
@@ -260,10 +264,21 @@ mod tests {
     fn records_at_the_level_reach_the_sink_with_their_spans_and_nothing_escapes() {
         let seen = Arc::new(Mutex::new(Vec::new()));
         install(Some(Box::new(Collect(Arc::clone(&seen)))), 2).unwrap();
-        tracing::info_span!("members", group = "g1").in_scope(|| {
+        // At WARN the INFO span is not recorded: the warning comes without it.
+        tracing::info_span!("members", group = "g0").in_scope(|| {
             tracing::warn!(error = %"bad record", "skipping a member record");
             tracing::info!("below the level");
         });
+        assert_eq!(
+            seen.lock().unwrap().pop().map(|(_, _, message)| message),
+            Some("skipping a member record error=bad record".to_string())
+        );
+        // At INFO the span is recorded and names the operation.
+        install(Some(Box::new(Collect(Arc::clone(&seen)))), 3).unwrap();
+        tracing::info_span!("members", group = "g1").in_scope(|| {
+            tracing::warn!(error = %"bad record", "skipping a member record");
+        });
+        install(Some(Box::new(Collect(Arc::clone(&seen)))), 2).unwrap();
         let text = "a \"quoted\" str";
         tracing::error!(text, "plain");
         assert_eq!(

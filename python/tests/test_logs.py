@@ -24,7 +24,8 @@ def skipped_record_warnings(caplog: pytest.LogCaptureFixture) -> list[logging.Lo
 
 
 def test_an_unreadable_record_is_a_warning_on_the_group_redis_logger(connect, url, group, caplog):
-    caplog.set_level(logging.WARNING, logger="group_redis")
+    # At INFO the operation's span is recorded too, so the warning names it.
+    caplog.set_level(logging.INFO, logger="group_redis")
     conn = connect("good")
     conn.join()
     write_garbage_member(url, group)
@@ -36,6 +37,15 @@ def test_an_unreadable_record_is_a_warning_on_the_group_redis_logger(connect, ur
     assert record.name == "group_redis.connector"
     assert record.target == "group_redis::connector"
     assert record.getMessage().startswith(f"members{{group={group}}}: skipping a member record")
+    assert "{not json" in record.getMessage()
+
+    # At WARNING spans are not recorded (as tracing's level filter does): no prefix.
+    caplog.clear()
+    caplog.set_level(logging.WARNING, logger="group_redis")
+    group_redis.refresh_log_level()
+    assert [m.id for m in conn.members()] == ["good"]
+    [record] = skipped_record_warnings(caplog)
+    assert record.getMessage().startswith("skipping a member record")
     assert "{not json" in record.getMessage()
 
 

@@ -8,12 +8,13 @@ local held = redis.call('HMGET', key, 'owner', 'session', 'count', 'waiters')
 if held[1] ~= owner or held[2] ~= sid then
   return {0}
 end
-if tonumber(held[3]) > 1 and ARGV[5] ~= '1' then
+-- Counts are canonical integers (HSET/HINCRBY): '1' is the last hold, compared as text.
+if held[3] ~= '1' and ARGV[5] ~= '1' then
   return {1, redis.call('HINCRBY', key, 'count', -1)}
 end
 redis.call('HDEL', key, 'owner', 'session', 'count')
 redis.call('SREM', P .. 'owned:' .. sid, 'l:' .. name)
-if tonumber(held[4] or '0') > 0 then
+if held[4] and held[4] ~= '0' then
   redis.call('PUBLISH', P .. 'released', name)
 end
 return {1, 0}

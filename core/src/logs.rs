@@ -26,6 +26,7 @@
 //! | `members`, `close`, `subscribe` | `group` |
 //! | `add_sub_group`, `remove_sub_group` | `group`, `sub_group` |
 //! | `lock` (every lock variant), `release` | `group`, `lock`, `member` |
+//! | `force_release` | `group`, `lock` |
 //! | `ephemeral_set/get/del`, `ephemeral_list` | `group`, `key` / `prefix` |
 //! | `persistent_*` | `group`, `path` / `prefix` / `count` |
 //! | `heartbeat` (one round), `restore_session` (a lost session replaced) | `group` |
@@ -35,6 +36,8 @@
 //!
 //! The C, Python and Java bindings forward these records to the language's own logging
 //! (`gr_set_log_callback`, the `logging` module, `System.Logger`); see README.md, "Logs".
+//! Their level filters spans as it filters events: below INFO (WARN, ERROR) a record comes
+//! without its span, and operations pay nothing for tracing.
 
 use crate::connector::Connector;
 

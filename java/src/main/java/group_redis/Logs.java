@@ -7,9 +7,10 @@ import java.lang.System.Logger.Level;
  * The native library's log records, delivered to the {@link System.Logger} named
  * {@value #LOGGER_NAME}: a stored record that cannot be read and was skipped, a failed
  * heartbeat (SUSPENDED), a lease that ran out (LOST), a member or ephemeral key that could
- * not be restored, RECONNECTED, and so on. Each message names the operation it happened in,
- * with its group and member, e.g. {@code members{group=workers}: skipping a member record
- * error=...}.
+ * not be restored, RECONNECTED, and so on. With the logger at INFO or more verbose each
+ * message names the operation it happened in, with its group and member, e.g.
+ * {@code members{group=workers}: skipping a member record error=...}; at WARNING or above
+ * operations are not traced (which costs them nothing) and the message starts with its text.
  *
  * <p>{@code System.Logger} goes to {@code java.util.logging} unless the application installs
  * another backend. For SLF4J (Logback, Log4j 2 via SLF4J, ...), put SLF4J's

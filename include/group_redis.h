@@ -221,8 +221,10 @@ typedef void (*gr_state_callback)(enum gr_connection_state state, void *user_dat
 
 /**
  * Receives one log record. `target` is where it comes from (a Rust module path such as
- * "group_redis::connector"); `message` is the text, with the operation it happened in
- * first, e.g. `members{group=workers}: skipping a member record error=...`. Both are
+ * "group_redis::connector"); `message` is the text. With `min_level` INFO or more verbose
+ * it starts with the operation it happened in, e.g. `members{group=workers}: skipping a
+ * member record error=...`; at WARN or ERROR operations are not traced (that costs them
+ * nothing) and the text starts with the message itself. Both are
  * UTF-8, NUL-terminated, owned by the library and valid only during the call.
  *
  * Runs on the thread that logged: one of the library's own threads, or the caller's

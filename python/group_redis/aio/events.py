@@ -46,6 +46,15 @@ class _Buffer(Generic[T]):
     def end_threadsafe(self) -> None:
         self._call_on_loop(self.end)
 
+    def push_last_threadsafe(self, item: T) -> None:
+        """Delivers `item` and ends the stream in one step on the loop, so no consumer can
+        take the item and then find the stream still open."""
+        self._call_on_loop(self._push_last, item)
+
+    def _push_last(self, item: T) -> None:
+        self._push(item)
+        self.end()
+
     def _call_on_loop(self, function: Callable[..., None], *args: Any) -> None:
         try:
             self._loop.call_soon_threadsafe(function, *args)
@@ -214,6 +223,14 @@ class AsyncStateEvents(_AsyncStream[ConnectionState]):
     `conn.state`."""
 
     def _subscribe(self, buffer: _Buffer[ConnectionState]) -> _events.Subscription:
+        def deliver(state: ConnectionState) -> None:
+            # CLOSED is the last state: the stream ends with it, not when the native
+            # subscription is torn down a moment later.
+            if state == ConnectionState.CLOSED:
+                buffer.push_last_threadsafe(state)
+            else:
+                buffer.push_threadsafe(state)
+
         return _events.subscribe_state_callback(
-            self._connector.blocking._handle, buffer.push_threadsafe, buffer.end_threadsafe
+            self._connector.blocking._handle, deliver, buffer.end_threadsafe
         )

@@ -11,6 +11,7 @@
 //! (EVALSHA, falling back to EVAL after a restart). See docs/PROTOCOL.md.
 
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::OnceLock;
 
 use redis::{Cmd, FromRedisValue, RedisError, RedisResult, Script, ScriptInvocation};
 
@@ -72,7 +73,6 @@ macro_rules! operations {
         /// Every operation of the protocol.
         pub struct Scripts {
             $(pub $name: ScriptDef,)*
-            library: String,
             scripts_only: AtomicBool,
         }
 
@@ -96,7 +96,6 @@ macro_rules! operations {
                         function: format!("{library}_{}", stringify!($name)),
                         script: Script::new(script_text!($preludes, $name)),
                     },)*
-                    library: format!("#!lua name={library}\nlocal FN = '{library}_'\n{LIBRARY_BODY}"),
                     scripts_only: AtomicBool::new(false),
                 }
             }
@@ -126,11 +125,24 @@ operations! {
 
 /// The library's name carries a hash of its code, so connectors of different versions
 /// each call their own code on one server (function names are global in Redis).
-fn library_name() -> String {
-    format!(
-        "group_redis_{}",
-        &Script::new(LIBRARY_BODY).get_hash()[..16]
-    )
+/// Made once per process: every connector and subscription has a `Scripts`.
+fn library_name() -> &'static str {
+    static NAME: OnceLock<String> = OnceLock::new();
+    NAME.get_or_init(|| {
+        format!(
+            "group_redis_{}",
+            &Script::new(LIBRARY_BODY).get_hash()[..16]
+        )
+    })
+}
+
+/// The library as `FUNCTION LOAD` takes it: its name line, then the code.
+fn library_code() -> &'static str {
+    static CODE: OnceLock<String> = OnceLock::new();
+    CODE.get_or_init(|| {
+        let name = library_name();
+        format!("#!lua name={name}\nlocal FN = '{name}_'\n{LIBRARY_BODY}")
+    })
 }
 
 /// Why an FCALL failed before running anything, so that trying again is safe.
@@ -175,7 +187,7 @@ impl Scripts {
 
     fn load(&self) -> Cmd {
         let mut cmd = redis::cmd("FUNCTION");
-        cmd.arg("LOAD").arg(&self.library);
+        cmd.arg("LOAD").arg(library_code());
         cmd
     }
 
@@ -184,13 +196,13 @@ impl Scripts {
     fn after_load(&self, result: RedisResult<()>) {
         if let Err(err) = result {
             if !err.to_string().contains("already exists") {
-                tracing::info!(error = %err, "Redis functions unavailable; using scripts");
-                self.scripts_only.store(true, Ordering::Relaxed);
+                self.use_scripts(&err);
             }
         }
     }
 
-    fn after_refusal(&self, err: &RedisError) {
+    /// From now on this connector runs the operations as scripts.
+    fn use_scripts(&self, err: &RedisError) {
         tracing::info!(error = %err, "Redis functions unavailable; using scripts");
         self.scripts_only.store(true, Ordering::Relaxed);
     }
@@ -215,7 +227,7 @@ impl Scripts {
             match not_run(&err) {
                 None => return Err(err),
                 Some(NotRun::NoLibrary) => self.after_load(self.load().query(conn)),
-                Some(NotRun::NoFunctions) => self.after_refusal(&err),
+                Some(NotRun::NoFunctions) => self.use_scripts(&err),
             }
             last = Some(err);
         }
@@ -246,7 +258,7 @@ impl Scripts {
             match not_run(&err) {
                 None => return Err(err),
                 Some(NotRun::NoLibrary) => self.after_load(self.load().query_async(conn).await),
-                Some(NotRun::NoFunctions) => self.after_refusal(&err),
+                Some(NotRun::NoFunctions) => self.use_scripts(&err),
             }
             last = Some(err);
         }

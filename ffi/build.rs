@@ -1,4 +1,5 @@
-//! Regenerates include/group_redis.h from the C ABI (src/c_api) with the pinned cbindgen.
+//! Regenerates include/group_redis.h from the C ABI (src/c_api) with the pinned cbindgen,
+//! followed by the prototypes of the bridged operations (src/bridge/operations.h).
 //! The header is committed; tests/c/run.sh (and CI) rebuild and fail on any diff. The JNI
 //! module is marked `cbindgen:ignore` in src/lib.rs and never reaches the header.
 //!
@@ -7,12 +8,16 @@
 
 use std::path::PathBuf;
 
+/// The rendered prototypes of the bridged operations (committed; see src/bridge).
+const OPERATIONS: &str = "src/bridge/operations.h";
+
 fn main() {
     let crate_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
     let header = crate_dir.join("../include/group_redis.h");
     println!("cargo:rerun-if-changed=src/c_api");
     println!("cargo:rerun-if-changed=src/lib.rs");
     println!("cargo:rerun-if-changed=cbindgen.toml");
+    println!("cargo:rerun-if-changed={OPERATIONS}");
     // A hand edit of the header triggers a rebuild, which writes it back from the source.
     println!("cargo:rerun-if-changed=../include/group_redis.h");
 
@@ -23,6 +28,10 @@ fn main() {
     let mut config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml"))
         .expect("ffi/cbindgen.toml is not valid");
     config.after_includes = Some(version_macros());
+    // The operations a macro emits (ffi/src/ops) are invisible to cbindgen; their
+    // prototypes are rendered from the same definitions into this file (see
+    // src/bridge/declarations.rs) and follow the generated part.
+    config.trailer = Some(std::fs::read_to_string(crate_dir.join(OPERATIONS)).unwrap_or_default());
     let bindings = cbindgen::Builder::new()
         .with_crate(&crate_dir)
         .with_config(config)

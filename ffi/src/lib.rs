@@ -6,6 +6,12 @@
 pub mod c_api;
 
 /// cbindgen:ignore
+mod bridge;
+
+/// cbindgen:ignore
+mod ops;
+
+/// cbindgen:ignore
 mod logs;
 
 /// cbindgen:ignore

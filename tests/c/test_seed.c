@@ -170,9 +170,9 @@ static void lock_on_behalf_of_another_member(void) {
     CHECK_STATUS(gr_release(c, "job"), GR_LOCK_NOT_HELD);
     CHECK_OK(gr_release_as(c, "worker-7", "job"));
     /* The general form, on behalf of a member, re-entrant. */
-    CHECK_OK(gr_acquire(c, "job", "worker-8", true, 0, &token));
+    CHECK_OK(gr_acquire(c, "worker-8", "job", true, 0, &token));
     CHECK(token >= 1);
-    CHECK_OK(gr_release_member(c, "job", "worker-8"));
+    CHECK_OK(gr_release_member(c, "worker-8", "job"));
     gr_connector_free(c);
 }
 
@@ -224,12 +224,12 @@ static void ephemeral_and_persistent_round_trips(void) {
     uint64_t version = 0;
     CHECK_OK(gr_persistent_set(c, "config/x", doc, &version));
     CHECK(version == 1);
-    CHECK_OK(gr_persistent_get(other, "config/x", &text, &version));
-    CHECK_STR(text, "{\"a\":[1,2.5,\"x\",null,true],\"b\":{\"c\":-3},\"u\":\"\xc3\xa9\xe4\xb8\xad\"}");
-    CHECK(version == 1);
+    CHECK_OK(gr_persistent_get(other, "config/x", &text));
+    CHECK_STR(text, "{\"value\":{\"a\":[1,2.5,\"x\",null,true],\"b\":{\"c\":-3},"
+                    "\"u\":\"\xc3\xa9\xe4\xb8\xad\"},\"version\":1}");
     gr_string_free(text);
-    CHECK_OK(gr_persistent_get(c, "missing", &text, &version));
-    CHECK(text == NULL && version == 0);
+    CHECK_OK(gr_persistent_get(c, "missing", &text));
+    CHECK(text == NULL);
 
     /* Compare-and-set by version. */
     uint64_t new_version = 0;
@@ -239,16 +239,15 @@ static void ephemeral_and_persistent_round_trips(void) {
     CHECK(new_version == 0);
     CHECK_OK(gr_persistent_cas(c, "config/new", 0, "true", &new_version));
     CHECK(new_version == 1);
-    CHECK_OK(gr_persistent_get(c, "config/x", &text, NULL));
-    CHECK_STR(text, "\"v2\"");
+    CHECK_OK(gr_persistent_get(c, "config/x", &text));
+    CHECK_STR(text, "{\"value\":\"v2\",\"version\":2}");
     gr_string_free(text);
 
     /* Atomic set_many, then a prefix list. */
-    const char *paths[] = {"config/y", "config/z"};
-    const char *values[] = {"10", "{\"k\":\"v\"}"};
-    uint64_t versions[2] = {0, 0};
-    CHECK_OK(gr_persistent_set_many(c, paths, values, 2, versions));
-    CHECK(versions[0] == 1 && versions[1] == 1);
+    CHECK_OK(gr_persistent_set_many(c, "[[\"config/y\", 10], [\"config/z\", {\"k\": \"v\"}]]",
+                                    &text));
+    CHECK_STR(text, "[1,1]");
+    gr_string_free(text);
     CHECK_OK(gr_persistent_list(other, "config/", &text));
     CHECK_STR(text, "[{\"path\":\"config/new\",\"value\":true,\"version\":1},"
                     "{\"path\":\"config/x\",\"value\":\"v2\",\"version\":2},"
@@ -264,8 +263,8 @@ static void ephemeral_and_persistent_round_trips(void) {
     CHECK_OK(gr_connector_close(c));
     CHECK_OK(gr_ephemeral_get(other, "mykey1", &text));
     CHECK(text == NULL);
-    CHECK_OK(gr_persistent_get(other, "config/z", &text, NULL));
-    CHECK_STR(text, "{\"k\":\"v\"}");
+    CHECK_OK(gr_persistent_get(other, "config/z", &text));
+    CHECK_STR(text, "{\"value\":{\"k\":\"v\"},\"version\":1}");
     gr_string_free(text);
     gr_connector_free(c);
     gr_connector_free(other);

@@ -11,8 +11,8 @@ use grcore::blocking::Connector;
 use grcore::Config;
 
 use super::connector::{gr_connect, gr_connector, gr_connector_free};
-use super::locks::{gr_is_held, gr_lock, gr_release};
 use super::status::gr_status::GR_OK;
+use crate::ops::locks::{gr_is_held, gr_lock, gr_release};
 
 fn per_second(seconds: f64, mut pair: impl FnMut()) -> f64 {
     for _ in 0..200 {

@@ -10,9 +10,7 @@
 //! - log records reach the caller only through [`logs::gr_set_log_callback`].
 
 pub mod connector;
-pub mod data;
 pub mod events;
-pub mod locks;
 pub mod logs;
 pub mod options;
 pub mod status;

@@ -1,11 +1,13 @@
 //! `gr_options`: what `gr_connect` needs besides the URL. Every setter validates its
-//! argument's form (NULL, UTF-8, JSON); the values themselves are checked by `gr_connect`.
+//! argument's form (NULL, UTF-8, JSON) and fills the same [`ConfigSpec`] the Java side sends
+//! as JSON; the values themselves are checked by `gr_connect`.
 
 use std::ffi::c_char;
 use std::sync::Mutex;
-use std::time::Duration;
 
-use grcore::{Config, Value};
+use grcore::Config;
+
+use crate::bridge::config::ConfigSpec;
 
 use super::status::{free_handle, gr_status, guard, FfiError, FfiResult};
 use super::strings::{out_ptr, required_json, required_str};
@@ -16,58 +18,23 @@ use super::strings::{out_ptr, required_json, required_str};
 /// "default", payload null, command timeout 5 s). Thread-safe.
 #[allow(non_camel_case_types)]
 pub struct gr_options {
-    inner: Mutex<Settings>,
-}
-
-#[derive(Default, Clone)]
-struct Settings {
-    group: Option<String>,
-    member_id: Option<String>,
-    session_timeout: Option<Duration>,
-    heartbeat: Option<Duration>,
-    command_timeout: Option<Duration>,
-    sub_groups: Option<Vec<String>>,
-    payload: Option<Value>,
-    tls_root_cert: Option<Vec<u8>>,
+    inner: Mutex<ConfigSpec>,
 }
 
 impl gr_options {
-    /// The core configuration for `url` with these options applied.
-    pub(crate) fn config(options: Option<&gr_options>, url: &str) -> Config {
-        let settings = options
+    /// The core configuration for `url` with these options applied (parsed as the Java
+    /// side's options are: [`ConfigSpec`]).
+    pub(crate) fn config(options: Option<&gr_options>, url: &str) -> grcore::Result<Config> {
+        let mut spec = options
             .map(|o| o.inner.lock().unwrap_or_else(|p| p.into_inner()).clone())
             .unwrap_or_default();
-        let mut config = Config::new(url);
-        if let Some(group) = settings.group {
-            config = config.with_group(group);
-        }
-        if let Some(member_id) = settings.member_id {
-            config = config.with_member_id(member_id);
-        }
-        if let Some(timeout) = settings.session_timeout {
-            config = config.with_session_timeout(timeout);
-        }
-        if let Some(every) = settings.heartbeat {
-            config = config.with_heartbeat(every);
-        }
-        if let Some(timeout) = settings.command_timeout {
-            config = config.with_command_timeout(timeout);
-        }
-        if let Some(sub_groups) = settings.sub_groups {
-            config = config.with_sub_groups(sub_groups);
-        }
-        if let Some(payload) = settings.payload {
-            config = config.with_payload(payload);
-        }
-        if let Some(pem) = settings.tls_root_cert {
-            config = config.with_tls_root_cert(pem);
-        }
-        config
+        spec.url = Some(url.to_string());
+        spec.into_config()
     }
 }
 
 /// Checks the handle and applies `change` to its settings.
-unsafe fn update(options: *mut gr_options, change: impl FnOnce(&mut Settings)) -> FfiResult<()> {
+unsafe fn update(options: *mut gr_options, change: impl FnOnce(&mut ConfigSpec)) -> FfiResult<()> {
     let options = options.as_ref().ok_or_else(|| FfiError::null("options"))?;
     change(&mut options.inner.lock().unwrap_or_else(|p| p.into_inner()));
     Ok(())
@@ -86,7 +53,7 @@ pub unsafe extern "C" fn gr_options_new(options_out: *mut *mut gr_options) -> gr
     guard(|| {
         let out = out_ptr(options_out, "options_out", std::ptr::null_mut())?;
         *out = Box::into_raw(Box::new(gr_options {
-            inner: Mutex::new(Settings::default()),
+            inner: Mutex::new(ConfigSpec::default()),
         }));
         Ok(())
     })
@@ -148,11 +115,7 @@ pub unsafe extern "C" fn gr_options_set_session_timeout_ms(
     options: *mut gr_options,
     timeout_ms: u64,
 ) -> gr_status {
-    guard(|| {
-        update(options, |s| {
-            s.session_timeout = Some(Duration::from_millis(timeout_ms))
-        })
-    })
+    guard(|| update(options, |s| s.session_timeout_ms = Some(timeout_ms)))
 }
 
 /// Sets the heartbeat period in milliseconds (default: a third of the session timeout;
@@ -166,11 +129,7 @@ pub unsafe extern "C" fn gr_options_set_heartbeat_ms(
     options: *mut gr_options,
     heartbeat_ms: u64,
 ) -> gr_status {
-    guard(|| {
-        update(options, |s| {
-            s.heartbeat = Some(Duration::from_millis(heartbeat_ms))
-        })
-    })
+    guard(|| update(options, |s| s.heartbeat_ms = Some(heartbeat_ms)))
 }
 
 /// Sets how long one Redis command may take before it fails with GR_TIMEOUT (default
@@ -184,11 +143,7 @@ pub unsafe extern "C" fn gr_options_set_command_timeout_ms(
     options: *mut gr_options,
     timeout_ms: u64,
 ) -> gr_status {
-    guard(|| {
-        update(options, |s| {
-            s.command_timeout = Some(Duration::from_millis(timeout_ms))
-        })
-    })
+    guard(|| update(options, |s| s.command_timeout_ms = Some(timeout_ms)))
 }
 
 /// Sets the sub-groups members join with (default: "default"). `sub_groups` points to
@@ -241,8 +196,8 @@ pub unsafe extern "C" fn gr_options_set_tls_root_cert(
     pem: *const c_char,
 ) -> gr_status {
     guard(|| {
-        let pem = required_str(pem, "pem")?.as_bytes().to_vec();
-        update(options, |s| s.tls_root_cert = Some(pem))
+        let pem = required_str(pem, "pem")?.to_string();
+        update(options, |s| s.tls_root_cert_pem = Some(pem))
     })
 }
 

@@ -14,13 +14,13 @@
 //! - Java objects kept beyond a call (listeners) are held as global references that are
 //!   dropped when the subscription ends.
 
-mod args;
+pub(crate) mod args;
 mod connector;
-mod errors;
-mod handles;
+pub(crate) mod errors;
+pub(crate) mod handles;
 mod listeners;
 mod logs;
 
 /// Bumped whenever a native signature changes; the Java loader refuses a library whose
 /// number differs from the one it was compiled against.
-pub(crate) const ABI_VERSION: i32 = 2;
+pub(crate) const ABI_VERSION: i32 = 3;

@@ -8,7 +8,7 @@ package group_redis;
  */
 final class NativeLib {
     /** Must equal {@code ABI_VERSION} in ffi/src/jni_api/mod.rs. */
-    static final int EXPECTED_ABI_VERSION = 2;
+    static final int EXPECTED_ABI_VERSION = 3;
 
     static {
         NativeLoader.load();
@@ -32,6 +32,8 @@ final class NativeLib {
 
     static native String sessionId(long handle);
 
+    static native String memberId(long handle);
+
     static native String state(long handle);
 
     static native String subGroups(long handle);
@@ -51,12 +53,16 @@ final class NativeLib {
     static native void removeSubGroup(long handle, String subGroup);
 
     /** Returns the fencing token, or -1 when not acquired. */
-    static native long acquire(long handle, String name, String member, boolean reentrant, long waitMillis);
+    static native long acquire(long handle, String member, String name, boolean reentrant, long waitMillis);
 
-    static native boolean release(long handle, String name, String member);
+    static native boolean release(long handle, String member, String name);
+
+    static native boolean isHeld(long handle, String name);
 
     /** Returns the fencing token of a lock this connector holds, or -1. No I/O. */
     static native long heldToken(long handle, String name);
+
+    static native String lockHolder(long handle, String name);
 
     static native void ephemeralSet(long handle, String key, String valueJson);
 

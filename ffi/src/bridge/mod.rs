@@ -1,0 +1,164 @@
+//! One definition per operation, two exports from it.
+//!
+//! Each operation on a connector is written once, as a plain Rust function inside
+//! [`bridge_fns!`], over plain Rust types (`String`, `Option<String>`, `Value`, `bool`,
+//! `Duration`). The macro emits, from that one definition:
+//! - the C export (`#[no_mangle] extern "C" fn gr_...`), whose arguments are converted by
+//!   [`c_convert::CArg`] and whose result goes to an out-parameter ([`c_convert::CResult`])
+//!   or to the status alone ([`c_convert::CStatus`]);
+//! - the JNI export (`Java_group_1redis_NativeLib_...`), converted by
+//!   [`jni_convert::JniArg`] / [`jni_convert::JniResult`];
+//! - a [`Declaration`] from which `declarations` renders the C prototypes appended to
+//!   include/group_redis.h and checks java/.../NativeLib.java.
+//!
+//! So both bridges share one set of JSON shapes, one "none" (0 for tokens and versions,
+//! NULL/null for documents), one closed-connector rule ([`values::Settle`]) and one set of name
+//! checks (the core's). The model is libsignal's rust/bridge.
+
+pub(crate) mod c_convert;
+pub(crate) mod config;
+#[cfg(test)]
+mod declarations;
+pub(crate) mod jni_convert;
+pub(crate) mod values;
+
+/// What the header and the Java declaration check need to know about one operation
+/// (read by the `declarations` tests, which render and check them).
+#[cfg(test)]
+pub(crate) struct Declaration {
+    /// The doc comment, one entry per line (as `///` gave them, leading space included).
+    pub doc: &'static [&'static str],
+    pub c_name: &'static str,
+    /// `(C type, parameter name)` in order, the connector first.
+    pub c_params: &'static [(&'static str, &'static str)],
+    /// The out-parameter, `(C type of what it points to, name)`, if the result has one.
+    pub c_out: Option<(&'static str, &'static str)>,
+    /// The JNI symbol, or "" for an operation exported to C only.
+    pub jni_symbol: &'static str,
+    /// `(Java type, parameter name)` after the `long handle`.
+    pub java_params: &'static [(&'static str, &'static str)],
+    pub java_return: &'static str,
+}
+
+/// Defines operations once; see the module docs. Each item is
+///
+/// ```text
+/// /// docs (go to rustdoc, the C header and nowhere else)
+/// #[c(gr_name, out = name_out)]      // or optional_out = name_out (NULL accepted), or no out
+/// #[jni(Java_group_1redis_NativeLib_name)]   // omitted: exported to C only
+/// fn name(conn: Open, arg: Type, ...) -> Result { body returning grcore::Result<Result> }
+/// ```
+///
+/// `conn` is `Open` (a closed connector is refused) or `Any`; in the body it is a
+/// `&Connector`.
+macro_rules! bridge_fns {
+    ($(
+        $(#[doc = $doc:literal])*
+        #[c($c_name:ident $(, $out_kind:ident = $out:ident)?)]
+        $(#[jni($jni:ident)])?
+        fn $name:ident($conn:ident : $kind:ty $(, $arg:ident : $aty:ty)* $(,)?) -> $ret:ty $body:block
+    )*) => {
+        $(
+            #[allow(clippy::unused_unit)]
+            fn $name($conn: &grcore::blocking::Connector $(, $arg: $aty)*) -> grcore::Result<$ret> $body
+
+            $crate::bridge::bridge_fns!(@c [$($doc)*] $c_name [$($out_kind $out)?] $name $conn $kind [$($arg : $aty),*] $ret);
+            $crate::bridge::bridge_fns!(@jni [$($jni)?] $name $conn $kind [$($arg : $aty),*] $ret);
+        )*
+
+        /// The operations of this module, for the header and the Java check.
+        #[cfg(test)]
+        pub(crate) const DECLARATIONS: &[$crate::bridge::Declaration] = &[$(
+            $crate::bridge::Declaration {
+                doc: &[$($doc),*],
+                c_name: stringify!($c_name),
+                c_params: &[
+                    ("const struct gr_connector *", stringify!($conn)),
+                    $((<$aty as $crate::bridge::c_convert::CArg>::C_TYPE, stringify!($arg))),*
+                ],
+                c_out: $crate::bridge::bridge_fns!(@c_out [$($out)?] $ret),
+                jni_symbol: $crate::bridge::bridge_fns!(@jni_symbol [$($jni)?]),
+                java_params: &[
+                    $((<$aty as $crate::bridge::jni_convert::JniArg>::JAVA_TYPE, stringify!($arg))),*
+                ],
+                java_return: <$ret as $crate::bridge::jni_convert::JniResult>::JAVA_TYPE,
+            }
+        ),*];
+    };
+
+    (@c_out [] $ret:ty) => { None };
+    (@c_out [$out:ident] $ret:ty) => {
+        Some((<$ret as $crate::bridge::c_convert::CResult>::C_TYPE, stringify!($out)))
+    };
+    (@jni_symbol []) => { "" };
+    (@jni_symbol [$jni:ident]) => { stringify!($jni) };
+
+    // C export with an out-parameter.
+    (@c [$($doc:literal)*] $c_name:ident [$out_kind:ident $out:ident] $name:ident $conn:ident $kind:ty
+        [$($arg:ident : $aty:ty),*] $ret:ty) => {
+        $(#[doc = $doc])*
+        ///
+        /// # Safety
+        /// `conn` is NULL or a live handle; strings are NULL or NUL-terminated; the
+        /// out-parameter is NULL or valid for writes.
+        #[no_mangle]
+        pub unsafe extern "C" fn $c_name(
+            $conn: *const $crate::c_api::connector::gr_connector,
+            $($arg: <$aty as $crate::bridge::c_convert::CArg>::Raw,)*
+            $out: *mut <$ret as $crate::bridge::c_convert::CResult>::Out,
+        ) -> $crate::c_api::status::gr_status {
+            $crate::c_api::status::guard(|| {
+                let slot = $crate::bridge::c_convert::$out_kind::<$ret>($out, stringify!($out))?;
+                let $conn = <$kind as $crate::bridge::c_convert::ConnectorArg>::from_c($conn)?;
+                $(let $arg = <$aty as $crate::bridge::c_convert::CArg>::from_c($arg, stringify!($arg))?;)*
+                let result = <$kind as $crate::bridge::values::Settle>::settle($conn, $name($conn $(, $arg)*))?;
+                if let Some(slot) = slot {
+                    *slot = $crate::bridge::c_convert::CResult::into_c(result)?;
+                }
+                Ok(())
+            })
+        }
+    };
+
+    // C export whose result is the status alone.
+    (@c [$($doc:literal)*] $c_name:ident [] $name:ident $conn:ident $kind:ty
+        [$($arg:ident : $aty:ty),*] $ret:ty) => {
+        $(#[doc = $doc])*
+        ///
+        /// # Safety
+        /// `conn` is NULL or a live handle; strings are NULL or NUL-terminated.
+        #[no_mangle]
+        pub unsafe extern "C" fn $c_name(
+            $conn: *const $crate::c_api::connector::gr_connector,
+            $($arg: <$aty as $crate::bridge::c_convert::CArg>::Raw,)*
+        ) -> $crate::c_api::status::gr_status {
+            $crate::c_api::status::guard(|| {
+                let $conn = <$kind as $crate::bridge::c_convert::ConnectorArg>::from_c($conn)?;
+                $(let $arg = <$aty as $crate::bridge::c_convert::CArg>::from_c($arg, stringify!($arg))?;)*
+                $crate::bridge::c_convert::CStatus::into_status(<$kind as $crate::bridge::values::Settle>::settle($conn, $name($conn $(, $arg)*))?)
+            })
+        }
+    };
+
+    (@jni [] $($rest:tt)*) => {};
+    (@jni [$jni:ident] $name:ident $conn:ident $kind:ty [$($arg:ident : $aty:ty),*] $ret:ty) => {
+        #[no_mangle]
+        pub extern "system" fn $jni<'l>(
+            mut unowned: jni::EnvUnowned<'l>,
+            _class: jni::objects::JClass<'l>,
+            $conn: jni::sys::jlong,
+            $($arg: <$aty as $crate::bridge::jni_convert::JniArg>::Raw<'l>,)*
+        ) -> <$ret as $crate::bridge::jni_convert::JniResult>::Raw<'l> {
+            unowned
+                .with_env(|env| -> $crate::jni_api::errors::BridgeResult<_> {
+                    // SAFETY: the Java side passes a live handle from `connect` (or 0).
+                    let $conn = unsafe { <$kind as $crate::bridge::jni_convert::ConnectorArg>::from_jni($conn)? };
+                    $(let $arg = <$aty as $crate::bridge::jni_convert::JniArg>::from_jni(env, $arg, stringify!($arg))?;)*
+                    let result = <$kind as $crate::bridge::values::Settle>::settle($conn, $name($conn $(, $arg)*))?;
+                    $crate::bridge::jni_convert::JniResult::into_jni(result, env)
+                })
+                .resolve::<$crate::jni_api::errors::ThrowGroupRedis>()
+        }
+    };
+}
+pub(crate) use bridge_fns;

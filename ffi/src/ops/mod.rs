@@ -1,0 +1,21 @@
+//! Every operation on a connector, each defined once (see [`crate::bridge`]); the C and
+//! JNI exports come from these definitions. Laid out as the core is: the connector's own
+//! state, membership, locks, data.
+
+pub(crate) mod data;
+pub(crate) mod locks;
+pub(crate) mod membership;
+pub(crate) mod session;
+
+/// Every operation, in header order.
+#[cfg(test)]
+pub(crate) fn declarations() -> impl Iterator<Item = &'static crate::bridge::Declaration> {
+    [
+        session::DECLARATIONS,
+        membership::DECLARATIONS,
+        locks::DECLARATIONS,
+        data::DECLARATIONS,
+    ]
+    .into_iter()
+    .flatten()
+}

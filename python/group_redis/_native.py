@@ -8,6 +8,7 @@ The library is looked up in $GROUP_REDIS_LIB first, then next to this package (w
 from __future__ import annotations
 
 import ctypes
+import functools
 import json
 import os
 from ctypes import (
@@ -301,21 +302,38 @@ def take_json(pointer: c_void_p) -> Any:
     return None if text is None else json.loads(text)
 
 
-def encode_name(value: Any, what: str, *, optional: bool = False) -> Optional[bytes]:
-    """A name as NUL-free UTF-8 bytes (the C side checks emptiness and length)."""
-    if value is None:
-        if optional:
-            return None
-        raise InvalidArgumentError(f"{what} must not be None")
-    if not isinstance(value, str):
-        raise TypeError(f"{what} must be a str, not {type(value).__name__}")
+@functools.lru_cache(maxsize=1024)
+def _checked_utf8(value: str) -> bytes:
+    """`value` as NUL-free UTF-8, or ValueError saying what is wrong with it. Cached
+    because names repeat (the same lock taken and released again and again) and encoding
+    and checking cost more than the lookup; failures are not cached."""
     try:
         encoded = value.encode("utf-8")
     except UnicodeEncodeError as err:
-        raise InvalidArgumentError(f"{what} is not valid UTF-8: {err}") from None
+        raise ValueError(f"is not valid UTF-8: {err}") from None
     if b"\0" in encoded:
-        raise InvalidArgumentError(f"{what} contains a NUL byte")
+        raise ValueError("contains a NUL byte")
     return encoded
+
+
+def encode_name(value: Any, what: str, *, optional: bool = False) -> Optional[bytes]:
+    """A name as NUL-free UTF-8 bytes (the C side checks emptiness and length); None
+    stays None when `optional`."""
+    if type(value) is str:
+        checked = _checked_utf8
+    elif isinstance(value, str):
+        # A str subclass may define == and hash its own way: not looked up in the cache.
+        checked = _checked_utf8.__wrapped__
+    elif value is None:
+        if optional:
+            return None
+        raise InvalidArgumentError(f"{what} must not be None")
+    else:
+        raise TypeError(f"{what} must be a str, not {type(value).__name__}")
+    try:
+        return checked(value)
+    except ValueError as err:
+        raise InvalidArgumentError(f"{what} {err}") from None
 
 
 def encode_json(value: Any, what: str) -> bytes:

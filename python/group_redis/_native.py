@@ -2,7 +2,13 @@
 
 The library is looked up in $GROUP_REDIS_LIB first, then next to this package (where
 `pip install` puts it). ctypes.CDLL releases the GIL around every call, so blocking calls
-(lock waits, Redis round trips, event waits) let other Python threads run.
+(lock waits, Redis round trips, event waits) let other Python threads run; calls without
+I/O release it too, since one may wait for a library lock held by a thread that needs
+the GIL to run a Python callback.
+
+FUNCTIONS and CALLBACKS are written as the header declares them (type spellings and
+parameter names); python/tests/test_header_abi.py checks them against the header, so the
+header stays the one source. UNUSED lists the exports deliberately not called.
 """
 
 from __future__ import annotations
@@ -110,6 +116,7 @@ DESTROY_CALLBACK = C_TYPES["gr_destroy_callback"]
 LOG_CALLBACK = C_TYPES["gr_log_callback"]
 
 _CONN = ("const struct gr_connector *", "conn")
+_OPTIONS = ("struct gr_options *", "options")
 _STATUS = "enum gr_status"
 
 #: Every export this package calls, declared as in the header.
@@ -121,35 +128,24 @@ FUNCTIONS: dict[str, Declaration] = {
     "gr_string_free": ("void", [("char *", "string")]),
     # logs
     "gr_set_log_callback": (
-        _STATUS, [("gr_log_callback", "callback"), ("void *", "user_data"), ("int32_t", "min_level")]
+        _STATUS,
+        [("gr_log_callback", "callback"), ("void *", "user_data"), ("int32_t", "min_level")],
     ),
     "gr_log_level_name": ("const char *", [("int32_t", "level")]),
     # options
     "gr_options_new": (_STATUS, [("struct gr_options **", "options_out")]),
-    "gr_options_free": ("void", [("struct gr_options *", "options")]),
-    "gr_options_set_group": (_STATUS, [("struct gr_options *", "options"), ("const char *", "group")]),
-    "gr_options_set_member_id": (
-        _STATUS, [("struct gr_options *", "options"), ("const char *", "member_id")]
-    ),
-    "gr_options_set_session_timeout_ms": (
-        _STATUS, [("struct gr_options *", "options"), ("uint64_t", "timeout_ms")]
-    ),
-    "gr_options_set_heartbeat_ms": (
-        _STATUS, [("struct gr_options *", "options"), ("uint64_t", "heartbeat_ms")]
-    ),
-    "gr_options_set_command_timeout_ms": (
-        _STATUS, [("struct gr_options *", "options"), ("uint64_t", "timeout_ms")]
-    ),
+    "gr_options_free": ("void", [_OPTIONS]),
+    "gr_options_set_group": (_STATUS, [_OPTIONS, ("const char *", "group")]),
+    "gr_options_set_member_id": (_STATUS, [_OPTIONS, ("const char *", "member_id")]),
+    "gr_options_set_session_timeout_ms": (_STATUS, [_OPTIONS, ("uint64_t", "timeout_ms")]),
+    "gr_options_set_heartbeat_ms": (_STATUS, [_OPTIONS, ("uint64_t", "heartbeat_ms")]),
+    "gr_options_set_command_timeout_ms": (_STATUS, [_OPTIONS, ("uint64_t", "timeout_ms")]),
     "gr_options_set_sub_groups": (
         _STATUS,
-        [("struct gr_options *", "options"), ("const char *const *", "sub_groups"), ("size_t", "count")],
+        [_OPTIONS, ("const char *const *", "sub_groups"), ("size_t", "count")],
     ),
-    "gr_options_set_payload": (
-        _STATUS, [("struct gr_options *", "options"), ("const char *", "payload_json")]
-    ),
-    "gr_options_set_tls_root_cert": (
-        _STATUS, [("struct gr_options *", "options"), ("const char *", "pem")]
-    ),
+    "gr_options_set_payload": (_STATUS, [_OPTIONS, ("const char *", "payload_json")]),
+    "gr_options_set_tls_root_cert": (_STATUS, [_OPTIONS, ("const char *", "pem")]),
     # connector
     "gr_connect": (
         _STATUS,
@@ -194,11 +190,13 @@ FUNCTIONS: dict[str, Declaration] = {
     # persistent data
     "gr_persistent_set": (
         _STATUS,
-        [_CONN, ("const char *", "path"), ("const char *", "value_json"), ("uint64_t *", "version_out")],
+        [_CONN, ("const char *", "path"), ("const char *", "value_json"),
+         ("uint64_t *", "version_out")],
     ),
     "gr_persistent_get": (
         _STATUS,
-        [_CONN, ("const char *", "path"), ("char **", "value_json_out"), ("uint64_t *", "version_out")],
+        [_CONN, ("const char *", "path"), ("char **", "value_json_out"),
+         ("uint64_t *", "version_out")],
     ),
     "gr_persistent_delete": (_STATUS, [_CONN, ("const char *", "path"), ("bool *", "deleted_out")]),
     "gr_persistent_list": (

@@ -315,7 +315,9 @@ class Connector:
     def release(self, name: str, member: Optional[str] = None) -> bool:
         """Releases one hold of `name`; False when this member of this session does not
         hold it."""
-        return self._release(encode_name(name, "lock name"), encode_name(member, "member", optional=True))
+        return self._release(
+            encode_name(name, "lock name"), encode_name(member, "member", optional=True)
+        )
 
     def _release(self, native_name: bytes, native_member: Optional[bytes]) -> bool:
         status = lib.gr_release_member(self._handle, native_name, native_member)

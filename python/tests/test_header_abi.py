@@ -37,7 +37,8 @@ def mismatch(name: str, declared: _native.Declaration, found: Optional[Signature
         mine = params[position] if position < len(params) else None
         theirs = found.params[position] if position < len(found.params) else None
         if mine != theirs:
-            where = f"{name} parameter {position + 1} `{(theirs or mine)[1]}`"  # type: ignore[index]
+            param_name = (theirs or mine)[1]  # type: ignore[index]
+            where = f"{name} parameter {position + 1} `{param_name}`"
             return (f"{where}: the header has {spelled(theirs)}, {DECLARED_IN} declares "
                     f"{spelled(mine)}")
     return None
@@ -132,7 +133,8 @@ def c_facts(spellings: list[str], tmp_path) -> dict[str, tuple[int, bool]]:
     program = tmp_path / "facts"
     subprocess.run(["gcc", "-std=c11", "-Wall", "-Werror", "-I", str(ROOT / "include"),
                     str(source), "-o", str(program)], check=True)
-    out = subprocess.run([str(program)], capture_output=True, text=True, check=True).stdout.split("\n")
+    run = subprocess.run([str(program)], capture_output=True, text=True, check=True)
+    out = run.stdout.split("\n")
     return {t: (int(line.split()[0]), line.split()[1] == "1") for t, line in zip(spellings, out)}
 
 
@@ -142,7 +144,9 @@ def test_c_type_spellings_are_the_ctypes_types_they_map_to(header, tmp_path):
     for spelling in spellings:
         ctype = _native.C_TYPES[spelling]
         size, signed = facts[spelling]
-        assert ctypes.sizeof(ctype) == size, f"`{spelling}`: sizeof {size} in C, {ctypes.sizeof(ctype)} in ctypes"
+        assert ctypes.sizeof(ctype) == size, (
+            f"`{spelling}`: sizeof {size} in C, {ctypes.sizeof(ctype)} in ctypes"
+        )
         assert pointer_depth(ctype) == spelling.count("*"), f"`{spelling}`: pointer levels differ"
         if spelling.count("*") == 0:
             if spelling == "bool":
@@ -161,7 +165,8 @@ def test_c_type_spellings_are_the_ctypes_types_they_map_to(header, tmp_path):
             )
         else:
             assert ctype._type_ is _native.C_TYPES[pointee(spelling)], (
-                f"`{spelling}`: points to {ctype._type_.__name__}, not the type of `{pointee(spelling)}`"
+                f"`{spelling}`: points to {ctype._type_.__name__}, "
+                f"not the type of `{pointee(spelling)}`"
             )
 
 
@@ -175,7 +180,9 @@ def test_status_codes_are_the_headers(header):
         exception = getattr(errors, name)
         if isinstance(exception, type) and issubclass(exception, errors.GroupRedisError):
             if exception is not errors.GroupRedisError:
-                assert exception.status in errors.Status.__members__, f"{name}.status {exception.status}"
+                assert exception.status in errors.Status.__members__, (
+                    f"{name}.status is {exception.status}, not a status"
+                )
 
 
 def test_a_failure_status_raises_its_exception_with_its_name():

@@ -15,13 +15,18 @@ over the rounds, plus the median of the per-round ratios.
 
 Measures:
   1. uncontended lock+release pairs/s on one thread: group_redis `lock()`/`release()`,
-     the same two calls through raw ctypes, the C ABI from a C program
-     (tests/c/bench_calls.c, compiled here), redis-py's `Lock`, and a raw redis-py loop
-     (SET NX PX + a Lua compare-and-delete: the least a correct lock can do);
-  2. N threads on N locks: group_redis through one connector vs redis-py `Lock` with N
+     the C ABI from a C program (tests/c/bench_calls.c, compiled here), redis-py's
+     `Lock`, and a raw redis-py loop (SET NX PX + a Lua compare-and-delete: the least a
+     correct lock can do);
+  2. the Python layer's own cost: `conn.lock(name).release()` and `conn.is_held(name)`
+     against the same native functions called through raw ctypes with ready-made
+     arguments (the floor for any ctypes binding), alternated in small blocks so that
+     both see the same machine load; reported as medians and the median of the ratios
+     of neighbouring blocks (`--python-layer-only` runs just this);
+  3. N threads on N locks: group_redis through one connector vs redis-py `Lock` with N
      threads sharing one client (connection pool);
-  3. the cost of a call without I/O (`is_held`) from Python and from C;
-  4. the Rust baseline (unless --no-rust): the same lock+release and is_held straight on
+  4. the cost of a call without I/O (`is_held`) from C;
+  5. the Rust baseline (unless --no-rust): the same lock+release and is_held straight on
      the core's blocking connector and through the `gr_` exports, from Rust
      (ffi/src/c_api/call_costs.rs, run with `cargo test --release`), against the same
      redis-server.
@@ -106,16 +111,6 @@ def threaded_rate(bodies: list[Callable[[], None]], seconds: float) -> float:
     return sum(counts) / (time.perf_counter() - start)
 
 
-def ns_per_call(body: Callable[[], None], seconds: float) -> float:
-    calls = 0
-    start = time.perf_counter()
-    while (elapsed := time.perf_counter() - start) < seconds:
-        for _ in range(1000):
-            body()
-        calls += 1000
-    return elapsed * 1e9 / calls
-
-
 def compile_c_bench() -> str | None:
     if shutil.which("gcc") is None:
         return None
@@ -137,12 +132,82 @@ def median_ratio(a: list[float], b: list[float]) -> float:
     return statistics.median(x / y for x, y in zip(a, b))
 
 
+def alternating_blocks(
+    bodies: dict[str, Callable[[], None]], blocks: int, calls_per_block: int
+) -> dict[str, list[float]]:
+    """Runs each body `calls_per_block` times in turn, `blocks` times over, reversing the
+    order every other block; returns each body's ns per call of every block. Blocks a few
+    milliseconds long put neighbouring blocks of two bodies under the same machine load,
+    which rounds of a second do not on a shared machine."""
+    timings: dict[str, list[float]] = {name: [] for name in bodies}
+    order = list(bodies.items())
+    clock = time.perf_counter_ns
+    for block in range(blocks):
+        for name, body in order if block % 2 else reversed(order):
+            start = clock()
+            for _ in range(calls_per_block):
+                body()
+            timings[name].append((clock() - start) / calls_per_block)
+    return timings
+
+
+def python_layer_cost(conn: "group_redis.Connector", pairs: int) -> None:
+    """Section 2: the Python API against raw ctypes calls of the same native functions."""
+    lib = _native.lib
+    handle = conn._handle
+    token = c_uint64(0)
+    token_ref = byref(token)
+    raw_acquire, raw_release = lib.gr_acquire, lib.gr_release_member
+
+    def api_pair() -> None:
+        conn.lock("layer-api").release()
+
+    def raw_pair() -> None:
+        raw_acquire(handle, b"layer-raw", None, False, 0, token_ref)
+        raw_release(handle, b"layer-raw", None)
+
+    assert conn.lock("layer-held")
+    held = c_bool(False)
+    held_ref = byref(held)
+    raw_is_held = lib.gr_is_held
+
+    def api_is_held() -> None:
+        conn.is_held("layer-held")
+
+    def raw_is_held_call() -> None:
+        raw_is_held(handle, b"layer-held", held_ref)
+
+    print()
+    print("## the Python layer's cost: API vs raw ctypes on the same functions, alternating blocks")
+    for what, bodies, blocks, per_block, unit, scale in (
+        ("lock+release", {"Python API": api_pair, "raw ctypes": raw_pair},
+         max(pairs // 20, 10), 20, "us/pair", 1e-3),
+        ("is_held", {"Python API": api_is_held, "raw ctypes": raw_is_held_call},
+         200, 1000, "ns/call", 1.0),
+    ):
+        for body in bodies.values():  # warm up
+            for _ in range(per_block * 5):
+                body()
+        timings = alternating_blocks(bodies, blocks, per_block)
+        api, raw = timings["Python API"], timings["raw ctypes"]
+        for name, values in timings.items():
+            print(f"{what + ', ' + name:40s} {statistics.median(values) * scale:9.2f} {unit} "
+                  f"(median of {blocks} blocks of {per_block})")
+        print(f"{what + ', Python API / raw ctypes':40s} {median_ratio(api, raw):9.3f} x"
+              + ("  (target <= 1.10)" if what == "lock+release" else ""))
+    conn.release("layer-held")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=5.0, help="per contender (default 5)")
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (default 5)")
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--no-rust", action="store_true", help="skip the Rust baseline (needs cargo)")
+    parser.add_argument("--layer-pairs", type=int, default=20000,
+                        help="lock+release pairs per contender in section 2 (default 20000)")
+    parser.add_argument("--python-layer-only", action="store_true",
+                        help="run only section 2, the Python layer against raw ctypes")
     args = parser.parse_args()
     per_round = args.seconds / args.rounds
     threads = args.threads
@@ -159,6 +224,10 @@ def main() -> None:
               f"{os.cpu_count()} CPUs; {args.rounds} interleaved rounds of {per_round:g} s per contender")
         group = f"bench-{uuid.uuid4().hex[:8]}"
         conn = group_redis.connect(server.url, group=group, member_id="py-bench")
+        if args.python_layer_only:
+            python_layer_cost(conn, args.layer_pairs)
+            conn.close()
+            return
         client = redis.Redis(port=server.port)
         release_script = client.register_script(RELEASE_LUA)
         c_binary = compile_c_bench()
@@ -166,14 +235,6 @@ def main() -> None:
         # 1. one thread, uncontended
         def gr_api() -> None:
             conn.lock("py-bench-lock").release()
-
-        handle = conn._handle
-        token = c_uint64(0)
-        raw_lock, raw_release = _native.lib.gr_lock, _native.lib.gr_release
-
-        def gr_ctypes() -> None:
-            raw_lock(handle, b"ct-bench-lock", byref(token))
-            raw_release(handle, b"ct-bench-lock")
 
         rp_lock = client.lock("rp-bench-lock", timeout=30)
 
@@ -189,7 +250,6 @@ def main() -> None:
 
         contenders = {
             "group_redis (Python API)": gr_api,
-            "group_redis (raw ctypes)": gr_ctypes,
             "redis-py Lock": rp_pair,
             "raw redis-py SET NX PX + Lua delete": raw_pair,
         }
@@ -214,7 +274,10 @@ def main() -> None:
         print(f"{'group_redis / redis-py Lock':40s} {median_ratio(api, rp):9.2f} x  (target >= 1.7)")
         print(f"{'group_redis / raw redis-py':40s} {median_ratio(api, single['raw redis-py SET NX PX + Lua delete']):9.2f} x")
 
-        # 2. threads on their own locks
+        # 2. the Python layer against raw ctypes
+        python_layer_cost(conn, args.layer_pairs)
+
+        # 3. threads on their own locks
         def gr_body(i: int) -> Callable[[], None]:
             name = f"py-bench-lock-{i}"
             return lambda: conn.lock(name).release()
@@ -243,18 +306,11 @@ def main() -> None:
               f"({median_ratio(rp_threads, rp):.2f}x its 1 thread)")
         print(f"{'group_redis / redis-py':40s} {median_ratio(gr_threads, rp_threads):9.2f} x")
 
-        # 3. a call without I/O: the cost of the boundary itself
-        assert conn.lock("py-bench-held")
-        held = c_bool(False)
-        raw_is_held = _native.lib.gr_is_held
-        print()
-        print("## a call without I/O (is_held)")
-        print(f"{'Python API conn.is_held()':40s} "
-              f"{ns_per_call(lambda: conn.is_held('py-bench-held'), per_round):9.0f} ns/call")
-        print(f"{'raw ctypes gr_is_held':40s} "
-              f"{ns_per_call(lambda: raw_is_held(handle, b'py-bench-held', byref(held)), per_round):9.0f} ns/call")
+        # 4. a call without I/O from C: the cost of the boundary itself (Python's is in 2)
         if c_binary:
             c = run_c(c_binary, server.url, f"{group}-c2", per_round)
+            print()
+            print("## a call without I/O from C")
             print(f"{'C gr_is_held':40s} {c['c_is_held_ns_per_call']:9.0f} ns/call")
             print(f"{'C gr_status_name (trivial export)':40s} {c['c_trivial_export_ns_per_call']:9.1f} ns/call")
         conn.close()

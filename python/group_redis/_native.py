@@ -2,12 +2,19 @@
 
 The library is looked up in $GROUP_REDIS_LIB first, then next to this package (where
 `pip install` puts it). ctypes.CDLL releases the GIL around every call, so blocking calls
-(lock waits, Redis round trips, event waits) let other Python threads run.
+(lock waits, Redis round trips, event waits) let other Python threads run; calls without
+I/O release it too, since one may wait for a library lock held by a thread that needs
+the GIL to run a Python callback.
+
+FUNCTIONS and CALLBACKS are written as the header declares them (type spellings and
+parameter names); python/tests/test_header_abi.py checks them against the header, so the
+header stays the one source. UNUSED lists the exports deliberately not called.
 """
 
 from __future__ import annotations
 
 import ctypes
+import functools
 import json
 import os
 from ctypes import (
@@ -25,7 +32,7 @@ from ctypes import (
 from pathlib import Path
 from typing import Any, Optional
 
-from .errors import BY_STATUS, GroupRedisError, InvalidArgumentError, InvalidJsonError
+from .errors import BY_STATUS, GroupRedisError, InvalidArgumentError, InvalidJsonError, Status
 
 LIBRARY_NAME = "libgroup_redis.so"
 ENV_OVERRIDE = "GROUP_REDIS_LIB"
@@ -52,101 +59,229 @@ def _load() -> ctypes.CDLL:
 
 lib = _load()
 
-# Out-parameter strings are received as void* so the pointer can be freed afterwards.
-c_char_pp = POINTER(c_void_p)
-Handle = c_void_p
+# The C types the declarations below use, spelled as include/group_redis.h spells them, and
+# the ctypes type each is passed as. python/tests/test_header_abi.py parses the header and
+# checks every declaration against it, and each of these against gcc (width, signedness,
+# pointer levels).
+C_TYPES: dict[str, Any] = {
+    "void": None,
+    "bool": c_bool,
+    "int32_t": c_int32,
+    "int64_t": c_int64,
+    "uint64_t": c_uint64,
+    "size_t": c_size_t,
+    # C enums: int-sized, and every value of the header's enums fits an int.
+    "enum gr_status": c_int,
+    "enum gr_connection_state": c_int,
+    "enum gr_log_level": c_int,
+    "void *": c_void_p,
+    # Arguments: bytes from Python. Results: static strings of the library, copied to bytes.
+    "const char *": c_char_p,
+    # Strings the library allocated (out-parameters and gr_string_free's argument) are
+    # received as void*, not c_char_p: ctypes would copy a c_char_p to bytes and lose the
+    # pointer, which must go back to gr_string_free.
+    "char *": c_void_p,
+    "char **": POINTER(c_void_p),
+    "const char *const *": POINTER(c_char_p),
+    "bool *": POINTER(c_bool),
+    "uint64_t *": POINTER(c_uint64),
+    "enum gr_connection_state *": POINTER(c_int),
+}
+# Opaque handles: a void* to Python, whether the header passes them const or not.
+for _handle in ("gr_connector", "gr_options", "gr_member_subscription", "gr_state_subscription",
+                "gr_subscription"):
+    C_TYPES[f"struct {_handle} *"] = C_TYPES[f"const struct {_handle} *"] = c_void_p
+    C_TYPES[f"struct {_handle} **"] = POINTER(c_void_p)
 
-MEMBER_CALLBACK = CFUNCTYPE(None, c_char_p, c_void_p)
-STATE_CALLBACK = CFUNCTYPE(None, c_int, c_void_p)
-DESTROY_CALLBACK = CFUNCTYPE(None, c_void_p)
-# gr_log_callback: (gr_log_level level, const char *target, const char *message, void *user_data)
-LOG_CALLBACK = CFUNCTYPE(None, c_int, c_char_p, c_char_p, c_void_p)
+#: A declaration: the return type and the (type, name) of each parameter, as in the header.
+Declaration = tuple[str, list[tuple[str, str]]]
 
-_SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
-    # status, strings
-    "gr_last_error": (c_char_p, []),
-    "gr_status_name": (c_char_p, [c_int32]),
-    "gr_version": (c_char_p, []),
-    "gr_string_free": (None, [c_void_p]),
-    # logs
-    "gr_set_log_callback": (c_int, [LOG_CALLBACK, c_void_p, c_int32]),
-    "gr_log_level_name": (c_char_p, [c_int32]),
-    # options
-    "gr_options_new": (c_int, [POINTER(Handle)]),
-    "gr_options_free": (None, [Handle]),
-    "gr_options_set_group": (c_int, [Handle, c_char_p]),
-    "gr_options_set_member_id": (c_int, [Handle, c_char_p]),
-    "gr_options_set_session_timeout_ms": (c_int, [Handle, c_uint64]),
-    "gr_options_set_heartbeat_ms": (c_int, [Handle, c_uint64]),
-    "gr_options_set_command_timeout_ms": (c_int, [Handle, c_uint64]),
-    "gr_options_set_sub_groups": (c_int, [Handle, POINTER(c_char_p), c_size_t]),
-    "gr_options_set_payload": (c_int, [Handle, c_char_p]),
-    "gr_options_set_tls_root_cert": (c_int, [Handle, c_char_p]),
-    # connector
-    "gr_connect": (c_int, [c_char_p, Handle, POINTER(Handle)]),
-    "gr_connector_close": (c_int, [Handle]),
-    "gr_connector_free": (None, [Handle]),
-    "gr_connector_state": (c_int, [Handle, POINTER(c_int)]),
-    "gr_connector_session_id": (c_int, [Handle, c_char_pp]),
-    "gr_connector_member_id": (c_int, [Handle, c_char_pp]),
-    "gr_join": (c_int, [Handle, c_char_p, c_char_p, c_char_pp]),
-    "gr_leave": (c_int, [Handle, c_char_p, POINTER(c_bool)]),
-    "gr_members": (c_int, [Handle, c_char_pp]),
-    "gr_take_restore_failures": (c_int, [Handle, c_char_pp]),
-    "gr_update_payload": (c_int, [Handle, c_char_p, c_char_p]),
-    "gr_add_sub_group": (c_int, [Handle, c_char_p]),
-    "gr_remove_sub_group": (c_int, [Handle, c_char_p]),
-    "gr_sub_groups": (c_int, [Handle, c_char_pp]),
-    # locks
-    "gr_acquire": (c_int, [Handle, c_char_p, c_char_p, c_bool, c_uint64, POINTER(c_uint64)]),
-    "gr_release_member": (c_int, [Handle, c_char_p, c_char_p]),
-    "gr_is_held": (c_int, [Handle, c_char_p, POINTER(c_bool)]),
-    "gr_held_token": (c_int, [Handle, c_char_p, POINTER(c_uint64)]),
-    # data
-    "gr_ephemeral_set": (c_int, [Handle, c_char_p, c_char_p]),
-    "gr_ephemeral_get": (c_int, [Handle, c_char_p, c_char_pp]),
-    "gr_ephemeral_delete": (c_int, [Handle, c_char_p, POINTER(c_bool)]),
-    "gr_ephemeral_list": (c_int, [Handle, c_char_p, c_char_pp]),
-    "gr_persistent_set": (c_int, [Handle, c_char_p, c_char_p, POINTER(c_uint64)]),
-    "gr_persistent_get": (c_int, [Handle, c_char_p, c_char_pp, POINTER(c_uint64)]),
-    "gr_persistent_delete": (c_int, [Handle, c_char_p, POINTER(c_bool)]),
-    "gr_persistent_list": (c_int, [Handle, c_char_p, c_char_pp]),
-    "gr_persistent_set_many": (
-        c_int,
-        [Handle, POINTER(c_char_p), POINTER(c_char_p), c_size_t, POINTER(c_uint64)],
+#: The header's callback typedefs.
+CALLBACKS: dict[str, Declaration] = {
+    "gr_member_event_callback": ("void", [("const char *", "event_json"), ("void *", "user_data")]),
+    "gr_destroy_callback": ("void", [("void *", "user_data")]),
+    "gr_state_callback": ("void", [("enum gr_connection_state", "state"), ("void *", "user_data")]),
+    "gr_log_callback": (
+        "void",
+        [("enum gr_log_level", "level"), ("const char *", "target"), ("const char *", "message"),
+         ("void *", "user_data")],
     ),
-    "gr_persistent_cas": (c_int, [Handle, c_char_p, c_uint64, c_char_p, POINTER(c_uint64)]),
+}
+for _name, (_returns, _params) in CALLBACKS.items():
+    C_TYPES[_name] = CFUNCTYPE(C_TYPES[_returns], *(C_TYPES[t] for t, _ in _params))
+
+MEMBER_CALLBACK = C_TYPES["gr_member_event_callback"]
+STATE_CALLBACK = C_TYPES["gr_state_callback"]
+DESTROY_CALLBACK = C_TYPES["gr_destroy_callback"]
+LOG_CALLBACK = C_TYPES["gr_log_callback"]
+
+_CONN = ("const struct gr_connector *", "conn")
+_OPTIONS = ("struct gr_options *", "options")
+_STATUS = "enum gr_status"
+
+#: Every export this package calls, declared as in the header.
+FUNCTIONS: dict[str, Declaration] = {
+    # status, strings
+    "gr_last_error": ("const char *", []),
+    "gr_status_name": ("const char *", [("int32_t", "status")]),
+    "gr_version": ("const char *", []),
+    "gr_string_free": ("void", [("char *", "string")]),
+    # logs
+    "gr_set_log_callback": (
+        _STATUS,
+        [("gr_log_callback", "callback"), ("void *", "user_data"), ("int32_t", "min_level")],
+    ),
+    "gr_log_level_name": ("const char *", [("int32_t", "level")]),
+    # options
+    "gr_options_new": (_STATUS, [("struct gr_options **", "options_out")]),
+    "gr_options_free": ("void", [_OPTIONS]),
+    "gr_options_set_group": (_STATUS, [_OPTIONS, ("const char *", "group")]),
+    "gr_options_set_member_id": (_STATUS, [_OPTIONS, ("const char *", "member_id")]),
+    "gr_options_set_session_timeout_ms": (_STATUS, [_OPTIONS, ("uint64_t", "timeout_ms")]),
+    "gr_options_set_heartbeat_ms": (_STATUS, [_OPTIONS, ("uint64_t", "heartbeat_ms")]),
+    "gr_options_set_command_timeout_ms": (_STATUS, [_OPTIONS, ("uint64_t", "timeout_ms")]),
+    "gr_options_set_sub_groups": (
+        _STATUS,
+        [_OPTIONS, ("const char *const *", "sub_groups"), ("size_t", "count")],
+    ),
+    "gr_options_set_payload": (_STATUS, [_OPTIONS, ("const char *", "payload_json")]),
+    "gr_options_set_tls_root_cert": (_STATUS, [_OPTIONS, ("const char *", "pem")]),
+    # connector
+    "gr_connect": (
+        _STATUS,
+        [("const char *", "url"), ("const struct gr_options *", "options"),
+         ("struct gr_connector **", "conn_out")],
+    ),
+    "gr_connector_close": (_STATUS, [("struct gr_connector *", "conn")]),
+    "gr_connector_free": ("void", [("struct gr_connector *", "conn")]),
+    "gr_connector_state": (_STATUS, [_CONN, ("enum gr_connection_state *", "state_out")]),
+    "gr_connector_session_id": (_STATUS, [_CONN, ("char **", "session_id_out")]),
+    "gr_connector_member_id": (_STATUS, [_CONN, ("char **", "member_id_out")]),
+    "gr_join": (
+        _STATUS,
+        [_CONN, ("const char *", "member_id"), ("const char *", "payload_json"),
+         ("char **", "member_json_out")],
+    ),
+    "gr_leave": (_STATUS, [_CONN, ("const char *", "member_id"), ("bool *", "left_out")]),
+    "gr_members": (_STATUS, [_CONN, ("char **", "members_json_out")]),
+    "gr_take_restore_failures": (_STATUS, [_CONN, ("char **", "failures_json_out")]),
+    "gr_update_payload": (
+        _STATUS, [_CONN, ("const char *", "member_id"), ("const char *", "payload_json")]
+    ),
+    "gr_add_sub_group": (_STATUS, [_CONN, ("const char *", "sub_group")]),
+    "gr_remove_sub_group": (_STATUS, [_CONN, ("const char *", "sub_group")]),
+    "gr_sub_groups": (_STATUS, [_CONN, ("char **", "sub_groups_json_out")]),
+    # locks
+    "gr_acquire": (
+        _STATUS,
+        [_CONN, ("const char *", "name"), ("const char *", "member"), ("bool", "reentrant"),
+         ("uint64_t", "wait_ms"), ("uint64_t *", "token_out")],
+    ),
+    "gr_release_member": (_STATUS, [_CONN, ("const char *", "name"), ("const char *", "member")]),
+    "gr_is_held": (_STATUS, [_CONN, ("const char *", "name"), ("bool *", "held_out")]),
+    "gr_held_token": (_STATUS, [_CONN, ("const char *", "name"), ("uint64_t *", "token_out")]),
+    # ephemeral data
+    "gr_ephemeral_set": (_STATUS, [_CONN, ("const char *", "key"), ("const char *", "value_json")]),
+    "gr_ephemeral_get": (_STATUS, [_CONN, ("const char *", "key"), ("char **", "value_json_out")]),
+    "gr_ephemeral_delete": (_STATUS, [_CONN, ("const char *", "key"), ("bool *", "deleted_out")]),
+    "gr_ephemeral_list": (
+        _STATUS, [_CONN, ("const char *", "prefix"), ("char **", "entries_json_out")]
+    ),
+    # persistent data
+    "gr_persistent_set": (
+        _STATUS,
+        [_CONN, ("const char *", "path"), ("const char *", "value_json"),
+         ("uint64_t *", "version_out")],
+    ),
+    "gr_persistent_get": (
+        _STATUS,
+        [_CONN, ("const char *", "path"), ("char **", "value_json_out"),
+         ("uint64_t *", "version_out")],
+    ),
+    "gr_persistent_delete": (_STATUS, [_CONN, ("const char *", "path"), ("bool *", "deleted_out")]),
+    "gr_persistent_list": (
+        _STATUS, [_CONN, ("const char *", "prefix"), ("char **", "entries_json_out")]
+    ),
+    "gr_persistent_set_many": (
+        _STATUS,
+        [_CONN, ("const char *const *", "paths"), ("const char *const *", "values_json"),
+         ("size_t", "count"), ("uint64_t *", "versions_out")],
+    ),
+    "gr_persistent_cas": (
+        _STATUS,
+        [_CONN, ("const char *", "path"), ("uint64_t", "expected_version"),
+         ("const char *", "value_json"), ("uint64_t *", "new_version_out")],
+    ),
     # events
-    "gr_subscribe_members": (c_int, [Handle, POINTER(Handle), c_char_pp]),
-    "gr_member_subscription_next": (c_int, [Handle, c_int64, c_char_pp]),
-    "gr_member_subscription_free": (None, [Handle]),
-    "gr_subscribe_state": (c_int, [Handle, POINTER(Handle)]),
-    "gr_state_subscription_next": (c_int, [Handle, c_int64, POINTER(c_int)]),
-    "gr_state_subscription_free": (None, [Handle]),
+    "gr_subscribe_members": (
+        _STATUS,
+        [_CONN, ("struct gr_member_subscription **", "subscription_out"),
+         ("char **", "snapshot_json_out")],
+    ),
+    "gr_member_subscription_next": (
+        _STATUS,
+        [("const struct gr_member_subscription *", "subscription"), ("int64_t", "timeout_ms"),
+         ("char **", "event_json_out")],
+    ),
+    "gr_member_subscription_free": (
+        "void", [("struct gr_member_subscription *", "subscription")]
+    ),
+    "gr_subscribe_state": (
+        _STATUS, [_CONN, ("struct gr_state_subscription **", "subscription_out")]
+    ),
+    "gr_state_subscription_next": (
+        _STATUS,
+        [("const struct gr_state_subscription *", "subscription"), ("int64_t", "timeout_ms"),
+         ("enum gr_connection_state *", "state_out")],
+    ),
+    "gr_state_subscription_free": ("void", [("struct gr_state_subscription *", "subscription")]),
     "gr_on_member_event": (
-        c_int,
-        [Handle, MEMBER_CALLBACK, c_void_p, DESTROY_CALLBACK, POINTER(Handle), c_char_pp],
+        _STATUS,
+        [_CONN, ("gr_member_event_callback", "callback"), ("void *", "user_data"),
+         ("gr_destroy_callback", "destroy"), ("struct gr_subscription **", "subscription_out"),
+         ("char **", "snapshot_json_out")],
     ),
     "gr_on_state_change": (
-        c_int,
-        [Handle, STATE_CALLBACK, c_void_p, DESTROY_CALLBACK, POINTER(Handle)],
+        _STATUS,
+        [_CONN, ("gr_state_callback", "callback"), ("void *", "user_data"),
+         ("gr_destroy_callback", "destroy"), ("struct gr_subscription **", "subscription_out")],
     ),
-    "gr_subscription_cancel": (None, [Handle]),
+    "gr_subscription_cancel": ("void", [("struct gr_subscription *", "subscription")]),
 }
 
-for _name, (_restype, _argtypes) in _SIGNATURES.items():
+#: Exports of the header this package deliberately does not call, and why. A new export
+#: that is in neither table fails python/tests/test_header_abi.py.
+UNUSED: dict[str, str] = {
+    "gr_lock": "a shorthand of gr_acquire, which Connector.lock calls",
+    "gr_lock_as": "a shorthand of gr_acquire (member first, the seed API's order)",
+    "gr_reentrant_lock": "a shorthand of gr_acquire",
+    "gr_reentrant_lock_as": "a shorthand of gr_acquire",
+    "gr_try_lock": "a shorthand of gr_acquire",
+    "gr_release": "a shorthand of gr_release_member, which Connector.release calls",
+    "gr_release_as": "a shorthand of gr_release_member (member first, the seed API's order)",
+}
+
+for _name, (_returns, _params) in FUNCTIONS.items():
     _function = getattr(lib, _name)
-    _function.restype = _restype
-    _function.argtypes = _argtypes
+    _function.restype = C_TYPES[_returns]
+    _function.argtypes = [C_TYPES[t] for t, _ in _params]
 
 
 def check(status: int) -> None:
-    """Raises the exception of a failed call; reads the error text of this thread."""
-    if status == 0:
-        return
+    """Raises the exception of a failed call (see `error`)."""
+    if status:
+        raise error(status)
+
+
+def error(status: int) -> GroupRedisError:
+    """The exception for a failure status, with the error text of this thread's last call
+    (so no other `gr_` call may come between the failed one and this)."""
     message = (lib.gr_last_error() or b"").decode("utf-8", "replace")
-    name = (lib.gr_status_name(status) or b"").decode()
-    raise BY_STATUS.get(status, GroupRedisError)(message or name, name)
+    try:
+        name = Status(status).name
+    except ValueError:  # a status newer than this package: the library knows its name
+        name = (lib.gr_status_name(status) or b"").decode()
+    return BY_STATUS.get(status, GroupRedisError)(message or name, name)
 
 
 def take_string(pointer: c_void_p) -> Optional[str]:
@@ -165,21 +300,38 @@ def take_json(pointer: c_void_p) -> Any:
     return None if text is None else json.loads(text)
 
 
-def encode_name(value: Any, what: str, *, optional: bool = False) -> Optional[bytes]:
-    """A name as NUL-free UTF-8 bytes (the C side checks emptiness and length)."""
-    if value is None:
-        if optional:
-            return None
-        raise InvalidArgumentError(f"{what} must not be None")
-    if not isinstance(value, str):
-        raise TypeError(f"{what} must be a str, not {type(value).__name__}")
+@functools.lru_cache(maxsize=1024)
+def _checked_utf8(value: str) -> bytes:
+    """`value` as NUL-free UTF-8, or ValueError saying what is wrong with it. Cached
+    because names repeat (the same lock taken and released again and again) and encoding
+    and checking cost more than the lookup; failures are not cached."""
     try:
         encoded = value.encode("utf-8")
     except UnicodeEncodeError as err:
-        raise InvalidArgumentError(f"{what} is not valid UTF-8: {err}") from None
+        raise ValueError(f"is not valid UTF-8: {err}") from None
     if b"\0" in encoded:
-        raise InvalidArgumentError(f"{what} contains a NUL byte")
+        raise ValueError("contains a NUL byte")
     return encoded
+
+
+def encode_name(value: Any, what: str, *, optional: bool = False) -> Optional[bytes]:
+    """A name as NUL-free UTF-8 bytes (the C side checks emptiness and length); None
+    stays None when `optional`."""
+    if type(value) is str:
+        checked = _checked_utf8
+    elif isinstance(value, str):
+        # A str subclass may define == and hash its own way: not looked up in the cache.
+        checked = _checked_utf8.__wrapped__
+    elif value is None:
+        if optional:
+            return None
+        raise InvalidArgumentError(f"{what} must not be None")
+    else:
+        raise TypeError(f"{what} must be a str, not {type(value).__name__}")
+    try:
+        return checked(value)
+    except ValueError as err:
+        raise InvalidArgumentError(f"{what} {err}") from None
 
 
 def encode_json(value: Any, what: str) -> bytes:

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import threading
 import weakref
-from ctypes import c_bool, c_char_p, c_int, c_uint64, c_void_p
+from ctypes import byref, c_bool, c_char_p, c_int, c_uint64, c_void_p
 from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, Sequence, Union
 
 from . import _native, events, logs
 from ._native import encode_json, encode_name, lib
-from .errors import InvalidArgumentError, LockNotAcquiredError, LockNotHeldError
+from .errors import InvalidArgumentError, LockNotAcquiredError, Status
 from .types import ConnectionState, Entry, Member, MembershipEvent, Versioned
 
 __all__ = ["connect", "Connector", "Lock", "DEFAULT_URL"]
@@ -67,7 +66,7 @@ def connect(
         raise TypeError("sub_groups must be a sequence of names, not one str")
     url_bytes = encode_name(url, "url")
     options = c_void_p()
-    _native.check(lib.gr_options_new(ctypes.byref(options)))
+    _native.check(lib.gr_options_new(byref(options)))
     try:
         _native.check(lib.gr_options_set_group(options, encode_name(group, "group")))
         if member_id is not None:
@@ -89,7 +88,7 @@ def connect(
             pem = tls_root_cert.decode("ascii") if isinstance(tls_root_cert, bytes) else tls_root_cert
             _native.check(lib.gr_options_set_tls_root_cert(options, encode_name(pem, "tls_root_cert")))
         handle = c_void_p()
-        _native.check(lib.gr_connect(url_bytes, options, ctypes.byref(handle)))
+        _native.check(lib.gr_connect(url_bytes, options, byref(handle)))
     finally:
         lib.gr_options_free(options)
     return Connector(handle)
@@ -99,18 +98,30 @@ class Lock:
     """A lock this connector acquired: truthy, carries its fencing `token`, releases on
     `release()` or at the end of a `with` block."""
 
-    __slots__ = ("name", "token", "member", "_connector", "__weakref__")
+    __slots__ = ("name", "token", "member", "_connector", "_native_name", "_native_member",
+                 "__weakref__")
 
-    def __init__(self, connector: "Connector", name: str, token: int, member: Optional[str]):
+    def __init__(
+        self,
+        connector: "Connector",
+        name: str,
+        token: int,
+        member: Optional[str],
+        native_name: bytes,
+        native_member: Optional[bytes],
+    ):
         self.name = name
         #: The fencing token: strictly increasing per lock name; pass it to the resource.
         self.token = token
         self.member = member
         self._connector = connector
+        # The arguments as acquire passed them, so release need not encode them again.
+        self._native_name = native_name
+        self._native_member = native_member
 
     def release(self) -> bool:
         """Releases one hold; False when it was no longer held."""
-        return self._connector.release(self.name, self.member)
+        return self._connector._release(self._native_name, self._native_member)
 
     def __bool__(self) -> bool:
         return True
@@ -161,12 +172,12 @@ class Connector:
 
     def _string(self, function: Callable[..., int], *args: Any) -> Optional[str]:
         out = c_void_p()
-        _native.check(function(self._handle, *args, ctypes.byref(out)))
+        _native.check(function(self._handle, *args, byref(out)))
         return _native.take_string(out)
 
     def _json(self, function: Callable[..., int], *args: Any) -> Any:
         out = c_void_p()
-        _native.check(function(self._handle, *args, ctypes.byref(out)))
+        _native.check(function(self._handle, *args, byref(out)))
         return _native.take_json(out)
 
     # -- identity and state --------------------------------------------------------------
@@ -185,7 +196,7 @@ class Connector:
     def state(self) -> ConnectionState:
         """CONNECTED, SUSPENDED, LOST or CLOSED, answered locally."""
         out = c_int(0)
-        _native.check(lib.gr_connector_state(self._handle, ctypes.byref(out)))
+        _native.check(lib.gr_connector_state(self._handle, byref(out)))
         return ConnectionState(out.value)
 
     # -- membership ------------------------------------------------------------------------
@@ -200,7 +211,7 @@ class Connector:
                 self._handle,
                 encode_name(member_id, "member_id", optional=True),
                 None if payload is None else encode_json(payload, "payload"),
-                ctypes.byref(out),
+                byref(out),
             )
         )
         return Member.from_json(_native.take_json(out))
@@ -210,7 +221,7 @@ class Connector:
         left = c_bool(False)
         _native.check(
             lib.gr_leave(
-                self._handle, encode_name(member_id, "member_id", optional=True), ctypes.byref(left)
+                self._handle, encode_name(member_id, "member_id", optional=True), byref(left)
             )
         )
         return left.value
@@ -258,18 +269,18 @@ class Connector:
     def _acquire(
         self, name: str, member: Optional[str], reentrant: bool, wait_ms: int
     ) -> Optional[Lock]:
+        native_name = encode_name(name, "lock name")
+        native_member = encode_name(member, "member", optional=True)
         token = c_uint64(0)
-        _native.check(
-            lib.gr_acquire(
-                self._handle,
-                encode_name(name, "lock name"),
-                encode_name(member, "member", optional=True),
-                reentrant,
-                wait_ms,
-                ctypes.byref(token),
-            )
+        # The lock calls and is_held test the status inline rather than through
+        # _native.check: the extra Python call is a measurable part of is_held.
+        status = lib.gr_acquire(
+            self._handle, native_name, native_member, reentrant, wait_ms, byref(token)
         )
-        return Lock(self, name, token.value, member) if token.value else None
+        if status:
+            raise _native.error(status)
+        value = token.value
+        return Lock(self, name, value, member, native_name, native_member) if value else None
 
     def lock(self, name: str, member: Optional[str] = None) -> Optional[Lock]:
         """Takes the exclusive lock `name` without waiting (as `member`, default the
@@ -304,30 +315,32 @@ class Connector:
     def release(self, name: str, member: Optional[str] = None) -> bool:
         """Releases one hold of `name`; False when this member of this session does not
         hold it."""
-        try:
-            _native.check(
-                lib.gr_release_member(
-                    self._handle,
-                    encode_name(name, "lock name"),
-                    encode_name(member, "member", optional=True),
-                )
-            )
-        except LockNotHeldError:
-            return False
+        return self._release(
+            encode_name(name, "lock name"), encode_name(member, "member", optional=True)
+        )
+
+    def _release(self, native_name: bytes, native_member: Optional[bytes]) -> bool:
+        status = lib.gr_release_member(self._handle, native_name, native_member)
+        if status:
+            if status == Status.GR_LOCK_NOT_HELD:
+                return False
+            raise _native.error(status)
         return True
 
     def is_held(self, name: str) -> bool:
-        """Whether this connector holds `name` with a valid lease (local, no I/O)."""
+        """Whether this connector holds `name` with a lease still good (local, no I/O)."""
         held = c_bool(False)
-        _native.check(lib.gr_is_held(self._handle, encode_name(name, "lock name"), ctypes.byref(held)))
+        status = lib.gr_is_held(self._handle, encode_name(name, "lock name"), byref(held))
+        if status:
+            raise _native.error(status)
         return held.value
 
     def held_token(self, name: str) -> Optional[int]:
         """The fencing token of `name` if this connector holds it (local, no I/O)."""
         token = c_uint64(0)
-        _native.check(
-            lib.gr_held_token(self._handle, encode_name(name, "lock name"), ctypes.byref(token))
-        )
+        status = lib.gr_held_token(self._handle, encode_name(name, "lock name"), byref(token))
+        if status:
+            raise _native.error(status)
         return token.value or None
 
     @contextlib.contextmanager
@@ -361,14 +374,14 @@ class Connector:
     def ephemeral_get(self, key: str, default: Any = None) -> Any:
         """The value of the ephemeral `key` (anyone's), `default` when absent."""
         out = c_void_p()
-        _native.check(lib.gr_ephemeral_get(self._handle, encode_name(key, "key"), ctypes.byref(out)))
+        _native.check(lib.gr_ephemeral_get(self._handle, encode_name(key, "key"), byref(out)))
         return default if not out.value else _native.take_json(out)
 
     def ephemeral_delete(self, key: str) -> bool:
         """Deletes this session's ephemeral `key`; False when it did not exist."""
         deleted = c_bool(False)
         _native.check(
-            lib.gr_ephemeral_delete(self._handle, encode_name(key, "key"), ctypes.byref(deleted))
+            lib.gr_ephemeral_delete(self._handle, encode_name(key, "key"), byref(deleted))
         )
         return deleted.value
 
@@ -386,7 +399,7 @@ class Connector:
                 self._handle,
                 encode_name(path, "path"),
                 encode_json(value, "value"),
-                ctypes.byref(version),
+                byref(version),
             )
         )
         return version.value
@@ -402,7 +415,7 @@ class Connector:
         version = c_uint64(0)
         _native.check(
             lib.gr_persistent_get(
-                self._handle, encode_name(path, "path"), ctypes.byref(out), ctypes.byref(version)
+                self._handle, encode_name(path, "path"), byref(out), byref(version)
             )
         )
         if not out.value:
@@ -413,7 +426,7 @@ class Connector:
         """Deletes the persistent `path`; False when it did not exist."""
         deleted = c_bool(False)
         _native.check(
-            lib.gr_persistent_delete(self._handle, encode_name(path, "path"), ctypes.byref(deleted))
+            lib.gr_persistent_delete(self._handle, encode_name(path, "path"), byref(deleted))
         )
         return deleted.value
 
@@ -451,7 +464,7 @@ class Connector:
                 encode_name(path, "path"),
                 expected_version,
                 encode_json(value, "value"),
-                ctypes.byref(new_version),
+                byref(new_version),
             )
         )
         return new_version.value or None

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import builtins
+import enum
 
 __all__ = [
+    "Status",
     "GroupRedisError",
     "InvalidArgumentError",
     "InvalidJsonError",
@@ -20,6 +22,26 @@ __all__ = [
     "ProtocolError",
     "InternalError",
 ]
+
+
+class Status(enum.IntEnum):
+    """The C ABI's status codes (enum gr_status in include/group_redis.h, which
+    python/tests/test_header_abi.py checks these against)."""
+
+    GR_OK = 0
+    GR_INVALID_ARGUMENT = 1
+    GR_NULL_ARGUMENT = 2
+    GR_INVALID_JSON = 3
+    GR_CONNECTION = 4
+    GR_TIMEOUT = 5
+    GR_CLOSED = 6
+    GR_SESSION_EXPIRED = 7
+    GR_MEMBER_EXISTS = 8
+    GR_KEY_OWNED = 9
+    GR_LOCK_NOT_HELD = 10
+    GR_REDIS = 11
+    GR_PROTOCOL = 12
+    GR_PANIC = 13
 
 
 class GroupRedisError(Exception):
@@ -111,18 +133,20 @@ class InternalError(GroupRedisError):
     status = "GR_PANIC"
 
 
+#: The exception raised for each failure status (every Status but GR_OK).
 BY_STATUS: dict[int, type[GroupRedisError]] = {
-    1: InvalidArgumentError,
-    2: InvalidArgumentError,  # GR_NULL_ARGUMENT: a NULL never comes from this package
-    3: InvalidJsonError,
-    4: ConnectionFailedError,
-    5: OperationTimeoutError,
-    6: ClosedError,
-    7: SessionExpiredError,
-    8: MemberExistsError,
-    9: KeyOwnedError,
-    10: LockNotHeldError,
-    11: RedisServerError,
-    12: ProtocolError,
-    13: InternalError,
+    Status.GR_INVALID_ARGUMENT: InvalidArgumentError,
+    # A NULL never comes from this package; should one, it is an unusable argument too.
+    Status.GR_NULL_ARGUMENT: InvalidArgumentError,
+    Status.GR_INVALID_JSON: InvalidJsonError,
+    Status.GR_CONNECTION: ConnectionFailedError,
+    Status.GR_TIMEOUT: OperationTimeoutError,
+    Status.GR_CLOSED: ClosedError,
+    Status.GR_SESSION_EXPIRED: SessionExpiredError,
+    Status.GR_MEMBER_EXISTS: MemberExistsError,
+    Status.GR_KEY_OWNED: KeyOwnedError,
+    Status.GR_LOCK_NOT_HELD: LockNotHeldError,
+    Status.GR_REDIS: RedisServerError,
+    Status.GR_PROTOCOL: ProtocolError,
+    Status.GR_PANIC: InternalError,
 }

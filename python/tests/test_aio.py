@@ -9,6 +9,7 @@ import time
 from typing import Any, Awaitable, Callable, List, Optional
 
 import pytest
+import redis
 
 import group_redis
 from group_redis import aio
@@ -116,7 +117,9 @@ def test_try_lock_that_times_out_returns_none_without_blocking_the_loop(aconnect
     run(main())
 
 
-def test_a_cancelled_try_lock_that_acquires_afterwards_releases_at_once(aconnect, monkeypatch):
+def test_a_cancelled_try_lock_that_acquires_afterwards_releases_at_once(
+    aconnect, monkeypatch, url, group
+):
     # One long native wait, so the acquisition surely happens after the cancellation:
     # the holder releases while the cancelled waiter's native call is still waiting.
     monkeypatch.setattr(aio_connector, "LOCK_WAIT_SLICE", PATIENCE)
@@ -142,12 +145,22 @@ def test_a_cancelled_try_lock_that_acquires_afterwards_releases_at_once(aconnect
             with pytest.raises(asyncio.CancelledError):
                 await waiting
             await held.release()  # the cancelled wait now gets the lock, and must let go
+            # Only then may the third member try (it could win the race to the free lock):
+            # the lock's last fencing token (docs/PROTOCOL.md) shows the waiter's grant.
+            raw = redis.Redis.from_url(url)
+            await wait_until(
+                lambda: int(raw.hget(f"gr:{{{group}}}:lock:L", "token") or 0) == held.token + 1
+            )
+            raw.close()
 
             got = await third.try_lock("L", PATIENCE)
             assert got is not None, "the cancelled waiter kept the lock"
             # Grants are numbered: the waiter's abandoned grant came in between.
             assert got.token == held.token + 2
-            assert not waiter.is_held("L")
+            # The waiter's release is made on its pool after the cancellation; Redis freed
+            # the lock (third has it) but the release call may not have returned yet, and
+            # is_held turns false when it does.
+            await wait_until(lambda: not waiter.is_held("L"))
             await got.release()
 
     run(main())

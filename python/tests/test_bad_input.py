@@ -42,8 +42,29 @@ def test_bad_names(connect, name, error):
     if name is not None:
         with pytest.raises(error):
             conn.join(name)
+    # Refused again, not only the first time: only good names are cached.
+    with pytest.raises(error):
+        conn.lock(name)
     # The connector still works.
     assert conn.lock("fine")
+
+
+def test_a_str_subclass_is_encoded_as_itself(connect):
+    # Encoded names are cached; a str subclass may define equality its own way, so it is
+    # encoded each time and never mistaken for another name it claims to equal.
+    class EqualToEverything(str):
+        def __eq__(self, other: object) -> bool:
+            return True
+
+        def __hash__(self) -> int:
+            return 0
+
+    conn = connect("me")
+    assert conn.lock(EqualToEverything("first")).name == "first"
+    assert conn.is_held("first")
+    assert not conn.is_held(EqualToEverything("other"))
+    assert conn.lock(EqualToEverything("other"))
+    assert conn.is_held("other")
 
 
 @pytest.mark.parametrize(

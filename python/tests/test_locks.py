@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
+import group_redis
 from gr_fixtures import PATIENCE
 
 
@@ -104,3 +107,50 @@ def test_an_enormous_timeout_is_no_limit_not_an_overflow(connect):
     assert conn.try_lock("huge", 1e30)
     assert conn.try_lock("infinite", float("inf"))
     assert conn.try_lock("huge-reentrant", float(2**70), reentrant=True)
+
+
+def test_close_while_threads_lock_and_release(connect):
+    # Every call racing close either completes or raises ClosedError: the native handle
+    # stays valid until the connector object is gone, and the library refuses calls on a
+    # closed one. Nothing crashes and no thread is left blocked.
+    conn = connect("closing")
+    warmed_up = [threading.Event() for _ in range(4)]
+    outcome: dict[int, BaseException] = {}
+
+    def hammer(i: int) -> None:
+        pairs = 0
+        try:
+            while True:
+                lock = conn.lock(f"race-{i}")
+                assert lock, "an uncontended lock of this connector"
+                conn.is_held(f"race-{i}")
+                conn.held_token(f"race-{i}")
+                lock.release()
+                pairs += 1
+                if pairs == 20:
+                    warmed_up[i].set()
+        except BaseException as err:  # noqa: BLE001  (the test looks at what ended it)
+            outcome[i] = err
+
+    threads = [threading.Thread(target=hammer, args=(i,)) for i in range(len(warmed_up))]
+    for thread in threads:
+        thread.start()
+    for event in warmed_up:
+        assert event.wait(PATIENCE)
+    conn.close()
+    for thread in threads:
+        thread.join(PATIENCE)
+        assert not thread.is_alive()
+    assert {type(err).__name__ for err in outcome.values()} == {"ClosedError"}, outcome
+    assert len(outcome) == len(threads)
+
+
+def test_a_lock_released_after_close_says_closed(connect):
+    conn = connect("me")
+    lock = conn.lock("kept")
+    assert lock and conn.held_token("kept") == lock.token
+    conn.close()
+    with pytest.raises(group_redis.ClosedError):
+        lock.release()
+    with pytest.raises(group_redis.ClosedError):
+        conn.held_token("kept")

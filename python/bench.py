@@ -163,8 +163,8 @@ def python_layer_cost(conn: "group_redis.Connector", pairs: int) -> None:
         conn.lock("layer-api").release()
 
     def raw_pair() -> None:
-        raw_acquire(handle, b"layer-raw", None, False, 0, token_ref)
-        raw_release(handle, b"layer-raw", None)
+        raw_acquire(handle, None, b"layer-raw", False, 0, token_ref)
+        raw_release(handle, None, b"layer-raw")
 
     assert conn.lock("layer-held")
     held = c_bool(False)

@@ -15,7 +15,7 @@ from . import errors
 from .logs import refresh_log_level
 from .errors import *  # noqa: F403  (the exception classes, listed in errors.__all__)
 from .events import MemberEvents, StateEvents, Subscription
-from .types import ConnectionState, Entry, Member, MembershipEvent, Versioned
+from .types import ConnectionState, Entry, LockHolder, Member, MembershipEvent, Versioned
 
 __version__ = "0.1.0"
 
@@ -23,6 +23,7 @@ __all__ = [
     "connect",
     "Connector",
     "Lock",
+    "LockHolder",
     "DEFAULT_URL",
     "Member",
     "MembershipEvent",

@@ -152,7 +152,7 @@ FUNCTIONS: dict[str, Declaration] = {
         [("const char *", "url"), ("const struct gr_options *", "options"),
          ("struct gr_connector **", "conn_out")],
     ),
-    "gr_connector_close": (_STATUS, [("struct gr_connector *", "conn")]),
+    "gr_connector_close": (_STATUS, [_CONN]),
     "gr_connector_free": ("void", [("struct gr_connector *", "conn")]),
     "gr_connector_state": (_STATUS, [_CONN, ("enum gr_connection_state *", "state_out")]),
     "gr_connector_session_id": (_STATUS, [_CONN, ("char **", "session_id_out")]),
@@ -174,12 +174,13 @@ FUNCTIONS: dict[str, Declaration] = {
     # locks
     "gr_acquire": (
         _STATUS,
-        [_CONN, ("const char *", "name"), ("const char *", "member"), ("bool", "reentrant"),
+        [_CONN, ("const char *", "member"), ("const char *", "name"), ("bool", "reentrant"),
          ("uint64_t", "wait_ms"), ("uint64_t *", "token_out")],
     ),
-    "gr_release_member": (_STATUS, [_CONN, ("const char *", "name"), ("const char *", "member")]),
+    "gr_release_member": (_STATUS, [_CONN, ("const char *", "member"), ("const char *", "name")]),
     "gr_is_held": (_STATUS, [_CONN, ("const char *", "name"), ("bool *", "held_out")]),
     "gr_held_token": (_STATUS, [_CONN, ("const char *", "name"), ("uint64_t *", "token_out")]),
+    "gr_lock_holder": (_STATUS, [_CONN, ("const char *", "name"), ("char **", "holder_json_out")]),
     # ephemeral data
     "gr_ephemeral_set": (_STATUS, [_CONN, ("const char *", "key"), ("const char *", "value_json")]),
     "gr_ephemeral_get": (_STATUS, [_CONN, ("const char *", "key"), ("char **", "value_json_out")]),
@@ -195,8 +196,7 @@ FUNCTIONS: dict[str, Declaration] = {
     ),
     "gr_persistent_get": (
         _STATUS,
-        [_CONN, ("const char *", "path"), ("char **", "value_json_out"),
-         ("uint64_t *", "version_out")],
+        [_CONN, ("const char *", "path"), ("char **", "versioned_json_out")],
     ),
     "gr_persistent_delete": (_STATUS, [_CONN, ("const char *", "path"), ("bool *", "deleted_out")]),
     "gr_persistent_list": (
@@ -204,8 +204,7 @@ FUNCTIONS: dict[str, Declaration] = {
     ),
     "gr_persistent_set_many": (
         _STATUS,
-        [_CONN, ("const char *const *", "paths"), ("const char *const *", "values_json"),
-         ("size_t", "count"), ("uint64_t *", "versions_out")],
+        [_CONN, ("const char *", "entries_json"), ("char **", "versions_json_out")],
     ),
     "gr_persistent_cas": (
         _STATUS,

@@ -12,7 +12,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, Sequenc
 from . import _native, events, logs
 from ._native import encode_json, encode_name, lib
 from .errors import InvalidArgumentError, LockNotAcquiredError, Status
-from .types import ConnectionState, Entry, Member, MembershipEvent, Versioned
+from .types import ConnectionState, Entry, LockHolder, Member, MembershipEvent, Versioned
 
 __all__ = ["connect", "Connector", "Lock", "DEFAULT_URL"]
 
@@ -275,7 +275,7 @@ class Connector:
         # The lock calls and is_held test the status inline rather than through
         # _native.check: the extra Python call is a measurable part of is_held.
         status = lib.gr_acquire(
-            self._handle, native_name, native_member, reentrant, wait_ms, byref(token)
+            self._handle, native_member, native_name, reentrant, wait_ms, byref(token)
         )
         if status:
             raise _native.error(status)
@@ -320,7 +320,7 @@ class Connector:
         )
 
     def _release(self, native_name: bytes, native_member: Optional[bytes]) -> bool:
-        status = lib.gr_release_member(self._handle, native_name, native_member)
+        status = lib.gr_release_member(self._handle, native_member, native_name)
         if status:
             if status == Status.GR_LOCK_NOT_HELD:
                 return False
@@ -342,6 +342,14 @@ class Connector:
         if status:
             raise _native.error(status)
         return token.value or None
+
+    def lock_holder(self, name: str) -> Optional[LockHolder]:
+        """Who holds `name` now, read from Redis (any connector may ask about any lock);
+        None when it is free. A holder whose lease has run out is not reported."""
+        found = self._json(lib.gr_lock_holder, encode_name(name, "lock name"))
+        if found is None:
+            return None
+        return LockHolder(found["member"], found["session"], int(found["token"]))
 
     @contextlib.contextmanager
     def locked(
@@ -411,16 +419,10 @@ class Connector:
 
     def persistent_get_versioned(self, path: str) -> Optional[Versioned]:
         """The value of `path` with its version, None when absent."""
-        out = c_void_p()
-        version = c_uint64(0)
-        _native.check(
-            lib.gr_persistent_get(
-                self._handle, encode_name(path, "path"), byref(out), byref(version)
-            )
-        )
-        if not out.value:
+        found = self._json(lib.gr_persistent_get, encode_name(path, "path"))
+        if found is None:
             return None
-        return Versioned(_native.take_json(out), version.value)
+        return Versioned(found["value"], int(found["version"]))
 
     def persistent_delete(self, path: str) -> bool:
         """Deletes the persistent `path`; False when it did not exist."""
@@ -443,12 +445,14 @@ class Connector:
         pairs = list(entries.items() if isinstance(entries, Mapping) else entries)
         if not pairs:
             return []
-        count = len(pairs)
-        paths = (c_char_p * count)(*[encode_name(p, "path") for p, _ in pairs])
-        values = (c_char_p * count)(*[encode_json(v, "value") for _, v in pairs])
-        versions = (c_uint64 * count)()
-        _native.check(lib.gr_persistent_set_many(self._handle, paths, values, count, versions))
-        return list(versions)
+        # One JSON array of [path, value] pairs, each part encoded (and checked) as a
+        # single value would be.
+        entries = b",".join(
+            b"[" + encode_json(encode_name(path, "path").decode(), "path") + b","
+            + encode_json(value, "value") + b"]"
+            for path, value in pairs
+        )
+        return [int(v) for v in self._json(lib.gr_persistent_set_many, b"[" + entries + b"]")]
 
     def persistent_cas(self, path: str, expected_version: int, value: Any) -> Optional[int]:
         """Writes `value` only if the version of `path` is `expected_version` (0: must not

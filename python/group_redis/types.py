@@ -82,6 +82,16 @@ class Entry:
     version: int
 
 
+@dataclass(frozen=True)
+class LockHolder:
+    """Who holds a lock now (read from Redis): the member, its session and the fencing
+    token of the hold."""
+
+    member: str
+    session: str
+    token: int
+
+
 @dataclass
 class Versioned:
     """A persistent value with its version (1 after the first write, +1 per write)."""

@@ -12,7 +12,6 @@ import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.function.Function;
-import java.util.function.LongFunction;
 import java.util.function.Supplier;
 
 /**
@@ -113,7 +112,7 @@ public final class GroupConnector implements AutoCloseable {
      * @return the session id
      */
     public String sessionId() {
-        return call(NativeLib::sessionId);
+        return handle.call(NativeLib::sessionId);
     }
 
     /**
@@ -126,7 +125,7 @@ public final class GroupConnector implements AutoCloseable {
         if (handle.isClosed()) {
             return ConnectionState.CLOSED;
         }
-        return ConnectionState.valueOf(call(NativeLib::state));
+        return ConnectionState.valueOf(handle.call(NativeLib::state));
     }
 
     /**
@@ -175,7 +174,7 @@ public final class GroupConnector implements AutoCloseable {
     }
 
     private Member joinJson(String memberId, String payloadJson) {
-        return Member.fromJson(Json.decode(call(h -> NativeLib.join(h, memberId, payloadJson))));
+        return Member.fromJson(Json.decode(handle.call(h -> NativeLib.join(h, memberId, payloadJson))));
     }
 
     private static String encodeOrNull(Object payload) {
@@ -198,7 +197,7 @@ public final class GroupConnector implements AutoCloseable {
      * @return false when this connector was not that member
      */
     public boolean leave(String memberId) {
-        return call(h -> NativeLib.leave(h, memberId));
+        return handle.callBoolean(h -> NativeLib.leave(h, memberId));
     }
 
     /**
@@ -207,7 +206,7 @@ public final class GroupConnector implements AutoCloseable {
      * @return an unmodifiable list
      */
     public List<Member> members() {
-        return Member.listFromJson(Json.decode(call(NativeLib::members)));
+        return Member.listFromJson(Json.decode(handle.call(NativeLib::members)));
     }
 
     /**
@@ -221,7 +220,7 @@ public final class GroupConnector implements AutoCloseable {
      */
     @SuppressWarnings("unchecked")
     public List<Map<String, Object>> takeRestoreFailures() {
-        List<Object> decoded = Json.decodeList(call(NativeLib::takeRestoreFailures));
+        List<Object> decoded = Json.decodeList(handle.call(NativeLib::takeRestoreFailures));
         List<Map<String, Object>> failures = new ArrayList<>();
         for (Object item : decoded) {
             failures.add((Map<String, Object>) item);
@@ -237,7 +236,7 @@ public final class GroupConnector implements AutoCloseable {
      */
     public void updatePayload(String memberId, Object payload) {
         String payloadJson = Json.encode(payload);
-        run(h -> NativeLib.updatePayload(h, memberId, payloadJson));
+        handle.run(h -> NativeLib.updatePayload(h, memberId, payloadJson));
     }
 
     /**
@@ -246,7 +245,7 @@ public final class GroupConnector implements AutoCloseable {
      * @param subGroup the sub-group
      */
     public void addSubGroup(String subGroup) {
-        run(h -> NativeLib.addSubGroup(h, subGroup));
+        handle.run(h -> NativeLib.addSubGroup(h, subGroup));
     }
 
     /**
@@ -255,7 +254,7 @@ public final class GroupConnector implements AutoCloseable {
      * @param subGroup the sub-group
      */
     public void removeSubGroup(String subGroup) {
-        run(h -> NativeLib.removeSubGroup(h, subGroup));
+        handle.run(h -> NativeLib.removeSubGroup(h, subGroup));
     }
 
     /**
@@ -265,7 +264,7 @@ public final class GroupConnector implements AutoCloseable {
      */
     public List<String> subGroups() {
         List<String> groups = new ArrayList<>();
-        for (Object group : Json.decodeList(call(NativeLib::subGroups))) {
+        for (Object group : Json.decodeList(handle.call(NativeLib::subGroups))) {
             groups.add((String) group);
         }
         return Collections.unmodifiableList(groups);
@@ -336,12 +335,7 @@ public final class GroupConnector implements AutoCloseable {
 
     /** {@link #acquire} without the handle object: the token, or -1. */
     long acquireToken(String name, String member, boolean reentrant, long waitMillis) {
-        long h = handle.enter();
-        try {
-            return NativeLib.acquire(h, name, member, reentrant, waitMillis);
-        } finally {
-            handle.exit();
-        }
+        return handle.callLong(h -> NativeLib.acquire(h, name, member, reentrant, waitMillis));
     }
 
     /**
@@ -362,12 +356,7 @@ public final class GroupConnector implements AutoCloseable {
      * @return false when that member (of this session) does not hold it
      */
     public boolean releaseAs(String member, String name) {
-        long h = handle.enter();
-        try {
-            return NativeLib.release(h, name, member);
-        } finally {
-            handle.exit();
-        }
+        return handle.callBoolean(h -> NativeLib.release(h, name, member));
     }
 
     /**
@@ -387,13 +376,8 @@ public final class GroupConnector implements AutoCloseable {
      * @return the token, or empty
      */
     public OptionalLong heldToken(String name) {
-        long h = handle.enter();
-        try {
-            long token = NativeLib.heldToken(h, name);
-            return token < 0 ? OptionalLong.empty() : OptionalLong.of(token);
-        } finally {
-            handle.exit();
-        }
+        long token = handle.callLong(h -> NativeLib.heldToken(h, name));
+        return token < 0 ? OptionalLong.empty() : OptionalLong.of(token);
     }
 
     // ---------------------------------------------------------------- ephemeral data
@@ -411,7 +395,7 @@ public final class GroupConnector implements AutoCloseable {
     }
 
     private void ephemeralSetJson(String key, String json) {
-        run(h -> NativeLib.ephemeralSet(h, key, json));
+        handle.run(h -> NativeLib.ephemeralSet(h, key, json));
     }
 
     /**
@@ -421,7 +405,7 @@ public final class GroupConnector implements AutoCloseable {
      * @return the value, or null when absent
      */
     public Object ephemeralGet(String key) {
-        return Json.decode(call(h -> NativeLib.ephemeralGet(h, key)));
+        return Json.decode(handle.call(h -> NativeLib.ephemeralGet(h, key)));
     }
 
     /**
@@ -431,7 +415,7 @@ public final class GroupConnector implements AutoCloseable {
      * @return false when it did not exist
      */
     public boolean ephemeralDelete(String key) {
-        return call(h -> NativeLib.ephemeralDel(h, key));
+        return handle.callBoolean(h -> NativeLib.ephemeralDel(h, key));
     }
 
     /**
@@ -442,7 +426,7 @@ public final class GroupConnector implements AutoCloseable {
      */
     public Map<String, Object> ephemeralList(String prefix) {
         Map<String, Object> out = new LinkedHashMap<>();
-        for (Object item : Json.decodeList(call(h -> NativeLib.ephemeralList(h, prefix)))) {
+        for (Object item : Json.decodeList(handle.call(h -> NativeLib.ephemeralList(h, prefix)))) {
             Map<String, Object> pair = Json.asMap(item);
             out.put((String) pair.get("key"), pair.get("value"));
         }
@@ -463,7 +447,7 @@ public final class GroupConnector implements AutoCloseable {
     }
 
     private long persistentSetJson(String path, String json) {
-        return call(h -> NativeLib.persistentSet(h, path, json));
+        return handle.callLong(h -> NativeLib.persistentSet(h, path, json));
     }
 
     /**
@@ -490,7 +474,7 @@ public final class GroupConnector implements AutoCloseable {
 
     private List<Long> persistentSetManyJson(String json) {
         List<Long> versions = new ArrayList<>();
-        for (Object version : Json.decodeList(call(h -> NativeLib.persistentSetMany(h, json)))) {
+        for (Object version : Json.decodeList(handle.call(h -> NativeLib.persistentSetMany(h, json)))) {
             versions.add(Json.asLong(version));
         }
         return Collections.unmodifiableList(versions);
@@ -510,7 +494,7 @@ public final class GroupConnector implements AutoCloseable {
     }
 
     private OptionalLong persistentCompareAndSetJson(String path, long expectedVersion, String json) {
-        long version = call(h -> NativeLib.persistentCas(h, path, expectedVersion, json));
+        long version = handle.callLong(h -> NativeLib.persistentCas(h, path, expectedVersion, json));
         return version < 0 ? OptionalLong.empty() : OptionalLong.of(version);
     }
 
@@ -532,7 +516,7 @@ public final class GroupConnector implements AutoCloseable {
      * @return the value and version, or null when absent
      */
     public Versioned persistentGetVersioned(String path) {
-        Object decoded = Json.decode(call(h -> NativeLib.persistentGet(h, path)));
+        Object decoded = Json.decode(handle.call(h -> NativeLib.persistentGet(h, path)));
         if (decoded == null) {
             return null;
         }
@@ -547,7 +531,7 @@ public final class GroupConnector implements AutoCloseable {
      * @return false when it did not exist
      */
     public boolean persistentDelete(String path) {
-        return call(h -> NativeLib.persistentDel(h, path));
+        return handle.callBoolean(h -> NativeLib.persistentDel(h, path));
     }
 
     /**
@@ -559,7 +543,7 @@ public final class GroupConnector implements AutoCloseable {
      */
     public List<Entry> persistentList(String prefix) {
         List<Entry> entries = new ArrayList<>();
-        for (Object item : Json.decodeList(call(h -> NativeLib.persistentList(h, prefix)))) {
+        for (Object item : Json.decodeList(handle.call(h -> NativeLib.persistentList(h, prefix)))) {
             Map<String, Object> map = Json.asMap(item);
             entries.add(new Entry((String) map.get("path"), map.get("value"), Json.asLong(map.get("version"))));
         }
@@ -837,16 +821,13 @@ public final class GroupConnector implements AutoCloseable {
     public MemberSubscription addMemberListener(MemberEventListener listener) {
         requireArg(listener, "listener");
         NativeEventSink sink = memberSink(listener);
-        long h = handle.enter();
-        try {
+        return handle.call(h -> {
             long native_ = NativeLib.subscribeMembers(h, sink);
             ListenerSubscription subscription = new ListenerSubscription(native_, handle);
             handle.track(subscription);
             List<Member> snapshot = Member.listFromJson(Json.decode(NativeLib.subscriptionSnapshot(native_)));
             return new MemberSubscription(subscription, snapshot);
-        } finally {
-            handle.exit();
-        }
+        });
     }
 
     /**
@@ -858,14 +839,11 @@ public final class GroupConnector implements AutoCloseable {
     public Subscription addConnectionStateListener(ConnectionStateListener listener) {
         requireArg(listener, "listener");
         NativeEventSink sink = stateSink(listener);
-        long h = handle.enter();
-        try {
+        return handle.call(h -> {
             ListenerSubscription subscription = new ListenerSubscription(NativeLib.subscribeState(h, sink), handle);
             handle.track(subscription);
             return subscription;
-        } finally {
-            handle.exit();
-        }
+        });
     }
 
     /**
@@ -908,29 +886,6 @@ public final class GroupConnector implements AutoCloseable {
                 listener.onStateChange(ConnectionState.valueOf(state));
             }
         };
-    }
-
-    @FunctionalInterface
-    private interface NativeVoid {
-        void apply(long handle);
-    }
-
-    private <T> T call(LongFunction<T> nativeCall) {
-        long h = handle.enter();
-        try {
-            return nativeCall.apply(h);
-        } finally {
-            handle.exit();
-        }
-    }
-
-    private void run(NativeVoid nativeCall) {
-        long h = handle.enter();
-        try {
-            nativeCall.apply(h);
-        } finally {
-            handle.exit();
-        }
     }
 
     private <T> CompletableFuture<T> async(Supplier<T> call) {

@@ -41,6 +41,10 @@ import java.util.function.Supplier;
  * anything Jackson can serialize); they come back as the same kinds, numbers as Integer when
  * they fit, else Long, else Double. Errors are {@link GroupRedisException} subclasses.
  *
+ * <p>Lock names follow one rule in every language of the library: a name with "try" takes a
+ * wait and waits up to it ({@link #tryLock(String, Duration)}); {@link #lock(String)} and
+ * {@link #reentrantLock(String)} make one attempt and never wait.
+ *
  * <p>Every blocking call that talks to Redis has a {@code CompletableFuture} variant named
  * {@code ...Async} ({@link #tryLockAsync(String, Duration)}, {@link #releaseAsync},
  * {@link #joinAsync()}, {@link #persistentGetAsync}, ...) that never blocks the caller's
@@ -273,22 +277,38 @@ public final class GroupConnector implements AutoCloseable {
     // ---------------------------------------------------------------- locks
 
     /**
-     * Takes the exclusive lock {@code name} without waiting. Not re-entrant: a second call
-     * by the same member finds it held.
+     * Takes the exclusive lock {@code name} in one attempt, never waiting. Not re-entrant: a
+     * second call by the same member finds it held.
      *
      * @param name the lock name
      * @return the acquisition, or empty when the lock is held (by anyone)
      */
-    public Optional<LockHandle> tryLock(String name) {
+    public Optional<LockHandle> lock(String name) {
         return acquire(name, null, false, Duration.ZERO);
     }
 
     /**
-     * Takes the exclusive lock {@code name}, waiting up to {@code wait}. Waiting wakes on the
-     * holder's release (no polling) or at the holder's lease deadline.
+     * Takes the exclusive lock {@code name} in one attempt, never waiting: the same as
+     * {@link #lock(String)}.
      *
      * @param name the lock name
-     * @param wait how long to wait
+     * @return the acquisition, or empty when the lock is held (by anyone)
+     * @deprecated Use {@link #lock(String)}. A name with "try" takes a wait and waits up to
+     *     it, in every language of the library ({@link #tryLock(String, Duration)} here,
+     *     {@code try_lock(name, timeout)} in Rust); this one, which does not wait, broke
+     *     that rule. It keeps working.
+     */
+    @Deprecated
+    public Optional<LockHandle> tryLock(String name) {
+        return lock(name);
+    }
+
+    /**
+     * Takes the exclusive lock {@code name}, waiting up to {@code wait} for it. Waiting wakes
+     * on the holder's release (no polling) or at the holder's lease deadline.
+     *
+     * @param name the lock name
+     * @param wait how long to wait at most (zero: one attempt, as {@link #lock(String)})
      * @return the acquisition, or empty when the time ran out
      */
     public Optional<LockHandle> tryLock(String name, Duration wait) {
@@ -296,7 +316,7 @@ public final class GroupConnector implements AutoCloseable {
     }
 
     /**
-     * Takes {@code name} re-entrantly without waiting: the holder taking it again adds a
+     * Takes {@code name} re-entrantly in one attempt, never waiting: the holder taking it again adds a
      * hold with the same token; each release removes one.
      *
      * @param name the lock name
@@ -603,13 +623,27 @@ public final class GroupConnector implements AutoCloseable {
     }
 
     /**
-     * {@link #tryLock(String)} without blocking.
+     * {@link #lock(String)} without blocking (an acquisition made for a future that was
+     * cancelled meanwhile is released at once).
      *
      * @param name the lock name
      * @return the acquisition, or empty when the lock is held
      */
-    public CompletableFuture<Optional<LockHandle>> tryLockAsync(String name) {
+    public CompletableFuture<Optional<LockHandle>> lockAsync(String name) {
         return acquireAsync(name, null, false, Duration.ZERO);
+    }
+
+    /**
+     * {@link #lock(String)} without blocking: the same as {@link #lockAsync(String)}.
+     *
+     * @param name the lock name
+     * @return the acquisition, or empty when the lock is held
+     * @deprecated Use {@link #lockAsync(String)}; a name with "try" takes a wait (see
+     *     {@link #tryLock(String)}). It keeps working.
+     */
+    @Deprecated
+    public CompletableFuture<Optional<LockHandle>> tryLockAsync(String name) {
+        return lockAsync(name);
     }
 
     /**

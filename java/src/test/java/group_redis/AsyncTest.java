@@ -94,9 +94,12 @@ class AsyncTest {
             assertFalse(waiting.isDone());
             CompletableFuture<Thread> completedOn = waiting.thenApply(acquired -> Thread.currentThread());
             held.release();
-            LockHandle taken = await(waiting).orElseThrow();
-            assertTrue(taken.token() > held.token());
+            // Wait on the dependent stage, not on `waiting`: a thread blocked in
+            // waiting.get() helps run waiting's dependents once it completes, so the stage
+            // could then run on this thread instead of the pool's.
             Thread poolThread = await(completedOn);
+            LockHandle taken = waiting.getNow(Optional.empty()).orElseThrow();
+            assertTrue(taken.token() > held.token());
             assertTrue(poolThread.getName().startsWith("group-redis-async-"), poolThread.getName());
             assertTrue(poolThread.isDaemon());
             assertTrue(waiter.isHeld("busy"));

@@ -4,7 +4,6 @@ import java.lang.ref.Cleaner;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -117,6 +116,17 @@ public final class GroupConnector implements AutoCloseable {
      */
     public String sessionId() {
         return handle.call(NativeLib::sessionId);
+    }
+
+    /**
+     * The member id this connector joins, locks and releases as when none is given: the
+     * configured {@link GroupConfig.Builder#memberId member id}, or the default
+     * {@code <hostname>-<pid>}. No I/O.
+     *
+     * @return the member id
+     */
+    public String memberId() {
+        return handle.call(NativeLib::memberId);
     }
 
     /**
@@ -341,7 +351,7 @@ public final class GroupConnector implements AutoCloseable {
 
     private Optional<LockHandle> acquireMillis(String name, String member, boolean reentrant, long waitMillis) {
         long token = acquireToken(name, member, reentrant, waitMillis);
-        return token < 0 ? Optional.empty() : Optional.of(new LockHandle(this, name, member, token));
+        return token == NativeLib.NO_TOKEN ? Optional.empty() : Optional.of(new LockHandle(this, name, member, token));
     }
 
     private static long waitMillis(Duration wait) {
@@ -353,9 +363,14 @@ public final class GroupConnector implements AutoCloseable {
         }
     }
 
-    /** {@link #acquire} without the handle object: the token, or -1. */
-    long acquireToken(String name, String member, boolean reentrant, long waitMillis) {
-        return handle.callLong(h -> NativeLib.acquire(h, name, member, reentrant, waitMillis));
+    /** One attempt, without the handle object (the seed API's lock calls): whether acquired. */
+    boolean acquireOnce(String name, String member, boolean reentrant) {
+        return acquireToken(name, member, reentrant, 0) != NativeLib.NO_TOKEN;
+    }
+
+    /** The token, or {@link NativeLib#NO_TOKEN}. */
+    private long acquireToken(String name, String member, boolean reentrant, long waitMillis) {
+        return handle.callLong(h -> NativeLib.acquire(h, member, name, reentrant, waitMillis));
     }
 
     /**
@@ -376,7 +391,7 @@ public final class GroupConnector implements AutoCloseable {
      * @return false when that member (of this session) does not hold it
      */
     public boolean releaseAs(String member, String name) {
-        return handle.callBoolean(h -> NativeLib.release(h, name, member));
+        return handle.callBoolean(h -> NativeLib.release(h, member, name));
     }
 
     /**
@@ -386,7 +401,7 @@ public final class GroupConnector implements AutoCloseable {
      * @return false from the moment the lease may have run out (LOST)
      */
     public boolean isHeld(String name) {
-        return heldToken(name).isPresent();
+        return handle.callBoolean(h -> NativeLib.isHeld(h, name));
     }
 
     /**
@@ -394,10 +409,24 @@ public final class GroupConnector implements AutoCloseable {
      *
      * @param name the lock name
      * @return the token, or empty
+     * @throws InvalidArgumentException for a name no lock can have (null, empty, too long)
      */
     public OptionalLong heldToken(String name) {
         long token = handle.callLong(h -> NativeLib.heldToken(h, name));
-        return token < 0 ? OptionalLong.empty() : OptionalLong.of(token);
+        return token == NativeLib.NO_TOKEN ? OptionalLong.empty() : OptionalLong.of(token);
+    }
+
+    /**
+     * Who holds {@code name} now, whichever connector of the group it is, as Redis has it
+     * (one round trip): the member id, its session and the fencing token of the hold.
+     *
+     * @param name the lock name
+     * @return the holder, or empty when the lock is free
+     * @throws InvalidArgumentException for a name no lock can have (null, empty, too long)
+     */
+    public Optional<LockHolder> lockHolder(String name) {
+        String json = handle.call(h -> NativeLib.lockHolder(h, name));
+        return json == null ? Optional.empty() : Optional.of(LockHolder.fromJson(Json.decode(json)));
     }
 
     // ---------------------------------------------------------------- ephemeral data
@@ -442,15 +471,11 @@ public final class GroupConnector implements AutoCloseable {
      * Every live ephemeral key starting with {@code prefix}, sorted, with its value.
      *
      * @param prefix the prefix ("" for all)
-     * @return an insertion-ordered map
+     * @return an insertion-ordered map, in key order
      */
     public Map<String, Object> ephemeralList(String prefix) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        for (Object item : Json.decodeList(handle.call(h -> NativeLib.ephemeralList(h, prefix)))) {
-            Map<String, Object> pair = Json.asMap(item);
-            out.put((String) pair.get("key"), pair.get("value"));
-        }
-        return out;
+        // A JSON object in key order; decoding keeps the document's order (LinkedHashMap).
+        return Json.asMap(Json.decode(handle.call(h -> NativeLib.ephemeralList(h, prefix))));
     }
 
     // ---------------------------------------------------------------- persistent data
@@ -515,7 +540,7 @@ public final class GroupConnector implements AutoCloseable {
 
     private OptionalLong persistentCompareAndSetJson(String path, long expectedVersion, String json) {
         long version = handle.callLong(h -> NativeLib.persistentCas(h, path, expectedVersion, json));
-        return version < 0 ? OptionalLong.empty() : OptionalLong.of(version);
+        return version == NativeLib.VERSION_MISMATCH ? OptionalLong.empty() : OptionalLong.of(version);
     }
 
     /**
@@ -722,6 +747,16 @@ public final class GroupConnector implements AutoCloseable {
      */
     public CompletableFuture<Boolean> releaseAsAsync(String member, String name) {
         return async(() -> releaseAs(member, name));
+    }
+
+    /**
+     * {@link #lockHolder} without blocking.
+     *
+     * @param name the lock name
+     * @return the holder, or empty when the lock is free
+     */
+    public CompletableFuture<Optional<LockHolder>> lockHolderAsync(String name) {
+        return async(() -> lockHolder(name));
     }
 
     /**

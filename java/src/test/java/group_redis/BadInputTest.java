@@ -37,6 +37,7 @@ class BadInputTest {
                 invalid(() -> c.lock(bad));
                 invalid(() -> c.release(bad));
                 invalid(() -> c.heldToken(bad));
+                invalid(() -> c.lockHolder(bad));
                 invalid(() -> c.ephemeralSet(bad, 1));
                 invalid(() -> c.ephemeralGet(bad));
                 invalid(() -> c.persistentSet(bad, 1));

@@ -133,6 +133,27 @@ class GroupConnectorTest {
     }
 
     @Test
+    void ephemeralListIsInKeyOrder() {
+        try (GroupConnector connector = GroupConnector.connect(REDIS.freshGroup().build())) {
+            for (String key : List.of("svc/m", "svc/b", "svc/z", "svc/a", "other")) {
+                connector.ephemeralSet(key, key.length());
+            }
+            assertEquals(List.of("svc/a", "svc/b", "svc/m", "svc/z"), List.copyOf(connector.ephemeralList("svc/").keySet()));
+            assertEquals(5, connector.ephemeralList("svc/").get("svc/z"));
+        }
+    }
+
+    @Test
+    void memberIdIsTheConfiguredOneOrHostnameDashPid() {
+        try (GroupConnector named = GroupConnector.connect(REDIS.freshGroup().memberId("named").build());
+                GroupConnector unnamed = GroupConnector.connect(REDIS.freshGroup().build())) {
+            assertEquals("named", named.memberId());
+            assertTrue(unnamed.memberId().endsWith("-" + ProcessHandle.current().pid()), unnamed.memberId());
+            assertEquals(unnamed.memberId(), unnamed.join().id());
+        }
+    }
+
+    @Test
     void lockOnBehalfOfAnotherMember() {
         try (GroupConnector connector = GroupConnector.connect(REDIS.freshGroup().build())) {
             LockHandle lock = connector.acquire("shared", "member-b", false, Duration.ZERO).orElseThrow();

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Java binding tests: builds the native library, runs the JUnit 5 suite (real redis-server
-# per test class, -Xcheck:jni), packages the jar, then checks what is published (the jar's
+# per test class, -Xcheck:jni), packages the jar, compiles the seed-style RedisConn examples
+# (src/test/seed, JUnit 4) against the jar alone and runs them (SeedExamplesIT, failsafe),
+# then checks what is published (the jar's
 # license and module name, the sources and javadoc jars), that the jar alone loads its
 # native library from another directory, and that the README quick start runs against a
 # real Redis on a Java runtime without a compiler (made here with jlink). Exits non-zero on

@@ -43,7 +43,7 @@ public final class LockBenchmark {
             RedissonClient redisson = Redisson.create(redissonConfig);
             try {
                 Pair ours = name -> {
-                    try (LockHandle lock = connector.tryLock(name).orElseThrow()) {
+                    try (LockHandle lock = connector.lock(name).orElseThrow()) {
                         lock.token();
                     }
                 };

@@ -4,7 +4,6 @@ import java.lang.ref.Cleaner;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -12,7 +11,6 @@ import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.function.Function;
-import java.util.function.LongFunction;
 import java.util.function.Supplier;
 
 /**
@@ -41,6 +39,10 @@ import java.util.function.Supplier;
  * <p>Values are JSON documents: pass null, String, Boolean, Integer/Long/Double, Map, List (or
  * anything Jackson can serialize); they come back as the same kinds, numbers as Integer when
  * they fit, else Long, else Double. Errors are {@link GroupRedisException} subclasses.
+ *
+ * <p>Lock names follow one rule in every language of the library: a name with "try" takes a
+ * wait and waits up to it ({@link #tryLock(String, Duration)}); {@link #lock(String)} and
+ * {@link #reentrantLock(String)} make one attempt and never wait.
  *
  * <p>Every blocking call that talks to Redis has a {@code CompletableFuture} variant named
  * {@code ...Async} ({@link #tryLockAsync(String, Duration)}, {@link #releaseAsync},
@@ -113,7 +115,18 @@ public final class GroupConnector implements AutoCloseable {
      * @return the session id
      */
     public String sessionId() {
-        return call(NativeLib::sessionId);
+        return handle.call(NativeLib::sessionId);
+    }
+
+    /**
+     * The member id this connector joins, locks and releases as when none is given: the
+     * configured {@link GroupConfig.Builder#memberId member id}, or the default
+     * {@code <hostname>-<pid>}. No I/O.
+     *
+     * @return the member id
+     */
+    public String memberId() {
+        return handle.call(NativeLib::memberId);
     }
 
     /**
@@ -126,7 +139,7 @@ public final class GroupConnector implements AutoCloseable {
         if (handle.isClosed()) {
             return ConnectionState.CLOSED;
         }
-        return ConnectionState.valueOf(call(NativeLib::state));
+        return ConnectionState.valueOf(handle.call(NativeLib::state));
     }
 
     /**
@@ -175,7 +188,7 @@ public final class GroupConnector implements AutoCloseable {
     }
 
     private Member joinJson(String memberId, String payloadJson) {
-        return Member.fromJson(Json.decode(call(h -> NativeLib.join(h, memberId, payloadJson))));
+        return Member.fromJson(Json.decode(handle.call(h -> NativeLib.join(h, memberId, payloadJson))));
     }
 
     private static String encodeOrNull(Object payload) {
@@ -198,7 +211,7 @@ public final class GroupConnector implements AutoCloseable {
      * @return false when this connector was not that member
      */
     public boolean leave(String memberId) {
-        return call(h -> NativeLib.leave(h, memberId));
+        return handle.callBoolean(h -> NativeLib.leave(h, memberId));
     }
 
     /**
@@ -207,7 +220,7 @@ public final class GroupConnector implements AutoCloseable {
      * @return an unmodifiable list
      */
     public List<Member> members() {
-        return Member.listFromJson(Json.decode(call(NativeLib::members)));
+        return Member.listFromJson(Json.decode(handle.call(NativeLib::members)));
     }
 
     /**
@@ -221,7 +234,7 @@ public final class GroupConnector implements AutoCloseable {
      */
     @SuppressWarnings("unchecked")
     public List<Map<String, Object>> takeRestoreFailures() {
-        List<Object> decoded = Json.decodeList(call(NativeLib::takeRestoreFailures));
+        List<Object> decoded = Json.decodeList(handle.call(NativeLib::takeRestoreFailures));
         List<Map<String, Object>> failures = new ArrayList<>();
         for (Object item : decoded) {
             failures.add((Map<String, Object>) item);
@@ -237,7 +250,7 @@ public final class GroupConnector implements AutoCloseable {
      */
     public void updatePayload(String memberId, Object payload) {
         String payloadJson = Json.encode(payload);
-        run(h -> NativeLib.updatePayload(h, memberId, payloadJson));
+        handle.run(h -> NativeLib.updatePayload(h, memberId, payloadJson));
     }
 
     /**
@@ -246,7 +259,7 @@ public final class GroupConnector implements AutoCloseable {
      * @param subGroup the sub-group
      */
     public void addSubGroup(String subGroup) {
-        run(h -> NativeLib.addSubGroup(h, subGroup));
+        handle.run(h -> NativeLib.addSubGroup(h, subGroup));
     }
 
     /**
@@ -255,7 +268,7 @@ public final class GroupConnector implements AutoCloseable {
      * @param subGroup the sub-group
      */
     public void removeSubGroup(String subGroup) {
-        run(h -> NativeLib.removeSubGroup(h, subGroup));
+        handle.run(h -> NativeLib.removeSubGroup(h, subGroup));
     }
 
     /**
@@ -265,7 +278,7 @@ public final class GroupConnector implements AutoCloseable {
      */
     public List<String> subGroups() {
         List<String> groups = new ArrayList<>();
-        for (Object group : Json.decodeList(call(NativeLib::subGroups))) {
+        for (Object group : Json.decodeList(handle.call(NativeLib::subGroups))) {
             groups.add((String) group);
         }
         return Collections.unmodifiableList(groups);
@@ -274,22 +287,38 @@ public final class GroupConnector implements AutoCloseable {
     // ---------------------------------------------------------------- locks
 
     /**
-     * Takes the exclusive lock {@code name} without waiting. Not re-entrant: a second call
-     * by the same member finds it held.
+     * Takes the exclusive lock {@code name} in one attempt, never waiting. Not re-entrant: a
+     * second call by the same member finds it held.
      *
      * @param name the lock name
      * @return the acquisition, or empty when the lock is held (by anyone)
      */
-    public Optional<LockHandle> tryLock(String name) {
+    public Optional<LockHandle> lock(String name) {
         return acquire(name, null, false, Duration.ZERO);
     }
 
     /**
-     * Takes the exclusive lock {@code name}, waiting up to {@code wait}. Waiting wakes on the
-     * holder's release (no polling) or at the holder's lease deadline.
+     * Takes the exclusive lock {@code name} in one attempt, never waiting: the same as
+     * {@link #lock(String)}.
      *
      * @param name the lock name
-     * @param wait how long to wait
+     * @return the acquisition, or empty when the lock is held (by anyone)
+     * @deprecated Use {@link #lock(String)}. A name with "try" takes a wait and waits up to
+     *     it, in every language of the library ({@link #tryLock(String, Duration)} here,
+     *     {@code try_lock(name, timeout)} in Rust); this one, which does not wait, broke
+     *     that rule. It keeps working.
+     */
+    @Deprecated
+    public Optional<LockHandle> tryLock(String name) {
+        return lock(name);
+    }
+
+    /**
+     * Takes the exclusive lock {@code name}, waiting up to {@code wait} for it. Waiting wakes
+     * on the holder's release (no polling) or at the holder's lease deadline.
+     *
+     * @param name the lock name
+     * @param wait how long to wait at most (zero: one attempt, as {@link #lock(String)})
      * @return the acquisition, or empty when the time ran out
      */
     public Optional<LockHandle> tryLock(String name, Duration wait) {
@@ -297,7 +326,7 @@ public final class GroupConnector implements AutoCloseable {
     }
 
     /**
-     * Takes {@code name} re-entrantly without waiting: the holder taking it again adds a
+     * Takes {@code name} re-entrantly in one attempt, never waiting: the holder taking it again adds a
      * hold with the same token; each release removes one.
      *
      * @param name the lock name
@@ -322,7 +351,7 @@ public final class GroupConnector implements AutoCloseable {
 
     private Optional<LockHandle> acquireMillis(String name, String member, boolean reentrant, long waitMillis) {
         long token = acquireToken(name, member, reentrant, waitMillis);
-        return token < 0 ? Optional.empty() : Optional.of(new LockHandle(this, name, member, token));
+        return token == NativeLib.NO_TOKEN ? Optional.empty() : Optional.of(new LockHandle(this, name, member, token));
     }
 
     private static long waitMillis(Duration wait) {
@@ -334,14 +363,14 @@ public final class GroupConnector implements AutoCloseable {
         }
     }
 
-    /** {@link #acquire} without the handle object: the token, or -1. */
-    long acquireToken(String name, String member, boolean reentrant, long waitMillis) {
-        long h = handle.enter();
-        try {
-            return NativeLib.acquire(h, name, member, reentrant, waitMillis);
-        } finally {
-            handle.exit();
-        }
+    /** One attempt, without the handle object (the seed API's lock calls): whether acquired. */
+    boolean acquireOnce(String name, String member, boolean reentrant) {
+        return acquireToken(name, member, reentrant, 0) != NativeLib.NO_TOKEN;
+    }
+
+    /** The token, or {@link NativeLib#NO_TOKEN}. */
+    private long acquireToken(String name, String member, boolean reentrant, long waitMillis) {
+        return handle.callLong(h -> NativeLib.acquire(h, member, name, reentrant, waitMillis));
     }
 
     /**
@@ -362,12 +391,7 @@ public final class GroupConnector implements AutoCloseable {
      * @return false when that member (of this session) does not hold it
      */
     public boolean releaseAs(String member, String name) {
-        long h = handle.enter();
-        try {
-            return NativeLib.release(h, name, member);
-        } finally {
-            handle.exit();
-        }
+        return handle.callBoolean(h -> NativeLib.release(h, member, name));
     }
 
     /**
@@ -377,7 +401,7 @@ public final class GroupConnector implements AutoCloseable {
      * @return false from the moment the lease may have run out (LOST)
      */
     public boolean isHeld(String name) {
-        return heldToken(name).isPresent();
+        return handle.callBoolean(h -> NativeLib.isHeld(h, name));
     }
 
     /**
@@ -385,15 +409,24 @@ public final class GroupConnector implements AutoCloseable {
      *
      * @param name the lock name
      * @return the token, or empty
+     * @throws InvalidArgumentException for a name no lock can have (null, empty, too long)
      */
     public OptionalLong heldToken(String name) {
-        long h = handle.enter();
-        try {
-            long token = NativeLib.heldToken(h, name);
-            return token < 0 ? OptionalLong.empty() : OptionalLong.of(token);
-        } finally {
-            handle.exit();
-        }
+        long token = handle.callLong(h -> NativeLib.heldToken(h, name));
+        return token == NativeLib.NO_TOKEN ? OptionalLong.empty() : OptionalLong.of(token);
+    }
+
+    /**
+     * Who holds {@code name} now, whichever connector of the group it is, as Redis has it
+     * (one round trip): the member id, its session and the fencing token of the hold.
+     *
+     * @param name the lock name
+     * @return the holder, or empty when the lock is free
+     * @throws InvalidArgumentException for a name no lock can have (null, empty, too long)
+     */
+    public Optional<LockHolder> lockHolder(String name) {
+        String json = handle.call(h -> NativeLib.lockHolder(h, name));
+        return json == null ? Optional.empty() : Optional.of(LockHolder.fromJson(Json.decode(json)));
     }
 
     // ---------------------------------------------------------------- ephemeral data
@@ -411,7 +444,7 @@ public final class GroupConnector implements AutoCloseable {
     }
 
     private void ephemeralSetJson(String key, String json) {
-        run(h -> NativeLib.ephemeralSet(h, key, json));
+        handle.run(h -> NativeLib.ephemeralSet(h, key, json));
     }
 
     /**
@@ -421,7 +454,7 @@ public final class GroupConnector implements AutoCloseable {
      * @return the value, or null when absent
      */
     public Object ephemeralGet(String key) {
-        return Json.decode(call(h -> NativeLib.ephemeralGet(h, key)));
+        return Json.decode(handle.call(h -> NativeLib.ephemeralGet(h, key)));
     }
 
     /**
@@ -431,22 +464,18 @@ public final class GroupConnector implements AutoCloseable {
      * @return false when it did not exist
      */
     public boolean ephemeralDelete(String key) {
-        return call(h -> NativeLib.ephemeralDel(h, key));
+        return handle.callBoolean(h -> NativeLib.ephemeralDel(h, key));
     }
 
     /**
      * Every live ephemeral key starting with {@code prefix}, sorted, with its value.
      *
      * @param prefix the prefix ("" for all)
-     * @return an insertion-ordered map
+     * @return an insertion-ordered map, in key order
      */
     public Map<String, Object> ephemeralList(String prefix) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        for (Object item : Json.decodeList(call(h -> NativeLib.ephemeralList(h, prefix)))) {
-            Map<String, Object> pair = Json.asMap(item);
-            out.put((String) pair.get("key"), pair.get("value"));
-        }
-        return out;
+        // A JSON object in key order; decoding keeps the document's order (LinkedHashMap).
+        return Json.asMap(Json.decode(handle.call(h -> NativeLib.ephemeralList(h, prefix))));
     }
 
     // ---------------------------------------------------------------- persistent data
@@ -463,7 +492,7 @@ public final class GroupConnector implements AutoCloseable {
     }
 
     private long persistentSetJson(String path, String json) {
-        return call(h -> NativeLib.persistentSet(h, path, json));
+        return handle.callLong(h -> NativeLib.persistentSet(h, path, json));
     }
 
     /**
@@ -490,7 +519,7 @@ public final class GroupConnector implements AutoCloseable {
 
     private List<Long> persistentSetManyJson(String json) {
         List<Long> versions = new ArrayList<>();
-        for (Object version : Json.decodeList(call(h -> NativeLib.persistentSetMany(h, json)))) {
+        for (Object version : Json.decodeList(handle.call(h -> NativeLib.persistentSetMany(h, json)))) {
             versions.add(Json.asLong(version));
         }
         return Collections.unmodifiableList(versions);
@@ -510,8 +539,8 @@ public final class GroupConnector implements AutoCloseable {
     }
 
     private OptionalLong persistentCompareAndSetJson(String path, long expectedVersion, String json) {
-        long version = call(h -> NativeLib.persistentCas(h, path, expectedVersion, json));
-        return version < 0 ? OptionalLong.empty() : OptionalLong.of(version);
+        long version = handle.callLong(h -> NativeLib.persistentCas(h, path, expectedVersion, json));
+        return version == NativeLib.VERSION_MISMATCH ? OptionalLong.empty() : OptionalLong.of(version);
     }
 
     /**
@@ -532,7 +561,7 @@ public final class GroupConnector implements AutoCloseable {
      * @return the value and version, or null when absent
      */
     public Versioned persistentGetVersioned(String path) {
-        Object decoded = Json.decode(call(h -> NativeLib.persistentGet(h, path)));
+        Object decoded = Json.decode(handle.call(h -> NativeLib.persistentGet(h, path)));
         if (decoded == null) {
             return null;
         }
@@ -547,7 +576,7 @@ public final class GroupConnector implements AutoCloseable {
      * @return false when it did not exist
      */
     public boolean persistentDelete(String path) {
-        return call(h -> NativeLib.persistentDel(h, path));
+        return handle.callBoolean(h -> NativeLib.persistentDel(h, path));
     }
 
     /**
@@ -559,7 +588,7 @@ public final class GroupConnector implements AutoCloseable {
      */
     public List<Entry> persistentList(String prefix) {
         List<Entry> entries = new ArrayList<>();
-        for (Object item : Json.decodeList(call(h -> NativeLib.persistentList(h, prefix)))) {
+        for (Object item : Json.decodeList(handle.call(h -> NativeLib.persistentList(h, prefix)))) {
             Map<String, Object> map = Json.asMap(item);
             entries.add(new Entry((String) map.get("path"), map.get("value"), Json.asLong(map.get("version"))));
         }
@@ -619,13 +648,27 @@ public final class GroupConnector implements AutoCloseable {
     }
 
     /**
-     * {@link #tryLock(String)} without blocking.
+     * {@link #lock(String)} without blocking (an acquisition made for a future that was
+     * cancelled meanwhile is released at once).
      *
      * @param name the lock name
      * @return the acquisition, or empty when the lock is held
      */
-    public CompletableFuture<Optional<LockHandle>> tryLockAsync(String name) {
+    public CompletableFuture<Optional<LockHandle>> lockAsync(String name) {
         return acquireAsync(name, null, false, Duration.ZERO);
+    }
+
+    /**
+     * {@link #lock(String)} without blocking: the same as {@link #lockAsync(String)}.
+     *
+     * @param name the lock name
+     * @return the acquisition, or empty when the lock is held
+     * @deprecated Use {@link #lockAsync(String)}; a name with "try" takes a wait (see
+     *     {@link #tryLock(String)}). It keeps working.
+     */
+    @Deprecated
+    public CompletableFuture<Optional<LockHandle>> tryLockAsync(String name) {
+        return lockAsync(name);
     }
 
     /**
@@ -704,6 +747,16 @@ public final class GroupConnector implements AutoCloseable {
      */
     public CompletableFuture<Boolean> releaseAsAsync(String member, String name) {
         return async(() -> releaseAs(member, name));
+    }
+
+    /**
+     * {@link #lockHolder} without blocking.
+     *
+     * @param name the lock name
+     * @return the holder, or empty when the lock is free
+     */
+    public CompletableFuture<Optional<LockHolder>> lockHolderAsync(String name) {
+        return async(() -> lockHolder(name));
     }
 
     /**
@@ -837,16 +890,13 @@ public final class GroupConnector implements AutoCloseable {
     public MemberSubscription addMemberListener(MemberEventListener listener) {
         requireArg(listener, "listener");
         NativeEventSink sink = memberSink(listener);
-        long h = handle.enter();
-        try {
+        return handle.call(h -> {
             long native_ = NativeLib.subscribeMembers(h, sink);
             ListenerSubscription subscription = new ListenerSubscription(native_, handle);
             handle.track(subscription);
             List<Member> snapshot = Member.listFromJson(Json.decode(NativeLib.subscriptionSnapshot(native_)));
             return new MemberSubscription(subscription, snapshot);
-        } finally {
-            handle.exit();
-        }
+        });
     }
 
     /**
@@ -858,14 +908,11 @@ public final class GroupConnector implements AutoCloseable {
     public Subscription addConnectionStateListener(ConnectionStateListener listener) {
         requireArg(listener, "listener");
         NativeEventSink sink = stateSink(listener);
-        long h = handle.enter();
-        try {
+        return handle.call(h -> {
             ListenerSubscription subscription = new ListenerSubscription(NativeLib.subscribeState(h, sink), handle);
             handle.track(subscription);
             return subscription;
-        } finally {
-            handle.exit();
-        }
+        });
     }
 
     /**
@@ -908,29 +955,6 @@ public final class GroupConnector implements AutoCloseable {
                 listener.onStateChange(ConnectionState.valueOf(state));
             }
         };
-    }
-
-    @FunctionalInterface
-    private interface NativeVoid {
-        void apply(long handle);
-    }
-
-    private <T> T call(LongFunction<T> nativeCall) {
-        long h = handle.enter();
-        try {
-            return nativeCall.apply(h);
-        } finally {
-            handle.exit();
-        }
-    }
-
-    private void run(NativeVoid nativeCall) {
-        long h = handle.enter();
-        try {
-            nativeCall.apply(h);
-        } finally {
-            handle.exit();
-        }
     }
 
     private <T> CompletableFuture<T> async(Supplier<T> call) {

@@ -230,7 +230,15 @@ final class Json {
         return (List<Object>) value;
     }
 
+    /**
+     * A JSON integer the native layer sent (a version, a token) as a long. Jackson reads
+     * integers into Integer or Long exactly (never through a double, so those beyond 2^53
+     * keep every digit); anything else here is a broken document, not a value to round.
+     */
     static long asLong(Object value) {
-        return ((Number) value).longValue();
+        if (value instanceof Integer || value instanceof Long) {
+            return ((Number) value).longValue();
+        }
+        throw new ProtocolException("native layer returned " + value + " where an integer was expected");
     }
 }

@@ -3,17 +3,13 @@ package group_redis;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** A native subscription (member events or connection states) owned by a connector. */
-class ListenerSubscription implements Subscription {
+final class ListenerSubscription implements Subscription {
     private final AtomicLong subscription;
     private final NativeHandle owner;
 
     ListenerSubscription(long subscription, NativeHandle owner) {
         this.subscription = new AtomicLong(subscription);
         this.owner = owner;
-    }
-
-    long nativeHandle() {
-        return subscription.get();
     }
 
     @Override

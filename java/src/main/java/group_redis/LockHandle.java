@@ -61,7 +61,7 @@ public final class LockHandle implements AutoCloseable {
      * @return false once released or once the lease may have run out (LOST)
      */
     public boolean isHeld() {
-        return !released.get() && connector.heldToken(name).orElse(-1) == token;
+        return !released.get() && connector.heldToken(name).orElse(NativeLib.NO_TOKEN) == token;
     }
 
     /**

@@ -7,10 +7,15 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongConsumer;
+import java.util.function.LongFunction;
+import java.util.function.LongPredicate;
+import java.util.function.LongUnaryOperator;
 
 /**
  * Owns one native connector and makes its lifetime safe under concurrency: every native
- * call runs between {@link #enter()} and {@link #exit()}, and the native memory is freed by
+ * call runs between {@link #enter()} and {@link #exit()} (through {@link #call} and its
+ * primitive variants, the one place that pairs them), and the native memory is freed by
  * whoever leaves last after {@link #close()}. So close() may run while other threads are
  * inside calls (they finish, or fail with {@link ConnectorClosedException} from the core),
  * may run twice, and may run from the {@link java.lang.ref.Cleaner} of a connector that was
@@ -31,8 +36,52 @@ final class NativeHandle implements Runnable {
         this.handle = handle;
     }
 
+    /**
+     * Runs one native call on the live handle.
+     *
+     * @throws ConnectorClosedException when the connector is closed
+     */
+    <T> T call(LongFunction<T> nativeCall) {
+        long h = enter();
+        try {
+            return nativeCall.apply(h);
+        } finally {
+            exit();
+        }
+    }
+
+    /** {@link #call} for a native call returning {@code long}, without boxing it. */
+    long callLong(LongUnaryOperator nativeCall) {
+        long h = enter();
+        try {
+            return nativeCall.applyAsLong(h);
+        } finally {
+            exit();
+        }
+    }
+
+    /** {@link #call} for a native call returning {@code boolean}, without boxing it. */
+    boolean callBoolean(LongPredicate nativeCall) {
+        long h = enter();
+        try {
+            return nativeCall.test(h);
+        } finally {
+            exit();
+        }
+    }
+
+    /** {@link #call} for a native call returning nothing. */
+    void run(LongConsumer nativeCall) {
+        long h = enter();
+        try {
+            nativeCall.accept(h);
+        } finally {
+            exit();
+        }
+    }
+
     /** Starts a native call: returns the handle, or throws when the connector is closed. */
-    long enter() {
+    private long enter() {
         while (true) {
             int current = users.get();
             if (current == 0 || closed.get()) {
@@ -45,7 +94,7 @@ final class NativeHandle implements Runnable {
     }
 
     /** Ends a native call started with {@link #enter()}. */
-    void exit() {
+    private void exit() {
         if (users.decrementAndGet() == 0) {
             NativeLib.free(handle);
         }

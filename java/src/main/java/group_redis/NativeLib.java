@@ -32,8 +32,6 @@ final class NativeLib {
 
     static native String sessionId(long handle);
 
-    static native String memberId(long handle);
-
     static native String state(long handle);
 
     static native String subGroups(long handle);
@@ -52,16 +50,40 @@ final class NativeLib {
 
     static native void removeSubGroup(long handle, String subGroup);
 
-    /** Returns the fencing token, or -1 when not acquired. */
+    /**
+     * What {@link #acquire} returns when it did not acquire, {@link #heldToken} when the lock
+     * is not held: fencing tokens are never 0.
+     */
+    static final long NO_TOKEN = 0;
+
+    /** What {@link #persistentCas} returns when the expected version did not match. */
+    static final long VERSION_MISMATCH = 0;
+
+    /** The configured member id (the one a null member stands for below). No I/O. */
+    static native String memberId(long handle);
+
+    /**
+     * Returns the fencing token, or {@link #NO_TOKEN} when not acquired. {@code member} null:
+     * the configured member id.
+     */
     static native long acquire(long handle, String member, String name, boolean reentrant, long waitMillis);
 
+    /** {@code member} null: the configured member id. */
     static native boolean release(long handle, String member, String name);
 
+    /** Whether this connector holds {@code name} with a valid lease. No I/O. */
     static native boolean isHeld(long handle, String name);
 
-    /** Returns the fencing token of a lock this connector holds, or -1. No I/O. */
+    /**
+     * Returns the fencing token of a lock this connector holds, or {@link #NO_TOKEN}. No I/O.
+     * An invalid name throws {@link InvalidArgumentException}.
+     */
     static native long heldToken(long handle, String name);
 
+    /**
+     * Who holds {@code name}: JSON {@code {"member":..,"session":..,"token":..}}, or null
+     * when it is free.
+     */
     static native String lockHolder(long handle, String name);
 
     static native void ephemeralSet(long handle, String key, String valueJson);
@@ -70,13 +92,14 @@ final class NativeLib {
 
     static native boolean ephemeralDel(long handle, String key);
 
+    /** JSON object {key: value, ...}, its members in key order. */
     static native String ephemeralList(long handle, String prefix);
 
     static native long persistentSet(long handle, String path, String valueJson);
 
     static native String persistentSetMany(long handle, String entriesJson);
 
-    /** Returns the new version, or -1 when the expected version did not match. */
+    /** Returns the new version, or {@link #VERSION_MISMATCH} when the expected version did not match. */
     static native long persistentCas(long handle, String path, long expectedVersion, String valueJson);
 
     static native String persistentGet(long handle, String path);

@@ -278,7 +278,7 @@ public final class RedisConn {
      * @return true when taken
      */
     public static boolean lock(Object c, String key) {
-        return connector(c).acquireToken(key, null, false, 0) >= 0;
+        return connector(c).acquireOnce(key, null, false);
     }
 
     /**
@@ -291,7 +291,7 @@ public final class RedisConn {
      */
     public static boolean lock(Object c, String member, String key) {
         GroupConnector.requireArg(member, "member id");
-        return connector(c).acquireToken(key, member, false, 0) >= 0;
+        return connector(c).acquireOnce(key, member, false);
     }
 
     /**
@@ -302,7 +302,7 @@ public final class RedisConn {
      * @return true when taken (or taken again)
      */
     public static boolean reentrant_lock(Object c, String key) {
-        return connector(c).acquireToken(key, null, true, 0) >= 0;
+        return connector(c).acquireOnce(key, null, true);
     }
 
     /**
@@ -315,7 +315,7 @@ public final class RedisConn {
      */
     public static boolean reentrant_lock(Object c, String member, String key) {
         GroupConnector.requireArg(member, "member id");
-        return connector(c).acquireToken(key, member, true, 0) >= 0;
+        return connector(c).acquireOnce(key, member, true);
     }
 
     /**

@@ -67,9 +67,9 @@ class AsyncTest {
             assertEquals(Map.of("addr", "10.0.0.1:80"), await(connector.ephemeralListAsync("")));
             assertTrue(await(connector.ephemeralDeleteAsync("addr")));
 
-            LockHandle lock = await(connector.tryLockAsync("l")).orElseThrow();
+            LockHandle lock = await(connector.lockAsync("l")).orElseThrow();
             assertTrue(connector.isHeld("l"));
-            assertEquals(Optional.empty(), await(connector.tryLockAsync("l")));
+            assertEquals(Optional.empty(), await(connector.lockAsync("l")));
             assertTrue(await(connector.releaseAsync("l")));
             assertFalse(lock.isHeld());
             assertTrue(await(connector.reentrantLockAsync("r")).isPresent());
@@ -88,15 +88,18 @@ class AsyncTest {
         GroupConfig.Builder group = REDIS.freshGroup();
         try (GroupConnector holder = GroupConnector.connect(group.memberId("holder").build());
              GroupConnector waiter = GroupConnector.connect(group.memberId("waiter").build())) {
-            LockHandle held = holder.tryLock("busy").orElseThrow();
+            LockHandle held = holder.lock("busy").orElseThrow();
             CompletableFuture<Optional<LockHandle>> waiting = waiter.tryLockAsync("busy", Duration.ofSeconds(60));
             // The lock is held, so the call cannot have completed: it returned without waiting.
             assertFalse(waiting.isDone());
             CompletableFuture<Thread> completedOn = waiting.thenApply(acquired -> Thread.currentThread());
             held.release();
-            LockHandle taken = await(waiting).orElseThrow();
-            assertTrue(taken.token() > held.token());
+            // Wait on the dependent stage, not on `waiting`: a thread blocked in
+            // waiting.get() helps run waiting's dependents once it completes, so the stage
+            // could then run on this thread instead of the pool's.
             Thread poolThread = await(completedOn);
+            LockHandle taken = waiting.getNow(Optional.empty()).orElseThrow();
+            assertTrue(taken.token() > held.token());
             assertTrue(poolThread.getName().startsWith("group-redis-async-"), poolThread.getName());
             assertTrue(poolThread.isDaemon());
             assertTrue(waiter.isHeld("busy"));
@@ -137,7 +140,7 @@ class AsyncTest {
             // Checked on the caller's thread, yet reported through the future, not thrown.
             assertInstanceOf(InvalidJsonException.class, failure(other.persistentSetAsync("p", Double.NaN)));
             assertInstanceOf(InvalidArgumentException.class, failure(other.tryLockAsync("l", null)));
-            assertInstanceOf(InvalidArgumentException.class, failure(other.tryLockAsync(null)));
+            assertInstanceOf(InvalidArgumentException.class, failure(other.lockAsync(null)));
             assertInstanceOf(InvalidArgumentException.class, failure(other.persistentSetManyAsync(null)));
             // join() is not wrapped in a CompletionException's cause chain twice: one level.
             Throwable viaJoin = assertThrows(java.util.concurrent.CompletionException.class,
@@ -156,7 +159,7 @@ class AsyncTest {
         try (GroupConnector holder = GroupConnector.connect(group.memberId("holder").build());
              GroupConnector canceller = GroupConnector.connect(group.memberId("canceller").build());
              GroupConnector third = GroupConnector.connect(group.memberId("third").build())) {
-            LockHandle first = holder.tryLock("contended").orElseThrow();
+            LockHandle first = holder.lock("contended").orElseThrow();
             CompletableFuture<Optional<LockHandle>> waiting = canceller.tryLockAsync("contended", Duration.ofSeconds(60));
             // Cancel only once the call is inside its wait in Redis (counted in `waiters`), so
             // the acquisition after the cancel really happens and must be undone.
@@ -171,7 +174,7 @@ class AsyncTest {
             Waits.awaitTrue(() -> acquiredToken.equals(redisCli("HGET", lockKey, "token"))
                     && "0".equals(redisCli("HEXISTS", lockKey, "session")),
                     "the lock acquired for the cancelled future, then released");
-            LockHandle next = third.tryLock("contended").orElseThrow();
+            LockHandle next = third.lock("contended").orElseThrow();
             assertEquals(first.token() + 2, next.token());
             assertFalse(canceller.isHeld("contended"));
             assertTrue(waiting.isCancelled());
@@ -184,14 +187,14 @@ class AsyncTest {
         Executor later = queued::add; // runs nothing until the test says so
         try (GroupConnector connector = GroupConnector.connect(REDIS.freshGroup().asyncExecutor(later).build())) {
             CompletableFuture<Long> set = connector.persistentSetAsync("never", 1);
-            CompletableFuture<Optional<LockHandle>> lock = connector.tryLockAsync("never");
+            CompletableFuture<Optional<LockHandle>> lock = connector.lockAsync("never");
             assertTrue(set.cancel(false));
             assertTrue(lock.cancel(false));
             assertEquals(2, queued.size());
             queued.forEach(Runnable::run);
             assertNull(connector.persistentGet("never"));
             assertFalse(connector.isHeld("never"));
-            assertTrue(connector.tryLock("never").isPresent());
+            assertTrue(connector.lock("never").isPresent());
         }
     }
 

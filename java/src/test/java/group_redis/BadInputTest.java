@@ -34,9 +34,10 @@ class BadInputTest {
     void badNamesAreRefusedAndTheConnectorStaysUsable() {
         try (GroupConnector c = GroupConnector.connect(REDIS.freshGroup().build())) {
             for (String bad : new String[] {null, "", OVERSIZED, "nul\0byte"}) {
-                invalid(() -> c.tryLock(bad));
+                invalid(() -> c.lock(bad));
                 invalid(() -> c.release(bad));
                 invalid(() -> c.heldToken(bad));
+                invalid(() -> c.lockHolder(bad));
                 invalid(() -> c.ephemeralSet(bad, 1));
                 invalid(() -> c.ephemeralGet(bad));
                 invalid(() -> c.persistentSet(bad, 1));
@@ -61,7 +62,7 @@ class BadInputTest {
             assertThrows(InvalidJsonException.class, () -> c.persistentSet("p", Double.NaN));
             assertThrows(InvalidJsonException.class, () -> c.ephemeralSet("p", Map.of("inf", Double.POSITIVE_INFINITY)));
             // Nothing was left pending: the connector still works.
-            assertTrue(c.tryLock("still-works").isPresent());
+            assertTrue(c.lock("still-works").isPresent());
             assertEquals(ConnectionState.CONNECTED, c.state());
         }
     }
@@ -109,7 +110,7 @@ class BadInputTest {
         GroupConnector c = GroupConnector.connect(REDIS.freshGroup().build());
         c.close();
         List<Executable> calls = List.of(c::join, () -> c.join("m"), c::leave, c::members, c::sessionId,
-                () -> c.tryLock("l"), () -> c.release("l"), () -> c.isHeld("l"), () -> c.ephemeralSet("k", 1),
+                () -> c.lock("l"), () -> c.release("l"), () -> c.isHeld("l"), () -> c.ephemeralSet("k", 1),
                 () -> c.ephemeralGet("k"), () -> c.ephemeralList(""), () -> c.persistentSet("p", 1),
                 () -> c.persistentGet("p"), () -> c.persistentList(""), () -> c.addSubGroup("s"),
                 () -> c.addMemberListener(e -> { }), () -> c.addConnectionStateListener(s -> { }));
@@ -140,7 +141,7 @@ class BadInputTest {
                     int ok = 0;
                     try {
                         while (true) {
-                            c.tryLock(lock).ifPresent(LockHandle::close);
+                            c.lock(lock).ifPresent(LockHandle::close);
                             c.isHeld(lock);
                             ok++;
                         }
@@ -170,7 +171,7 @@ class BadInputTest {
         GroupRedisException thrown = assertThrows(GroupRedisException.class, NativeLib::selfTestPanic);
         assertTrue(thrown.getMessage().contains("self-test panic"), thrown.getMessage());
         try (GroupConnector c = GroupConnector.connect(REDIS.freshGroup().build())) {
-            assertTrue(c.tryLock("after-panic").isPresent());
+            assertTrue(c.lock("after-panic").isPresent());
         }
     }
 
@@ -178,7 +179,7 @@ class BadInputTest {
     void closeEndsACallWaitingForALock() throws Exception {
         GroupConfig config = REDIS.freshGroup().build();
         try (GroupConnector holder = GroupConnector.connect(config)) {
-            assertTrue(holder.tryLock("held-long").isPresent());
+            assertTrue(holder.lock("held-long").isPresent());
             GroupConnector waiter = GroupConnector.connect(config);
             java.util.concurrent.CompletableFuture<Object> waiting = java.util.concurrent.CompletableFuture
                     .supplyAsync(() -> waiter.tryLock("held-long", Duration.ofSeconds(60)));

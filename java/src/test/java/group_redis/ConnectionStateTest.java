@@ -25,7 +25,7 @@ class ConnectionStateTest {
             connector.addConnectionStateListener(states::add);
             connector.join();
             connector.ephemeralSet("mine", 42);
-            assertTrue(connector.tryLock("held").isPresent());
+            assertTrue(connector.lock("held").isPresent());
             String firstSession = connector.sessionId();
 
             REDIS.server().stopProcess();

@@ -56,12 +56,12 @@ class GroupConnectorTest {
             GroupConnector owner = GroupConnector.connect(config);
             owner.join("owner");
             owner.ephemeralSet("eph", "x");
-            assertTrue(owner.tryLock("l").isPresent());
+            assertTrue(owner.lock("l").isPresent());
             owner.close();
             owner.close(); // idempotent
             assertEquals(List.of(), observer.members());
             assertNull(observer.ephemeralGet("eph"));
-            assertTrue(observer.tryLock("l").isPresent());
+            assertTrue(observer.lock("l").isPresent());
             assertEquals(ConnectionState.CLOSED, owner.state());
         }
     }
@@ -70,15 +70,15 @@ class GroupConnectorTest {
     void locksReturnGrowingFencingTokensAndReleaseWithTryWithResources() {
         try (GroupConnector connector = GroupConnector.connect(REDIS.freshGroup().build())) {
             long first;
-            try (LockHandle lock = connector.tryLock("res").orElseThrow()) {
+            try (LockHandle lock = connector.lock("res").orElseThrow()) {
                 first = lock.token();
                 assertTrue(lock.isHeld());
                 assertTrue(connector.isHeld("res"));
                 assertEquals(OptionalLong.of(first), connector.heldToken("res"));
-                assertTrue(connector.tryLock("res").isEmpty(), "not re-entrant");
+                assertTrue(connector.lock("res").isEmpty(), "not re-entrant");
             }
             assertFalse(connector.isHeld("res"));
-            try (LockHandle again = connector.tryLock("res").orElseThrow()) {
+            try (LockHandle again = connector.lock("res").orElseThrow()) {
                 assertTrue(again.token() > first, again.token() + " > " + first);
             }
             try (LockHandle outer = connector.reentrantLock("re").orElseThrow();
@@ -94,17 +94,62 @@ class GroupConnectorTest {
         GroupConfig config = REDIS.freshGroup().build();
         try (GroupConnector holder = GroupConnector.connect(config);
                 GroupConnector waiter = GroupConnector.connect(config)) {
-            LockHandle held = holder.tryLock("busy").orElseThrow();
+            LockHandle held = holder.lock("busy").orElseThrow();
             CompletableFuture<Optional<LockHandle>> waiting = CompletableFuture
                     .supplyAsync(() -> waiter.tryLock("busy", Duration.ofSeconds(20)));
             // Release only once the waiter is blocked in Redis-side contention.
-            assertTrue(waiter.tryLock("busy").isEmpty());
+            assertTrue(waiter.lock("busy").isEmpty());
             held.close();
             Optional<LockHandle> got = waiting.get(20, TimeUnit.SECONDS);
             assertTrue(got.isPresent());
             assertTrue(got.get().token() > held.token());
             assertTrue(waiter.tryLock("never", Duration.ZERO).isPresent());
             assertTrue(holder.tryLock("never", Duration.ofMillis(50)).isEmpty(), "times out while held");
+        }
+    }
+
+    @Test
+    @SuppressWarnings("deprecation") // the deprecated tryLock(name) must keep working
+    void lockMakesOneAttemptAndTheDeprecatedTryLockWithoutAWaitStillDoesTheSame() throws Exception {
+        GroupConfig.Builder group = REDIS.freshGroup();
+        try (GroupConnector holder = GroupConnector.connect(group.memberId("holder").build());
+                GroupConnector other = GroupConnector.connect(group.memberId("other").build())) {
+            LockHandle held = holder.lock("one-attempt").orElseThrow();
+            // The holder keeps the lock throughout: a call that waited would not return.
+            assertEquals(Optional.empty(), other.lock("one-attempt"));
+            assertEquals(Optional.empty(), other.tryLock("one-attempt"));
+            assertEquals(Optional.empty(), other.tryLockAsync("one-attempt").get(Waits.BOUND_MS, TimeUnit.MILLISECONDS));
+            assertEquals(Optional.empty(), other.lockAsync("one-attempt").get(Waits.BOUND_MS, TimeUnit.MILLISECONDS));
+            held.close();
+            try (LockHandle deprecated = other.tryLock("one-attempt").orElseThrow()) {
+                assertTrue(deprecated.token() > held.token());
+                assertTrue(other.isHeld("one-attempt"));
+            }
+            try (LockHandle viaFuture = other.tryLockAsync("one-attempt")
+                    .get(Waits.BOUND_MS, TimeUnit.MILLISECONDS).orElseThrow()) {
+                assertTrue(viaFuture.isHeld());
+            }
+        }
+    }
+
+    @Test
+    void ephemeralListIsInKeyOrder() {
+        try (GroupConnector connector = GroupConnector.connect(REDIS.freshGroup().build())) {
+            for (String key : List.of("svc/m", "svc/b", "svc/z", "svc/a", "other")) {
+                connector.ephemeralSet(key, key.length());
+            }
+            assertEquals(List.of("svc/a", "svc/b", "svc/m", "svc/z"), List.copyOf(connector.ephemeralList("svc/").keySet()));
+            assertEquals(5, connector.ephemeralList("svc/").get("svc/z"));
+        }
+    }
+
+    @Test
+    void memberIdIsTheConfiguredOneOrHostnameDashPid() {
+        try (GroupConnector named = GroupConnector.connect(REDIS.freshGroup().memberId("named").build());
+                GroupConnector unnamed = GroupConnector.connect(REDIS.freshGroup().build())) {
+            assertEquals("named", named.memberId());
+            assertTrue(unnamed.memberId().endsWith("-" + ProcessHandle.current().pid()), unnamed.memberId());
+            assertEquals(unnamed.memberId(), unnamed.join().id());
         }
     }
 

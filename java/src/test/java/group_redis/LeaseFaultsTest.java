@@ -41,7 +41,7 @@ class LeaseFaultsTest {
                     suspended.countDown();
                 }
             });
-            long token = holder.tryLock("L").orElseThrow().token();
+            long token = holder.lock("L").orElseThrow().token();
             Thread.sleep(delayMs); // vary where in the heartbeat period the cut falls
 
             proxy.pause();
@@ -55,7 +55,7 @@ class LeaseFaultsTest {
             assertTrue(suspended.await(20, TimeUnit.SECONDS), "SUSPENDED");
             if (!firstSeen.containsKey(ConnectionState.LOST)) {
                 // The lease is in doubt: no lock may be granted.
-                assertThrows(SessionExpiredException.class, () -> holder.tryLock("other"));
+                assertThrows(SessionExpiredException.class, () -> holder.lock("other"));
             }
             waiting.join(20_000);
             assertTrue(acquired[0] > token, "the waiter's token grows");

@@ -16,7 +16,7 @@ public final class MemberProcess {
                 .sessionTimeout(Duration.ofMillis(Long.parseLong(args[3]))).build();
         GroupConnector connector = GroupConnector.connect(config);
         connector.join();
-        connector.tryLock("killed-holds-this").orElseThrow();
+        connector.lock("killed-holds-this").orElseThrow();
         connector.ephemeralSet("killed-owns-this", "x");
         System.out.println("READY");
         System.out.flush();

@@ -41,7 +41,7 @@ class ProcessKillTest {
                 assertEquals("READY", line, "the child JVM did not get ready");
                 Waits.awaitMatching(events, e -> e.joinedMembers().stream().anyMatch(m -> m.id().equals("doomed")),
                         "join of the child");
-                assertTrue(watcher.tryLock("killed-holds-this").isEmpty(), "the child holds the lock");
+                assertTrue(watcher.lock("killed-holds-this").isEmpty(), "the child holds the lock");
 
                 child.destroyForcibly(); // SIGKILL on Linux: no shutdown hook, no close
                 assertTrue(child.waitFor(20, TimeUnit.SECONDS));

@@ -39,7 +39,7 @@ class TlsTest {
                 freshGroup().memberId("tls-member").tlsRootCertFile(server.caFile()).build())) {
             connector.join();
             assertEquals(List.of("tls-member"), connector.members().stream().map(Member::id).collect(Collectors.toList()));
-            assertTrue(connector.tryLock("over-tls").isPresent());
+            assertTrue(connector.lock("over-tls").isPresent());
         }
     }
 

@@ -13,10 +13,10 @@ use tokio::sync::{mpsc, Notify};
 use crate::config::Config;
 use crate::data::{Entry, Versioned};
 use crate::error::{Error, Result};
-use crate::events::AbortOnDrop;
-use crate::member::{Member, MembershipEvent};
-use crate::runtime;
-use crate::state::ConnectionState;
+use crate::membership::events::AbortOnDrop;
+use crate::membership::member::{Member, MembershipEvent};
+use crate::session::state::ConnectionState;
+use crate::transport::runtime;
 
 /// Blocking twin of [`crate::Connector`]; share it between threads with `Arc`.
 #[derive(Debug)]
@@ -63,7 +63,7 @@ impl Connector {
     }
 
     /// See [`crate::Connector::take_restore_failures`].
-    pub fn take_restore_failures(&self) -> Vec<crate::member::RestoreFailure> {
+    pub fn take_restore_failures(&self) -> Vec<crate::membership::member::RestoreFailure> {
         self.inner.take_restore_failures()
     }
 

@@ -12,15 +12,15 @@ use serde_json::Value;
 use tokio::task::AbortHandle;
 
 use crate::config::Config;
-use crate::direct::{CallerThread, DirectPool};
 use crate::error::{Error, Result};
-use crate::keys::Keys;
-use crate::member::{Member, MemberRecord};
+use crate::membership::member::{Member, MemberRecord};
 use crate::names::check_name;
-use crate::notices::Notices;
-use crate::runtime;
-use crate::scripts::{ScriptDef, Scripts};
-use crate::state::{ConnectionState, StateBroadcaster};
+use crate::protocol::keys::Keys;
+use crate::protocol::scripts::{ScriptDef, Scripts};
+use crate::session::state::{ConnectionState, StateBroadcaster};
+use crate::transport::direct::{CallerThread, DirectPool};
+use crate::transport::notices::Notices;
+use crate::transport::runtime;
 
 /// The largest member payload accepted (bytes of JSON): payloads are meant to be small.
 pub const MAX_PAYLOAD_BYTES: usize = 64 * 1024;
@@ -70,13 +70,13 @@ pub(crate) struct Inner {
     /// The group's epoch as this connector last saw it (see `lua/reap.lua`).
     pub epoch: Mutex<EpochSeen>,
     /// What this connector vouches for about the server's clock (see `clock.rs`).
-    pub clock: crate::clock::ServerClock,
+    pub clock: crate::session::clock::ServerClock,
     /// Wakes the heartbeat loop for an immediate beat (a call found the session gone).
     pub beat_now: tokio::sync::Notify,
     /// When the shared async connection last carried a request (for the idle check).
     pub async_used: Mutex<Instant>,
     /// What the last session replacements could not restore, until the application reads it.
-    pub restore_failures: Mutex<Vec<crate::member::RestoreFailure>>,
+    pub restore_failures: Mutex<Vec<crate::membership::member::RestoreFailure>>,
 }
 
 /// What this connector knows of the group's epoch: reported back to the scripts, so a
@@ -142,7 +142,7 @@ impl Connector {
             closed: AtomicBool::new(false),
             tasks: Mutex::new(Vec::new()),
             epoch: Mutex::new(EpochSeen::default()),
-            clock: crate::clock::ServerClock::default(),
+            clock: crate::session::clock::ServerClock::default(),
             beat_now: tokio::sync::Notify::new(),
             async_used: Mutex::new(Instant::now()),
             restore_failures: Mutex::new(Vec::new()),
@@ -154,7 +154,8 @@ impl Connector {
             return Err(Error::protocol("Redis refused to register a new session"));
         }
         inner.session().lease_until = sent + inner.config.local_lease();
-        let task = runtime::handle().spawn(crate::heartbeat::run(Arc::downgrade(&inner), beat));
+        let task =
+            runtime::handle().spawn(crate::session::heartbeat::run(Arc::downgrade(&inner), beat));
         inner.tasks.lock().unwrap().push(task.abort_handle());
         Ok(Connector { inner })
     }
@@ -203,7 +204,7 @@ impl Connector {
     /// What could not be restored when a lost session was replaced (a member id or an
     /// ephemeral key another process took meanwhile), oldest first, and forgets it. Filled
     /// before RECONNECTED is published, so a state listener can call this on RECONNECTED.
-    pub fn take_restore_failures(&self) -> Vec<crate::member::RestoreFailure> {
+    pub fn take_restore_failures(&self) -> Vec<crate::membership::member::RestoreFailure> {
         std::mem::take(&mut *self.inner.restore_failures.lock().unwrap())
     }
 
@@ -467,7 +468,7 @@ impl Inner {
             *used = Instant::now();
             idle
         };
-        if idle >= crate::direct::IDLE_CHECK_AFTER {
+        if idle >= crate::transport::direct::IDLE_CHECK_AFTER {
             for _ in 0..2 {
                 let ping: redis::RedisResult<String> =
                     redis::cmd("PING").query_async(&mut conn).await;

@@ -30,23 +30,19 @@
 //! Threads without an async runtime use [`blocking::Connector`], which has the same methods.
 
 pub mod blocking;
-mod clock;
 mod config;
 mod connector;
 mod data;
-mod direct;
 mod error;
-mod events;
-mod heartbeat;
-pub mod keys;
 mod locks;
 pub mod logs;
-mod member;
+mod membership;
 pub mod names;
-mod notices;
-mod runtime;
-mod scripts;
-mod state;
+mod protocol;
+mod session;
+mod transport;
+
+pub use protocol::keys;
 
 pub use config::{
     default_member_id, redact_url, Config, DEFAULT_COMMAND_TIMEOUT, DEFAULT_GROUP,
@@ -55,10 +51,10 @@ pub use config::{
 pub use connector::{Connector, MAX_PAYLOAD_BYTES};
 pub use data::{Entry, Versioned, MAX_JSON_DEPTH, MAX_VALUE_BYTES};
 pub use error::{Error, Result};
-pub use events::{MemberSubscription, StateSubscription};
 pub use locks::LockHolder;
-pub use member::{LeaveReason, Member, MembershipEvent, RestoreFailure};
-pub use state::ConnectionState;
+pub use membership::events::{MemberSubscription, StateSubscription};
+pub use membership::member::{LeaveReason, Member, MembershipEvent, RestoreFailure};
+pub use session::state::ConnectionState;
 
 /// Re-exported so callers build values without adding serde_json themselves.
 pub use serde_json::{json, Value};

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::connector::{new_session_id, Beat, Inner};
 use crate::error::{Error, Result};
-use crate::state::ConnectionState;
+use crate::session::state::ConnectionState;
 
 /// Grace added after another session's deadline before reaping it, so the reap script sees
 /// the deadline as passed on the server clock.
@@ -215,7 +215,7 @@ fn note_failure(inner: &Inner, kind: &str, name: &str, err: &Error) {
         .restore_failures
         .lock()
         .unwrap()
-        .push(crate::member::RestoreFailure {
+        .push(crate::membership::member::RestoreFailure {
             kind: kind.to_string(),
             name: name.to_string(),
             error: err.to_string(),

@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 use crate::connector::{Connector, HeldLock, Inner};
 use crate::error::{Error, Result};
 use crate::names::check_name;
-use crate::runtime;
-use crate::state::ConnectionState;
+use crate::session::state::ConnectionState;
+use crate::transport::runtime;
 
 /// How long a lock waiter pauses at least after a failed attempt before it tries again.
 const PAUSE_AFTER_ERROR: Duration = Duration::from_millis(100);

@@ -20,11 +20,11 @@ use tracing::Instrument;
 use crate::config::Config;
 use crate::connector::{open_manager, parse_member, parse_members, Connector};
 use crate::error::{Error, Result};
-use crate::keys::Keys;
-use crate::member::{LeaveReason, Member, MembershipEvent};
-use crate::runtime;
-use crate::scripts::Scripts;
-use crate::state::ConnectionState;
+use crate::membership::member::{LeaveReason, Member, MembershipEvent};
+use crate::protocol::keys::Keys;
+use crate::protocol::scripts::Scripts;
+use crate::session::state::ConnectionState;
+use crate::transport::runtime;
 
 /// How long one blocking stream read waits on the server.
 const READ_BLOCK: Duration = Duration::from_millis(2000);
@@ -173,7 +173,7 @@ impl Reader {
     async fn snapshot(&mut self) -> Result<View> {
         let prefix = self.keys.prefix();
         // No evidence about time: a subscriber never ends sessions (lua/liveness.lua).
-        let [vouched, trusted_since] = crate::clock::NO_EVIDENCE;
+        let [vouched, trusted_since] = crate::session::clock::NO_EVIDENCE;
         let reply: Vec<String> = self
             .scripts
             .run_async(

@@ -13,8 +13,8 @@ use tokio::sync::{mpsc, Notify};
 use crate::config::Config;
 use crate::data::{Entry, Versioned};
 use crate::error::{Error, Result};
-use crate::membership::events::AbortOnDrop;
 use crate::membership::member::{Member, MembershipEvent};
+use crate::membership::subscription::AbortOnDrop;
 use crate::session::state::ConnectionState;
 use crate::transport::runtime;
 
@@ -63,7 +63,7 @@ impl Connector {
     }
 
     /// See [`crate::Connector::take_restore_failures`].
-    pub fn take_restore_failures(&self) -> Vec<crate::membership::member::RestoreFailure> {
+    pub fn take_restore_failures(&self) -> Vec<crate::RestoreFailure> {
         self.inner.take_restore_failures()
     }
 

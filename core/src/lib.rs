@@ -48,13 +48,15 @@ pub use config::{
     default_member_id, redact_url, Config, DEFAULT_COMMAND_TIMEOUT, DEFAULT_GROUP,
     DEFAULT_SESSION_TIMEOUT, DEFAULT_SUB_GROUP,
 };
-pub use connector::{Connector, MAX_PAYLOAD_BYTES};
+pub use connector::Connector;
 pub use data::{Entry, Versioned, MAX_JSON_DEPTH, MAX_VALUE_BYTES};
 pub use error::{Error, Result};
 pub use locks::LockHolder;
-pub use membership::events::{MemberSubscription, StateSubscription};
-pub use membership::member::{LeaveReason, Member, MembershipEvent, RestoreFailure};
-pub use session::state::ConnectionState;
+pub use membership::member::{LeaveReason, Member, MembershipEvent};
+pub use membership::subscription::MemberSubscription;
+pub use membership::MAX_PAYLOAD_BYTES;
+pub use session::restore::RestoreFailure;
+pub use session::state::{ConnectionState, StateSubscription};
 
 /// Re-exported so callers build values without adding serde_json themselves.
 pub use serde_json::{json, Value};

@@ -6,7 +6,8 @@
 //! Cargo.toml (`tracing = { version = "0.1", features = ["log"] }`): with no tracing
 //! subscriber installed, every record then reaches the `log` logger as well.
 //!
-//! Targets are the module paths (`group_redis::connector`, `group_redis::heartbeat`, ...).
+//! Targets are the module paths (`group_redis::connector`, `group_redis::session::heartbeat`,
+//! `group_redis::membership::member`, ...).
 //! Levels:
 //! - `ERROR`: a callback of the application panicked (delivery goes on);
 //! - `WARN`: something the application should know about and the library worked around: a

@@ -112,7 +112,7 @@ fn an_unreadable_member_record_is_skipped_with_a_warning_in_the_members_span() {
         })
         .unwrap_or_else(|| panic!("no warning about the record among {records:#?}"));
     assert_eq!(warning.level, Level::WARN);
-    assert_eq!(warning.target, "group_redis::connector");
+    assert_eq!(warning.target, "group_redis::membership::member");
     assert!(warning.message.contains("{not json"), "{warning:?}");
     assert_eq!(
         warning.spans,

@@ -1,0 +1,283 @@
+//! Taking a lock: one attempt, or waiting for the holder's release (pub/sub) with its lease
+//! deadline as the fallback wake-up, through SUSPENDED, LOST and Redis restarts.
+
+use std::pin::pin;
+use std::time::{Duration, Instant};
+
+use crate::connector::Connector;
+use crate::error::{Error, Result};
+use crate::locks::release::is_ambiguous;
+use crate::names::check_name;
+use crate::session::record::HeldLock;
+use crate::session::state::ConnectionState;
+use crate::session::Session;
+
+/// How long a lock waiter pauses at least after a failed attempt before it tries again.
+const PAUSE_AFTER_ERROR: Duration = Duration::from_millis(100);
+
+/// Extra wait after a holder's lease deadline before retrying, so the server sees it passed.
+const DEADLINE_MARGIN: Duration = Duration::from_millis(5);
+
+/// How a lock attempt relates to waiting (see lock.lua).
+#[derive(Clone, Copy)]
+enum Mode {
+    /// A plain attempt.
+    Try,
+    /// A waiter's first attempt: if busy, count this caller among the waiters.
+    JoinWait,
+    /// A counted waiter's attempt: on success, uncount.
+    Waiting,
+    /// After an attempt whose reply was lost: a hold of this owner and session is the
+    /// earlier attempt's, reported as acquired rather than added to.
+    Reconcile,
+}
+
+impl Mode {
+    fn as_arg(self) -> &'static str {
+        match self {
+            Mode::Try => "try",
+            Mode::JoinWait => "join-wait",
+            Mode::Waiting => "waiting",
+            Mode::Reconcile => "reconcile",
+        }
+    }
+}
+
+enum Attempt {
+    Acquired {
+        token: u64,
+    },
+    Busy {
+        retry_after: Duration,
+    },
+    /// Not sent: the lease is in doubt (SUSPENDED, or run out locally), so nothing may be
+    /// granted now. Unlike a session Redis no longer has, it can come back as it is.
+    InDoubt,
+}
+
+fn lease_in_doubt() -> Error {
+    Error::SessionExpired(
+        "the session's lease is in doubt (a heartbeat failed or the lease ran out): no lock \
+         is granted until it is renewed or replaced"
+            .into(),
+    )
+}
+
+impl Connector {
+    /// The general form: `member` (the configured member id when `None`), re-entrant or
+    /// not, waiting up to `wait`. Returns the fencing token, or `None` when not acquired.
+    #[tracing::instrument(
+        name = "lock",
+        skip_all,
+        fields(group = self.group(), lock = name, member = self.member_or_own(member), reentrant = reentrant, wait_ms = wait.as_millis() as u64)
+    )]
+    pub async fn acquire(
+        &self,
+        name: &str,
+        member: Option<&str>,
+        reentrant: bool,
+        wait: Duration,
+    ) -> Result<Option<u64>> {
+        self.inner.check_open()?;
+        check_name("lock name", name)?;
+        let owner = member.unwrap_or(&self.inner.config.member_id);
+        check_name("member id", owner)?;
+        let deadline = Instant::now() + wait;
+        match self
+            .inner
+            .attempt_lock(name, owner, reentrant, Mode::Try)
+            .await
+        {
+            Ok(Attempt::Acquired { token }) => return Ok(Some(token)),
+            Ok(Attempt::Busy { .. }) if wait.is_zero() => return Ok(None),
+            Ok(Attempt::Busy { .. }) => {}
+            Ok(Attempt::InDoubt)
+                if wait.is_zero() || !self.inner.wait_until_usable(None, deadline).await =>
+            {
+                return Err(lease_in_doubt())
+            }
+            Ok(Attempt::InDoubt) => {}
+            Err(err) if wait.is_zero() || !self.inner.outlast(&err, deadline).await => {
+                return Err(err)
+            }
+            Err(_) => {}
+        }
+        let notify = self.inner.notices.register_waiter(name).await;
+        // Whether Redis counts us among the lock's waiters (so its release publishes).
+        let mut counted = false;
+        let result = async {
+            loop {
+                let mut notified = pin!(notify.notified());
+                notified.as_mut().enable();
+                let mode = if counted {
+                    Mode::Waiting
+                } else {
+                    Mode::JoinWait
+                };
+                let attempt = match self.inner.attempt_lock(name, owner, reentrant, mode).await {
+                    Ok(attempt) => attempt,
+                    // Redis restarted, the session was replaced, a heartbeat failed: with
+                    // time left, wait for a usable session and go on as that session.
+                    Err(err) if self.inner.outlast(&err, deadline).await => {
+                        counted = false;
+                        continue;
+                    }
+                    Err(err) => return Err(err),
+                };
+                let retry_after = match attempt {
+                    Attempt::Acquired { token } => {
+                        counted = false;
+                        return Ok(Some(token));
+                    }
+                    Attempt::Busy { retry_after } => retry_after,
+                    Attempt::InDoubt if self.inner.wait_until_usable(None, deadline).await => {
+                        continue
+                    }
+                    Attempt::InDoubt => return Err(lease_in_doubt()),
+                };
+                counted = true;
+                let now = Instant::now();
+                if now >= deadline {
+                    return Ok(None);
+                }
+                let nap = retry_after.min(deadline - now);
+                let _ = tokio::time::timeout(nap, notified).await;
+                self.inner.check_open()?;
+            }
+        }
+        .await;
+        self.inner.notices.unregister_waiter(name, notify);
+        if counted {
+            // Best effort: a stale count only costs an unneeded publish on release.
+            let _ = self
+                .inner
+                .run::<i64>(&self.inner.scripts.lock_unwait, &[name])
+                .await;
+        }
+        result
+    }
+}
+
+impl Session {
+    async fn attempt_lock(
+        &self,
+        name: &str,
+        owner: &str,
+        reentrant: bool,
+        mode: Mode,
+    ) -> Result<Attempt> {
+        let sid = {
+            let session = self.record();
+            if !session.lease_valid() || self.state.current() == ConnectionState::Suspended {
+                return Ok(Attempt::InDoubt);
+            }
+            session.id.clone()
+        };
+        let flag = if reentrant { "1" } else { "0" };
+        let (known, max_lease) = self.epoch_args();
+        let call = |mode: Mode| {
+            let args = [
+                sid.as_str(),
+                name,
+                owner,
+                flag,
+                mode.as_arg(),
+                known.as_str(),
+                max_lease.as_str(),
+            ];
+            async move { self.run::<Vec<i64>>(&self.scripts.lock, &args).await }
+        };
+        let reply = match call(mode).await {
+            Err(err) if is_ambiguous(&err) => match call(Mode::Reconcile).await {
+                Ok(reply) => reply,
+                Err(again) => {
+                    // Still unknown whether Redis applied it: make sure it ends up free.
+                    self.release_in_background(&sid, name, owner);
+                    return Err(again);
+                }
+            },
+            other => other?,
+        };
+        match reply.as_slice() {
+            [1, token, holds] => {
+                let mut session = self.record();
+                if session.id != sid || !session.lease_valid() {
+                    // Granted to a session that is gone by now: it is not ours to use.
+                    drop(session);
+                    self.release_in_background(&sid, name, owner);
+                    return Err(Error::SessionExpired(
+                        "the lease ran out while the lock was being taken".into(),
+                    ));
+                }
+                session.held.insert(
+                    name.to_string(),
+                    HeldLock {
+                        token: *token as u64,
+                        holds: *holds as u64,
+                    },
+                );
+                Ok(Attempt::Acquired {
+                    token: *token as u64,
+                })
+            }
+            [0, holder_deadline, now] => Ok(Attempt::Busy {
+                retry_after: Duration::from_millis((holder_deadline - now).max(0) as u64)
+                    + DEADLINE_MARGIN,
+            }),
+            other => Err(Error::protocol(format!("lock reply {other:?}"))),
+        }
+    }
+}
+
+impl Session {
+    /// After a failed attempt by a caller willing to wait until `deadline`: waits until
+    /// the session is usable again (renewed or replaced) and returns true, or returns false
+    /// when `err` is not worth waiting out or time ran out.
+    async fn outlast(&self, err: &Error, deadline: Instant) -> bool {
+        if !matches!(
+            err,
+            Error::SessionExpired(_) | Error::Connection(_) | Error::Timeout(_)
+        ) {
+            return false;
+        }
+        // A session Redis no longer has must be replaced before anything can succeed.
+        let gone = matches!(err, Error::SessionExpired(_)).then(|| self.record().id.clone());
+        if gone.is_some() {
+            self.beat_now.notify_one();
+        }
+        self.wait_until_usable(gone, deadline).await
+    }
+
+    /// Waits until the lease is good and the state CONNECTED (and, with `replacing`, the
+    /// session is no longer that one) and returns true, or returns false once `deadline`
+    /// passes or the connector closes.
+    async fn wait_until_usable(&self, replacing: Option<String>, deadline: Instant) -> bool {
+        tokio::time::sleep(
+            PAUSE_AFTER_ERROR.min(deadline.saturating_duration_since(Instant::now())),
+        )
+        .await;
+        loop {
+            if self.check_open().is_err() {
+                return false;
+            }
+            let mut changed = pin!(self.state.changed());
+            changed.as_mut().enable();
+            let usable = {
+                let session = self.record();
+                session.lease_valid()
+                    && self.state.current() == ConnectionState::Connected
+                    && replacing.as_ref().map_or(true, |old| session.id != *old)
+            };
+            if usable {
+                return true;
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return false;
+            }
+            // The lease may also come back without a state change (renewed in time).
+            let nap = (deadline - now).min(Duration::from_millis(250));
+            let _ = tokio::time::timeout(nap, changed).await;
+        }
+    }
+}

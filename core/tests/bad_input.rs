@@ -158,7 +158,7 @@ async fn foreign_data_under_our_keys_is_a_protocol_error_not_a_panic() {
     let server = RedisServer::start();
     let group = unique_group("foreign");
     let c = connect(&server, &group, "me").await;
-    let key = format!("gr:{{{group}}}:data:bad");
+    let key = group_redis::keys::Keys::new(&group).data("bad");
     let _: i64 = raw_command(
         &server,
         &["HSET", &key, "value", "{not json", "version", "1"],

@@ -403,7 +403,7 @@ fn reads_never_return_members_or_keys_of_dead_sessions() {
     child.wait().unwrap();
     let killed = Instant::now();
     // Wait until every farm lease has run out on the server clock.
-    let sessions = format!("gr:{{{group}}}:sessions");
+    let sessions = group_redis::keys::Keys::new(&group).sessions();
     loop {
         let time: Vec<u64> = raw_command(&server, &["TIME"]);
         let now_ms = time[0] * 1000 + time[1] / 1000;
@@ -447,27 +447,21 @@ async fn payloads_too_deep_are_refused_and_unreadable_records_are_skipped() {
 
     // A foreign client writes what this library would refuse: a record that is not JSON and
     // one nested 1001 deep, owned by a session whose lease has already run out.
-    let p = format!("gr:{{{group}}}:");
+    let keys = group_redis::keys::Keys::new(&group);
     let dead_sid = "0".repeat(32);
     let nested = format!("{}1{}", "[".repeat(1001), "]".repeat(1001));
     let record = format!(
         r#"{{"joined_at":1,"id":"abyss","session":"{dead_sid}","sub_groups":[],"payload":{nested}}}"#
     );
-    let _: i64 = raw_command(
-        &server,
-        &["HSET", &format!("{p}members"), "garbage", "{not json"],
-    );
-    let _: i64 = raw_command(&server, &["HSET", &format!("{p}members"), "abyss", &record]);
-    let _: i64 = raw_command(
-        &server,
-        &["SADD", &format!("{p}owned:{dead_sid}"), "m:abyss"],
-    );
-    let _: i64 = raw_command(&server, &["ZADD", &format!("{p}sessions"), "0", &dead_sid]);
+    let _: i64 = raw_command(&server, &["HSET", &keys.members(), "garbage", "{not json"]);
+    let _: i64 = raw_command(&server, &["HSET", &keys.members(), "abyss", &record]);
+    let _: i64 = raw_command(&server, &["SADD", &keys.owned(&dead_sid), "m:abyss"]);
+    let _: i64 = raw_command(&server, &["ZADD", &keys.sessions(), "0", &dead_sid]);
     let _: String = raw_command(
         &server,
         &[
             "XADD",
-            &format!("{p}events"),
+            &keys.events(),
             "*",
             "view",
             "999999",
@@ -490,7 +484,7 @@ async fn payloads_too_deep_are_refused_and_unreadable_records_are_skipped() {
     // `good` has watched a lease go by (it cannot tell a deadline of 0 from a clock step).
     eventually("the dead session's deep record reaped", || async {
         good.members().await.is_ok()
-            && raw_command::<i64>(&server, &["HEXISTS", &format!("{p}members"), "abyss"]) == 0
+            && raw_command::<i64>(&server, &["HEXISTS", &keys.members(), "abyss"]) == 0
     })
     .await;
     let other = connect(&server, &group, "other").await;

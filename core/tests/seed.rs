@@ -127,7 +127,7 @@ async fn the_url_selects_the_database() {
         .await
         .unwrap();
     c.persistent_set("where", &json!("db3")).await.unwrap();
-    let key = format!("gr:{{{group}}}:data:where");
+    let key = group_redis::keys::Keys::new(&group).data("where");
     let in_db0: i64 = raw_command(&server, &["EXISTS", &key]);
     assert_eq!(in_db0, 0);
     let mut db3 = redis::Client::open(format!("{}/3", server.url()))

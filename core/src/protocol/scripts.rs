@@ -136,6 +136,12 @@ fn library_name() -> &'static str {
     })
 }
 
+/// Every line of Lua the protocol runs (for checks against keys.rs).
+#[cfg(test)]
+pub(crate) fn all_lua() -> &'static str {
+    LIBRARY_BODY
+}
+
 /// The library as `FUNCTION LOAD` takes it: its name line, then the code.
 fn library_code() -> &'static str {
     static CODE: OnceLock<String> = OnceLock::new();

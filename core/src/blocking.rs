@@ -68,12 +68,12 @@ impl Connector {
     }
 
     /// See [`crate::Connector::is_held`].
-    pub fn is_held(&self, name: &str) -> bool {
+    pub fn is_held(&self, name: &str) -> Result<bool> {
         self.inner.is_held(name)
     }
 
     /// See [`crate::Connector::held_token`].
-    pub fn held_token(&self, name: &str) -> Option<u64> {
+    pub fn held_token(&self, name: &str) -> Result<Option<u64>> {
         self.inner.held_token(name)
     }
 

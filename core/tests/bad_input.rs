@@ -42,7 +42,8 @@ async fn bad_names_are_refused_everywhere() {
             c.persistent_set_many(&[("fine".into(), json!(1)), (bad.into(), json!(2))])
                 .await
         ));
-        assert!(!c.is_held(bad));
+        assert!(is_invalid(c.is_held(bad)));
+        assert!(is_invalid(c.held_token(bad)));
     }
     for bad in ["nul\0byte", long.as_str()] {
         assert!(is_invalid(c.ephemeral_list(bad).await));
@@ -77,7 +78,7 @@ async fn a_closed_connector_says_closed() {
     assert_eq!(c.persistent_get("x").await.unwrap_err(), Error::Closed);
     assert!(c.subscribe_members().await.is_err());
     assert_eq!(c.state(), group_redis::ConnectionState::Closed);
-    assert!(!c.is_held("x"));
+    assert!(!c.is_held("x").unwrap());
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -101,8 +101,8 @@ async fn try_lock_wakes_when_the_holder_releases() {
         .expect("waiter acquired");
     assert!(released_at.elapsed() < Duration::from_secs(30));
     assert!(second > first, "fencing token grows: {first} then {second}");
-    assert!(waiter.is_held("job"));
-    assert!(!holder.is_held("job"));
+    assert!(waiter.is_held("job").unwrap());
+    assert!(!holder.is_held("job").unwrap());
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -117,7 +117,7 @@ async fn try_lock_gives_up_after_its_wait() {
         .await
         .unwrap();
     assert_eq!(got, None);
-    assert!(holder.is_held("busy"));
+    assert!(holder.is_held("busy").unwrap());
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -132,7 +132,7 @@ async fn a_lock_lives_as_long_as_the_session_with_no_ttl() {
     // Three full leases pass while the heartbeat keeps the session alive.
     tokio::time::sleep(Duration::from_millis(1300)).await;
     assert_eq!(other.lock("long").await.unwrap(), None);
-    assert_eq!(holder.held_token("long"), Some(token));
+    assert_eq!(holder.held_token("long").unwrap(), Some(token));
     holder.close().await.unwrap();
     assert!(other.lock("long").await.unwrap().unwrap() > token);
 }

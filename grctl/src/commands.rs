@@ -280,7 +280,8 @@ fn join_and_stay(config: Config, ephemerals: &[String], locks: &[String]) -> Cmd
     let _states = shared.on_state_change(move |state| {
         let held: Vec<&String> = lock_names
             .iter()
-            .filter(|name| reporter.is_held(name))
+            // Each name was taken as a lock above, so none is refused as a bad name.
+            .filter(|name| reporter.is_held(name).unwrap_or(false))
             .collect();
         if state == group_redis::ConnectionState::Reconnected {
             // What another process took while this one was gone is not ours any more.

@@ -5,9 +5,11 @@
 mod acquire;
 mod release;
 
+use std::time::Duration;
+
 use crate::connector::Connector;
 use crate::error::Result;
-use std::time::Duration;
+use crate::names::check_name;
 
 impl Connector {
     /// Takes the exclusive lock `name` as this connector's member id without waiting.
@@ -52,18 +54,21 @@ impl Connector {
     }
 
     /// Whether this connector holds `name` and its lease is still good, answered locally
-    /// without I/O. False from the moment the lease may have run out (LOST).
-    pub fn is_held(&self, name: &str) -> bool {
-        self.held_token(name).is_some()
+    /// without I/O. False from the moment the lease may have run out (LOST), and after
+    /// close. Fails with [`crate::Error::InvalidArgument`] for a name no lock can have, as every
+    /// call does.
+    pub fn is_held(&self, name: &str) -> Result<bool> {
+        Ok(self.held_token(name)?.is_some())
     }
 
     /// The fencing token of `name` if this connector holds it (see [`Connector::is_held`]).
-    pub fn held_token(&self, name: &str) -> Option<u64> {
-        let session = self.inner.record();
-        if !session.lease_valid() {
-            return None;
+    pub fn held_token(&self, name: &str) -> Result<Option<u64>> {
+        check_name("lock name", name)?;
+        let record = self.inner.record();
+        if !record.lease_valid() {
+            return Ok(None);
         }
-        session.held.get(name).map(|held| held.token)
+        Ok(record.held.get(name).map(|held| held.token))
     }
 }
 

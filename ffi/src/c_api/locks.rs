@@ -199,7 +199,7 @@ pub unsafe extern "C" fn gr_is_held(
     guard(|| {
         let out = out_ptr(held_out, "held_out", false)?;
         let connector = open_connector(conn)?;
-        *out = connector.is_held(required_str(name, "lock name")?);
+        *out = connector.is_held(required_str(name, "lock name")?)?;
         Ok(())
     })
 }
@@ -221,7 +221,7 @@ pub unsafe extern "C" fn gr_held_token(
         let out = out_ptr(token_out, "token_out", 0)?;
         let connector = open_connector(conn)?;
         *out = connector
-            .held_token(required_str(name, "lock name")?)
+            .held_token(required_str(name, "lock name")?)?
             .unwrap_or(0);
         Ok(())
     })

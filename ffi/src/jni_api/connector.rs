@@ -3,7 +3,6 @@
 //! the core's blocking facade and converts the reply; no logic of its own.
 
 use grcore::blocking::Connector;
-use grcore::names::check_name;
 use grcore::{Config, Error, Value};
 use jni::objects::{JClass, JString};
 use jni::sys::{jboolean, jint, jlong};
@@ -322,10 +321,7 @@ pub extern "system" fn Java_group_1redis_NativeLib_heldToken<'l>(
 ) -> jlong {
     with_connector!(unowned, handle, |env, conn| {
         let name = required(env, &name, "lock name")?;
-        // The core answers from a local map and accepts any name; check it like every
-        // other call does so a bad name is reported, not silently "not held".
-        check_name("lock name", &name)?;
-        Ok(token_or_minus_one(conn.held_token(&name)))
+        Ok(token_or_minus_one(conn.held_token(&name)?))
     })
 }
 

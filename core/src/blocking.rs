@@ -120,6 +120,8 @@ impl Connector {
         fn release_as(&self, member: &str, name: &str) -> bool;
         /// See [`crate::Connector::force_release`].
         fn force_release(&self, name: &str) -> Option<crate::LockHolder>;
+        /// See [`crate::Connector::lock_holder`].
+        fn lock_holder(&self, name: &str) -> Option<crate::LockHolder>;
         /// See [`crate::Connector::ephemeral_set`].
         fn ephemeral_set(&self, key: &str, value: &Value) -> ();
         /// See [`crate::Connector::ephemeral_get`].

@@ -27,7 +27,7 @@
 //! | `members`, `close`, `subscribe` | `group` |
 //! | `add_sub_group`, `remove_sub_group` | `group`, `sub_group` |
 //! | `lock` (every lock variant), `release` | `group`, `lock`, `member` |
-//! | `force_release` | `group`, `lock` |
+//! | `force_release`, `lock_holder` | `group`, `lock` |
 //! | `ephemeral_set/get/del`, `ephemeral_list` | `group`, `key` / `prefix` |
 //! | `persistent_*` | `group`, `path` / `prefix` / `count` |
 //! | `heartbeat` (one round), `restore_session` (a lost session replaced) | `group` |

@@ -30,6 +30,7 @@ async fn bad_names_are_refused_everywhere() {
         assert!(is_invalid(c.try_lock(bad, Duration::from_millis(1)).await));
         assert!(is_invalid(c.release(bad).await));
         assert!(is_invalid(c.release_as(bad, "ok").await));
+        assert!(is_invalid(c.lock_holder(bad).await));
         assert!(is_invalid(c.ephemeral_set(bad, &json!(1)).await));
         assert!(is_invalid(c.ephemeral_get(bad).await));
         assert!(is_invalid(c.ephemeral_del(bad).await));
@@ -74,6 +75,7 @@ async fn a_closed_connector_says_closed() {
     assert_eq!(c.members().await.unwrap_err(), Error::Closed);
     assert_eq!(c.lock("x").await.unwrap_err(), Error::Closed);
     assert_eq!(c.release("x").await.unwrap_err(), Error::Closed);
+    assert_eq!(c.lock_holder("x").await.unwrap_err(), Error::Closed);
     assert_eq!(c.ephemeral_get("x").await.unwrap_err(), Error::Closed);
     assert_eq!(c.persistent_get("x").await.unwrap_err(), Error::Closed);
     assert!(c.subscribe_members().await.is_err());

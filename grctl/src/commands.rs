@@ -98,6 +98,16 @@ pub fn run(cli: Cli) -> CmdResult {
                 )),
             }
         }
+        Command::Holder { name } => {
+            let c = connect(config)?;
+            verbose!("asking who holds lock {name:?}");
+            let holder = c.lock_holder(&name).map_err(|e| failure(&c, e))?;
+            close(&c)?;
+            let holder = holder.map(|holder| json!(holder));
+            print_found(holder, || {
+                format!("lock {name:?} in group {group:?} is not held")
+            })
+        }
         Command::Get { path } => {
             let c = connect(config)?;
             verbose!("reading the persistent value at {path:?}");

@@ -1,9 +1,12 @@
 //! Locks: exclusive or re-entrant, held for as long as the holder's session lives, each
 //! acquisition returning a fencing token that only grows per lock name. Taking a lock is
-//! in [`acquire`], giving it back in [`release`].
+//! in [`acquire`], giving it back in [`release`], asking Redis who holds one in [`holder`].
 
 mod acquire;
+mod holder;
 mod release;
+
+pub use holder::LockHolder;
 
 use std::time::Duration;
 
@@ -70,13 +73,4 @@ impl Connector {
         }
         Ok(record.held.get(name).map(|held| held.token))
     }
-}
-
-/// Who held a lock: the member id the hold was taken as, its session, and the fencing
-/// token of the hold.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct LockHolder {
-    pub member: String,
-    pub session: String,
-    pub token: u64,
 }

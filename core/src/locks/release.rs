@@ -29,21 +29,7 @@ impl Connector {
             .inner
             .run(&self.inner.scripts.lock_force_release, &[name])
             .await?;
-        let text = |value: &redis::Value| -> Result<String> {
-            redis::from_redis_value(value.clone())
-                .map_err(|e| Error::protocol(format!("force_release reply: {e}")))
-        };
-        match reply.as_slice() {
-            [flag] if text(flag)? == "0" => Ok(None),
-            [_, member, session, token] => Ok(Some(LockHolder {
-                member: text(member)?,
-                session: text(session)?,
-                token: text(token)?
-                    .parse()
-                    .map_err(|e| Error::protocol(format!("force_release token: {e}")))?,
-            })),
-            other => Err(Error::protocol(format!("force_release reply: {other:?}"))),
-        }
+        LockHolder::from_reply("force_release", &reply)
     }
 
     #[tracing::instrument(

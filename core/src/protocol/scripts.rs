@@ -114,6 +114,7 @@ operations! {
     release: plain ["allow-oom"];
     lock_unwait: plain ["allow-oom"];
     lock_force_release: plain ["allow-oom"];
+    lock_holder: reaping ["allow-oom"];
     eph_set: reaping [];
     eph_get: reaping ["allow-oom"];
     eph_del: reaping ["allow-oom"];

@@ -55,7 +55,7 @@ pub fn run(url: &str, group: &str) -> Result<Vec<u64>> {
     let Some(new_token) = second.try_lock("report", Duration::from_secs(5))? else {
         return Err(group_redis::Error::Timeout("report was not free".into()));
     };
-    println!("second holds report: {}", second.is_held("report")); // local, no round trip
+    println!("second holds report: {}", second.is_held("report")?); // local, no round trip
     storage.write(new_token, "second's report");
     // A late write from the first holder, with the token it had: refused.
     storage.write(old_token, "first's late report");

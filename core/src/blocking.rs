@@ -13,10 +13,10 @@ use tokio::sync::{mpsc, Notify};
 use crate::config::Config;
 use crate::data::{Entry, Versioned};
 use crate::error::{Error, Result};
-use crate::events::AbortOnDrop;
-use crate::member::{Member, MembershipEvent};
-use crate::runtime;
-use crate::state::ConnectionState;
+use crate::membership::member::{Member, MembershipEvent};
+use crate::membership::subscription::AbortOnDrop;
+use crate::session::state::ConnectionState;
+use crate::transport::runtime;
 
 /// Blocking twin of [`crate::Connector`]; share it between threads with `Arc`.
 #[derive(Debug)]
@@ -63,17 +63,17 @@ impl Connector {
     }
 
     /// See [`crate::Connector::take_restore_failures`].
-    pub fn take_restore_failures(&self) -> Vec<crate::member::RestoreFailure> {
+    pub fn take_restore_failures(&self) -> Vec<crate::RestoreFailure> {
         self.inner.take_restore_failures()
     }
 
     /// See [`crate::Connector::is_held`].
-    pub fn is_held(&self, name: &str) -> bool {
+    pub fn is_held(&self, name: &str) -> Result<bool> {
         self.inner.is_held(name)
     }
 
     /// See [`crate::Connector::held_token`].
-    pub fn held_token(&self, name: &str) -> Option<u64> {
+    pub fn held_token(&self, name: &str) -> Result<Option<u64>> {
         self.inner.held_token(name)
     }
 
@@ -120,6 +120,8 @@ impl Connector {
         fn release_as(&self, member: &str, name: &str) -> bool;
         /// See [`crate::Connector::force_release`].
         fn force_release(&self, name: &str) -> Option<crate::LockHolder>;
+        /// See [`crate::Connector::lock_holder`].
+        fn lock_holder(&self, name: &str) -> Option<crate::LockHolder>;
         /// See [`crate::Connector::ephemeral_set`].
         fn ephemeral_set(&self, key: &str, value: &Value) -> ();
         /// See [`crate::Connector::ephemeral_get`].

@@ -174,52 +174,12 @@ impl Config {
         redact_url(&self.url)
     }
 
-    /// A redis client for this configuration.
-    pub(crate) fn client(&self) -> Result<redis::Client> {
-        let bad_url = |e: redis::RedisError| {
-            Error::InvalidArgument(format!("bad Redis URL {}: {e}", self.redacted_url()))
-        };
-        match &self.tls_root_cert {
-            None => redis::Client::open(self.url.as_str()).map_err(bad_url),
-            Some(pem) => {
-                check_root_cert(pem)?;
-                redis::Client::build_with_tls(
-                    self.url.as_str(),
-                    redis::TlsCertificates {
-                        client_tls: None,
-                        root_cert: Some(pem.clone()),
-                    },
-                )
-                .map_err(bad_url)
-            }
-        }
-    }
-
     pub(crate) fn password(&self) -> Option<String> {
         url::Url::parse(&self.url)
             .ok()
             .and_then(|u| u.password().map(|p| p.to_string()))
             .filter(|p| !p.is_empty())
     }
-}
-
-/// redis-rs takes PEM text without a certificate in it as an empty trust store (and every
-/// server then fails with "unknown issuer"); say what is wrong with the option instead.
-fn check_root_cert(pem: &[u8]) -> Result<()> {
-    use rustls::pki_types::{pem::PemObject, CertificateDer};
-    let mut certificates = 0;
-    for certificate in CertificateDer::pem_slice_iter(pem) {
-        certificate.map_err(|e| {
-            Error::InvalidArgument(format!("the TLS root certificate is not valid PEM: {e}"))
-        })?;
-        certificates += 1;
-    }
-    if certificates == 0 {
-        return Err(Error::InvalidArgument(
-            "the TLS root certificate has no PEM CERTIFICATE block".into(),
-        ));
-    }
-    Ok(())
 }
 
 impl fmt::Debug for Config {
@@ -293,43 +253,6 @@ mod tests {
         assert!(!shown.contains("s3cret"), "{shown}");
         assert!(shown.contains("***"), "{shown}");
         assert_eq!(config.password().as_deref(), Some("s3cret"));
-    }
-
-    #[test]
-    fn urls_that_do_not_parse_never_show_the_password() {
-        for url in [
-            "redis://user:s3cret@127.0.0.1:99999",
-            "redis://user:s3cret@bad host:6379",
-            "redis://user:s3cret@[::1:6379",
-            "user:s3cret@127.0.0.1:6379",
-            "redis://:s3cret@127.0.0.1:99999/0",
-            "redis://s3cret@127.0.0.1:99999",
-        ] {
-            let shown = redact_url(url);
-            assert!(!shown.contains("s3cret"), "{url} -> {shown}");
-            let err = Config::new(url).client().err().map(|e| e.to_string());
-            if let Some(err) = err {
-                assert!(!err.contains("s3cret"), "{url} -> {err}");
-            }
-        }
-    }
-
-    #[test]
-    fn a_root_cert_without_a_certificate_is_an_invalid_argument() {
-        for pem in [
-            "not a certificate",
-            "",
-            "-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----\n",
-        ] {
-            let err = Config::new("rediss://127.0.0.1:6400")
-                .with_tls_root_cert(pem.as_bytes().to_vec())
-                .client()
-                .err();
-            assert!(
-                matches!(&err, Some(Error::InvalidArgument(m)) if m.contains("TLS root certificate")),
-                "{pem:?} -> {err:?}"
-            );
-        }
     }
 
     #[test]

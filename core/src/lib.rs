@@ -28,37 +28,54 @@
 //! ```
 //!
 //! Threads without an async runtime use [`blocking::Connector`], which has the same methods.
+//!
+//! ## Where things live
+//!
+//! Each area is a module; the operations are `impl Connector` blocks in their area.
+//!
+//! | module | what lives there |
+//! |---|---|
+//! | `transport` | the one place Redis clients and connections are made (client and TLS, the shared multiplexed connection, the blocking callers' pool, subscription and pub/sub connections), the process's tokio runtime |
+//! | `protocol` | [`keys`] (the one source of key names), the stored records, the Lua operations (`scripts`, `lua/`: Redis functions with an EVALSHA fallback) |
+//! | `session` | the session a connector holds: lease and what it registered, heartbeat, restore of a lost session, server-clock evidence, epoch, [`ConnectionState`], the calls every operation makes |
+//! | `connector` | [`Connector`] itself: connect, close, what it reports about its session |
+//! | `membership` | join, leave, members, payloads, sub-groups, [`Member`], membership events and subscriptions |
+//! | `locks` | lock, re-entrant lock, waiting, release, forced release, [`LockHolder`] |
+//! | `data` | ephemeral and persistent data, value checks |
+//! | [`blocking`] | the blocking facade and callback dispatch |
+//! | [`names`], `config`, `error`, [`logs`] | name checks, options, errors, what is logged |
+//!
+//! The areas depend downwards only: transport and protocol know nothing of sessions,
+//! session knows nothing of the connector or the operations built on it.
 
 pub mod blocking;
-mod clock;
 mod config;
 mod connector;
 mod data;
-mod direct;
 mod error;
-mod events;
-mod heartbeat;
-pub mod keys;
 mod locks;
 pub mod logs;
-mod member;
+mod membership;
 pub mod names;
-mod notices;
-mod runtime;
-mod scripts;
-mod state;
+mod protocol;
+mod session;
+mod transport;
+
+pub use protocol::keys;
 
 pub use config::{
     default_member_id, redact_url, Config, DEFAULT_COMMAND_TIMEOUT, DEFAULT_GROUP,
     DEFAULT_SESSION_TIMEOUT, DEFAULT_SUB_GROUP,
 };
-pub use connector::{Connector, MAX_PAYLOAD_BYTES};
+pub use connector::Connector;
 pub use data::{Entry, Versioned, MAX_JSON_DEPTH, MAX_VALUE_BYTES};
 pub use error::{Error, Result};
-pub use events::{MemberSubscription, StateSubscription};
 pub use locks::LockHolder;
-pub use member::{LeaveReason, Member, MembershipEvent, RestoreFailure};
-pub use state::ConnectionState;
+pub use membership::member::{LeaveReason, Member, MembershipEvent};
+pub use membership::subscription::MemberSubscription;
+pub use membership::MAX_PAYLOAD_BYTES;
+pub use session::restore::RestoreFailure;
+pub use session::state::{ConnectionState, StateSubscription};
 
 /// Re-exported so callers build values without adding serde_json themselves.
 pub use serde_json::{json, Value};

@@ -6,7 +6,8 @@
 //! Cargo.toml (`tracing = { version = "0.1", features = ["log"] }`): with no tracing
 //! subscriber installed, every record then reaches the `log` logger as well.
 //!
-//! Targets are the module paths (`group_redis::connector`, `group_redis::heartbeat`, ...).
+//! Targets are the module paths (`group_redis::connector`, `group_redis::session::heartbeat`,
+//! `group_redis::membership::member`, ...).
 //! Levels:
 //! - `ERROR`: a callback of the application panicked (delivery goes on);
 //! - `WARN`: something the application should know about and the library worked around: a
@@ -26,7 +27,7 @@
 //! | `members`, `close`, `subscribe` | `group` |
 //! | `add_sub_group`, `remove_sub_group` | `group`, `sub_group` |
 //! | `lock` (every lock variant), `release` | `group`, `lock`, `member` |
-//! | `force_release` | `group`, `lock` |
+//! | `force_release`, `lock_holder` | `group`, `lock` |
 //! | `ephemeral_set/get/del`, `ephemeral_list` | `group`, `key` / `prefix` |
 //! | `persistent_*` | `group`, `path` / `prefix` / `count` |
 //! | `heartbeat` (one round), `restore_session` (a lost session replaced) | `group` |

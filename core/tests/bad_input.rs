@@ -30,6 +30,7 @@ async fn bad_names_are_refused_everywhere() {
         assert!(is_invalid(c.try_lock(bad, Duration::from_millis(1)).await));
         assert!(is_invalid(c.release(bad).await));
         assert!(is_invalid(c.release_as(bad, "ok").await));
+        assert!(is_invalid(c.lock_holder(bad).await));
         assert!(is_invalid(c.ephemeral_set(bad, &json!(1)).await));
         assert!(is_invalid(c.ephemeral_get(bad).await));
         assert!(is_invalid(c.ephemeral_del(bad).await));
@@ -42,7 +43,8 @@ async fn bad_names_are_refused_everywhere() {
             c.persistent_set_many(&[("fine".into(), json!(1)), (bad.into(), json!(2))])
                 .await
         ));
-        assert!(!c.is_held(bad));
+        assert!(is_invalid(c.is_held(bad)));
+        assert!(is_invalid(c.held_token(bad)));
     }
     for bad in ["nul\0byte", long.as_str()] {
         assert!(is_invalid(c.ephemeral_list(bad).await));
@@ -73,11 +75,12 @@ async fn a_closed_connector_says_closed() {
     assert_eq!(c.members().await.unwrap_err(), Error::Closed);
     assert_eq!(c.lock("x").await.unwrap_err(), Error::Closed);
     assert_eq!(c.release("x").await.unwrap_err(), Error::Closed);
+    assert_eq!(c.lock_holder("x").await.unwrap_err(), Error::Closed);
     assert_eq!(c.ephemeral_get("x").await.unwrap_err(), Error::Closed);
     assert_eq!(c.persistent_get("x").await.unwrap_err(), Error::Closed);
     assert!(c.subscribe_members().await.is_err());
     assert_eq!(c.state(), group_redis::ConnectionState::Closed);
-    assert!(!c.is_held("x"));
+    assert!(!c.is_held("x").unwrap());
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -158,7 +161,7 @@ async fn foreign_data_under_our_keys_is_a_protocol_error_not_a_panic() {
     let server = RedisServer::start();
     let group = unique_group("foreign");
     let c = connect(&server, &group, "me").await;
-    let key = format!("gr:{{{group}}}:data:bad");
+    let key = group_redis::keys::Keys::new(&group).data("bad");
     let _: i64 = raw_command(
         &server,
         &["HSET", &key, "value", "{not json", "version", "1"],

@@ -77,8 +77,8 @@ async fn a_gap_in_history_is_detected_and_resynced() {
     let mut replica = Replica::new(events.snapshot());
     assert_eq!(replica.ids(), ["a"]);
     // Simulate history the subscriber never saw: views jump and the entries are trimmed.
-    let view_key = format!("gr:{{{group}}}:view");
-    let stream_key = format!("gr:{{{group}}}:events");
+    let view_key = group_redis::keys::Keys::new(&group).view();
+    let stream_key = group_redis::keys::Keys::new(&group).events();
     let _: i64 = raw_command(&server, &["INCRBY", &view_key, "5"]);
     let _: i64 = raw_command(&server, &["XTRIM", &stream_key, "MAXLEN", "0"]);
     let b = connect(&server, &group, "b").await;
@@ -129,7 +129,7 @@ async fn redis_restart_reconnects_reregisters_and_keeps_subscribers_consistent()
     }
     assert_eq!(rest, [ConnectionState::Lost, ConnectionState::Reconnected]);
     assert!(
-        !member.is_held("held-before"),
+        !member.is_held("held-before").unwrap(),
         "locks are reported lost, not re-taken"
     );
     assert_eq!(
@@ -176,7 +176,7 @@ async fn a_reaped_session_is_replaced_and_its_registrations_restored() {
     // Make Redis forget the session, as if others had reaped it after a long freeze (a
     // deadline set in the past would not do: the live connector's own heartbeat renews it,
     // as it must when the server's clock steps forward).
-    let sessions = format!("gr:{{{group}}}:sessions");
+    let sessions = group_redis::keys::Keys::new(&group).sessions();
     let _: i64 = raw_command(&server, &["ZREM", &sessions, &old_session]);
     let other = connect(&server, &group, "other").await;
     assert!(
@@ -192,7 +192,7 @@ async fn a_reaped_session_is_replaced_and_its_registrations_restored() {
         Some(ConnectionState::Reconnected)
     );
     assert_ne!(c.session_id(), old_session);
-    assert!(!c.is_held("l"));
+    assert!(!c.is_held("l").unwrap());
     assert_eq!(
         other.ephemeral_get("phoenix/k").await.unwrap(),
         Some(json!(42))

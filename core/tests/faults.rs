@@ -79,7 +79,10 @@ async fn redis_restarted_empty_never_gives_two_holders_and_tokens_keep_growing()
         let restarted = Instant::now();
         let b_token = b.try_lock("L", PATIENCE).await.unwrap().expect("B gets L");
         let b_acquired = Instant::now();
-        assert!(!a.is_held("L"), "A still believes it holds L while B does");
+        assert!(
+            !a.is_held("L").unwrap(),
+            "A still believes it holds L while B does"
+        );
         let a_lost = first(&a_states, ConnectionState::Lost).expect("A told LOST before B holds");
         assert!(a_lost < b_acquired);
         assert!(
@@ -131,7 +134,7 @@ async fn redis_restored_from_an_older_rdb_repeats_no_token_and_subscribers_resyn
     let acquired = Instant::now();
     let b_lost = first(&b_states, ConnectionState::Lost).expect("B told LOST before L moves");
     assert!(b_lost < acquired);
-    assert!(!b.is_held("L"));
+    assert!(!b.is_held("L").unwrap());
     assert!(
         c_token > b_token,
         "token repeated: {b_token} then {c_token}"
@@ -204,7 +207,7 @@ async fn a_holder_cut_off_hears_lost_before_anyone_else_holds() {
             "LOST came {:?} after the waiter took L",
             lost - acquired
         );
-        assert!(!holder.is_held("L"));
+        assert!(!holder.is_held("L").unwrap());
         println!(
             "partition, trial {trial}: LOST {:.0} ms after the cut, waiter acquired {:.0} ms after \
              it: LOST came {:.0} ms before anyone else held L",
@@ -243,9 +246,9 @@ async fn a_lock_whose_reply_was_lost_is_never_orphaned() {
         let outcome = a.lock("L").await;
         sleeper.join().unwrap();
         // Either A knows it holds L, or L is free for others: never held with nobody knowing.
-        let held = a.is_held("L");
+        let held = a.is_held("L").unwrap();
         match &outcome {
-            Ok(Some(token)) => assert_eq!(a.held_token("L"), Some(*token)),
+            Ok(Some(token)) => assert_eq!(a.held_token("L").unwrap(), Some(*token)),
             Ok(None) => panic!("nobody else held L"),
             Err(err) => assert!(matches!(err, Error::Timeout(_)), "{err:?}"),
         }
@@ -343,7 +346,7 @@ async fn a_waiting_acquire_waits_through_a_restart_as_the_new_session() {
         .expect("no error while time is left");
     assert!(token.is_some());
     assert_ne!(waiter.session_id(), old_session, "held as the new session");
-    assert!(waiter.is_held("L"));
+    assert!(waiter.is_held("L").unwrap());
     let calls = script_calls(&server);
     assert!(
         calls < 100,
@@ -403,7 +406,7 @@ fn reads_never_return_members_or_keys_of_dead_sessions() {
     child.wait().unwrap();
     let killed = Instant::now();
     // Wait until every farm lease has run out on the server clock.
-    let sessions = format!("gr:{{{group}}}:sessions");
+    let sessions = group_redis::keys::Keys::new(&group).sessions();
     loop {
         let time: Vec<u64> = raw_command(&server, &["TIME"]);
         let now_ms = time[0] * 1000 + time[1] / 1000;
@@ -447,27 +450,21 @@ async fn payloads_too_deep_are_refused_and_unreadable_records_are_skipped() {
 
     // A foreign client writes what this library would refuse: a record that is not JSON and
     // one nested 1001 deep, owned by a session whose lease has already run out.
-    let p = format!("gr:{{{group}}}:");
+    let keys = group_redis::keys::Keys::new(&group);
     let dead_sid = "0".repeat(32);
     let nested = format!("{}1{}", "[".repeat(1001), "]".repeat(1001));
     let record = format!(
         r#"{{"joined_at":1,"id":"abyss","session":"{dead_sid}","sub_groups":[],"payload":{nested}}}"#
     );
-    let _: i64 = raw_command(
-        &server,
-        &["HSET", &format!("{p}members"), "garbage", "{not json"],
-    );
-    let _: i64 = raw_command(&server, &["HSET", &format!("{p}members"), "abyss", &record]);
-    let _: i64 = raw_command(
-        &server,
-        &["SADD", &format!("{p}owned:{dead_sid}"), "m:abyss"],
-    );
-    let _: i64 = raw_command(&server, &["ZADD", &format!("{p}sessions"), "0", &dead_sid]);
+    let _: i64 = raw_command(&server, &["HSET", &keys.members(), "garbage", "{not json"]);
+    let _: i64 = raw_command(&server, &["HSET", &keys.members(), "abyss", &record]);
+    let _: i64 = raw_command(&server, &["SADD", &keys.owned(&dead_sid), "m:abyss"]);
+    let _: i64 = raw_command(&server, &["ZADD", &keys.sessions(), "0", &dead_sid]);
     let _: String = raw_command(
         &server,
         &[
             "XADD",
-            &format!("{p}events"),
+            &keys.events(),
             "*",
             "view",
             "999999",
@@ -490,7 +487,7 @@ async fn payloads_too_deep_are_refused_and_unreadable_records_are_skipped() {
     // `good` has watched a lease go by (it cannot tell a deadline of 0 from a clock step).
     eventually("the dead session's deep record reaped", || async {
         good.members().await.is_ok()
-            && raw_command::<i64>(&server, &["HEXISTS", &format!("{p}members"), "abyss"]) == 0
+            && raw_command::<i64>(&server, &["HEXISTS", &keys.members(), "abyss"]) == 0
     })
     .await;
     let other = connect(&server, &group, "other").await;
@@ -569,11 +566,11 @@ async fn a_forward_step_of_the_redis_clock_never_ends_a_live_session() {
                 None,
                 "watcher took a live holder's lock"
             );
-            assert!(holder.is_held("L"));
+            assert!(holder.is_held("L").unwrap());
             attempts += 2;
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        assert_eq!(holder.held_token("L"), Some(token));
+        assert_eq!(holder.held_token("L").unwrap(), Some(token));
         while let Some(event) = events.try_next() {
             assert!(event.left_members.is_empty(), "spurious leave: {event:?}");
         }

@@ -7,7 +7,7 @@ use std::thread;
 use std::time::Duration;
 
 use common::*;
-use group_redis::blocking;
+use group_redis::{blocking, json, LockHolder};
 
 /// 8 threads x 500 acquisitions of one lock, each doing a read-modify-write of a plain Redis
 /// counter inside the critical section: the count must be exact and the fencing tokens,
@@ -101,8 +101,8 @@ async fn try_lock_wakes_when_the_holder_releases() {
         .expect("waiter acquired");
     assert!(released_at.elapsed() < Duration::from_secs(30));
     assert!(second > first, "fencing token grows: {first} then {second}");
-    assert!(waiter.is_held("job"));
-    assert!(!holder.is_held("job"));
+    assert!(waiter.is_held("job").unwrap());
+    assert!(!holder.is_held("job").unwrap());
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -117,7 +117,7 @@ async fn try_lock_gives_up_after_its_wait() {
         .await
         .unwrap();
     assert_eq!(got, None);
-    assert!(holder.is_held("busy"));
+    assert!(holder.is_held("busy").unwrap());
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -132,7 +132,7 @@ async fn a_lock_lives_as_long_as_the_session_with_no_ttl() {
     // Three full leases pass while the heartbeat keeps the session alive.
     tokio::time::sleep(Duration::from_millis(1300)).await;
     assert_eq!(other.lock("long").await.unwrap(), None);
-    assert_eq!(holder.held_token("long"), Some(token));
+    assert_eq!(holder.held_token("long").unwrap(), Some(token));
     holder.close().await.unwrap();
     assert!(other.lock("long").await.unwrap().unwrap() > token);
 }
@@ -233,4 +233,128 @@ async fn force_release_frees_a_live_holders_lock_for_the_next_with_a_larger_toke
     let again = operator.force_release("job").await.unwrap().unwrap();
     assert_eq!((again.member.as_str(), again.token), ("waiter", second));
     assert_eq!(operator.force_release("job").await.unwrap(), None);
+}
+
+/// lock_holder reads Redis, not the asking connector: another connector sees who holds a
+/// lock (member, session, token), the same token for every re-entrant hold, and None once
+/// it is free again.
+#[tokio::test(flavor = "multi_thread")]
+async fn lock_holder_tells_any_connector_who_holds_a_lock() {
+    let server = RedisServer::start();
+    let group = unique_group("holder");
+    let first = connect(&server, &group, "first").await;
+    let asker = connect(&server, &group, "asker").await;
+    assert_eq!(asker.lock_holder("job").await.unwrap(), None, "free");
+
+    let token = first.lock_as("A", "job").await.unwrap().unwrap();
+    let holder = asker.lock_holder("job").await.unwrap().expect("held");
+    assert_eq!(
+        holder,
+        LockHolder {
+            member: "A".into(),
+            session: first.session_id(),
+            token
+        }
+    );
+    assert_eq!(
+        serde_json::to_value(&holder).unwrap(),
+        json!({"member": "A", "session": first.session_id(), "token": token})
+    );
+    assert_eq!(first.lock_holder("job").await.unwrap(), Some(holder));
+    assert!(first.release_as("A", "job").await.unwrap());
+    assert_eq!(asker.lock_holder("job").await.unwrap(), None, "released");
+
+    let reentrant = first.reentrant_lock("again").await.unwrap().unwrap();
+    assert_eq!(
+        first.reentrant_lock("again").await.unwrap(),
+        Some(reentrant)
+    );
+    for _ in 0..2 {
+        let holder = asker.lock_holder("again").await.unwrap().expect("held");
+        assert_eq!((holder.member.as_str(), holder.token), ("first", reentrant));
+        assert!(first.release("again").await.unwrap());
+    }
+    assert_eq!(asker.lock_holder("again").await.unwrap(), None);
+}
+
+/// Not a test on its own: the child process of the test below (holds a lock, then killed).
+#[test]
+#[ignore]
+fn lock_holder_child() {
+    let Ok(url) = std::env::var("GR_HOLDER_URL") else {
+        return;
+    };
+    let group = std::env::var("GR_HOLDER_GROUP").unwrap();
+    let c = blocking::Connector::connect(
+        group_redis::Config::new(url)
+            .with_group(&group)
+            .with_member_id("doomed")
+            .with_session_timeout(Duration::from_millis(1000))
+            .with_heartbeat(Duration::from_millis(250)),
+    )
+    .unwrap();
+    let token = c.lock("precious").unwrap().unwrap();
+    println!("HOLDING {} {token}", c.session_id());
+    thread::sleep(Duration::from_secs(120));
+}
+
+/// A holder killed with SIGKILL is reported until its lease runs out and never after, even
+/// before anyone has reaped it: its lease ran out, so it holds nothing.
+#[test]
+fn lock_holder_never_reports_a_holder_whose_lease_ran_out() {
+    use std::io::BufRead;
+    let server = RedisServer::start();
+    let group = unique_group("holder-killed");
+    let asker = blocking::Connector::connect(config(&server, &group, "asker")).unwrap();
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "lock_holder_child", "--ignored", "--nocapture"])
+        .env("GR_HOLDER_URL", server.url())
+        .env("GR_HOLDER_GROUP", &group)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let line = std::io::BufReader::new(stdout)
+        .lines()
+        .map_while(|line| line.ok())
+        .find(|line| line.starts_with("HOLDING "))
+        .expect("the child did not take the lock");
+    let mut words = line.split_whitespace().skip(1);
+    let session = words.next().unwrap().to_string();
+    let token: u64 = words.next().unwrap().parse().unwrap();
+    let holder = asker
+        .lock_holder("precious")
+        .unwrap()
+        .expect("held by the child");
+    assert_eq!(
+        (
+            holder.member.as_str(),
+            holder.session.as_str(),
+            holder.token
+        ),
+        ("doomed", session.as_str(), token)
+    );
+
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let killed = std::time::Instant::now();
+    // Wait until the child's lease has run out on the server clock (or it was reaped).
+    let sessions = group_redis::keys::Keys::new(&group).sessions();
+    loop {
+        let time: Vec<u64> = raw_command(&server, &["TIME"]);
+        let now_ms = time[0] * 1000 + time[1] / 1000;
+        let deadline: Option<u64> = raw_command(&server, &["ZSCORE", &sessions, &session]);
+        if deadline.map_or(true, |deadline| deadline < now_ms) {
+            break;
+        }
+        assert!(
+            killed.elapsed() < PATIENCE,
+            "the child's lease never ran out"
+        );
+        thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(asker.lock_holder("precious").unwrap(), None);
+    let token_after = asker.lock("precious").unwrap().expect("free for the next");
+    assert!(token_after > token);
+    asker.close().unwrap();
 }

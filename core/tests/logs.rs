@@ -97,7 +97,7 @@ fn an_unreadable_member_record_is_skipped_with_a_warning_in_the_members_span() {
     let group = unique_group("logs");
     let conn = group_redis::blocking::Connector::connect(config(&server, &group, "good")).unwrap();
     conn.join(None, None).unwrap();
-    let members_key = format!("gr:{{{group}}}:members");
+    let members_key = group_redis::keys::Keys::new(&group).members();
     let _: i64 = raw_command(&server, &["HSET", &members_key, "garbage", "{not json"]);
 
     let ids: Vec<String> = conn.members().unwrap().into_iter().map(|m| m.id).collect();
@@ -112,7 +112,7 @@ fn an_unreadable_member_record_is_skipped_with_a_warning_in_the_members_span() {
         })
         .unwrap_or_else(|| panic!("no warning about the record among {records:#?}"));
     assert_eq!(warning.level, Level::WARN);
-    assert_eq!(warning.target, "group_redis::connector");
+    assert_eq!(warning.target, "group_redis::membership::member");
     assert!(warning.message.contains("{not json"), "{warning:?}");
     assert_eq!(
         warning.spans,

@@ -35,7 +35,10 @@ async fn a_frozen_redis_means_timeouts_then_lost_then_recovery() {
     );
     assert_eq!(next(&mut states).await, ConnectionState::Suspended);
     assert_eq!(next(&mut states).await, ConnectionState::Lost);
-    assert!(!c.is_held("mine"), "LOST: the lock must be treated as gone");
+    assert!(
+        !c.is_held("mine").unwrap(),
+        "LOST: the lock must be treated as gone"
+    );
 
     server.signal("CONT");
     assert_eq!(next(&mut states).await, ConnectionState::Reconnected);
@@ -46,7 +49,10 @@ async fn a_frozen_redis_means_timeouts_then_lost_then_recovery() {
             .unwrap_or(false)
     })
     .await;
-    assert!(!c.is_held("mine"), "locks are never silently re-taken");
+    assert!(
+        !c.is_held("mine").unwrap(),
+        "locks are never silently re-taken"
+    );
     assert!(
         c.lock("mine").await.unwrap().is_some(),
         "but can be taken again"

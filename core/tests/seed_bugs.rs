@@ -20,7 +20,7 @@ async fn release_checks_the_session_not_just_the_member_name() {
     first.lock("res").await.unwrap().unwrap();
     assert!(!second.release("res").await.unwrap());
     assert_eq!(second.lock("res").await.unwrap(), None);
-    assert!(first.is_held("res"));
+    assert!(first.is_held("res").unwrap());
     assert!(first.release("res").await.unwrap());
 }
 

@@ -77,6 +77,12 @@ pub enum Command {
         /// Lock name.
         name: String,
     },
+    /// Print who holds a lock now, as Redis knows it: {"member","session","token"}. A
+    /// holder whose lease ran out is not reported. Exits 3 when the lock is free.
+    Holder {
+        /// Lock name.
+        name: String,
+    },
     /// Print a persistent value (`null` when null is stored). Exits 3 when there is none.
     Get { path: String },
     /// Set a persistent value (JSON).

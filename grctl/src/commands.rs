@@ -98,6 +98,16 @@ pub fn run(cli: Cli) -> CmdResult {
                 )),
             }
         }
+        Command::Holder { name } => {
+            let c = connect(config)?;
+            verbose!("asking who holds lock {name:?}");
+            let holder = c.lock_holder(&name).map_err(|e| failure(&c, e))?;
+            close(&c)?;
+            let holder = holder.map(|holder| json!(holder));
+            print_found(holder, || {
+                format!("lock {name:?} in group {group:?} is not held")
+            })
+        }
         Command::Get { path } => {
             let c = connect(config)?;
             verbose!("reading the persistent value at {path:?}");
@@ -280,7 +290,8 @@ fn join_and_stay(config: Config, ephemerals: &[String], locks: &[String]) -> Cmd
     let _states = shared.on_state_change(move |state| {
         let held: Vec<&String> = lock_names
             .iter()
-            .filter(|name| reporter.is_held(name))
+            // Each name was taken as a lock above, so none is refused as a bad name.
+            .filter(|name| reporter.is_held(name).unwrap_or(false))
             .collect();
         if state == group_redis::ConnectionState::Reconnected {
             // What another process took while this one was gone is not ours any more.

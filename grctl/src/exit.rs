@@ -13,8 +13,8 @@ pub enum Exit {
     /// Bad arguments or input: an unknown command or option, JSON that does not parse, a
     /// name the library refuses.
     Usage = 2,
-    /// `get` / `ephemeral get` of a key that does not exist; `release` of a lock nobody
-    /// holds.
+    /// `get` / `ephemeral get` of a key that does not exist; `release` or `holder` of a
+    /// lock nobody holds.
     NotFound = 3,
     /// `lock` did not get the lock within `--wait`.
     NotAcquired = 4,
@@ -32,7 +32,7 @@ Exit codes:
   0  success
   1  other failure (Redis answered with an error)
   2  bad arguments or input (usage, JSON that does not parse, invalid name)
-  3  not found (get / ephemeral get of a missing key, release of a free lock)
+  3  not found (get / ephemeral get of a missing key, release / holder of a free lock)
   4  lock not acquired within --wait
   5  Redis unreachable (connection refused, unknown host, timeout)
   6  Redis refused the credentials (WRONGPASS, NOAUTH, NOPERM)";

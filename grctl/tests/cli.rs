@@ -448,3 +448,37 @@ fn urls_that_do_not_parse_never_print_the_password() {
         assert!(!printed.contains("hunter2"), "{url}: {printed}");
     }
 }
+
+/// `holder` prints who holds a lock (the holding process's member, session and token) to
+/// any other process, and exits 3 once it is free.
+#[test]
+fn holder_prints_who_holds_a_lock_and_exits_3_when_free() {
+    let server = RedisServer::start();
+    let url = server.url();
+    let out = grctl(&["--url", &url, "holder", "job"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(r#"lock "job" in group"#),
+        "{}",
+        stderr(&out)
+    );
+
+    let mut holder = Running::spawn(&["--url", &url, "join", "keeper", "--lock", "job"]);
+    let joined = holder.next_json();
+    let token = joined["locks"]["job"]
+        .as_u64()
+        .expect("keeper has the lock");
+    let out = grctl(&["--url", &url, "holder", "job"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        json_lines(&out),
+        vec![serde_json::json!({"member": "keeper", "session": joined["session"], "token": token})]
+    );
+
+    assert_eq!(
+        grctl(&["--url", &url, "release", "job"]).status.code(),
+        Some(0)
+    );
+    let out = grctl(&["--url", &url, "holder", "job"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+}

@@ -216,9 +216,9 @@ fn a_frozen_member_loses_its_lock_and_knows_it() {
     }
     assert!(states.contains(&"LOST".to_string()), "{states:?}");
     // One holder: the lock is still the other's, the sleeper did not re-take it.
-    assert!(other.is_held("precious"));
+    assert!(other.is_held("precious").unwrap());
     assert_eq!(other.lock("precious").unwrap(), None);
-    let lock_key = format!("gr:{{{group}}}:lock:precious");
+    let lock_key = group_redis::keys::Keys::new(&group).lock("precious");
     let mut raw = redis::Client::open(server.url())
         .unwrap()
         .get_connection()

@@ -1,7 +1,7 @@
 """The native library's log records, forwarded to the `logging` module.
 
 Installed when `group_redis` is imported. Records go to the logger named after their
-source: ``group_redis.connector``, ``group_redis.heartbeat``, ... (children of
+source: ``group_redis.connector``, ``group_redis.session.heartbeat``, ... (children of
 ``group_redis``), with `logging` levels ERROR, WARNING, INFO, DEBUG and `TRACE` (5, below
 DEBUG). Configure them as any logger, e.g.::
 

@@ -1,6 +1,6 @@
 """The native library's log records reach the logging module: a member record that is not
 JSON, written into Redis as a foreign client would, is skipped with a WARNING on the
-group_redis.connector logger naming the operation and the group."""
+group_redis.membership.member logger naming the operation and the group."""
 
 from __future__ import annotations
 
@@ -34,8 +34,8 @@ def test_an_unreadable_record_is_a_warning_on_the_group_redis_logger(connect, ur
 
     [record] = skipped_record_warnings(caplog)
     assert record.levelno == logging.WARNING
-    assert record.name == "group_redis.connector"
-    assert record.target == "group_redis::connector"
+    assert record.name == "group_redis.membership.member"
+    assert record.target == "group_redis::membership::member"
     assert record.getMessage().startswith(f"members{{group={group}}}: skipping a member record")
     assert "{not json" in record.getMessage()
 
@@ -83,7 +83,7 @@ def test_an_exception_while_logging_never_reaches_the_library(connect, url, grou
     conn = connect("good")
     conn.join()
     write_garbage_member(url, group)
-    logger = logging.getLogger("group_redis.connector")
+    logger = logging.getLogger("group_redis.membership.member")
     broken = Explode()
     logger.addFilter(broken)
     try:

@@ -125,7 +125,7 @@ static void unreadable_record_is_a_warning_on_any_thread(void) {
     if (find_record(expected, &r)) {
         CHECK(r.level == GR_LOG_WARN);
         CHECK_STR(gr_log_level_name((int)r.level), "WARN");
-        CHECK_STR(r.target, "group_redis::connector");
+        CHECK_STR(r.target, "group_redis::membership::member");
         CHECK_CONTAINS(r.message, "{not json");
         CHECK(pthread_equal(r.thread, pthread_self()));
     }

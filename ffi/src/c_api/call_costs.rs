@@ -90,7 +90,7 @@ fn call_costs() {
         GR_OK
     );
     let rust_is_held = ns_per_call(|| {
-        std::hint::black_box(direct.is_held(std::hint::black_box("rust-bench-held")));
+        let _ = std::hint::black_box(direct.is_held(std::hint::black_box("rust-bench-held")));
     });
     let mut held = false;
     let c_is_held = ns_per_call(|| unsafe {

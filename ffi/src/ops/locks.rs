@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use crate::bridge::bridge_fns;
-use crate::bridge::values::{Open, Released, Token};
+use crate::bridge::values::{Json, Open, Released, Token};
 
 bridge_fns! {
     /// The general acquire: `member` NULL means the configured member id; `reentrant`
@@ -102,8 +102,7 @@ bridge_fns! {
     #[c(gr_is_held, out = held_out)]
     #[jni(Java_group_1redis_NativeLib_isHeld)]
     fn is_held(conn: Open, name: String) -> bool {
-        grcore::names::check_name("lock name", &name)?; // TODO(h/core) core checks
-        Ok(conn.is_held(&name))
+        conn.is_held(&name)
     }
 
     /// Writes the fencing token of `name` if this connector holds it (see `gr_is_held`),
@@ -113,11 +112,9 @@ bridge_fns! {
     #[c(gr_held_token, out = token_out)]
     #[jni(Java_group_1redis_NativeLib_heldToken)]
     fn held_token(conn: Open, name: String) -> Token {
-        grcore::names::check_name("lock name", &name)?; // TODO(h/core) core checks
-        Ok(Token(conn.held_token(&name)))
+        Ok(Token(conn.held_token(&name)?))
     }
 
-    /* TODO(h/core)
     /// Writes who holds `name` now, read from Redis (any connector may ask about any
     /// lock), to `*holder_json_out` as JSON {"member": ..., "session": ..., "token": n},
     /// or NULL when the lock is free. A holder whose lease has run out is not reported.
@@ -129,5 +126,4 @@ bridge_fns! {
     fn lock_holder(conn: Open, name: String) -> Option<Json<grcore::LockHolder>> {
         Ok(conn.lock_holder(&name)?.map(Json))
     }
-    TODO(h/core) */
 }

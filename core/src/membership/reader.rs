@@ -1,133 +1,28 @@
-//! Membership subscriptions. Each starts from a consistent snapshot and then follows the
-//! group's event stream on a connection of its own. Every entry carries the group's view
+//! The reader behind a membership subscription. Each starts from a consistent snapshot
+//! and then follows the group's event stream on a connection of its own. Every entry carries the group's view
 //! counter and epoch: the next view is applied, an old one is a duplicate and skipped, a
 //! jump (trimmed history) or a new epoch (Redis lost its data) triggers a resync, which
 //! emits the difference between what the subscriber knew and a fresh snapshot.
 
 use std::collections::HashMap;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
-use futures_util::Stream;
 use redis::aio::ConnectionManager;
 use redis::streams::{StreamId, StreamReadReply};
 use redis::Value as RedisValue;
 use tokio::sync::mpsc;
-use tokio::task::AbortHandle;
-use tracing::Instrument;
 
-use crate::config::Config;
-use crate::connector::{open_manager, parse_member, parse_members, Connector};
 use crate::error::{Error, Result};
-use crate::keys::Keys;
-use crate::member::{LeaveReason, Member, MembershipEvent};
-use crate::runtime;
-use crate::scripts::Scripts;
-use crate::state::ConnectionState;
+use crate::membership::member::{
+    parse_member, parse_members, LeaveReason, Member, MembershipEvent,
+};
+use crate::protocol::keys::Keys;
+use crate::protocol::scripts::Scripts;
 
 /// How long one blocking stream read waits on the server.
-const READ_BLOCK: Duration = Duration::from_millis(2000);
+pub(crate) const READ_BLOCK: Duration = Duration::from_millis(2000);
 /// Entries read per round trip.
 const READ_COUNT: usize = 512;
-
-/// A live subscription to membership events (pull style: [`MemberSubscription::next`] or
-/// the `Stream` impl). Dropping it stops it.
-pub struct MemberSubscription {
-    pub(crate) snapshot: Vec<Member>,
-    pub(crate) events: mpsc::UnboundedReceiver<MembershipEvent>,
-    pub(crate) task: AbortOnDrop,
-}
-
-/// Stops a background task when dropped.
-pub(crate) struct AbortOnDrop(pub(crate) AbortHandle);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
-impl MemberSubscription {
-    /// The members at the moment the subscription started; events follow from there.
-    pub fn snapshot(&self) -> &[Member] {
-        &self.snapshot
-    }
-
-    /// The next event; `None` once the subscription or its connector is closed.
-    pub async fn next(&mut self) -> Option<MembershipEvent> {
-        self.events.recv().await
-    }
-
-    /// The next event if one is already here.
-    pub fn try_next(&mut self) -> Option<MembershipEvent> {
-        self.events.try_recv().ok()
-    }
-
-    /// Stops the subscription; pending events are still returned, then `None`.
-    pub fn cancel(&self) {
-        self.task.0.abort();
-    }
-}
-
-impl Stream for MemberSubscription {
-    type Item = MembershipEvent;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.events.poll_recv(cx)
-    }
-}
-
-/// A live subscription to connection-state events. Dropping it stops it.
-pub struct StateSubscription {
-    pub(crate) events: mpsc::UnboundedReceiver<ConnectionState>,
-}
-
-impl StateSubscription {
-    /// The next state change; `None` after the connector is closed (CLOSED comes first).
-    pub async fn next(&mut self) -> Option<ConnectionState> {
-        self.events.recv().await
-    }
-}
-
-impl Stream for StateSubscription {
-    type Item = ConnectionState;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.events.poll_recv(cx)
-    }
-}
-
-impl Connector {
-    /// Subscribes to membership events: a snapshot of the members now, then every change,
-    /// in order, each exactly once, across reconnects.
-    #[tracing::instrument(name = "subscribe", skip_all, fields(group = self.group()))]
-    pub async fn subscribe_members(&self) -> Result<MemberSubscription> {
-        self.inner.check_open()?;
-        let config = self.inner.config.clone();
-        let client = self.inner.client.clone();
-        let (reader, snapshot) = runtime::handle()
-            .spawn(async move { Reader::start(client, config).await }.in_current_span())
-            .await
-            .map_err(|e| Error::Connection(e.to_string()))??;
-        let (sender, events) = mpsc::unbounded_channel();
-        // The reader keeps the span: its records say which subscription they are about.
-        let task = runtime::handle().spawn(reader.run(sender).in_current_span());
-        self.inner.tasks.lock().unwrap().push(task.abort_handle());
-        Ok(MemberSubscription {
-            snapshot,
-            events,
-            task: AbortOnDrop(task.abort_handle()),
-        })
-    }
-
-    /// Subscribes to connection-state changes (SUSPENDED, LOST, RECONNECTED, CLOSED).
-    pub fn subscribe_state(&self) -> StateSubscription {
-        StateSubscription {
-            events: self.inner.state.listen(),
-        }
-    }
-}
 
 /// What a subscriber knows: the members as of `view` in `epoch`, read up to `last_id`.
 struct View {
@@ -137,7 +32,7 @@ struct View {
     members: HashMap<String, Member>,
 }
 
-struct Reader {
+pub(crate) struct Reader {
     conn: ConnectionManager,
     keys: Keys,
     scripts: Scripts,
@@ -151,11 +46,12 @@ enum Step {
 }
 
 impl Reader {
-    async fn start(client: redis::Client, config: Config) -> Result<(Reader, Vec<Member>)> {
-        let conn = open_manager(client, config.command_timeout, Some(READ_BLOCK)).await?;
+    /// Reads a first snapshot on `conn`, a connection of the subscription's own (made
+    /// for reads that block up to [`READ_BLOCK`]).
+    pub async fn start(conn: ConnectionManager, keys: Keys) -> Result<(Reader, Vec<Member>)> {
         let mut reader = Reader {
             conn,
-            keys: Keys::new(&config.group),
+            keys,
             scripts: Scripts::new(),
             known: View {
                 epoch: String::new(),
@@ -173,7 +69,7 @@ impl Reader {
     async fn snapshot(&mut self) -> Result<View> {
         let prefix = self.keys.prefix();
         // No evidence about time: a subscriber never ends sessions (lua/liveness.lua).
-        let [vouched, trusted_since] = crate::clock::NO_EVIDENCE;
+        let [vouched, trusted_since] = crate::session::clock::NO_EVIDENCE;
         let reply: Vec<String> = self
             .scripts
             .run_async(
@@ -200,7 +96,7 @@ impl Reader {
         })
     }
 
-    async fn run(mut self, sender: mpsc::UnboundedSender<MembershipEvent>) {
+    pub async fn run(mut self, sender: mpsc::UnboundedSender<MembershipEvent>) {
         let mut backoff = Duration::from_millis(50);
         let mut verify_epoch = false;
         while !sender.is_closed() {

@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::error::{Error, Result};
+
 /// One live member of the group.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Member {
@@ -17,28 +19,6 @@ pub struct Member {
     pub joined_at: u64,
     /// The session that holds it (changes when its connector re-registers).
     pub session: String,
-}
-
-/// The record a connector writes for a member; the join script prepends `joined_at`.
-#[derive(Serialize)]
-pub(crate) struct MemberRecord<'a> {
-    pub id: &'a str,
-    pub session: &'a str,
-    pub sub_groups: &'a [String],
-    pub payload: &'a Value,
-}
-
-/// Something a connector could not re-establish under a new session after its old one was
-/// lost (another process took the member id or the ephemeral key meanwhile). Recorded before
-/// RECONNECTED is published; read with [`crate::Connector::take_restore_failures`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RestoreFailure {
-    /// `member` (a member id) or `ephemeral` (an ephemeral key).
-    pub kind: String,
-    /// The member id or key.
-    pub name: String,
-    /// Why it could not be restored.
-    pub error: String,
 }
 
 /// Why a member left.
@@ -101,4 +81,24 @@ impl MembershipEvent {
             && self.left_members.is_empty()
             && self.updated_members.is_empty()
     }
+}
+
+pub(crate) fn parse_member(record: &str) -> Result<Member> {
+    serde_json::from_str(record)
+        .map_err(|e| Error::protocol(format!("bad member record {record:?}: {e}")))
+}
+
+/// The members among `records` that parse. A record this library cannot read (written by
+/// a foreign or broken client) is skipped with a warning: it must not hide everyone else.
+pub(crate) fn parse_members<'a>(records: impl IntoIterator<Item = &'a String>) -> Vec<Member> {
+    records
+        .into_iter()
+        .filter_map(|record| match parse_member(record) {
+            Ok(member) => Some(member),
+            Err(err) => {
+                tracing::warn!(error = %err, "skipping a member record");
+                None
+            }
+        })
+        .collect()
 }

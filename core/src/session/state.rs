@@ -1,7 +1,10 @@
 //! Connection state, Curator style: what the connector knows about its session's lease.
 
+use std::pin::Pin;
 use std::sync::Mutex;
+use std::task::{Context, Poll};
 
+use futures_util::Stream;
 use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, Notify};
 
@@ -71,5 +74,25 @@ impl StateBroadcaster {
     /// Drops every listener so their streams end (after close).
     pub fn close_listeners(&self) {
         self.inner.lock().unwrap().1.clear();
+    }
+}
+
+/// A live subscription to connection-state events. Dropping it stops it.
+pub struct StateSubscription {
+    pub(crate) events: mpsc::UnboundedReceiver<ConnectionState>,
+}
+
+impl StateSubscription {
+    /// The next state change; `None` after the connector is closed (CLOSED comes first).
+    pub async fn next(&mut self) -> Option<ConnectionState> {
+        self.events.recv().await
+    }
+}
+
+impl Stream for StateSubscription {
+    type Item = ConnectionState;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.events.poll_recv(cx)
     }
 }

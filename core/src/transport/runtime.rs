@@ -7,8 +7,8 @@ use std::sync::OnceLock;
 
 use tokio::runtime::{Builder, Handle, Runtime};
 
-use crate::direct::CallerThread;
 use crate::error::{Error, Result};
+use crate::transport::direct::CallerThread;
 
 fn runtime() -> &'static Runtime {
     static RUNTIME: OnceLock<Runtime> = OnceLock::new();

@@ -1,13 +1,16 @@
 //! The session's background loop: renews the lease in one round trip, reaps expired
 //! sessions right at their deadline, tracks the connection state and replaces a lost
-//! session (re-registering members and ephemeral data, never locks). No error stops it.
+//! session (see `restore.rs`). No error stops it.
 
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
-use crate::connector::{new_session_id, Beat, Inner};
 use crate::error::{Error, Result};
-use crate::state::ConnectionState;
+use crate::session::renewal::Beat;
+use crate::session::restore::replace_session;
+use crate::session::state::ConnectionState;
+use crate::session::Session;
+use crate::transport::runtime;
 
 /// Grace added after another session's deadline before reaping it, so the reap script sees
 /// the deadline as passed on the server clock.
@@ -15,8 +18,18 @@ const REAP_MARGIN: Duration = Duration::from_millis(5);
 /// How soon a failed heartbeat is retried (at most; never later than the heartbeat period).
 const RETRY_AFTER_FAILURE: Duration = Duration::from_millis(250);
 
+/// Registers the session in Redis and starts its heartbeat loop.
+pub(crate) async fn start(session: &Arc<Session>) -> Result<()> {
+    let sid = session.record().id.clone();
+    let (sent, beat) = session.register(&sid).await?;
+    session.record().lease_until = sent + session.config.local_lease();
+    let task = runtime::handle().spawn(run(Arc::downgrade(session), beat));
+    session.tasks.lock().unwrap().push(task.abort_handle());
+    Ok(())
+}
+
 /// Runs until the connector is closed (close aborts this task) or dropped.
-pub(crate) async fn run(inner: Weak<Inner>, first: Beat) {
+async fn run(inner: Weak<Session>, first: Beat) {
     let heartbeat = match inner.upgrade() {
         Some(inner) => inner.config.heartbeat(),
         None => return,
@@ -33,8 +46,8 @@ pub(crate) async fn run(inner: Weak<Inner>, first: Beat) {
             schedule.reap_at = Some(schedule.reap_at.map_or(hint, |at| at.min(hint)) + REAP_MARGIN);
         }
         let lease_until = {
-            let session = strong.session();
-            (!session.lost).then_some(session.lease_until)
+            let record = strong.record();
+            (!record.lost).then_some(record.lease_until)
         };
         let wake = schedule.wake_at(lease_until);
         tokio::select! {
@@ -87,14 +100,10 @@ impl Schedule {
 }
 
 #[tracing::instrument(name = "heartbeat", skip_all, fields(group = inner.config.group.as_str()))]
-async fn beat(inner: &Arc<Inner>, heartbeat: Duration) -> Schedule {
+async fn beat(inner: &Arc<Session>, heartbeat: Duration) -> Schedule {
     let (sid, lost, lease_until) = {
-        let session = inner.session();
-        (
-            session.id.clone(),
-            !Inner::lease_valid(&session),
-            session.lease_until,
-        )
+        let record = inner.record();
+        (record.id.clone(), !record.lease_valid(), record.lease_until)
     };
     if lost {
         inner.mark_lost();
@@ -125,9 +134,9 @@ async fn beat(inner: &Arc<Inner>, heartbeat: Duration) -> Schedule {
     match call {
         Ok(Ok(beat)) if beat.alive => {
             let resumed = {
-                let mut session = inner.session();
-                if session.id == sid {
-                    session.lease_until = sent + inner.config.local_lease();
+                let mut record = inner.record();
+                if record.id == sid {
+                    record.lease_until = sent + inner.config.local_lease();
                 }
                 inner.state.current() == ConnectionState::Suspended
             };
@@ -150,74 +159,10 @@ async fn beat(inner: &Arc<Inner>, heartbeat: Duration) -> Schedule {
     }
 }
 
-fn suspended(inner: &Inner, heartbeat: Duration, err: &Error) -> Schedule {
+fn suspended(inner: &Session, heartbeat: Duration, err: &Error) -> Schedule {
     if inner.state.current() == ConnectionState::Connected {
         tracing::warn!(error = %err, "heartbeat failed: SUSPENDED, held locks may be at risk");
         inner.publish_state(ConnectionState::Suspended);
     }
     Schedule::after_failure(heartbeat)
-}
-
-/// Ends the old session (if Redis still has it), registers a new one and re-establishes
-/// the memberships and ephemeral data recorded under the old one. Locks are not re-taken.
-#[tracing::instrument(
-    name = "restore_session",
-    skip_all,
-    fields(group = inner.config.group.as_str())
-)]
-async fn replace_session(inner: &Arc<Inner>, old_sid: &str) -> Result<(Instant, Beat)> {
-    inner
-        .run::<i64>(&inner.scripts.close, &[old_sid, "expired"])
-        .await?;
-    let sid = new_session_id();
-    let sent = Instant::now();
-    let beat = inner.heartbeat_call(&sid, true).await?;
-    if !beat.alive {
-        return Err(Error::protocol("Redis refused to register a new session"));
-    }
-    let (memberships, ephemerals) = {
-        let mut session = inner.session();
-        session.id = sid.clone();
-        session.lease_until = sent + inner.config.local_lease();
-        // Stays lost until everything is re-registered: a failure below replaces this
-        // session again on the next beat.
-        session.held.clear();
-        (session.memberships.clone(), session.ephemerals.clone())
-    };
-    for (id, spec) in memberships {
-        if let Err(err) = inner.register_member(&sid, &id, &spec.payload).await {
-            tracing::warn!(member = %id, error = %err, "could not re-register member");
-            if !matches!(err, Error::Connection(_) | Error::Timeout(_)) {
-                inner.session().memberships.remove(&id);
-                note_failure(inner, "member", &id, &err);
-            } else {
-                return Err(err);
-            }
-        }
-    }
-    for (key, value) in ephemerals {
-        if let Err(err) = inner.set_ephemeral_raw(&sid, &key, &value).await {
-            tracing::warn!(key = %key, error = %err, "could not re-create ephemeral key");
-            if !matches!(err, Error::Connection(_) | Error::Timeout(_)) {
-                inner.session().ephemerals.remove(&key);
-                note_failure(inner, "ephemeral", &key, &err);
-            } else {
-                return Err(err);
-            }
-        }
-    }
-    inner.session().lost = false;
-    Ok((sent, beat))
-}
-
-fn note_failure(inner: &Inner, kind: &str, name: &str, err: &Error) {
-    inner
-        .restore_failures
-        .lock()
-        .unwrap()
-        .push(crate::member::RestoreFailure {
-            kind: kind.to_string(),
-            name: name.to_string(),
-            error: err.to_string(),
-        });
 }

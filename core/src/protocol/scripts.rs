@@ -114,6 +114,7 @@ operations! {
     release: plain ["allow-oom"];
     lock_unwait: plain ["allow-oom"];
     lock_force_release: plain ["allow-oom"];
+    lock_holder: reaping ["allow-oom"];
     eph_set: reaping [];
     eph_get: reaping ["allow-oom"];
     eph_del: reaping ["allow-oom"];
@@ -134,6 +135,12 @@ fn library_name() -> &'static str {
             &Script::new(LIBRARY_BODY).get_hash()[..16]
         )
     })
+}
+
+/// Every line of Lua the protocol runs (for checks against keys.rs).
+#[cfg(test)]
+pub(crate) fn all_lua() -> &'static str {
+    LIBRARY_BODY
 }
 
 /// The library as `FUNCTION LOAD` takes it: its name line, then the code.

@@ -13,8 +13,8 @@ use futures_util::StreamExt;
 use tokio::sync::{watch, Notify};
 use tokio::task::AbortHandle;
 
-use crate::keys::Keys;
-use crate::runtime;
+use crate::protocol::keys::Keys;
+use crate::transport::runtime;
 
 /// How long a first lock waiter waits for the subscription before it goes on without it.
 const SUBSCRIBE_WAIT: Duration = Duration::from_secs(1);

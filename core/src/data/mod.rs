@@ -1,0 +1,98 @@
+//! Ephemeral data (owned by the session, gone with it: [`ephemeral`]) and persistent data
+//! (stays, with a version per path for compare-and-set: [`persistent`]). Values are JSON
+//! documents stored as JSON text; this file holds their checks and encoding.
+
+mod ephemeral;
+mod persistent;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+
+/// The largest value accepted (bytes of JSON text).
+pub const MAX_VALUE_BYTES: usize = 16 * 1024 * 1024;
+
+/// The deepest nesting of arrays and objects accepted in a value or payload (`[]` is 1).
+/// Every reader, in every language, must be able to parse what was stored: serde_json stops
+/// at 128 levels and a member record or event wraps a payload in up to three more.
+pub const MAX_JSON_DEPTH: usize = 100;
+
+/// Refuses values nested deeper than [`MAX_JSON_DEPTH`] with [`Error::InvalidJson`].
+pub(crate) fn check_depth(value: &Value) -> Result<()> {
+    // Iterative, so a pathological value cannot overflow the stack here either.
+    let mut pending: Vec<(&Value, usize)> = vec![(value, 0)];
+    while let Some((value, depth)) = pending.pop() {
+        if !(value.is_array() || value.is_object()) {
+            continue;
+        }
+        if depth + 1 > MAX_JSON_DEPTH {
+            return Err(Error::InvalidJson(format!(
+                "value is nested more than {MAX_JSON_DEPTH} levels deep"
+            )));
+        }
+        match value {
+            Value::Array(items) => pending.extend(items.iter().map(|child| (child, depth + 1))),
+            Value::Object(fields) => {
+                pending.extend(fields.values().map(|child| (child, depth + 1)))
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// A persistent value with its version (1 after the first write, +1 per write).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Versioned {
+    pub value: Value,
+    pub version: u64,
+}
+
+/// One persistent entry returned by [`Connector::persistent_list`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    pub path: String,
+    pub value: Value,
+    pub version: u64,
+}
+
+pub(crate) fn encode(value: &Value) -> Result<String> {
+    check_depth(value)?;
+    let text = serde_json::to_string(value)?;
+    if text.len() > MAX_VALUE_BYTES {
+        return Err(Error::InvalidArgument(format!(
+            "value is {} bytes of JSON, more than {MAX_VALUE_BYTES}",
+            text.len()
+        )));
+    }
+    Ok(text)
+}
+
+pub(crate) fn decode(name: &str, text: &str) -> Result<Value> {
+    serde_json::from_str(text)
+        .map_err(|e| Error::protocol(format!("value of {name:?} is not JSON: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nested(depth: usize) -> Value {
+        let mut value = Value::Null;
+        for _ in 0..depth {
+            value = Value::Array(vec![value]);
+        }
+        value
+    }
+
+    #[test]
+    fn depth_is_bounded_at_write() {
+        assert!(check_depth(&nested(MAX_JSON_DEPTH)).is_ok());
+        assert!(matches!(
+            check_depth(&nested(MAX_JSON_DEPTH + 1)),
+            Err(Error::InvalidJson(_))
+        ));
+        assert!(check_depth(&serde_json::json!({"a": 1})).is_ok());
+    }
+}

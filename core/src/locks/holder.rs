@@ -1,0 +1,59 @@
+//! Who holds a lock, as Redis knows it: for any connector about any lock.
+
+use serde::Serialize;
+
+use crate::connector::Connector;
+use crate::error::{Error, Result};
+use crate::names::check_name;
+
+/// Who holds (or held) a lock: the member id the hold was taken as, its session, and the
+/// fencing token of the hold. Serializes as `{"member", "session", "token"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LockHolder {
+    pub member: String,
+    pub session: String,
+    pub token: u64,
+}
+
+impl LockHolder {
+    /// Reads the reply `{1, owner, session, token}` or `{0}` of script `op`.
+    pub(crate) fn from_reply(op: &str, reply: &[redis::Value]) -> Result<Option<LockHolder>> {
+        let text = |value: &redis::Value| -> Result<String> {
+            redis::from_redis_value(value.clone())
+                .map_err(|e| Error::protocol(format!("{op} reply: {e}")))
+        };
+        match reply {
+            [flag] if text(flag)? == "0" => Ok(None),
+            [_, member, session, token] => Ok(Some(LockHolder {
+                member: text(member)?,
+                session: text(session)?,
+                token: text(token)?
+                    .parse()
+                    .map_err(|e| Error::protocol(format!("{op} token: {e}")))?,
+            })),
+            other => Err(Error::protocol(format!("{op} reply: {other:?}"))),
+        }
+    }
+}
+
+impl Connector {
+    /// Who holds the lock `name` now, read from Redis (not this connector's own view, see
+    /// [`Connector::is_held`]), so any connector can ask about any lock; `None` when it is
+    /// free. A re-entrant holder is reported once, with the token of its first hold.
+    ///
+    /// A holder whose session's deadline has passed on the Redis server clock is not
+    /// reported, even before it is reaped: its lease ran out, so by the safety model
+    /// (docs/SAFETY.md) it holds nothing and the lock can be taken. The answer can be
+    /// stale the moment it arrives (the holder may release, or lose its lease, right
+    /// after): use it to look, and fencing tokens to protect a resource.
+    #[tracing::instrument(name = "lock_holder", skip_all, fields(group = self.group(), lock = name))]
+    pub async fn lock_holder(&self, name: &str) -> Result<Option<LockHolder>> {
+        self.inner.check_open()?;
+        check_name("lock name", name)?;
+        let reply: Vec<redis::Value> = self
+            .inner
+            .run_idempotent(&self.inner.scripts.lock_holder, &[name])
+            .await?;
+        LockHolder::from_reply("lock_holder", &reply)
+    }
+}

@@ -1,0 +1,177 @@
+//! Membership: joining and leaving the group, the member list, payloads and sub-groups
+//! ([`member`] for the types), and subscriptions to membership events ([`subscription`],
+//! [`reader`]).
+
+pub(crate) mod member;
+pub(crate) mod reader;
+pub(crate) mod subscription;
+
+use serde_json::Value;
+
+use crate::connector::Connector;
+use crate::error::{Error, Result};
+use crate::membership::member::{parse_members, Member};
+use crate::names::check_name;
+use crate::session::record::MemberSpec;
+use crate::session::Session;
+
+/// The largest member payload accepted (bytes of JSON): payloads are meant to be small.
+pub const MAX_PAYLOAD_BYTES: usize = 64 * 1024;
+
+impl Connector {
+    /// Joins the group as `member_id` (the configured member id when `None`) with the
+    /// configured sub-groups and `payload` (the configured payload when `None`). Joining
+    /// again with the same id updates the record. Fails with [`Error::MemberExists`] when
+    /// another live session holds the id.
+    #[tracing::instrument(
+        name = "join",
+        skip_all,
+        fields(group = self.group(), member = self.member_or_own(member_id))
+    )]
+    pub async fn join(&self, member_id: Option<&str>, payload: Option<Value>) -> Result<Member> {
+        self.inner.check_open()?;
+        let id = member_id
+            .unwrap_or(&self.inner.config.member_id)
+            .to_string();
+        check_name("member id", &id)?;
+        let payload = payload.unwrap_or_else(|| self.inner.config.payload.clone());
+        check_payload(&payload)?;
+        let sid = self.inner.record().id.clone();
+        let member = self.inner.register_member(&sid, &id, &payload).await?;
+        let mut record = self.inner.record();
+        if record.id == sid {
+            record.memberships.insert(id, MemberSpec { payload });
+        }
+        Ok(member)
+    }
+
+    /// Leaves the group as `member_id` (the configured one when `None`). Returns false when
+    /// this connector was not that member.
+    #[tracing::instrument(
+        name = "leave",
+        skip_all,
+        fields(group = self.group(), member = self.member_or_own(member_id))
+    )]
+    pub async fn leave(&self, member_id: Option<&str>) -> Result<bool> {
+        self.inner.check_open()?;
+        let id = member_id
+            .unwrap_or(&self.inner.config.member_id)
+            .to_string();
+        check_name("member id", &id)?;
+        let sid = self.inner.record().id.clone();
+        self.inner.record().memberships.remove(&id);
+        let left: i64 = self
+            .inner
+            .run(&self.inner.scripts.leave, &[sid.as_str(), id.as_str()])
+            .await?;
+        Ok(left == 1)
+    }
+
+    /// Every live member of the group with its sub-groups, payload and join time, in one
+    /// round trip, sorted by id.
+    #[tracing::instrument(name = "members", skip_all, fields(group = self.group()))]
+    pub async fn members(&self) -> Result<Vec<Member>> {
+        self.inner.check_open()?;
+        let records: Vec<String> = self
+            .inner
+            .run_idempotent(&self.inner.scripts.members, &[])
+            .await?;
+        let mut members = parse_members(&records);
+        members.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(members)
+    }
+
+    /// Replaces the payload of `member_id` (which this connector joined); subscribers see
+    /// an update event.
+    #[tracing::instrument(
+        name = "update_payload",
+        skip_all,
+        fields(group = self.group(), member = self.member_or_own(member_id))
+    )]
+    pub async fn update_payload(&self, member_id: Option<&str>, payload: Value) -> Result<()> {
+        self.inner.check_open()?;
+        let id = member_id
+            .unwrap_or(&self.inner.config.member_id)
+            .to_string();
+        check_name("member id", &id)?;
+        check_payload(&payload)?;
+        if !self.inner.record().memberships.contains_key(&id) {
+            return Err(Error::InvalidArgument(format!(
+                "member {id} was not joined by this connector"
+            )));
+        }
+        self.join(Some(&id), Some(payload)).await.map(|_| ())
+    }
+
+    /// Adds `sub_group` to this connector's sub-groups and updates every member it joined.
+    #[tracing::instrument(
+        name = "add_sub_group",
+        skip_all,
+        fields(group = self.group(), sub_group = sub_group)
+    )]
+    pub async fn add_sub_group(&self, sub_group: &str) -> Result<()> {
+        check_name("sub-group", sub_group)?;
+        self.change_sub_groups(|groups| {
+            if !groups.iter().any(|g| g == sub_group) {
+                groups.push(sub_group.to_string());
+            }
+        })
+        .await
+    }
+
+    /// Removes `sub_group` from this connector's sub-groups and updates every member it
+    /// joined.
+    #[tracing::instrument(
+        name = "remove_sub_group",
+        skip_all,
+        fields(group = self.group(), sub_group = sub_group)
+    )]
+    pub async fn remove_sub_group(&self, sub_group: &str) -> Result<()> {
+        check_name("sub-group", sub_group)?;
+        self.change_sub_groups(|groups| groups.retain(|g| g != sub_group))
+            .await
+    }
+
+    /// The sub-groups members of this connector join with.
+    pub fn sub_groups(&self) -> Vec<String> {
+        self.inner.sub_groups.lock().unwrap().clone()
+    }
+
+    async fn change_sub_groups(&self, change: impl FnOnce(&mut Vec<String>)) -> Result<()> {
+        self.inner.check_open()?;
+        change(&mut self.inner.sub_groups.lock().unwrap());
+        let (sid, joined) = {
+            let record = self.inner.record();
+            (record.id.clone(), record.memberships.clone())
+        };
+        for (id, spec) in joined {
+            self.inner.register_member(&sid, &id, &spec.payload).await?;
+        }
+        Ok(())
+    }
+}
+
+impl Session {
+    /// Writes member `id` under session `sid` and returns it as readers will see it.
+    async fn register_member(&self, sid: &str, id: &str, payload: &Value) -> Result<Member> {
+        let (sub_groups, joined_at) = self.write_member(sid, id, payload).await?;
+        Ok(Member {
+            id: id.to_string(),
+            sub_groups,
+            payload: payload.clone(),
+            joined_at,
+            session: sid.to_string(),
+        })
+    }
+}
+
+fn check_payload(payload: &Value) -> Result<()> {
+    crate::data::check_depth(payload)?;
+    let size = serde_json::to_vec(payload)?.len();
+    if size > MAX_PAYLOAD_BYTES {
+        return Err(Error::InvalidArgument(format!(
+            "member payload is {size} bytes of JSON, more than {MAX_PAYLOAD_BYTES}"
+        )));
+    }
+    Ok(())
+}

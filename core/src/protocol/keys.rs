@@ -1,0 +1,145 @@
+//! The Redis key layout of one group (documented in docs/PROTOCOL.md). Every key carries the
+//! hash tag `{<group>}`, so a group lives on one Redis Cluster slot and one Lua script can
+//! touch all of it atomically.
+
+/// Key names of one group.
+#[derive(Debug, Clone)]
+pub struct Keys {
+    prefix: String,
+}
+
+impl Keys {
+    /// Keys for `group` (already validated).
+    pub fn new(group: &str) -> Self {
+        Keys {
+            prefix: format!("gr:{{{group}}}:"),
+        }
+    }
+
+    /// `gr:{g}:` — passed to every script, which derives the other keys from it.
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// Sorted set: session id -> lease deadline (server time, ms).
+    pub fn sessions(&self) -> String {
+        format!("{}sessions", self.prefix)
+    }
+
+    /// Hash: session id -> its lease (session timeout, ms), written when it registers.
+    pub fn leases(&self) -> String {
+        format!("{}leases", self.prefix)
+    }
+
+    /// Set: what session `session` owns (`m:<member>`, `l:<lock>`, `e:<ephemeral key>`).
+    pub fn owned(&self, session: &str) -> String {
+        format!("{}owned:{session}", self.prefix)
+    }
+
+    /// Hash: member id -> member record (JSON).
+    pub fn members(&self) -> String {
+        format!("{}members", self.prefix)
+    }
+
+    /// Stream of membership events.
+    pub fn events(&self) -> String {
+        format!("{}events", self.prefix)
+    }
+
+    /// String (integer): the group's view counter, +1 on every membership change.
+    pub fn view(&self) -> String {
+        format!("{}view", self.prefix)
+    }
+
+    /// Hash: the group's current epoch (id, run id, token floor, grant grace; see
+    /// docs/PROTOCOL.md).
+    pub fn epoch(&self) -> String {
+        format!("{}epoch", self.prefix)
+    }
+
+    /// Pub/sub channel on which freed lock names are published.
+    pub fn released_channel(&self) -> String {
+        format!("{}released", self.prefix)
+    }
+
+    /// Pub/sub channel on which a new session announces its first deadline.
+    pub fn session_added_channel(&self) -> String {
+        format!("{}session-added", self.prefix)
+    }
+
+    /// Hash of one ephemeral key: value, session.
+    pub fn ephemeral(&self, key: &str) -> String {
+        format!("{}eph:{key}", self.prefix)
+    }
+
+    /// Sorted set of every ephemeral key (all scores 0), for prefix listing.
+    pub fn ephemeral_index(&self) -> String {
+        format!("{}eph-index", self.prefix)
+    }
+
+    /// Hash of one persistent path: value, version.
+    pub fn data(&self, path: &str) -> String {
+        format!("{}data:{path}", self.prefix)
+    }
+
+    /// Sorted set of every persistent path (all scores 0), for prefix listing.
+    pub fn data_index(&self) -> String {
+        format!("{}data-index", self.prefix)
+    }
+
+    /// Hash of one lock: owner, session, count, token.
+    pub fn lock(&self, name: &str) -> String {
+        format!("{}lock:{name}", self.prefix)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every key name the Lua code builds from the prefix (`P .. '<name>'`): the scripts
+    /// derive their keys themselves, so this checks them against this file.
+    fn names_in_lua() -> Vec<String> {
+        let lua = crate::protocol::scripts::all_lua();
+        let mut names: Vec<String> = lua
+            .split("P .. '")
+            .skip(1)
+            .filter_map(|rest| rest.split_once('\'').map(|(name, _)| name.to_string()))
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    #[test]
+    fn every_key_the_scripts_use_is_named_here() {
+        let keys = Keys::new("g");
+        let known: Vec<String> = [
+            keys.sessions(),
+            keys.leases(),
+            keys.owned(""),
+            keys.members(),
+            keys.events(),
+            keys.view(),
+            keys.epoch(),
+            keys.released_channel(),
+            keys.session_added_channel(),
+            keys.ephemeral(""),
+            keys.ephemeral_index(),
+            keys.data(""),
+            keys.data_index(),
+            keys.lock(""),
+        ]
+        .iter()
+        .map(|key| key.strip_prefix(keys.prefix()).unwrap().to_string())
+        .collect();
+        let used = names_in_lua();
+        assert!(used.len() >= 10, "found only {used:?} in the Lua code");
+        for name in &used {
+            assert!(
+                known.contains(name),
+                "lua/ uses key {name:?}, not in keys.rs"
+            );
+        }
+    }
+}

@@ -1,0 +1,12 @@
+-- ARGV: prefix, lock name. Who holds the lock now, for any caller (its own session need not
+-- be alive). A holder whose deadline has passed on the server clock is not reported: its
+-- lease ran out, so it is not the holder any more (it is reaped here when the caller's
+-- evidence about time allows, as eph_get does).
+-- Returns {1, owner, session, token} while held by a live session, {0} otherwise.
+current_epoch()
+local key = P .. 'lock:' .. ARGV[2]
+local held = redis.call('HMGET', key, 'owner', 'session', 'token')
+if not held[2] then return {0} end
+if session_visible(held[2]) then return {1, held[1], held[2], held[3]} end
+holder_blocks(held[2])
+return {0}

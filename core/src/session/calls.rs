@@ -1,0 +1,70 @@
+//! How every operation reaches Redis: with the group's prefix first and the connector's
+//! evidence about time last (lua/base.lua), on the caller's own thread for blocking
+//! callers, and reported as [`Error::Closed`] when a concurrent close cut it short.
+
+use redis::FromRedisValue;
+
+use crate::error::{Error, Result};
+use crate::protocol::scripts::ScriptDef;
+use crate::session::Session;
+use crate::transport::direct::CallerThread;
+
+impl Session {
+    /// Runs one protocol script with the group's sessions key and prefix. A call cut
+    /// short by a concurrent close reports [`Error::Closed`], not its symptom.
+    pub async fn run<T: FromRedisValue>(&self, script: &ScriptDef, args: &[&str]) -> Result<T> {
+        self.masked(self.run_unmasked(script, args, false).await)
+    }
+
+    /// [`Session::run`] for a script that may safely run twice (reads, reaping): it is
+    /// retried once if a blocking caller's pooled connection turns out stale.
+    pub async fn run_idempotent<T: FromRedisValue>(
+        &self,
+        script: &ScriptDef,
+        args: &[&str],
+    ) -> Result<T> {
+        self.masked(self.run_unmasked(script, args, true).await)
+    }
+
+    fn masked<T>(&self, result: Result<T>) -> Result<T> {
+        if result.is_err() && self.closed.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(Error::Closed);
+        }
+        result
+    }
+
+    /// Runs a script reporting the error as it is (for `close` itself).
+    pub async fn run_unmasked<T: FromRedisValue>(
+        &self,
+        script: &ScriptDef,
+        args: &[&str],
+        idempotent: bool,
+    ) -> Result<T> {
+        let evidence = self.clock.args();
+        let mut all = Vec::with_capacity(args.len() + 3);
+        all.push(self.keys.prefix());
+        all.extend_from_slice(args);
+        all.extend(evidence.iter().map(String::as_str));
+        let key = self.keys.sessions();
+        let result = if CallerThread::active() {
+            self.transport.direct.run(idempotent, |conn| {
+                self.scripts.run_blocking(script, &key, &all, conn)
+            })
+        } else {
+            let mut conn = self.transport.shared.get().await;
+            self.scripts.run_async(script, &key, &all, &mut conn).await
+        };
+        result.map_err(|e| self.transport.error(e))
+    }
+
+    /// Runs one read-only plain command (on the caller's thread for blocking callers).
+    pub async fn query<T: FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T> {
+        let result = if CallerThread::active() {
+            self.transport.direct.run(true, |conn| cmd.query(conn))
+        } else {
+            cmd.query_async(&mut self.transport.shared.get().await)
+                .await
+        };
+        self.masked(result.map_err(|e| self.transport.error(e)))
+    }
+}

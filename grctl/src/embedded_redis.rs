@@ -34,17 +34,18 @@ impl EmbeddedRedis {
         let dir = std::env::temp_dir().join(format!("grctl-demo-{}-{port}", std::process::id()));
         std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {dir:?}: {e}"))?;
         let binary = std::env::var("REDIS_SERVER").unwrap_or_else(|_| "redis-server".into());
-        let child = Command::new(&binary)
+        let spawned = Command::new(&binary)
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
             .args(["--save", "", "--appendonly", "no"])
             .arg("--dir")
             .arg(&dir)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| {
-                format!("cannot start {binary} (install Debian's redis-server package): {e}")
-            })?;
+            .spawn();
+        let child = spawned.map_err(|e| {
+            let _ = std::fs::remove_dir_all(&dir);
+            format!("cannot start {binary} (install Debian's redis-server package): {e}")
+        })?;
         let mut server = EmbeddedRedis { child, port, dir };
         server.wait_until_it_answers()?;
         Ok(server)

@@ -2,14 +2,14 @@
 # Every test in every language, each against redis-server instances the tests start
 # themselves on free ports (never 6379). Installs missing system packages first.
 #
-#   ./run-tests.sh              # Rust, C (+ valgrind), Python, Java
+#   ./run-tests.sh              # Rust, C (+ valgrind), Python, Java, cross-language
 #   ./run-tests.sh rust python  # only some suites
 set -uo pipefail
 cd "$(dirname "$0")"
 scripts/install-deps.sh || exit 1
 
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(rust c python java)
+[ ${#suites[@]} -gt 0 ] || suites=(rust c python java cross)
 
 run_suite() {
   case "$1" in
@@ -17,7 +17,8 @@ run_suite() {
     c) tests/c/run.sh ;;
     python) python/run-tests.sh ;;
     java) java/run-tests.sh ;;
-    *) echo "unknown suite $1 (rust, c, python, java)" >&2; return 2 ;;
+    cross) tests/cross/run.sh ;;
+    *) echo "unknown suite $1 (rust, c, python, java, cross)" >&2; return 2 ;;
   esac
 }
 

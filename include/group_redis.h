@@ -814,6 +814,18 @@ enum gr_status gr_held_token(const struct gr_connector *conn,
                              uint64_t *token_out);
 
 /**
+ * Writes who holds `name` now, read from Redis (any connector may ask about any
+ * lock), to `*holder_json_out` as JSON {"member": ..., "session": ..., "token": n},
+ * or NULL when the lock is free. A holder whose lease has run out is not reported.
+ * Ownership: free `*holder_json_out` with `gr_string_free`.
+ * Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT (empty, oversized, not UTF-8),
+ * GR_CLOSED, GR_CONNECTION, GR_TIMEOUT.
+ */
+enum gr_status gr_lock_holder(const struct gr_connector *conn,
+                              const char *name,
+                              char **holder_json_out);
+
+/**
  * Sets the ephemeral `key` to the JSON `value_json`, replacing this session's earlier
  * value. The key is deleted when the session ends (close, crash, lease run out) and is
  * re-created if the connector has to start a new session.

@@ -28,8 +28,8 @@ Measures:
   4. the cost of a call without I/O (`is_held`) from C;
   5. the Rust baseline (unless --no-rust): the same lock+release and is_held straight on
      the core's blocking connector and through the `gr_` exports, from Rust
-     (ffi/src/c_api/call_costs.rs, run with `cargo test --release`), against the same
-     redis-server.
+     (bench/src/call_costs.rs, the binary gr-call-costs run with `cargo run --release`),
+     against the same redis-server.
 """
 
 from __future__ import annotations
@@ -327,10 +327,10 @@ def main() -> None:
 
 
 def run_rust(url: str, per_round: float, rounds: int) -> dict[str, float]:
-    print("\n(building and running the Rust baseline: cargo test --release -p group-redis-ffi ...)", flush=True)
+    print("\n(building and running the Rust baseline: cargo run --release -p gr-bench --bin gr-call-costs)",
+          flush=True)
     out = subprocess.run(
-        ["cargo", "test", "--release", "-p", "group-redis-ffi", "--lib", "--", "--ignored",
-         "--nocapture", "--exact", "c_api::call_costs::call_costs"],
+        ["cargo", "run", "--release", "--locked", "-q", "-p", "gr-bench", "--bin", "gr-call-costs"],
         cwd=ROOT,
         env={**os.environ, "REDIS_URL": url, "GR_BENCH_ROUND_SECONDS": str(per_round),
              "GR_BENCH_ROUNDS": str(rounds)},

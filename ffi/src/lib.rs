@@ -9,7 +9,8 @@ pub mod c_api;
 mod bridge;
 
 /// cbindgen:ignore
-mod ops;
+#[doc(hidden)]
+pub mod ops;
 
 /// cbindgen:ignore
 mod logs;

@@ -9,10 +9,10 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use gr_test_harness::RedisServer;
 use group_redis::{json, Config, Error, MembershipEvent, Value};
 
 use crate::commands::{connect, CmdResult};
+use crate::embedded_redis::EmbeddedRedis;
 use crate::exit::Failure;
 
 const CRASH_LEASE_MS: u64 = 1500;
@@ -21,7 +21,7 @@ pub fn run(url: Option<String>, group: &str) -> CmdResult {
     let (_server, url) = match url {
         Some(url) => (None, url),
         None => {
-            let server = RedisServer::try_start().map_err(Failure::from)?;
+            let server = EmbeddedRedis::start().map_err(Failure::from)?;
             let url = server.url();
             say(&format!(
                 "started an embedded redis-server at {url} (set REDIS_URL to use yours)"

@@ -428,6 +428,17 @@ fn demo_runs_against_its_own_redis() {
     for debug in ["Some(", "None", "String(", "[\"", "\"default\""] {
         assert!(!stdout.contains(debug), "{debug} in {stdout}");
     }
+    // It ran on a server of its own, which is gone once the demo has finished.
+    let started = "started an embedded redis-server at redis://127.0.0.1:";
+    let port: u16 = stdout
+        .split_once(started)
+        .and_then(|(_, rest)| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|digits| digits.parse().ok())
+        .unwrap_or_else(|| panic!("no embedded server announced in {stdout}"));
+    assert!(
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_err(),
+        "the demo's redis-server on port {port} outlived it"
+    );
 }
 
 #[test]

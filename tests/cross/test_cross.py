@@ -1,16 +1,44 @@
-"""Cross-language: a C program (compiled by gcc against the committed header) and this
-Python process join one group, each sees the other, and they contend for one lock; the
-fencing tokens both see strictly increase across the two languages."""
+"""Cross-language: a Java, a C and a Python member in one group, each through its own
+binding of the one native library.
+
+This process is the Python member and drives the other two (tests/cross/CrossMember.java,
+compiled with javac against the project's jar, and tests/cross/cross_member.c, compiled with
+gcc against the committed header) over a line protocol on their stdin/stdout: one command
+per line, answered by one line "OK ..." or "FAIL ..." (GRANT lines come before the answer
+to LOCK):
+
+    JOIN                join the group as the member id given on the command line
+    SEEN_JOIN <id>      wait (bounded) until the membership subscription showed <id> join
+    SEEN_LEAVE <id>     ... showed <id> leave; answers with the leave reason
+    LOCK <rounds>       take and release "cross-lock" <rounds> times (the lock round below)
+    WRITE               write the test's JSON document as ephemeral and persistent json/<id>
+    CHECK <id>          read <id>'s two documents and compare them exactly with its own
+    LEAVE, QUIT
+
+The lock round, the same in all three languages: take the lock (waiting up to 20 s), then
+- read the persistent counter cross/holders with its version: it must be absent or 0; write
+  1 by compare-and-set on that version (a second holder's write in between makes it fail);
+- read the grant log cross/grants ([[token, member], ...]): its last token must be below
+  ours; append ours by compare-and-set;
+- read cross/holders again: still 1, still the version we wrote;
+- write 0 by compare-and-set on our version; release.
+Two holders at once would find the counter at 1, or make a compare-and-set fail. The log
+gives the grant order across the three processes, checked here at the end.
+"""
 
 from __future__ import annotations
 
-import os
+import math
+import queue
 import shutil
+import statistics
+import struct
 import subprocess
-import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
+from typing import Any, Optional
 
 import pytest
 
@@ -18,78 +46,305 @@ import group_redis
 from c_linking import link_args
 
 ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
 PATIENCE = 20.0
-ROUNDS = 40
+ROUNDS = 150
+LOCK = "cross-lock"
+PY, C, JAVA = "py-member", "c-member", "java-member"
+
+#: The document every member writes and expects from the others (also spelled out in
+#: CrossMember.java and cross_member.c). Integers beyond 2^53 and up to the core's limits
+#: (i64 min, u64 max: beyond those an integer becomes a double), doubles that a parser
+#: without correct rounding gets wrong, the extremes, -0.0 and 1.0 (a float, not an int),
+#: non-BMP characters, a combining mark, escapes, NUL, unusual keys, nesting.
+DOCUMENT = {
+    "integers": [0, -1, 9007199254740993, -9007199254740993, 9223372036854775807,
+                 -9223372036854775808, 18446744073709551615],
+    "floats": [0.1, 1e300, 5e-324, 1.7976931348623157e308, 2.2250738585072014e-308,
+               0.30000000000000004, 2.7715077941825975e-163, 1.5, -0.0, 1.0, -2.5e-10],
+    "text": ["\U0001F600", "e\u0301", "\U0001D11E clef", "\u65e5\u672c\u8a9e",
+             "quote \" backslash \\ newline \n tab \t", "\x00nul", "\x7f\u2028\ufeff", ""],
+    "keys": {"\U0001F600": 1, "e\u0301": 2, "": 3},
+    "nested": {"a": [1, [2, [3, {"b": None}]], []], "t": True, "f": False, "empty": {}},
+}
+
+
+def differences(expected: Any, got: Any, where: str = "") -> list[str]:
+    """Where `got` is not exactly `expected`: same types (1 is not 1.0, True is not 1),
+    floats bit for bit (-0.0 is not 0.0), same keys."""
+    if type(expected) is not type(got):
+        return [f"{where}: expected {expected!r} ({type(expected).__name__}), got {got!r} ({type(got).__name__})"]
+    if isinstance(expected, float):
+        same = struct.pack("<d", expected) == struct.pack("<d", got)
+        return [] if same else [f"{where}: expected {expected!r}, got {got!r}"]
+    if isinstance(expected, dict):
+        if expected.keys() != got.keys():
+            return [f"{where}: keys {sorted(expected)} != {sorted(got)}"]
+        return [d for k in expected for d in differences(expected[k], got[k], f"{where}.{k}")]
+    if isinstance(expected, list):
+        if len(expected) != len(got):
+            return [f"{where}: {len(got)} items, expected {len(expected)}"]
+        return [d for i, (e, g) in enumerate(zip(expected, got)) for d in differences(e, g, f"{where}[{i}]")]
+    return [] if expected == got else [f"{where}: expected {expected!r}, got {got!r}"]
+
+
+def test_the_strict_comparison_sees_what_plain_equality_misses():
+    assert differences(DOCUMENT, DOCUMENT) == []
+    assert differences([1.0], [1]) and differences([-0.0], [0.0]) and differences([True], [1])
+    assert differences({"a": 18446744073709551615}, {"a": float(18446744073709551615)})
+    assert differences([0.1], [math.nextafter(0.1, 1.0)])
+
+
+# --------------------------------------------------------------------- the two children
+
+
+class Child:
+    """A member process driven over the line protocol; every line it prints is kept."""
+
+    def __init__(self, name: str, command: list[str]):
+        self.name = name
+        self.output: list[str] = []
+        self.process = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8"
+        )
+        self._lines: queue.Queue[Optional[str]] = queue.Queue()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            self._lines.put(line.rstrip("\n"))
+        self._lines.put(None)
+
+    def send(self, command: str) -> None:
+        self.process.stdin.write(command + "\n")
+        self.process.stdin.flush()
+
+    def answer(self, patience: float = PATIENCE) -> tuple[str, list[str]]:
+        """The next OK line and the lines before it; fails the test on FAIL, exit or silence."""
+        before: list[str] = []
+        while True:
+            try:
+                line = self._lines.get(timeout=patience)
+            except queue.Empty:
+                pytest.fail(f"{self.name} said nothing for {patience} s; its output: {self.output}")
+            if line is None:
+                pytest.fail(f"{self.name} exited ({self.process.wait()}); its output: {self.output}")
+            self.output.append(line)
+            if line.startswith("FAIL"):
+                pytest.fail(f"{self.name}: {line}")
+            if line.startswith("OK"):
+                return line, before
+            before.append(line)
+
+    def ask(self, command: str) -> str:
+        self.send(command)
+        return self.answer()[0]
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            try:
+                self.send("QUIT")
+                self.process.wait(PATIENCE)
+            except (BrokenPipeError, subprocess.TimeoutExpired):
+                self.process.kill()
+                self.process.wait()
+        self._reader.join(PATIENCE)
+
+
+def built_jar() -> Path:
+    """The jar java/run-tests.sh (or tests/cross/run.sh) built: the one users get."""
+    jars = [j for j in (ROOT / "java" / "target").glob("group-redis-*.jar")
+            if not j.name.endswith(("-sources.jar", "-javadoc.jar")) and not j.name.startswith("original-")]
+    if not jars:
+        pytest.fail("no java/target/group-redis-*.jar: run tests/cross/run.sh (it builds the jar)")
+    return jars[0]
 
 
 @pytest.fixture(scope="module")
-def c_member() -> str:
+def scratch() -> Path:
+    return Path(tempfile.mkdtemp(prefix="gr-cross-"))
+
+
+@pytest.fixture(scope="module")
+def c_command(scratch: Path) -> list[str]:
     if shutil.which("gcc") is None:
         pytest.fail("gcc is needed for the cross-language test")
-    out = Path(tempfile.mkdtemp(prefix="gr-cross-")) / "cross_member"
+    binary = scratch / "cross_member"
     subprocess.run(
-        [
-            "gcc", "-std=c11", "-Wall", "-Wextra", "-Werror",
-            str(ROOT / "tests" / "cross" / "cross_member.c"),
-            "-o", str(out),
-            *link_args(group_redis.library_path(), out.parent),
-        ],
+        ["gcc", "-std=c11", "-Wall", "-Wextra", "-Werror", str(HERE / "cross_member.c"),
+         "-o", str(binary), *link_args(group_redis.library_path(), scratch)],
         check=True,
     )
-    return str(out)
+    return [str(binary)]
 
 
-def test_c_and_python_share_a_group_and_a_lock(c_member, url, group):
-    # redis_server fixture comes from python/tests/conftest.py via the url fixture.
-    with group_redis.connect(url, group=group, member_id="py-member") as conn:
-        conn.join(payload={"language": "python"})
-        child = subprocess.Popen(
-            [c_member, url, group, "c-member", "py-member", str(ROUNDS)],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        lines: list[str] = []
-        reader = threading.Thread(target=lambda: lines.extend(child.stdout))
-        reader.start()
-        try:
-            # Python sees the C member.
-            with conn.member_events() as events:
-                ids = {m.id for m in events.snapshot}
-                while "c-member" not in ids:
-                    event = events.get(PATIENCE)
-                    assert event is not None, "the C member never joined"
-                    ids |= {m.id for m in event.joined_members}
-            [c_record] = [m for m in conn.members() if m.id == "c-member"]
-            assert c_record.payload == {"language": "c"}
+@pytest.fixture(scope="module")
+def java_command(scratch: Path) -> list[str]:
+    for tool in ("javac", "java"):
+        if shutil.which(tool) is None:
+            pytest.fail(f"{tool} is needed for the cross-language test")
+    jar = built_jar()
+    classes = scratch / "java"
+    subprocess.run(
+        ["javac", "-encoding", "UTF-8", "-Xlint:all", "-Werror", "-cp", str(jar), "-d", str(classes),
+         str(HERE / "CrossMember.java")],
+        check=True,
+    )
+    # The native library comes out of the jar, as for any user; -Xcheck:jni as the Java tests.
+    return ["java", "-Xcheck:jni", "-cp", f"{jar}:{classes}", "CrossMember"]
 
-            python_tokens: list[int] = []
-            violations: list[str] = []
-            for _ in range(ROUNDS):
-                with conn.locked("cross-lock", timeout=PATIENCE) as lock:
-                    last = conn.persistent_get("cross/last-token")
-                    if last is not None and last >= lock.token:
-                        violations.append(f"token {lock.token} not above last {last}")
-                    conn.persistent_set("cross/last-token", lock.token)
-                    mine = f"py-member:{lock.token}"
-                    conn.persistent_set("cross/holder", mine)
-                    if conn.persistent_get("cross/holder") != mine:
-                        violations.append(f"holder changed while {mine} held the lock")
-                    python_tokens.append(lock.token)
-            assert child.wait(60) == 0, "".join(lines)
-        finally:
-            if child.poll() is None:
-                child.kill()
-                child.wait()
-            reader.join(PATIENCE)
 
-    output = "".join(lines)
-    assert "SEEN py-member" in output, output
-    assert "VIOLATION" not in output and "ERROR" not in output, output
-    assert output.rstrip().endswith("DONE 0"), output
-    c_tokens = [int(line.split()[1]) for line in lines if line.startswith("TOKEN ")]
-    assert len(c_tokens) == ROUNDS and len(python_tokens) == ROUNDS
-    assert violations == []
-    # Each side's tokens strictly increase, and no token was handed out twice.
-    assert c_tokens == sorted(set(c_tokens))
-    assert python_tokens == sorted(set(python_tokens))
-    assert not set(c_tokens) & set(python_tokens)
+# --------------------------------------------------------------------- the Python member
+
+
+class PythonMember:
+    """This process's member: the same operations as the children's commands."""
+
+    def __init__(self, url: str, group: str):
+        self.conn = group_redis.connect(url, group=group, member_id=PY)
+        self.events = self.conn.member_events()
+        self.joined: dict[str, Any] = {}  # id -> payload
+        self.left: dict[str, Optional[str]] = {}  # id -> reason
+
+    def await_event(self, member: str, leaving: bool) -> float:
+        """Seconds until the subscription showed `member` join (or leave)."""
+        start = time.monotonic()
+        seen = self.left if leaving else self.joined
+        while member not in seen:
+            event = self.events.get(max(0.0, start + PATIENCE - time.monotonic()))
+            assert event is not None, f"Python saw no {'leave' if leaving else 'join'} of {member}"
+            self.joined.update({m.id: m.payload for m in event.joined_members})
+            self.left.update({m.id: event.reason for m in event.left_members})
+        return time.monotonic() - start
+
+    def lock_rounds(self, rounds: int) -> list[tuple[int, float]]:
+        """(token, seconds waited) per grant; fails on any violation."""
+        grants = []
+        for _ in range(rounds):
+            asked = time.monotonic()
+            lock = self.conn.try_lock(LOCK, PATIENCE)
+            waited = time.monotonic() - asked
+            assert lock is not None, f"Python did not get {LOCK} within {PATIENCE} s"
+            with lock:
+                self.inside_the_lock(lock.token)
+            grants.append((lock.token, waited))
+        return grants
+
+    def inside_the_lock(self, token: int) -> None:
+        conn = self.conn
+        holders = conn.persistent_get_versioned("cross/holders")
+        assert holders is None or holders.value == 0, f"entered with holders={holders}"
+        mine = conn.persistent_cas("cross/holders", holders.version if holders else 0, 1)
+        assert mine is not None, f"holders changed between read and write at token {token}"
+        log = conn.persistent_get_versioned("cross/grants")
+        entries = log.value if log else []
+        assert not entries or entries[-1][0] < token, f"token {token} not above the last grant {entries[-1]}"
+        assert conn.persistent_cas("cross/grants", log.version if log else 0, entries + [[token, PY]]), \
+            f"grant log changed under token {token}"
+        still = conn.persistent_get_versioned("cross/holders")
+        assert still is not None and (still.value, still.version) == (1, mine), \
+            f"holders became {still} while token {token} held the lock"
+        assert conn.persistent_cas("cross/holders", mine, 0), f"holders changed while {token} held the lock"
+
+    def close(self) -> None:
+        self.events.close()
+        self.conn.close()
+
+
+# --------------------------------------------------------------------- the scenario
+
+
+def test_java_c_and_python_share_a_group_a_lock_and_values(c_command, java_command, url, group):
+    python = PythonMember(url, group)
+    c = Child("C", [*c_command, url, group, C])
+    java = Child("Java", [*java_command, url, group, JAVA])
+    children = {C: c, JAVA: java}
+    try:
+        for child in children.values():
+            child.answer(60.0)  # READY: connected and subscribed (a JVM may start slowly)
+        others = {PY: [C, JAVA], C: [JAVA, PY], JAVA: [C, PY]}
+
+        # Joins: each member's subscription shows the other two join.
+        for child in children.values():
+            child.ask("JOIN")
+        python.conn.join(payload={"language": "python"})
+        waits = {}
+        for member, child in children.items():
+            for other in others[member]:
+                waits[f"{member} saw {other} join"] = int(child.ask(f"SEEN_JOIN {other}").split()[-1])
+        for other in others[PY]:
+            waits[f"{PY} saw {other} join"] = round(python.await_event(other, leaving=False) * 1000)
+        assert python.joined[C] == {"language": "c"} and python.joined[JAVA] == {"language": "java"}
+
+        # One lock, three languages at once.
+        started = time.monotonic()
+        for child in children.values():
+            child.send(f"LOCK {ROUNDS}")
+        py_grants = python.lock_rounds(ROUNDS)
+        grants = {PY: py_grants}
+        for member, child in children.items():
+            answer, lines = child.answer()
+            assert answer == f"OK LOCK {ROUNDS}"
+            grants[member] = [(int(line.split()[1]), int(line.split()[2]) / 1000) for line in lines
+                              if line.startswith("GRANT ")]
+        lock_seconds = time.monotonic() - started
+        log = python.conn.persistent_get("cross/grants")
+        tokens = [token for token, _ in log]
+        assert len(log) == 3 * ROUNDS
+        assert all(a < b for a, b in zip(tokens, tokens[1:])), f"tokens out of order: {tokens}"
+        for member, taken in grants.items():
+            assert len(taken) == ROUNDS, member
+            assert sorted(t for t, _ in taken) == [t for t, m in log if m == member], member
+        assert python.conn.persistent_get("cross/holders") == 0
+        # Concurrent, not one after the other: every member had a grant before another
+        # member's last one (a member that started after the others finished would not).
+        # Runs of consecutive grants by one member are printed: the lock is not fair, a
+        # releaser often takes it again before a woken waiter does.
+        places = {member: [i for i, (_, m) in enumerate(log) if m == member] for member in grants}
+        for member, mine in places.items():
+            for other, theirs in places.items():
+                assert member == other or mine[0] < theirs[-1], f"{member} only after {other}: {places}"
+        runs = {member: 1 + sum(1 for a, b in zip(at, at[1:]) if b != a + 1) for member, at in places.items()}
+
+        # Values: each writes the document both ways, each reads the other two's.
+        python.conn.ephemeral_set(f"json/{PY}", DOCUMENT)
+        python.conn.persistent_set(f"json/{PY}", DOCUMENT)
+        for child in children.values():
+            child.ask("WRITE")
+        for member, child in children.items():
+            for other in others[member]:
+                child.ask(f"CHECK {other}")
+        for other in others[PY]:
+            assert differences(DOCUMENT, python.conn.ephemeral_get(f"json/{other}"), f"ephemeral {other}") == []
+            assert differences(DOCUMENT, python.conn.persistent_get(f"json/{other}"), f"persistent {other}") == []
+
+        # Leaves, one at a time; every member sees each of the other two leave.
+        for leaving in (JAVA, C, PY):
+            if leaving == PY:
+                assert python.conn.leave()
+            else:
+                children[leaving].ask("LEAVE")
+            for member, child in children.items():
+                if member != leaving:
+                    answer = child.ask(f"SEEN_LEAVE {leaving}")
+                    _, _, who, reason, ms = answer.split()
+                    assert (who, reason) == (leaving, "left"), answer
+                    waits[f"{member} saw {leaving} leave"] = int(ms)
+            if leaving != PY:
+                waits[f"{PY} saw {leaving} leave"] = round(python.await_event(leaving, leaving=True) * 1000)
+                assert python.left[leaving] == "left"
+    finally:
+        for child in children.values():
+            child.stop()
+        python.close()
+    for child in children.values():
+        assert child.process.returncode == 0, f"{child.name} exited {child.process.returncode}: {child.output}"
+
+    print(f"\nlock: {3 * ROUNDS} grants in {lock_seconds:.2f} s, tokens {tokens[0]}..{tokens[-1]}, "
+          f"runs of consecutive grants per member {runs}")
+    for member, taken in grants.items():
+        waited = [w for _, w in taken]
+        print(f"  {member}: {len(taken)} rounds, wait median {statistics.median(waited) * 1000:.1f} ms, "
+              f"max {max(waited) * 1000:.1f} ms")
+    print("event waits (ms): " + ", ".join(f"{k} {v}" for k, v in waits.items()))

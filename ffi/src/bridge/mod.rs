@@ -101,6 +101,9 @@ macro_rules! bridge_fns {
         /// # Safety
         /// `conn` is NULL or a live handle; strings are NULL or NUL-terminated; the
         /// out-parameter is NULL or valid for writes.
+        // The signature names the bridge's crate-private conversion traits; the export is
+        // for the linker, so its Rust visibility does not matter.
+        #[allow(private_interfaces)]
         #[no_mangle]
         pub unsafe extern "C" fn $c_name(
             $conn: *const $crate::c_api::connector::gr_connector,
@@ -127,6 +130,9 @@ macro_rules! bridge_fns {
         ///
         /// # Safety
         /// `conn` is NULL or a live handle; strings are NULL or NUL-terminated.
+        // The signature names the bridge's crate-private conversion traits; the export is
+        // for the linker, so its Rust visibility does not matter.
+        #[allow(private_interfaces)]
         #[no_mangle]
         pub unsafe extern "C" fn $c_name(
             $conn: *const $crate::c_api::connector::gr_connector,
@@ -142,6 +148,7 @@ macro_rules! bridge_fns {
 
     (@jni [] $($rest:tt)*) => {};
     (@jni [$jni:ident] $name:ident $conn:ident $kind:ty [$($arg:ident : $aty:ty),*] $ret:ty) => {
+        #[allow(private_interfaces)]
         #[no_mangle]
         pub extern "system" fn $jni<'l>(
             mut unowned: jni::EnvUnowned<'l>,

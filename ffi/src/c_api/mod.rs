@@ -15,6 +15,3 @@ pub mod logs;
 pub mod options;
 pub mod status;
 pub mod strings;
-
-#[cfg(test)]
-mod call_costs;

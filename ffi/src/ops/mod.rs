@@ -2,10 +2,10 @@
 //! JNI exports come from these definitions. Laid out as the core is: the connector's own
 //! state, membership, locks, data.
 
-pub(crate) mod data;
-pub(crate) mod locks;
-pub(crate) mod membership;
-pub(crate) mod session;
+pub mod data;
+pub mod locks;
+pub mod membership;
+pub mod session;
 
 /// Every operation, in header order.
 #[cfg(test)]

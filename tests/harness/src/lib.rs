@@ -1,5 +1,6 @@
 //! A real `redis-server` on a free loopback port, without persistence, stopped (and its
-//! directory removed) on drop. Used by the tests, the benchmark and `grctl demo`. It never
+//! directory removed) on drop. Used by the tests and the benchmarks (`grctl demo` has its own,
+//! grctl/src/embedded_redis.rs, so the tool does not depend on test code). It never
 //! touches port 6379 unless the OS hands that port out as free.
 
 use std::io::{Read, Write};

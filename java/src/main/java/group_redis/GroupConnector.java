@@ -37,8 +37,9 @@ import java.util.function.Supplier;
  * connector keeps it reachable, so close connectors explicitly, e.g. with try-with-resources).
  *
  * <p>Values are JSON documents: pass null, String, Boolean, Integer/Long/Double, Map, List (or
- * anything Jackson can serialize); they come back as the same kinds, numbers as Integer when
- * they fit, else Long, else Double. Errors are {@link GroupRedisException} subclasses.
+ * anything Jackson can serialize); they come back as the same kinds, integers as Integer when
+ * they fit, else Long, else BigInteger (exact up to 2^64-1), other numbers as Double. Errors
+ * are {@link GroupRedisException} subclasses.
  *
  * <p>Lock names follow one rule in every language of the library: a name with "try" takes a
  * wait and waits up to it ({@link #tryLock(String, Duration)}); {@link #lock(String)} and

@@ -9,7 +9,6 @@ import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.math.BigDecimal;
-import java.math.BigInteger;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -22,8 +21,10 @@ import java.util.Map;
 
 /**
  * Java values to and from JSON text, with Jackson (shaded into the jar). Decoding follows the
- * project's rule: a JSON number becomes an Integer when it fits, else a Long, else a Double;
- * an object becomes a Map (insertion-ordered), an array a List.
+ * project's rule: a JSON integer becomes an Integer when it fits, else a Long, else a
+ * BigInteger (the core keeps integers up to 2^64-1 exactly; a Double would round them); a
+ * number with a fraction or an exponent becomes a Double; an object becomes a Map
+ * (insertion-ordered), an array a List.
  *
  * <p>Limits: objects and arrays nested more than 100 deep are refused ({@link #MAX_DEPTH}),
  * and so are values that refer to themselves (a Map, Collection or array that contains itself,
@@ -195,10 +196,14 @@ final class Json {
         }
     }
 
-    /** Turns Jackson's BigInteger/BigDecimal (numbers beyond long) into Double. */
+    /**
+     * Copies Jackson's tree into insertion-ordered Maps and Lists. Integers beyond long stay
+     * BigInteger (exact); a BigDecimal (only if Jackson were configured to make them) becomes
+     * a Double like every other fractional number.
+     */
     @SuppressWarnings("unchecked")
     private static Object normalize(Object value) {
-        if (value instanceof BigInteger || value instanceof BigDecimal) {
+        if (value instanceof BigDecimal) {
             return ((Number) value).doubleValue();
         }
         if (value instanceof Map) {

@@ -59,7 +59,7 @@ public final class Member {
     }
 
     /**
-     * Its payload (decoded JSON: Map, List, String, Integer/Long/Double, Boolean), or null.
+     * Its payload (decoded JSON: Map, List, String, Integer/Long/BigInteger/Double, Boolean), or null.
      *
      * @return the payload
      */

@@ -79,11 +79,28 @@ static uint64_t lock(uint64_t wait_ms) {
 
 static void release(void) { ok(gr_release(conn, LOCK_NAME), "release"); }
 
-/* The persistent value's JSON (NULL when absent; free it) and its version (0: absent). */
+/* The persistent value's JSON (NULL when absent; free it with free()) and its version (0: absent).
+ * gr_persistent_get writes {"value":<value>,"version":<n>} in that order (the library's
+ * own canonical text), so the value is what lies between the two fields. */
 static char *persistent_get(const char *path, uint64_t *version) {
-    char *value = NULL;
+    char *versioned = NULL;
     *version = 0;
-    ok(gr_persistent_get(conn, path, &value, version), "persistent get");
+    ok(gr_persistent_get(conn, path, &versioned), "persistent get");
+    if (versioned == NULL) {
+        return NULL;
+    }
+    const char *head = "{\"value\":";
+    const char *tail = strrchr(versioned, ',');
+    if (strncmp(versioned, head, strlen(head)) != 0 || tail == NULL ||
+        sscanf(tail, ",\"version\":%" SCNu64 "}", version) != 1) {
+        fprintf(stderr, "unexpected versioned JSON: %s\n", versioned);
+        exit(1);
+    }
+    size_t length = (size_t)(tail - versioned) - strlen(head);
+    char *value = malloc(length + 1);
+    memcpy(value, versioned + strlen(head), length);
+    value[length] = '\0';
+    gr_string_free(versioned);
     return value;
 }
 
@@ -191,7 +208,7 @@ static void inside_the_lock(uint64_t token) {
     uint64_t version = 0;
     char *holders = persistent_get("cross/holders", &version);
     if (holders != NULL && strcmp(holders, "0") != 0) fail("entered with holders=%s", holders);
-    gr_string_free(holders);
+    free(holders);
     uint64_t mine = compare_and_set("cross/holders", version, "1");
     if (mine == 0) {
         snprintf(text, sizeof text, "%" PRIu64, token);
@@ -210,11 +227,11 @@ static void inside_the_lock(uint64_t token) {
     }
     if (compare_and_set("cross/grants", version, grown) == 0) fail("grant log changed under %s", grown);
     free(grown);
-    gr_string_free(log);
+    free(log);
 
     char *still = persistent_get("cross/holders", &version);
     if (still == NULL || strcmp(still, "1") != 0 || version != mine) fail("holders became %s while held", still);
-    gr_string_free(still);
+    free(still);
     if (compare_and_set("cross/holders", mine, "0") == 0) fail("holders changed while %s held the lock", me);
 }
 
@@ -272,7 +289,7 @@ static void check(const char *peer) {
     if (persistent == NULL || strcmp(persistent, expected) != 0) fail("persistent value is %s", persistent);
     if (failure[0] == '\0') printf("OK CHECK %s\n", peer);
     gr_string_free(ephemeral);
-    gr_string_free(persistent);
+    free(persistent);
 }
 
 /* ------------------------------------------------------------------ commands */

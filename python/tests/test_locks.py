@@ -154,3 +154,26 @@ def test_a_lock_released_after_close_says_closed(connect):
         lock.release()
     with pytest.raises(group_redis.ClosedError):
         conn.held_token("kept")
+
+
+def test_lock_holder_is_read_from_redis_by_any_connector(connect):
+    holder, asker = connect(member_id="holder"), connect(member_id="asker")
+    assert asker.lock_holder("job") is None
+    lock = holder.lock("job", member="worker-9")
+    assert lock is not None
+    assert asker.lock_holder("job") == group_redis.LockHolder(
+        "worker-9", holder.session_id, lock.token
+    )
+    lock.release()
+    assert asker.lock_holder("job") is None
+    with pytest.raises(group_redis.InvalidArgumentError):
+        asker.lock_holder("")
+
+
+def test_local_answers_check_names_like_every_call(connect):
+    conn = connect()
+    for bad in ("", "x" * 1025):
+        with pytest.raises(group_redis.InvalidArgumentError):
+            conn.is_held(bad)
+        with pytest.raises(group_redis.InvalidArgumentError):
+            conn.held_token(bad)

@@ -132,8 +132,12 @@ QUICKSTARTS=()
 if gcc "${CFLAGS[@]}" tests/c/quickstart.c -o "$OUT/quickstart_pkgconfig" \
   $(pkg-config --cflags --libs group-redis) "${RPATH[@]}"; then
   QUICKSTARTS+=("$OUT/quickstart_pkgconfig")
-  if readelf -d "$OUT/quickstart_pkgconfig" | grep -q "(NEEDED).*\[$SONAME\]" &&
-    ldd "$OUT/quickstart_pkgconfig" | grep -q "$SONAME => $PREFIX_LIB/$SONAME"; then
+  # Captured first: with pipefail, `readelf | grep -q` fails when grep exits before
+  # readelf has written everything (SIGPIPE), which made this check flaky.
+  needed=$(readelf -d "$OUT/quickstart_pkgconfig")
+  loaded=$(ldd "$OUT/quickstart_pkgconfig")
+  if grep -q "(NEEDED).*\[$SONAME\]" <<<"$needed" &&
+    grep -q "$SONAME => $PREFIX_LIB/$SONAME" <<<"$loaded"; then
     note_pass "the quick start needs $SONAME and finds it in the prefix"
   else
     readelf -d "$OUT/quickstart_pkgconfig" | grep NEEDED
@@ -147,7 +151,7 @@ fi
 if gcc "${CFLAGS[@]}" tests/c/quickstart.c -o "$OUT/quickstart_static" \
   $(pkg-config --cflags --libs --static group-redis-static); then
   QUICKSTARTS+=("$OUT/quickstart_static")
-  if readelf -d "$OUT/quickstart_static" | grep -q "libgroup_redis"; then
+  if grep -q "libgroup_redis" <<<"$(readelf -d "$OUT/quickstart_static")"; then
     note_failure "the static quick start still needs a shared libgroup_redis"
   else
     note_pass "the static quick start needs no shared libgroup_redis"

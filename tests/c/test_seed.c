@@ -4,6 +4,8 @@
  */
 #include "test_common.h"
 
+#include <inttypes.h>
+
 static void join_two_and_get_members(void) {
     char group[128];
     unique_group(group, sizeof group, "join");
@@ -176,6 +178,36 @@ static void lock_on_behalf_of_another_member(void) {
     gr_connector_free(c);
 }
 
+/* Who holds a lock, asked from another connector: member, session and token, then none. */
+static void lock_holder_from_another_connector(void) {
+    char group[128];
+    unique_group(group, sizeof group, "holder");
+    gr_connector *holder = connect_as(group, "holder");
+    gr_connector *asker = connect_as(group, "asker");
+    char *text = (char *)"sentinel";
+    CHECK_OK(gr_lock_holder(asker, "job", &text));
+    CHECK(text == NULL);
+    uint64_t token = 0;
+    CHECK_OK(gr_lock_as(holder, "worker-9", "job", &token));
+    CHECK(token >= 1);
+    char *session = NULL;
+    CHECK_OK(gr_connector_session_id(holder, &session));
+    char expected[256];
+    snprintf(expected, sizeof expected,
+             "{\"member\":\"worker-9\",\"session\":\"%s\",\"token\":%" PRIu64 "}", session,
+             token);
+    CHECK_OK(gr_lock_holder(asker, "job", &text));
+    CHECK_STR(text, expected);
+    gr_string_free(text);
+    gr_string_free(session);
+    CHECK_OK(gr_release_as(holder, "worker-9", "job"));
+    CHECK_OK(gr_lock_holder(asker, "job", &text));
+    CHECK(text == NULL);
+    CHECK_STATUS(gr_lock_holder(asker, "", &text), GR_INVALID_ARGUMENT);
+    gr_connector_free(holder);
+    gr_connector_free(asker);
+}
+
 static void try_lock_waits_for_the_release(void) {
     char group[128];
     unique_group(group, sizeof group, "trylock");
@@ -341,6 +373,7 @@ int main(void) {
     RUN(lock_sequence_from_the_seed_docs);
     RUN(reentrant_lock_sequence_from_the_seed_docs);
     RUN(lock_on_behalf_of_another_member);
+    RUN(lock_holder_from_another_connector);
     RUN(try_lock_waits_for_the_release);
     RUN(ephemeral_and_persistent_round_trips);
     RUN(threads_contend_for_one_lock);

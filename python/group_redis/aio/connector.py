@@ -12,7 +12,7 @@ from typing import Any, AsyncIterator, Iterable, Mapping, Optional, Sequence, Un
 from .. import connector as _blocking
 from ..connector import DEFAULT_URL, Connector, Lock
 from ..errors import ClosedError, LockNotAcquiredError
-from ..types import ConnectionState, Entry, Member, Versioned
+from ..types import ConnectionState, Entry, LockHolder, Member, Versioned
 from ._threads import DEFAULT_MAX_THREADS, BlockingCalls
 from .events import AsyncMemberEvents, AsyncStateEvents
 
@@ -212,6 +212,10 @@ class AsyncConnector:
     def held_token(self, name: str) -> Optional[int]:
         """The fencing token of `name` if this connector holds it."""
         return self._blocking.held_token(name)
+
+    async def lock_holder(self, name: str) -> Optional[LockHolder]:
+        """Who holds `name` now, read from Redis; None when it is free."""
+        return await self._calls.run(self._blocking.lock_holder, name)
 
     # -- membership ------------------------------------------------------------------------
 

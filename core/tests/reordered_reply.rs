@@ -1,0 +1,66 @@
+//! A lock request delayed in the network behind the follow-ups sent after its reply was
+//! lost. A blocking caller's lock goes out on its pooled connection through a proxy that
+//! has stopped forwarding; the call times out, the reconcile times out, and the connector
+//! starts releasing in the background on other connections. When the proxy forwards
+//! again, every held byte goes through at once, in no set order between connections. The
+//! property: afterwards the lock is either held by A, which knows it, or free for B.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use gr_test_harness::Proxy;
+use group_redis::blocking::Connector;
+
+#[test]
+fn a_lock_request_delivered_after_its_follow_ups_is_never_orphaned() {
+    let server = RedisServer::start();
+    let proxy = Proxy::start(server.port());
+    let mut orphaned = Vec::new();
+    for (trial, pause_ms) in [700u64, 1200, 900, 1600, 800, 1400].into_iter().enumerate() {
+        let group = unique_group("reordered");
+        let through_proxy = group_redis::Config::new(proxy.url())
+            .with_group(&group)
+            .with_member_id("a")
+            .with_command_timeout(Duration::from_millis(250))
+            .with_session_timeout(Duration::from_secs(8));
+        let a = Connector::connect(through_proxy).unwrap();
+        let b = Connector::connect(config(&server, &group, "b")).unwrap();
+        // Warm the pooled connection so the lock request goes on an open one.
+        assert!(!a.is_held("warm").unwrap());
+        a.members().unwrap();
+
+        proxy.pause();
+        // A pump blocked in read when the pause came forwards what it reads then; let
+        // every pump see the pause (they read with a 10 ms timeout).
+        std::thread::sleep(Duration::from_millis(50));
+        let started = std::time::Instant::now();
+        let outcome = a.lock("L");
+        let call_ms = started.elapsed().as_millis();
+        std::thread::sleep(Duration::from_millis(pause_ms));
+        proxy.resume();
+
+        // Let the held bytes and the background release settle: B waits for L with a
+        // bound well past the background release's retries.
+        let other = b.try_lock("L", Duration::from_secs(6)).unwrap();
+        let held = a.is_held("L").unwrap();
+        println!(
+            "trial {trial} (network silent {call_ms} ms during the call + {pause_ms} ms): caller \
+             got {outcome:?}, A holds L: {held}, B got it: {}",
+            other.is_some()
+        );
+        if !held && other.is_none() {
+            orphaned.push(trial);
+        }
+        if held {
+            assert_eq!(other, None, "A holds L, so B must not");
+        }
+        a.close().unwrap();
+        b.close().unwrap();
+    }
+    assert!(
+        orphaned.is_empty(),
+        "L was left held by A's session with nobody knowing in trials {orphaned:?}"
+    );
+}

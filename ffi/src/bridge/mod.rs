@@ -93,6 +93,14 @@ macro_rules! bridge_fns {
     (@jni_symbol []) => { "" };
     (@jni_symbol [$jni:ident]) => { stringify!($jni) };
 
+    // The call itself, shared by both C forms: the connector and the arguments read from
+    // their C forms, the definition run, its outcome settled (an expression).
+    (@c_call $name:ident $conn:ident $kind:ty [$($arg:ident : $aty:ty),*]) => {{
+        let $conn = <$kind as $crate::bridge::c_convert::ConnectorArg>::from_c($conn)?;
+        $(let $arg = <$aty as $crate::bridge::c_convert::CArg>::from_c($arg, stringify!($arg))?;)*
+        <$kind as $crate::bridge::values::Settle>::settle($conn, $name($conn $(, $arg)*))
+    }};
+
     // C export with an out-parameter.
     (@c [$($doc:literal)*] $c_name:ident [$out_kind:ident $out:ident] $name:ident $conn:ident $kind:ty
         [$($arg:ident : $aty:ty),*] $ret:ty) => {
@@ -112,9 +120,7 @@ macro_rules! bridge_fns {
         ) -> $crate::c_api::status::gr_status {
             $crate::c_api::status::guard(|| {
                 let slot = $crate::bridge::c_convert::$out_kind::<$ret>($out, stringify!($out))?;
-                let $conn = <$kind as $crate::bridge::c_convert::ConnectorArg>::from_c($conn)?;
-                $(let $arg = <$aty as $crate::bridge::c_convert::CArg>::from_c($arg, stringify!($arg))?;)*
-                let result = <$kind as $crate::bridge::values::Settle>::settle($conn, $name($conn $(, $arg)*))?;
+                let result = $crate::bridge::bridge_fns!(@c_call $name $conn $kind [$($arg : $aty),*])?;
                 if let Some(slot) = slot {
                     *slot = $crate::bridge::c_convert::CResult::into_c(result)?;
                 }
@@ -139,9 +145,8 @@ macro_rules! bridge_fns {
             $($arg: <$aty as $crate::bridge::c_convert::CArg>::Raw,)*
         ) -> $crate::c_api::status::gr_status {
             $crate::c_api::status::guard(|| {
-                let $conn = <$kind as $crate::bridge::c_convert::ConnectorArg>::from_c($conn)?;
-                $(let $arg = <$aty as $crate::bridge::c_convert::CArg>::from_c($arg, stringify!($arg))?;)*
-                $crate::bridge::c_convert::CStatus::into_status(<$kind as $crate::bridge::values::Settle>::settle($conn, $name($conn $(, $arg)*))?)
+                let result = $crate::bridge::bridge_fns!(@c_call $name $conn $kind [$($arg : $aty),*])?;
+                $crate::bridge::c_convert::CStatus::into_status(result)
             })
         }
     };

@@ -1,7 +1,10 @@
-//! The one native library every binding loads: the C ABI (`c_api`, header
-//! include/group_redis.h) and the JNI bridge (`jni_api`). Both are thin: they check and
-//! convert arguments, call the core's blocking facade and map errors; no logic lives here.
-//! `logs` forwards the core's log records to whichever binding installed a sink.
+//! The one native library every binding loads: the C ABI (header include/group_redis.h)
+//! and the JNI bridge. Each operation on a connector is defined once in `ops`; the
+//! `bridge` macro emits its C and its JNI export from that definition. `c_api` and
+//! `jni_api` hold what differs by nature (connect, options, events, handles, errors).
+//! All of it is thin: arguments are checked and converted, the core's blocking facade is
+//! called, errors are mapped; no logic lives here. `logs` forwards the core's log records
+//! to whichever binding installed a sink.
 
 pub mod c_api;
 

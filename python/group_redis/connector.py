@@ -445,14 +445,14 @@ class Connector:
         pairs = list(entries.items() if isinstance(entries, Mapping) else entries)
         if not pairs:
             return []
-        # One JSON array of [path, value] pairs, each part encoded (and checked) as a
-        # single value would be.
-        entries = b",".join(
-            b"[" + encode_json(encode_name(path, "path").decode(), "path") + b","
-            + encode_json(value, "value") + b"]"
-            for path, value in pairs
-        )
-        return [int(v) for v in self._json(lib.gr_persistent_set_many, b"[" + entries + b"]")]
+        # One JSON array of [path, value] pairs: each path checked as every name is (a
+        # str without NUL), each value encoded as a single value would be.
+        parts = []
+        for path, value in pairs:
+            encode_name(path, "path")
+            parts.append(b"[" + encode_json(path, "path") + b"," + encode_json(value, "value") + b"]")
+        document = b"[" + b",".join(parts) + b"]"
+        return [int(v) for v in self._json(lib.gr_persistent_set_many, document)]
 
     def persistent_cas(self, path: str, expected_version: int, value: Any) -> Optional[int]:
         """Writes `value` only if the version of `path` is `expected_version` (0: must not

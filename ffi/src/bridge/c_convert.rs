@@ -12,7 +12,7 @@ use super::values::{Any, Json, Open, Released, Token};
 use crate::c_api::connector::{gr_connection_state, gr_connector};
 use crate::c_api::status::{gr_status, FfiError, FfiResult};
 use crate::c_api::strings::{
-    into_c_string, optional_json, optional_str, required_json, required_str,
+    self, into_c_string, optional_json, optional_str, out_ptr, required_json, required_str,
 };
 
 /// An argument type: its C form and how it is read (NULL, UTF-8 and JSON checks here; the
@@ -201,6 +201,7 @@ impl CStatus for Released {
 }
 
 /// A required out-parameter: NULL is GR_NULL_ARGUMENT; otherwise it is reset first.
+/// (Both out forms take the same arguments, so the macro can name either.)
 ///
 /// # Safety
 /// `out` is NULL or valid for writes.
@@ -208,10 +209,7 @@ pub(crate) unsafe fn out<'a, T: CResult>(
     out: *mut T::Out,
     what: &str,
 ) -> FfiResult<Option<&'a mut T::Out>> {
-    match optional_out::<T>(out, what)? {
-        Some(slot) => Ok(Some(slot)),
-        None => Err(FfiError::null(what)),
-    }
+    out_ptr(out, what, T::empty()).map(Some)
 }
 
 /// An out-parameter the caller may pass as NULL when it does not want the result.
@@ -222,12 +220,7 @@ pub(crate) unsafe fn optional_out<'a, T: CResult>(
     out: *mut T::Out,
     _what: &str,
 ) -> FfiResult<Option<&'a mut T::Out>> {
-    if out.is_null() {
-        return Ok(None);
-    }
-    // Written, not assigned: the slot may hold garbage that must not be dropped.
-    std::ptr::write(out, T::empty());
-    Ok(Some(&mut *out))
+    Ok(strings::optional_out(out, T::empty()))
 }
 
 /// How the connector argument is taken from a handle.

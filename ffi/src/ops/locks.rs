@@ -33,14 +33,14 @@ bridge_fns! {
     /// the token, thread-safety and errors.
     #[c(gr_lock, out = token_out)]
     fn lock(conn: Open, name: String) -> Token {
-        Ok(Token(conn.acquire(&name, None, false, Duration::ZERO)?))
+        Ok(Token(conn.lock(&name)?))
     }
 
     /// `gr_lock` on behalf of `member` (required; the seed API's lock(conn, member,
     /// name)). See `gr_acquire`.
     #[c(gr_lock_as, out = token_out)]
     fn lock_as(conn: Open, member: String, name: String) -> Token {
-        Ok(Token(conn.acquire(&name, Some(&member), false, Duration::ZERO)?))
+        Ok(Token(conn.lock_as(&member, &name)?))
     }
 
     /// Takes `name` re-entrantly as the configured member without waiting: a holder
@@ -48,20 +48,20 @@ bridge_fns! {
     /// lock is freed at zero. See `gr_acquire`.
     #[c(gr_reentrant_lock, out = token_out)]
     fn reentrant_lock(conn: Open, name: String) -> Token {
-        Ok(Token(conn.acquire(&name, None, true, Duration::ZERO)?))
+        Ok(Token(conn.reentrant_lock(&name)?))
     }
 
     /// `gr_reentrant_lock` on behalf of `member` (required). See `gr_acquire`.
     #[c(gr_reentrant_lock_as, out = token_out)]
     fn reentrant_lock_as(conn: Open, member: String, name: String) -> Token {
-        Ok(Token(conn.acquire(&name, Some(&member), true, Duration::ZERO)?))
+        Ok(Token(conn.reentrant_lock_as(&member, &name)?))
     }
 
     /// Takes the exclusive lock `name` as the configured member, waiting up to `wait_ms`
     /// for it. `*token_out` is 0 when the time ran out. See `gr_acquire`.
     #[c(gr_try_lock, out = token_out)]
     fn try_lock(conn: Open, name: String, wait_ms: Duration) -> Token {
-        Ok(Token(conn.acquire(&name, None, false, wait_ms)?))
+        Ok(Token(conn.try_lock(&name, wait_ms)?))
     }
 
     /// Releases one hold of `name` taken by `member` (NULL: the configured member) of

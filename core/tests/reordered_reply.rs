@@ -64,3 +64,56 @@ fn a_lock_request_delivered_after_its_follow_ups_is_never_orphaned() {
         "L was left held by A's session with nobody knowing in trials {orphaned:?}"
     );
 }
+
+/// The same reordering made to happen every time: the lock request is held on its pooled
+/// connection while the follow-up goes out on a fresh one and takes the lock; A then gives
+/// every hold back, and only then does the held request reach Redis. It must do nothing:
+/// the follow-up gave it up. Plain and re-entrant (where it would add a hold).
+#[test]
+fn a_lock_request_arriving_after_its_follow_up_took_the_lock_does_nothing() {
+    let server = RedisServer::start();
+    let proxy = Proxy::start(server.port());
+    for (trial, reentrant) in [false, true, false, true].into_iter().enumerate() {
+        let group = unique_group("overtaken");
+        let through_proxy = group_redis::Config::new(proxy.url())
+            .with_group(&group)
+            .with_member_id("a")
+            .with_command_timeout(Duration::from_millis(250))
+            .with_session_timeout(Duration::from_secs(8));
+        let a = Connector::connect(through_proxy).unwrap();
+        let b = Connector::connect(config(&server, &group, "b")).unwrap();
+        if reentrant {
+            a.reentrant_lock("L").unwrap().expect("L is free");
+        }
+        // The request below goes out on this warm pooled connection, which is then held.
+        a.members().unwrap();
+        proxy.hold_open_connections();
+        std::thread::sleep(Duration::from_millis(50));
+        let taken = if reentrant {
+            a.reentrant_lock("L")
+        } else {
+            a.lock("L")
+        };
+        let token = taken
+            .expect("the follow-up on a fresh connection answers")
+            .expect("the follow-up takes L");
+        let holds = if reentrant { 2 } else { 1 };
+        for _ in 0..holds {
+            assert!(a.release("L").unwrap(), "A gives back each of its holds");
+        }
+        assert_eq!(b.lock_holder("L").unwrap(), None, "L is free");
+        proxy.resume();
+        // The held request reaches Redis within a few ms: watch well past that.
+        let watch_until = std::time::Instant::now() + Duration::from_secs(2);
+        while std::time::Instant::now() < watch_until {
+            let holder = b.lock_holder("L").unwrap();
+            assert_eq!(holder, None, "trial {trial}: the late request took L");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let next = b.lock("L").unwrap().expect("B takes the free L");
+        println!("trial {trial} (re-entrant {reentrant}): A's token {token}, then B's {next}");
+        assert!(next > token);
+        a.close().unwrap();
+        b.close().unwrap();
+    }
+}

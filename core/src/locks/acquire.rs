@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 
 use crate::connector::Connector;
 use crate::error::{Error, Result};
-use crate::locks::release::is_ambiguous;
+use crate::locks::attempt_id;
+use crate::locks::release::{is_ambiguous, Cleanup};
 use crate::names::check_name;
 use crate::session::record::HeldLock;
 use crate::session::state::ConnectionState;
@@ -27,9 +28,6 @@ enum Mode {
     JoinWait,
     /// A counted waiter's attempt: on success, uncount.
     Waiting,
-    /// After an attempt whose reply was lost: a hold of this owner and session is the
-    /// earlier attempt's, reported as acquired rather than added to.
-    Reconcile,
 }
 
 impl Mode {
@@ -38,7 +36,6 @@ impl Mode {
             Mode::Try => "try",
             Mode::JoinWait => "join-wait",
             Mode::Waiting => "waiting",
-            Mode::Reconcile => "reconcile",
         }
     }
 }
@@ -175,8 +172,8 @@ impl Session {
         };
         let flag = if reentrant { "1" } else { "0" };
         let (known, max_lease) = self.epoch_args();
-        let call = |mode: Mode| {
-            let args = [
+        let args = |attempt, gives_up| {
+            [
                 sid.as_str(),
                 name,
                 owner,
@@ -184,18 +181,35 @@ impl Session {
                 mode.as_arg(),
                 known.as_str(),
                 max_lease.as_str(),
-            ];
-            async move { self.run::<Vec<i64>>(&self.scripts.lock, &args).await }
+                attempt,
+                gives_up,
+            ]
         };
-        let reply = match call(mode).await {
-            Err(err) if is_ambiguous(&err) => match call(Mode::Reconcile).await {
-                Ok(reply) => reply,
-                Err(again) => {
-                    // Still unknown whether Redis applied it: make sure it ends up free.
-                    self.release_in_background(&sid, name, owner);
-                    return Err(again);
+        let first = attempt_id();
+        let lock = &self.scripts.lock;
+        let reply = match self.run::<Vec<i64>>(lock, &args(&first, "")).await {
+            // The reply was lost, not necessarily the request: a second attempt gives the
+            // first up (it can no longer take the lock when it arrives) and reports the
+            // hold the first took, if it did.
+            Err(err) if is_ambiguous(&err) => {
+                let second = attempt_id();
+                match self.run::<Vec<i64>>(lock, &args(&second, &first)).await {
+                    Ok(reply) => reply,
+                    Err(again) => {
+                        // Still unknown whether Redis applied either: make sure neither
+                        // leaves a hold behind.
+                        self.clean_up_in_background(
+                            &sid,
+                            name,
+                            Cleanup::Abandon {
+                                owner,
+                                attempts: &format!("{first} {second}"),
+                            },
+                        );
+                        return Err(again);
+                    }
                 }
-            },
+            }
             other => other?,
         };
         match reply.as_slice() {
@@ -204,7 +218,15 @@ impl Session {
                 if session.id != sid || !session.lease_valid() {
                     // Granted to a session that is gone by now: it is not ours to use.
                     drop(session);
-                    self.release_in_background(&sid, name, owner);
+                    let token = token.to_string();
+                    self.clean_up_in_background(
+                        &sid,
+                        name,
+                        Cleanup::Release {
+                            owner,
+                            token: &token,
+                        },
+                    );
                     return Err(Error::SessionExpired(
                         "the lease ran out while the lock was being taken".into(),
                     ));
@@ -224,6 +246,7 @@ impl Session {
                 retry_after: Duration::from_millis((holder_deadline - now).max(0) as u64)
                     + DEADLINE_MARGIN,
             }),
+            // {2} (this attempt given up on) cannot come back to the caller that sent it.
             other => Err(Error::protocol(format!("lock reply {other:?}"))),
         }
     }

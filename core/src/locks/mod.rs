@@ -8,11 +8,19 @@ mod release;
 
 pub use holder::LockHolder;
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use crate::connector::Connector;
 use crate::error::Result;
 use crate::names::check_name;
+
+/// A new id for one lock request or release, unique in this process and so within any
+/// session (lock.lua: a request whose reply was lost is followed up by its id).
+pub(crate) fn attempt_id() -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed).to_string()
+}
 
 impl Connector {
     /// Takes the exclusive lock `name` as this connector's member id without waiting.

@@ -1,11 +1,12 @@
 //! Giving a lock back: one hold of this member and session, or (forced) whoever holds it;
-//! a release whose reply was lost is reconciled, never left orphaned.
+//! a call whose reply was lost is followed up, so no hold is left orphaned and no late
+//! request takes away a newer one.
 
 use std::time::Duration;
 
 use crate::connector::Connector;
 use crate::error::{Error, Result};
-use crate::locks::LockHolder;
+use crate::locks::{attempt_id, LockHolder};
 use crate::names::check_name;
 use crate::session::Session;
 use crate::transport::runtime;
@@ -42,25 +43,40 @@ impl Connector {
         check_name("lock name", name)?;
         let owner = member.unwrap_or(&self.inner.config.member_id);
         check_name("member id", owner)?;
-        let sid = self.inner.record().id.clone();
-        let args = [sid.as_str(), name, owner, "0"];
+        let (sid, token) = {
+            let record = self.inner.record();
+            let token = record.held.get(name).map(|held| held.token.to_string());
+            (record.id.clone(), token)
+        };
+        // The hold this connector knows it has: a release that arrives late must not take
+        // a later one away (release.lua).
+        let token_arg = token.as_deref().unwrap_or("");
+        let id = attempt_id();
+        let args = [sid.as_str(), name, owner, "0", token_arg, id.as_str()];
         let release = || {
             self.inner
                 .run::<Vec<i64>>(&self.inner.scripts.release, &args)
         };
         let (reply, retried) = match release().await {
+            // The same id again: if the first call was applied, the retry is a no-op.
             Err(err) if is_ambiguous(&err) => match release().await {
                 Ok(reply) => (reply, true),
                 Err(again) => {
                     self.inner.record().held.remove(name);
-                    self.inner.release_in_background(&sid, name, owner);
+                    if let Some(token) = &token {
+                        self.inner.clean_up_in_background(
+                            &sid,
+                            name,
+                            Cleanup::Release { owner, token },
+                        );
+                    }
                     return Err(again);
                 }
             },
             other => (other?, false),
         };
         match reply.as_slice() {
-            // The first call was applied; only its reply was lost.
+            // The first call freed it; only its reply was lost.
             [0] if retried => {
                 self.inner.record().held.remove(name);
                 Ok(true)
@@ -80,15 +96,41 @@ impl Connector {
     }
 }
 
+/// What is left to put right after a call whose every reply was lost.
+pub(super) enum Cleanup<'a> {
+    /// Free the hold of `owner` with fencing token `token` (whatever its count).
+    Release { owner: &'a str, token: &'a str },
+    /// Give up the lock attempts `attempts` ('a b') of `owner`, and the hold one took.
+    Abandon { owner: &'a str, attempts: &'a str },
+}
+
 impl Session {
-    /// Releases `name` held by `owner` under `sid` from the background, retrying while
-    /// Redis does not answer, so a lock taken by a call whose reply was lost is never left
-    /// orphaned under a live session. Stops once the session is no longer this connector's
-    /// (ending a session frees its locks anyway).
-    pub(super) fn release_in_background(&self, sid: &str, name: &str, owner: &str) {
+    /// Puts `cleanup` right from the background, retrying while Redis does not answer, so
+    /// a hold taken or kept by a call whose reply was lost is never left orphaned under a
+    /// live session. Both scripts are safe to repeat and touch no other hold. Stops once
+    /// the session is no longer this connector's (ending a session frees its locks anyway).
+    pub(super) fn clean_up_in_background(&self, sid: &str, name: &str, cleanup: Cleanup<'_>) {
         let Some(inner) = self.myself() else { return };
-        let (sid, name, owner) = (sid.to_string(), name.to_string(), owner.to_string());
+        let (abandon, args) = match cleanup {
+            Cleanup::Release { owner, token } => (
+                false,
+                [sid, name, owner, "1", token, ""]
+                    .map(String::from)
+                    .to_vec(),
+            ),
+            Cleanup::Abandon { owner, attempts } => (
+                true,
+                [sid, name, owner, attempts].map(String::from).to_vec(),
+            ),
+        };
+        let sid = sid.to_string();
         runtime::handle().spawn(async move {
+            let script = if abandon {
+                &inner.scripts.lock_abandon
+            } else {
+                &inner.scripts.release
+            };
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
             let mut pause = Duration::from_millis(100);
             for _ in 0..BACKGROUND_RELEASE_TRIES {
                 if inner.closed.load(std::sync::atomic::Ordering::SeqCst)
@@ -96,16 +138,13 @@ impl Session {
                 {
                     return;
                 }
-                let reply = inner
-                    .run::<Vec<i64>>(&inner.scripts.release, &[&sid, &name, &owner, "1"])
-                    .await;
-                if reply.is_ok() {
+                if inner.run::<Vec<i64>>(script, &args).await.is_ok() {
                     return;
                 }
                 tokio::time::sleep(pause).await;
                 pause = (pause * 2).min(Duration::from_secs(2));
             }
-            tracing::warn!(lock = %name, "could not release a lock after a lost reply");
+            tracing::warn!(lock = %args[1], "could not release a lock after a lost reply");
         });
     }
 }

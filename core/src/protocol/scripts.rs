@@ -27,6 +27,8 @@ macro_rules! library_preludes {
         concat!(
             include_str!("lua/base.lua"),
             "\n",
+            include_str!("lua/holds.lua"),
+            "\n",
             include_str!("lua/liveness.lua"),
             "\n",
             include_str!("lua/reap.lua"),
@@ -41,17 +43,18 @@ macro_rules! library_preludes {
 /// only the functions it can use, as each is a closure made per call) + its body.
 macro_rules! script_text {
     (plain, $file:ident) => {
-        script_text!(@ $file, include_str!("lua/base.lua"))
+        script_text!(@ $file, include_str!("lua/base.lua"), include_str!("lua/holds.lua"))
     };
     (reaping, $file:ident) => {
         script_text!(@ $file,
-            include_str!("lua/base.lua"), include_str!("lua/liveness.lua"),
-            include_str!("lua/reap.lua"))
+            include_str!("lua/base.lua"), include_str!("lua/holds.lua"),
+            include_str!("lua/liveness.lua"), include_str!("lua/reap.lua"))
     };
     (reading, $file:ident) => {
         script_text!(@ $file,
-            include_str!("lua/base.lua"), include_str!("lua/liveness.lua"),
-            include_str!("lua/reap.lua"), include_str!("lua/reads.lua"))
+            include_str!("lua/base.lua"), include_str!("lua/holds.lua"),
+            include_str!("lua/liveness.lua"), include_str!("lua/reap.lua"),
+            include_str!("lua/reads.lua"))
     };
     (@ $file:ident, $($prelude:expr),*) => {
         concat!(
@@ -112,6 +115,7 @@ operations! {
     snapshot: reading ["allow-oom"];
     lock: reaping [];
     release: plain ["allow-oom"];
+    lock_abandon: plain ["allow-oom"];
     lock_unwait: plain ["allow-oom"];
     lock_force_release: plain ["allow-oom"];
     lock_holder: reaping ["allow-oom"];

@@ -9,9 +9,6 @@ local held = redis.call('HMGET', key, 'owner', 'session', 'token', 'waiters')
 if not held[2] then
   return {0}
 end
-redis.call('HDEL', key, 'owner', 'session', 'count')
+free_lock_hold(key, name, held[4])
 redis.call('SREM', P .. 'owned:' .. held[2], 'l:' .. name)
-if tonumber(held[4] or '0') > 0 then
-  redis.call('PUBLISH', P .. 'released', name)
-end
 return {1, held[1], held[2], held[3]}

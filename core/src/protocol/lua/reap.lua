@@ -109,16 +109,6 @@ local function member_session(record)
   return string.match(record, '"session":"(%x+)"')
 end
 
--- Frees a lock. Its hash stays (it keeps the last fencing token); waiters, who counted
--- themselves in the hash, are told on the released channel.
-local function free_lock(name)
-  local key = P .. 'lock:' .. name
-  redis.call('HDEL', key, 'owner', 'session', 'count')
-  if tonumber(redis.call('HGET', key, 'waiters') or '0') > 0 then
-    redis.call('PUBLISH', P .. 'released', name)
-  end
-end
-
 -- Ends a session: its members leave (with `reason`), its locks are freed (waiters are
 -- woken through the released channel), its ephemeral keys are deleted. Idempotent.
 function end_session(sid, reason)
@@ -133,9 +123,13 @@ function end_session(sid, reason)
         emit('left', name, reason, record)
       end
     elseif kind == 'l' then
-      if redis.call('HGET', P .. 'lock:' .. name, 'session') == sid then
-        free_lock(name)
+      local key = P .. 'lock:' .. name
+      local held = redis.call('HMGET', key, 'session', 'waiters')
+      if held[1] == sid then
+        free_lock_hold(key, name, held[2])
       end
+    elseif kind == 'x' then
+      redis.call('HDEL', P .. 'lock:' .. name, 'x:' .. sid)
     elseif kind == 'e' then
       if redis.call('HGET', P .. 'eph:' .. name, 'session') == sid then
         redis.call('DEL', P .. 'eph:' .. name)

@@ -26,7 +26,8 @@ async fn main() {
         server.url(),
         num_cpus()
     );
-    let (ours, raw) = lock_release_vs_raw(&server).await;
+    let single = lock_release_vs_raw(&server).await;
+    let (ours, raw) = (single.ours.pairs_per_s, single.raw.pairs_per_s);
     let parallel = parallel_locks(&server).await;
     let raw_parallel = raw_parallel(&server).await;
     let (join_p50, join_p99) = join_to_event(&server).await;
@@ -41,6 +42,15 @@ async fn main() {
     println!(
         "| ratio to baseline | {:.0}% | >= 90% |",
         100.0 * ours / raw
+    );
+    println!(
+        "| of each pair, Redis's time running it (INFO commandstats): ours / baseline | {:.1} / {:.1} us | |",
+        single.ours.server_us_per_pair, single.raw.server_us_per_pair
+    );
+    println!(
+        "| of each pair, the rest (network, client, scheduling): ours / baseline | {:.1} / {:.1} us | |",
+        single.ours.rest_us_per_pair(),
+        single.raw.rest_us_per_pair()
     );
     println!(
         "| lock+release pairs/s, {TASKS} tasks on {TASKS} locks, 1 connector | {parallel:.0} | |"
@@ -76,10 +86,54 @@ fn config(server: &RedisServer, member: &str) -> Config {
         .with_member_id(member)
 }
 
-async fn lock_release_vs_raw(server: &RedisServer) -> (f64, f64) {
+/// One side of the single-task comparison.
+struct PairCost {
+    pairs_per_s: f64,
+    /// What Redis itself spent per pair, by its own accounting.
+    server_us_per_pair: f64,
+}
+
+impl PairCost {
+    fn new(elapsed: Duration, server_us: f64) -> Self {
+        PairCost {
+            pairs_per_s: PAIRS as f64 / elapsed.as_secs_f64(),
+            server_us_per_pair: server_us / PAIRS as f64,
+        }
+    }
+
+    fn rest_us_per_pair(&self) -> f64 {
+        1e6 / self.pairs_per_s - self.server_us_per_pair
+    }
+}
+
+struct SingleTask {
+    ours: PairCost,
+    raw: PairCost,
+}
+
+/// Microseconds Redis has spent in `commands` (INFO commandstats), for telling Redis's
+/// share of a pair from the client's and the network's.
+async fn server_usec(conn: &mut redis::aio::MultiplexedConnection, commands: &[&str]) -> f64 {
+    let info: String = redis::cmd("INFO")
+        .arg("commandstats")
+        .query_async(conn)
+        .await
+        .unwrap();
+    info.lines()
+        .filter_map(|line| line.strip_prefix("cmdstat_")?.split_once(':'))
+        .filter(|(name, _)| commands.contains(name))
+        .filter_map(|(_, fields)| {
+            let usec = fields.split(',').find_map(|f| f.strip_prefix("usec="))?;
+            usec.parse::<f64>().ok()
+        })
+        .sum()
+}
+
+async fn lock_release_vs_raw(server: &RedisServer) -> SingleTask {
     let c = Connector::connect(config(server, "single")).await.unwrap();
     let client = redis::Client::open(server.url()).unwrap();
     let mut raw = client.get_multiplexed_async_connection().await.unwrap();
+    let mut stats = client.get_multiplexed_async_connection().await.unwrap();
     let delete_if_owner = redis::Script::new(
         "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end",
     );
@@ -89,26 +143,32 @@ async fn lock_release_vs_raw(server: &RedisServer) -> (f64, f64) {
         c.release("warm").await.unwrap();
         raw_pair(&mut raw, &delete_if_owner).await;
     }
-    // Interleave rounds so drift on the machine hits both sides alike.
+    // Interleave rounds so drift on the machine hits both sides alike. Our side's FCALLs
+    // include the connector's few heartbeats in that time.
     let (mut ours, mut base) = (Duration::ZERO, Duration::ZERO);
+    let (mut ours_server, mut base_server) = (0.0, 0.0);
     for _ in 0..5 {
+        let before = server_usec(&mut stats, &["fcall"]).await;
         let start = Instant::now();
         for _ in 0..PAIRS / 5 {
             c.lock("bench-lock").await.unwrap().unwrap();
             c.release("bench-lock").await.unwrap();
         }
         ours += start.elapsed();
+        ours_server += server_usec(&mut stats, &["fcall"]).await - before;
+        let before = server_usec(&mut stats, &["set", "evalsha"]).await;
         let start = Instant::now();
         for _ in 0..PAIRS / 5 {
             raw_pair(&mut raw, &delete_if_owner).await;
         }
         base += start.elapsed();
+        base_server += server_usec(&mut stats, &["set", "evalsha"]).await - before;
     }
     c.close().await.unwrap();
-    (
-        PAIRS as f64 / ours.as_secs_f64(),
-        PAIRS as f64 / base.as_secs_f64(),
-    )
+    SingleTask {
+        ours: PairCost::new(ours, ours_server),
+        raw: PairCost::new(base, base_server),
+    }
 }
 
 async fn raw_pair(raw: &mut redis::aio::MultiplexedConnection, delete: &redis::Script) {

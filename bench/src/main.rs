@@ -1,7 +1,9 @@
 //! Prints numbers; asserts nothing (machines here are noisy). Every comparison is against a
 //! baseline measured in the same run on the same redis-server.
 //!
-//! Run: `cargo run --release -p gr-bench` (builds grctl too for the kill test).
+//! Run: `cargo run --release -p gr-bench --bin gr-bench` (build grctl first for the kill
+//! test: `cargo build --release -p grctl`). The single-task pair is measured three ways in
+//! one run: the library, its own FCALLs replayed over a raw connection, and the raw loop.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -42,6 +44,11 @@ async fn main() {
     println!(
         "| ratio to baseline | {:.0}% | >= 90% |",
         100.0 * ours / raw
+    );
+    println!(
+        "| the library's own two FCALLs replayed on a raw redis-rs connection, pairs/s | {:.0} ({:.0}% of the baseline) | |",
+        single.replayed.pairs_per_s,
+        100.0 * single.replayed.pairs_per_s / raw
     );
     println!(
         "| of each pair, Redis's time running it (INFO commandstats): ours / baseline | {:.1} / {:.1} us | |",
@@ -109,6 +116,8 @@ impl PairCost {
 struct SingleTask {
     ours: PairCost,
     raw: PairCost,
+    /// The library's own two calls, captured and sent again over a raw connection.
+    replayed: PairCost,
 }
 
 /// Microseconds Redis has spent in `commands` (INFO commandstats), for telling Redis's
@@ -143,10 +152,14 @@ async fn lock_release_vs_raw(server: &RedisServer) -> SingleTask {
         c.release("warm").await.unwrap();
         raw_pair(&mut raw, &delete_if_owner).await;
     }
-    // Interleave rounds so drift on the machine hits both sides alike. Our side's FCALLs
+    let (lock_call, release_call) = capture_lock_and_release(server, &c).await;
+    for _ in 0..200 {
+        replay_pair(&mut raw, &lock_call, &release_call).await;
+    }
+    // Interleave rounds so drift on the machine hits every side alike. Our side's FCALLs
     // include the connector's few heartbeats in that time.
-    let (mut ours, mut base) = (Duration::ZERO, Duration::ZERO);
-    let (mut ours_server, mut base_server) = (0.0, 0.0);
+    let (mut ours, mut base, mut replayed) = (Duration::ZERO, Duration::ZERO, Duration::ZERO);
+    let (mut ours_server, mut base_server, mut replayed_server) = (0.0, 0.0, 0.0);
     for _ in 0..5 {
         let before = server_usec(&mut stats, &["fcall"]).await;
         let start = Instant::now();
@@ -163,12 +176,84 @@ async fn lock_release_vs_raw(server: &RedisServer) -> SingleTask {
         }
         base += start.elapsed();
         base_server += server_usec(&mut stats, &["set", "evalsha"]).await - before;
+        let before = server_usec(&mut stats, &["fcall"]).await;
+        let start = Instant::now();
+        for _ in 0..PAIRS / 5 {
+            replay_pair(&mut raw, &lock_call, &release_call).await;
+        }
+        replayed += start.elapsed();
+        replayed_server += server_usec(&mut stats, &["fcall"]).await - before;
     }
     c.close().await.unwrap();
     SingleTask {
         ours: PairCost::new(ours, ours_server),
         raw: PairCost::new(base, base_server),
+        replayed: PairCost::new(replayed, replayed_server),
     }
+}
+
+/// The FCALLs of one lock and one release of `c`, as MONITOR shows them: what the library
+/// sends, to be sent again without it. The release's token and id are blanked (any hold of
+/// this owner and session, no retry check), so the pair can run again and again.
+async fn capture_lock_and_release(server: &RedisServer, c: &Connector) -> (redis::Cmd, redis::Cmd) {
+    let client = redis::Client::open(server.url()).unwrap();
+    let mut monitor = client.get_connection().unwrap();
+    redis::cmd("MONITOR").exec(&mut monitor).unwrap();
+    let watcher = tokio::task::spawn_blocking(move || {
+        let mut calls = Vec::new();
+        while calls.len() < 2 {
+            let line: String = match monitor.recv_response().map(redis::from_redis_value) {
+                Ok(Ok(line)) => line,
+                _ => continue,
+            };
+            let args: Vec<String> = line
+                .split('"')
+                .skip(1)
+                .step_by(2)
+                .map(str::to_string)
+                .collect();
+            let op = args.get(1).map(String::as_str).unwrap_or("");
+            if args.first().map(String::as_str) == Some("FCALL")
+                && (op.ends_with("_lock") || op.ends_with("_release"))
+            {
+                calls.push(args);
+            }
+        }
+        calls
+    });
+    // Until MONITOR is on, calls go unseen: keep making pairs until two are captured.
+    while !watcher.is_finished() {
+        c.lock("bench-lock").await.unwrap().unwrap();
+        c.release("bench-lock").await.unwrap();
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let mut calls = watcher.await.unwrap();
+    let lock_at = calls.iter().position(|a| a[1].ends_with("_lock")).unwrap();
+    let lock = calls.remove(lock_at);
+    let mut release = calls.remove(0);
+    assert!(release[1].ends_with("_release"), "captured {release:?}");
+    // FCALL, function, 1, key, then ARGV: prefix, sid, name, owner, all, token, id, and the
+    // time evidence.
+    let token_at = 9;
+    release[token_at].clear();
+    release[token_at + 1].clear();
+    let to_cmd = |args: &[String]| {
+        let mut cmd = redis::cmd(&args[0]);
+        cmd.arg(&args[1..]);
+        cmd
+    };
+    (to_cmd(&lock), to_cmd(&release))
+}
+
+async fn replay_pair(
+    raw: &mut redis::aio::MultiplexedConnection,
+    lock: &redis::Cmd,
+    release: &redis::Cmd,
+) {
+    let granted: Vec<i64> = lock.query_async(raw).await.unwrap();
+    assert_eq!(granted.first(), Some(&1), "the replayed lock is granted");
+    let released: Vec<i64> = release.query_async(raw).await.unwrap();
+    assert_eq!(released.first(), Some(&1), "the replayed release frees it");
 }
 
 async fn raw_pair(raw: &mut redis::aio::MultiplexedConnection, delete: &redis::Script) {

@@ -113,7 +113,7 @@ impl Connector {
         /// See [`crate::Connector::try_lock`].
         fn try_lock(&self, name: &str, wait: Duration) -> Option<u64>;
         /// See [`crate::Connector::acquire`].
-        fn acquire(&self, name: &str, member: Option<&str>, reentrant: bool, wait: Duration) -> Option<u64>;
+        fn acquire(&self, member: Option<&str>, name: &str, reentrant: bool, wait: Duration) -> Option<u64>;
         /// See [`crate::Connector::release`].
         fn release(&self, name: &str) -> bool;
         /// See [`crate::Connector::release_as`].

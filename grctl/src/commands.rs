@@ -174,7 +174,7 @@ fn lock(config: Config, name: &str, member: Option<&str>, wait: u64, hold: u64) 
     verbose!("asking for lock {name:?}, waiting up to {wait} ms");
     let asked = Instant::now();
     let token = c
-        .acquire(name, member, false, Duration::from_millis(wait))
+        .acquire(member, name, false, Duration::from_millis(wait))
         .map_err(|e| failure(&c, e))?;
     print_json(&json!({"acquired": token.is_some(), "token": token}));
     let Some(token) = token else {

@@ -70,8 +70,8 @@ impl Connector {
     )]
     pub async fn acquire(
         &self,
-        name: &str,
         member: Option<&str>,
+        name: &str,
         reentrant: bool,
         wait: Duration,
     ) -> Result<Option<u64>> {

@@ -27,30 +27,30 @@ impl Connector {
     /// Returns the fencing token, or `None` when it is held, by anyone (this member too:
     /// the lock is not re-entrant).
     pub async fn lock(&self, name: &str) -> Result<Option<u64>> {
-        self.acquire(name, None, false, Duration::ZERO).await
+        self.acquire(None, name, false, Duration::ZERO).await
     }
 
     /// [`Connector::lock`] on behalf of `member` (the seed API's `lock(c, member, key)`).
     pub async fn lock_as(&self, member: &str, name: &str) -> Result<Option<u64>> {
-        self.acquire(name, Some(member), false, Duration::ZERO)
+        self.acquire(Some(member), name, false, Duration::ZERO)
             .await
     }
 
     /// Takes `name` re-entrantly: a holder taking it again adds a hold (same token);
     /// [`Connector::release`] removes one, and the lock is freed at zero.
     pub async fn reentrant_lock(&self, name: &str) -> Result<Option<u64>> {
-        self.acquire(name, None, true, Duration::ZERO).await
+        self.acquire(None, name, true, Duration::ZERO).await
     }
 
     /// [`Connector::reentrant_lock`] on behalf of `member`.
     pub async fn reentrant_lock_as(&self, member: &str, name: &str) -> Result<Option<u64>> {
-        self.acquire(name, Some(member), true, Duration::ZERO).await
+        self.acquire(Some(member), name, true, Duration::ZERO).await
     }
 
     /// Takes the exclusive lock `name`, waiting up to `wait` for it. Waiting wakes on the
     /// holder's release (pub/sub) or, as a fallback, at the holder's lease deadline.
     pub async fn try_lock(&self, name: &str, wait: Duration) -> Result<Option<u64>> {
-        self.acquire(name, None, false, wait).await
+        self.acquire(None, name, false, wait).await
     }
 
     /// Releases one hold of `name` taken as this connector's member id. Returns false when

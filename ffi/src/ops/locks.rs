@@ -25,7 +25,7 @@ bridge_fns! {
     #[c(gr_acquire, out = token_out)]
     #[jni(Java_group_1redis_NativeLib_acquire)]
     fn acquire(conn: Open, member: Option<String>, name: String, reentrant: bool, wait_ms: Duration) -> Token {
-        Ok(Token(conn.acquire(&name, member.as_deref(), reentrant, wait_ms)?))
+        Ok(Token(conn.acquire(member.as_deref(), &name, reentrant, wait_ms)?))
     }
 
     /// Takes the exclusive lock `name` as the configured member without waiting. Not

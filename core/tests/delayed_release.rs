@@ -23,12 +23,8 @@ fn a_late_release_never_frees_the_next_hold() {
     let mut stolen = Vec::new();
     for (trial, pause_ms) in [300u64, 900, 500, 1300, 700].into_iter().enumerate() {
         let group = unique_group("late-release");
-        let through_proxy = group_redis::Config::new(proxy.url())
-            .with_group(&group)
-            .with_member_id("a")
-            .with_command_timeout(Duration::from_millis(250))
-            .with_session_timeout(Duration::from_secs(10));
-        let a = Connector::connect(through_proxy).unwrap();
+        let a = Connector::connect(through_proxy(&proxy, &group, "a", Duration::from_secs(10)))
+            .unwrap();
         let b = Connector::connect(config(&server, &group, "b")).unwrap();
         let first = a.lock("L").unwrap().expect("L is free");
 
@@ -86,12 +82,8 @@ fn a_retried_release_removes_one_hold_only() {
     let proxy = Proxy::start(server.port());
     for trial in 0..3 {
         let group = unique_group("retried-release");
-        let through_proxy = group_redis::Config::new(proxy.url())
-            .with_group(&group)
-            .with_member_id("a")
-            .with_command_timeout(Duration::from_millis(250))
-            .with_session_timeout(Duration::from_secs(10));
-        let a = Connector::connect(through_proxy).unwrap();
+        let a = Connector::connect(through_proxy(&proxy, &group, "a", Duration::from_secs(10)))
+            .unwrap();
         let b = Connector::connect(config(&server, &group, "b")).unwrap();
         let token = a.reentrant_lock("L").unwrap().expect("L is free");
         assert_eq!(a.reentrant_lock("L").unwrap(), Some(token));

@@ -20,12 +20,8 @@ fn a_lock_request_delivered_after_its_follow_ups_is_never_orphaned() {
     let mut orphaned = Vec::new();
     for (trial, pause_ms) in [700u64, 1200, 900, 1600, 800, 1400].into_iter().enumerate() {
         let group = unique_group("reordered");
-        let through_proxy = group_redis::Config::new(proxy.url())
-            .with_group(&group)
-            .with_member_id("a")
-            .with_command_timeout(Duration::from_millis(250))
-            .with_session_timeout(Duration::from_secs(8));
-        let a = Connector::connect(through_proxy).unwrap();
+        let a =
+            Connector::connect(through_proxy(&proxy, &group, "a", Duration::from_secs(8))).unwrap();
         let b = Connector::connect(config(&server, &group, "b")).unwrap();
         // Warm the pooled connection so the lock request goes on an open one.
         assert!(!a.is_held("warm").unwrap());
@@ -75,12 +71,8 @@ fn a_lock_request_arriving_after_its_follow_up_took_the_lock_does_nothing() {
     let proxy = Proxy::start(server.port());
     for (trial, reentrant) in [false, true, false, true].into_iter().enumerate() {
         let group = unique_group("overtaken");
-        let through_proxy = group_redis::Config::new(proxy.url())
-            .with_group(&group)
-            .with_member_id("a")
-            .with_command_timeout(Duration::from_millis(250))
-            .with_session_timeout(Duration::from_secs(8));
-        let a = Connector::connect(through_proxy).unwrap();
+        let a =
+            Connector::connect(through_proxy(&proxy, &group, "a", Duration::from_secs(8))).unwrap();
         let b = Connector::connect(config(&server, &group, "b")).unwrap();
         if reentrant {
             a.reentrant_lock("L").unwrap().expect("L is free");

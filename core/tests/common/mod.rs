@@ -26,6 +26,21 @@ pub fn config(server: &RedisServer, group: &str, member: &str) -> Config {
         .with_member_id(member)
 }
 
+/// Member `member` of `group` connecting through `proxy`, with a short command timeout
+/// (so a silent network fails calls fast) and a session that outlives a test's trial.
+pub fn through_proxy(
+    proxy: &gr_test_harness::Proxy,
+    group: &str,
+    member: &str,
+    session: Duration,
+) -> Config {
+    Config::new(proxy.url())
+        .with_group(group)
+        .with_member_id(member)
+        .with_command_timeout(Duration::from_millis(250))
+        .with_session_timeout(session)
+}
+
 /// A config with a short lease, for tests about expiry.
 pub fn short_lease(server: &RedisServer, group: &str, member: &str, lease_ms: u64) -> Config {
     config(server, group, member)

@@ -56,6 +56,22 @@ if (cd "$scratch" && java -Dgroup_redis.native.path="$scratch/missing.so" -cp "$
     exit 1
 fi
 grep -q "missing.so" "$scratch/missing.err"
+# A library of another ABI version is refused, and the error says where it was found.
+java_home="$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")")"
+mkdir -p "$scratch/stale"
+cat >"$scratch/stale.c" <<'EOF'
+#include <jni.h>
+JNIEXPORT jint JNICALL Java_group_1redis_NativeLib_abiVersion(JNIEnv *env, jclass cls) { return 99; }
+EOF
+gcc -shared -fPIC -I"$java_home/include" -I"$java_home/include/linux" "$scratch/stale.c" \
+    -o "$scratch/stale/libgroup_redis.so"
+for how in "-Dgroup_redis.native.path=$scratch/stale/libgroup_redis.so" "-Djava.library.path=$scratch/stale"; do
+    if (cd "$scratch" && java "$how" -cp "$jar" group_redis.Version) 2>"$scratch/stale.err"; then
+        echo "a library of another ABI version was used ($how)" >&2
+        exit 1
+    fi
+    grep -q "loaded from .*stale.* has ABI version 99 but this jar needs" "$scratch/stale.err"
+done
 # No extracted copy of the library is left in the temp directory.
 if ls "${TMPDIR:-/tmp}"/libgroup_redis-*.so >/dev/null 2>&1; then
     echo "note: older extracted libraries exist in ${TMPDIR:-/tmp} (from earlier killed runs?)" >&2

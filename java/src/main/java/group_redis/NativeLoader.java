@@ -30,25 +30,34 @@ final class NativeLoader {
 
     static synchronized void load() {
         String explicit = System.getProperty(PATH_PROPERTY);
+        // Where the library came from, and what to do when it is the wrong build.
+        String source;
+        String remedy;
         if (explicit != null && !explicit.isEmpty()) {
-            System.load(Path.of(explicit).toAbsolutePath().toString());
+            String path = Path.of(explicit).toAbsolutePath().toString();
+            System.load(path);
+            source = "-D" + PATH_PROPERTY + "=" + path;
+            remedy = "point it at the library built with this jar";
         } else {
             try {
                 System.loadLibrary(LIBRARY);
+                source = "java.library.path (" + System.getProperty("java.library.path", "") + ")";
+                remedy = "remove that copy or update it to this jar's version";
             } catch (UnsatisfiedLinkError notOnLibraryPath) {
-                loadFromJar(notOnLibraryPath);
+                source = "this jar (" + loadFromJar(notOnLibraryPath) + ")";
+                remedy = "the jar was packaged with a stale library: rebuild the native library"
+                        + " (cargo build --release -p group-redis-ffi) before packaging";
             }
         }
         int found = NativeLib.abiVersion();
         if (found != NativeLib.EXPECTED_ABI_VERSION) {
-            throw new UnsatisfiedLinkError("libgroup_redis has ABI version " + found
-                    + " but this jar needs " + NativeLib.EXPECTED_ABI_VERSION
-                    + ": another copy of the library was found first (java.library.path or -D"
-                    + PATH_PROPERTY + ")");
+            throw new UnsatisfiedLinkError("libgroup_redis loaded from " + source + " has ABI version "
+                    + found + " but this jar needs " + NativeLib.EXPECTED_ABI_VERSION + ": " + remedy);
         }
     }
 
-    private static void loadFromJar(UnsatisfiedLinkError notOnLibraryPath) {
+    /** Extracts and loads the jar's copy; returns its resource name. */
+    private static String loadFromJar(UnsatisfiedLinkError notOnLibraryPath) {
         String resource = "/native/" + platform() + "/" + System.mapLibraryName(LIBRARY);
         try (InputStream in = NativeLoader.class.getResourceAsStream(resource)) {
             if (in == null) {
@@ -74,6 +83,7 @@ final class NativeLoader {
             error.addSuppressed(notOnLibraryPath);
             throw error;
         }
+        return resource;
     }
 
     /** {@code linux-x86_64} style name of this machine, as used for the jar's folders. */

@@ -123,7 +123,7 @@ impl Session {
                 [sid, name, owner, attempts].map(String::from).to_vec(),
             ),
         };
-        let sid = sid.to_string();
+        let (sid, name) = (sid.to_string(), name.to_string());
         runtime::handle().spawn(async move {
             let script = if abandon {
                 &inner.scripts.lock_abandon
@@ -144,7 +144,7 @@ impl Session {
                 tokio::time::sleep(pause).await;
                 pause = (pause * 2).min(Duration::from_secs(2));
             }
-            tracing::warn!(lock = %args[1], "could not release a lock after a lost reply");
+            tracing::warn!(lock = %name, "could not release a lock after a lost reply");
         });
     }
 }

@@ -12,6 +12,13 @@ local function free_lock_hold(key, name, waiters)
   end
 end
 
+-- Frees session `sid`'s hold of lock `name` (as free_lock_hold) and takes the lock off
+-- the session's owned set, so reaping the session later does not look at it.
+local function free_session_hold(key, sid, name, waiters)
+  free_lock_hold(key, name, waiters)
+  redis.call('SREM', P .. 'owned:' .. sid, 'l:' .. name)
+end
+
 -- Whether the attempt id `id` is in `ids`, a list in the form ' a b '. Either may be
 -- false (a field HMGET did not find) or nil.
 local function given_up(ids, id)

@@ -16,6 +16,5 @@ if held[3] ~= '1' then
   redis.call('HSET', key, 'count', fmt_int(count), 'attempt', '')
   return {1, count}
 end
-free_lock_hold(key, name, held[4])
-redis.call('SREM', P .. 'owned:' .. sid, 'l:' .. name)
+free_session_hold(key, sid, name, held[4])
 return {1, 0}

@@ -9,6 +9,5 @@ local held = redis.call('HMGET', key, 'owner', 'session', 'token', 'waiters')
 if not held[2] then
   return {0}
 end
-free_lock_hold(key, name, held[4])
-redis.call('SREM', P .. 'owned:' .. held[2], 'l:' .. name)
+free_session_hold(key, held[2], name, held[4])
 return {1, held[1], held[2], held[3]}

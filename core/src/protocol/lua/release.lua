@@ -22,6 +22,5 @@ if held[3] ~= '1' and not all then
   redis.call('HSET', key, 'count', fmt_int(count), 'released', id)
   return {1, count}
 end
-free_lock_hold(key, name, held[4])
-redis.call('SREM', P .. 'owned:' .. sid, 'l:' .. name)
+free_session_hold(key, sid, name, held[4])
 return {1, 0}

@@ -355,10 +355,11 @@ const char *gr_version(void);
 void gr_string_free(char *string);
 
 /**
- * Hands every event of `subscription`, those already waiting first, to
- * `callback(event_json, user_data)` on a dispatcher thread owned by the library, until the
- * subscription is freed or its connector closed. Afterwards `gr_subscription_next` fails
- * with GR_INVALID_ARGUMENT.
+ * Hands every event of `subscription`, from the first one after its snapshot, to
+ * `callback(event_json, user_data)` on a dispatcher thread owned by the library (one per
+ * subscription), until the subscription is freed or its connector closed. Call it before
+ * any `gr_subscription_next`; afterwards `gr_subscription_next` fails with
+ * GR_INVALID_ARGUMENT.
  *
  * Ownership: the library takes `user_data` in every case: `destroy` (may be NULL) is
  * called exactly once, after the last callback (the subscription ended because its
@@ -366,7 +367,7 @@ void gr_string_free(char *string);
  * handle itself is still freed with `gr_subscription_free`.
  * Thread-safety: safe from any thread; call it at most once per subscription.
  * Errors: GR_NULL_ARGUMENT (subscription, callback), GR_INVALID_ARGUMENT (already
- * listening).
+ * listening, or `gr_subscription_next` was called on it).
  *
  * # Safety
  * `subscription` is NULL or live; `callback` and `destroy` are NULL or valid functions
@@ -847,7 +848,8 @@ enum gr_status gr_subscription_snapshot(const struct gr_subscription *subscripti
  * Ownership: free `*event_json_out` with `gr_string_free`.
  * Errors: GR_CLOSED once the subscription ended (its connector closed) and every
  * pending event was taken; GR_INVALID_ARGUMENT after `gr_subscription_listen`;
- * GR_NULL_ARGUMENT.
+ * GR_NULL_ARGUMENT. Events wait (in order, none lost) from the opener on, until the
+ * first `gr_subscription_next` or `gr_subscription_listen` takes them.
  */
 enum gr_status gr_subscription_next(const struct gr_subscription *subscription,
                                     int64_t timeout_ms,

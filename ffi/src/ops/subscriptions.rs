@@ -82,7 +82,8 @@ bridge_fns! {
     /// Ownership: free `*event_json_out` with `gr_string_free`.
     /// Errors: GR_CLOSED once the subscription ended (its connector closed) and every
     /// pending event was taken; GR_INVALID_ARGUMENT after `gr_subscription_listen`;
-    /// GR_NULL_ARGUMENT.
+    /// GR_NULL_ARGUMENT. Events wait (in order, none lost) from the opener on, until the
+    /// first `gr_subscription_next` or `gr_subscription_listen` takes them.
     #[c(gr_subscription_next, out = event_json_out)]
     #[jni]
     fn subscription_next(subscription: gr_subscription, timeout_ms: Option<Duration>) -> Option<String> {

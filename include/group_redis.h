@@ -788,6 +788,36 @@ enum gr_status gr_subscribe_state(const struct gr_connector *conn,
                                   struct gr_subscription **subscription_out);
 
 /**
+ * Watches the persistent paths starting with `prefix` ("" or NULL: all). The snapshot
+ * is {"revision":N,"entries":[{"path","value","version"},...]} (sorted by path); each
+ * event is {"path","kind":"put"|"delete","value":<json or null>,"version":N,
+ * "revision":N,"resync":bool}, one per change, in the order of the changes, each
+ * exactly once, across reconnects. The revision is the group's data revision (one
+ * counter for persistent and ephemeral data; it only grows, across Redis data loss
+ * too). `from_revision` 0 starts from now; N > 0 delivers every change after revision
+ * N, or, when that history is gone, resync events (`"resync":true`): one per path that
+ * differs, "put" with its current value or "delete". The snapshot holds the current
+ * entries either way.
+ * Ownership: free `*subscription_out` with `gr_subscription_free`.
+ * Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT, GR_CLOSED, GR_CONNECTION, GR_TIMEOUT.
+ */
+enum gr_status gr_watch(const struct gr_connector *conn,
+                        const char *prefix,
+                        uint64_t from_revision,
+                        struct gr_subscription **subscription_out);
+
+/**
+ * `gr_watch` over ephemeral keys: a key that goes with its session (lease ran out)
+ * gives `"kind":"expired"`; a close or explicit delete gives "delete".
+ * Ownership: free `*subscription_out` with `gr_subscription_free`.
+ * Errors: as `gr_watch`.
+ */
+enum gr_status gr_watch_ephemeral(const struct gr_connector *conn,
+                                  const char *prefix,
+                                  uint64_t from_revision,
+                                  struct gr_subscription **subscription_out);
+
+/**
  * Writes what the subscription started from to `*snapshot_json_out` as JSON (per
  * kind: see the opener). Works after the connector closed.
  * Ownership: free `*snapshot_json_out` with `gr_string_free`.

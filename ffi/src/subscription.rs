@@ -3,7 +3,8 @@
 //! shapes, taken either by pulling (`next` with a timeout, from any number of threads, each
 //! event to one of them) or by a listener called on a dispatcher thread of the library.
 //!
-//! The core's subscription feeds a queue from its own dispatcher thread, so the pull form
+//! The core's `blocking::Subscription<E>` (any kind `E`) feeds a queue from its own
+//! dispatcher thread (`into_callback`), events serialised once, so the pull form
 //! is a wait on a condition variable, whatever the kind. `listen` hands the queue to a
 //! listener thread instead, which delivers what was queued before and everything after, in
 //! order. A new event kind is one more opener (ffi/src/ops/subscriptions.rs) over this
@@ -15,8 +16,8 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use grcore::blocking::CallbackHandle;
-use grcore::Error;
+use grcore::blocking::{CallbackHandle, Subscription};
+use grcore::{Error, Event};
 use serde::Serialize;
 
 /// A subscription of any kind (membership, connection state, data watch). Open it with
@@ -101,13 +102,12 @@ impl Shared {
     }
 }
 
-/// What an opener hands the core's callback: pushes each event, as JSON, to the queue, and
-/// marks the queue ended when the core drops it (subscription cancelled or connector
-/// closed).
-pub(crate) struct Pusher(Arc<Shared>);
+/// The core callback's end of the queue: pushes each event as JSON, and marks the queue
+/// ended when the core drops it (subscription cancelled or connector closed).
+struct Pusher(Arc<Shared>);
 
 impl Pusher {
-    pub(crate) fn push<E: Serialize>(&self, event: &E) {
+    fn push<E: Serialize>(&self, event: &E) {
         match serde_json::to_string(event) {
             Ok(text) => {
                 self.0.lock().events.push_back(text);
@@ -131,15 +131,17 @@ impl Drop for Pusher {
 pub(crate) struct NewSubscription(pub Box<gr_subscription>);
 
 impl gr_subscription {
-    /// Opens a subscription: `start` subscribes in the core with the [`Pusher`] as the
-    /// events' destination and returns the snapshot and the core's dispatcher.
-    pub(crate) fn open<S: Serialize>(
-        start: impl FnOnce(Pusher) -> grcore::Result<(S, CallbackHandle)>,
+    /// The handle over a core subscription of any kind: its snapshot as JSON, its events
+    /// fed to the queue from the core's dispatcher thread.
+    pub(crate) fn open<E: Event>(
+        subscription: grcore::Result<Subscription<E>>,
     ) -> grcore::Result<NewSubscription> {
+        let subscription = subscription?;
+        let snapshot_json = serde_json::to_string(subscription.snapshot())
+            .map_err(|e| Error::InvalidJson(e.to_string()))?;
         let shared = Arc::new(Shared::default());
-        let (snapshot, feed) = start(Pusher(Arc::clone(&shared)))?;
-        let snapshot_json =
-            serde_json::to_string(&snapshot).map_err(|e| Error::InvalidJson(e.to_string()))?;
+        let push = Pusher(Arc::clone(&shared));
+        let feed = subscription.into_callback("group-redis-feed", move |event| push.push(&event));
         Ok(NewSubscription(Box::new(gr_subscription {
             snapshot_json,
             shared,

@@ -19,10 +19,7 @@ bridge_fns! {
     #[c(gr_subscribe_members, out = subscription_out)]
     #[jni]
     fn subscribe_members(conn: Open) -> NewSubscription {
-        gr_subscription::open(|push| {
-            let (snapshot, feed) = conn.on_member_event(move |event| push.push(&event))?;
-            Ok((snapshot, feed))
-        })
+        gr_subscription::open(conn.subscribe_members())
     }
 
     /// Subscribes to connection-state changes. The snapshot is the state when it
@@ -34,10 +31,37 @@ bridge_fns! {
     #[c(gr_subscribe_state, out = subscription_out)]
     #[jni]
     fn subscribe_state(conn: Open) -> NewSubscription {
-        gr_subscription::open(|push| {
-            let snapshot = conn.state();
-            Ok((snapshot, conn.on_state_change(move |state| push.push(&state))))
-        })
+        gr_subscription::open(Ok(conn.subscribe_state()))
+    }
+
+    /// Watches the persistent paths starting with `prefix` ("" or NULL: all). The snapshot
+    /// is {"revision":N,"entries":[{"path","value","version"},...]} (sorted by path); each
+    /// event is {"path","kind":"put"|"delete","value":<json or null>,"version":N,
+    /// "revision":N,"resync":bool}, one per change, in the order of the changes, each
+    /// exactly once, across reconnects. The revision is the group's data revision (one
+    /// counter for persistent and ephemeral data; it only grows, across Redis data loss
+    /// too). `from_revision` 0 starts from now; N > 0 delivers every change after revision
+    /// N, or, when that history is gone, resync events (`"resync":true`): one per path that
+    /// differs, "put" with its current value or "delete". The snapshot holds the current
+    /// entries either way.
+    /// Ownership: free `*subscription_out` with `gr_subscription_free`.
+    /// Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT, GR_CLOSED, GR_CONNECTION, GR_TIMEOUT.
+    #[c(gr_watch, out = subscription_out)]
+    #[jni]
+    fn watch(conn: Open, prefix: Option<String>, from_revision: u64) -> NewSubscription {
+        let from = (from_revision > 0).then_some(from_revision);
+        gr_subscription::open(conn.watch(prefix.as_deref().unwrap_or(""), from))
+    }
+
+    /// `gr_watch` over ephemeral keys: a key that goes with its session (lease ran out)
+    /// gives `"kind":"expired"`; a close or explicit delete gives "delete".
+    /// Ownership: free `*subscription_out` with `gr_subscription_free`.
+    /// Errors: as `gr_watch`.
+    #[c(gr_watch_ephemeral, out = subscription_out)]
+    #[jni]
+    fn watch_ephemeral(conn: Open, prefix: Option<String>, from_revision: u64) -> NewSubscription {
+        let from = (from_revision > 0).then_some(from_revision);
+        gr_subscription::open(conn.watch_ephemeral(prefix.as_deref().unwrap_or(""), from))
     }
 
     /// Writes what the subscription started from to `*snapshot_json_out` as JSON (per

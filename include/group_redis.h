@@ -782,8 +782,12 @@ enum gr_status gr_persistent_list(const struct gr_connector *conn,
  * exactly once, across reconnects. The snapshot (`gr_subscription_snapshot`) is the
  * members at the start as a JSON array (see `gr_members`); each event is
  * {"joined_members":[member...],"left_members":[member...],"updated_members":[...],
- * "reason":"left"|"expired"|"resync"|null,"view":N,"position":"<ms>-<seq>"}.
+ * "reason":"left"|"expired"|"resync"|null,"view":N,"position":"<ms>-<seq>"}. After a
+ * gap in history (resync) each member id is in at most one list: left = gone, joined =
+ * new, updated = same id with a changed record.
  * Ownership: free `*subscription_out` with `gr_subscription_free`.
+ * Thread-safety: openers are safe from any thread; each call is a subscription of its
+ * own (its own reader and, once it listens, its own dispatcher thread).
  * Errors: GR_NULL_ARGUMENT, GR_CLOSED, GR_CONNECTION, GR_TIMEOUT.
  */
 enum gr_status gr_subscribe_members(const struct gr_connector *conn,
@@ -834,6 +838,7 @@ enum gr_status gr_watch_ephemeral(const struct gr_connector *conn,
  * Writes what the subscription started from to `*snapshot_json_out` as JSON (per
  * kind: see the opener). Works after the connector closed.
  * Ownership: free `*snapshot_json_out` with `gr_string_free`.
+ * Thread-safety: safe from any thread, also while others wait in `gr_subscription_next`.
  * Errors: GR_NULL_ARGUMENT.
  */
 enum gr_status gr_subscription_snapshot(const struct gr_subscription *subscription,

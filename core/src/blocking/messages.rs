@@ -36,6 +36,22 @@ impl Connector {
         runtime::block_on(self.inner.topic_set_retention(topic, max_len, max_age))?
     }
 
+    /// See [`crate::Connector::topic_consume`].
+    pub fn topic_consume(
+        &self,
+        topic: &str,
+        group: &str,
+        max_count: usize,
+        wait: Option<Duration>,
+    ) -> Result<Vec<crate::TopicMessage>> {
+        runtime::block_on(self.inner.topic_consume(topic, group, max_count, wait))?
+    }
+
+    /// See [`crate::Connector::topic_ack`].
+    pub fn topic_ack(&self, topic: &str, group: &str, indexes: &[u64]) -> Result<Vec<bool>> {
+        runtime::block_on(self.inner.topic_ack(topic, group, indexes))?
+    }
+
     /// See [`crate::Connector::send`].
     pub fn send(&self, member_id: &str, payload: &Value) -> Result<()> {
         runtime::block_on(self.inner.send(member_id, payload))?

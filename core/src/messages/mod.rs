@@ -5,6 +5,9 @@
 //!   round trip, read from an index (waiting for new messages when asked), first and last
 //!   index, retention by length or age on a timer. Indexes only grow, across Redis data loss
 //!   too.
+//! - [`consumer`]: durable consumer groups on a topic, whose consumers are sessions: the
+//!   work of a session that ended moves to another consumer at once, and its late acks are
+//!   refused.
 //! - [`send`]: messages to live members (one member, every member of the group or of a
 //!   sub-group, request/reply). Each goes to the recipient's inbox, a stream that lives as
 //!   long as the member: an unknown or dead recipient is an error at send time.
@@ -15,6 +18,7 @@
 //!
 //! [`Subscription<Message>`]: crate::Subscription
 
+pub(crate) mod consumer;
 pub(crate) mod inbox;
 pub(crate) mod readers;
 pub(crate) mod retention;

@@ -68,7 +68,7 @@ fn message(entry: &StreamId, topic: &str) -> Result<TopicMessage> {
     })
 }
 
-fn batch(entries: Vec<StreamId>, topic: &str, from_index: u64) -> Result<TopicBatch> {
+pub(crate) fn batch(entries: Vec<StreamId>, topic: &str, from_index: u64) -> Result<TopicBatch> {
     let messages = entries
         .iter()
         .map(|entry| message(entry, topic))

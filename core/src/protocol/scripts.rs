@@ -135,6 +135,8 @@ operations! {
     topic_info: plain ["allow-oom"];
     topic_retain: topic ["allow-oom"];
     topic_trim: topic ["allow-oom"];
+    topic_take: reaping [];
+    topic_ack: reaping ["allow-oom"];
     message: reaping [];
     inbox_snapshot: reaping ["allow-oom"];
     reply: plain [];

@@ -57,6 +57,8 @@ pub(crate) struct Session {
     pub restore_failures: Mutex<Vec<RestoreFailure>>,
     /// Reader connections, the topic retention timer, inbox cursors (`messages/`).
     pub messages: crate::messages::Local,
+    /// The one reader per event stream that this connector's subscriptions share.
+    pub hubs: crate::subscription::hub::Hubs,
 }
 
 impl Session {
@@ -80,6 +82,7 @@ impl Session {
             beat_now: tokio::sync::Notify::new(),
             restore_failures: Mutex::new(Vec::new()),
             messages: Default::default(),
+            hubs: Default::default(),
         })
     }
 

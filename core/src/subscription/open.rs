@@ -1,5 +1,5 @@
-//! Opening a subscription on a [`Feed`]: a connection of its own, the first snapshot, the
-//! follower task.
+//! Opening a subscription on a [`Feed`]: its place at the stream's hub, a connection of its
+//! own, the first snapshot, the follower task.
 
 use tokio::sync::mpsc;
 use tracing::Instrument;
@@ -27,6 +27,13 @@ impl Connector {
         S: FnOnce(&F, Position, F::State) -> Start<F> + Send + 'static,
     {
         self.inner.check_open()?;
+        // Before the snapshot: every entry after it is then either handed over by the hub
+        // or read by the follower's first catch-up.
+        let hub = self
+            .inner
+            .hubs
+            .subscribe(&self.inner, feed.stream())
+            .await?;
         let connection = self.inner.transport.open_reader(READ_BLOCK);
         let (follower, snapshot) = runtime::handle()
             .spawn(
@@ -34,7 +41,7 @@ impl Connector {
                     let mut conn = connection.await?;
                     let (position, state) = feed.snapshot(&mut conn).await?;
                     let begin = start(&feed, position, state);
-                    let follower = Follower::new(conn, feed, begin.known, begin.resync_first);
+                    let follower = Follower::new(conn, hub, feed, begin.known, begin.resync_first);
                     Ok::<_, Error>((follower, begin.snapshot))
                 }
                 .in_current_span(),

@@ -129,6 +129,37 @@ typedef enum gr_log_level {
 } gr_log_level;
 
 /**
+ * The connection state as a C enum.
+ */
+typedef enum gr_connection_state {
+    /**
+     * No state: what `gr_connector_state` writes when it fails.
+     */
+    GR_STATE_NONE = 0,
+    /**
+     * The session is alive and its lease was renewed on time.
+     */
+    GR_STATE_CONNECTED = 1,
+    /**
+     * A heartbeat failed: Redis is unreachable or slow; locks may be at risk.
+     */
+    GR_STATE_SUSPENDED = 2,
+    /**
+     * The lease ran out on the local clock: treat every lock as gone.
+     */
+    GR_STATE_LOST = 3,
+    /**
+     * Contact is back (an event only; as a query this reads as CONNECTED). After LOST it
+     * is a new session: members and ephemeral keys were re-registered, locks were not.
+     */
+    GR_STATE_RECONNECTED = 4,
+    /**
+     * The connector was closed.
+     */
+    GR_STATE_CLOSED = 5,
+} gr_connection_state;
+
+/**
  * One client's handle on one group: owns one session (lease, heartbeat), the members it
  * joined, the locks it holds and its ephemeral keys. Create with `gr_connect`; every
  * function may be called on it from many threads at once. `gr_connector_close` ends the
@@ -181,8 +212,9 @@ typedef void (*gr_log_callback)(enum gr_log_level level,
 typedef void (*gr_event_callback)(const char *event_json, void *user_data);
 
 /**
- * Frees a callback's `user_data`. Called exactly once: when the subscription is freed
- * (after the last callback), or before `gr_subscription_listen` returns when it fails.
+ * Frees a callback's `user_data`. Called exactly once, on the dispatcher thread after the
+ * last callback (when the subscription ended because its connector closed, or was freed),
+ * or before `gr_subscription_listen` returns when it fails.
  */
 typedef void (*gr_destroy_callback)(void *user_data);
 
@@ -269,56 +301,6 @@ enum gr_status gr_options_new(struct gr_options **options_out);
 void gr_options_free(struct gr_options *options);
 
 /**
- * Sets the group to coordinate in (non-empty, at most 1024 bytes, no '{' or '}': checked
- * by `gr_connect`).
- * Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT (not UTF-8).
- *
- * # Safety
- * `options` is NULL or live; `group` is NULL or a NUL-terminated string.
- */
-enum gr_status gr_options_set_group(struct gr_options *options, const char *group);
-
-/**
- * Sets the member id `gr_join` and the locks use when given NULL (default
- * "<hostname>-<pid>").
- * Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT (not UTF-8).
- *
- * # Safety
- * `options` is NULL or live; `member_id` is NULL or a NUL-terminated string.
- */
-enum gr_status gr_options_set_member_id(struct gr_options *options, const char *member_id);
-
-/**
- * Sets the session lease in milliseconds (100 ms to 24 h: checked by `gr_connect`). A
- * crashed or frozen process is gone this long after its last heartbeat.
- * Errors: GR_NULL_ARGUMENT.
- *
- * # Safety
- * `options` is NULL or live.
- */
-enum gr_status gr_options_set_session_timeout_ms(struct gr_options *options, uint64_t timeout_ms);
-
-/**
- * Sets the heartbeat period in milliseconds (default: a third of the session timeout;
- * must be above 0 and below the session timeout: checked by `gr_connect`).
- * Errors: GR_NULL_ARGUMENT.
- *
- * # Safety
- * `options` is NULL or live.
- */
-enum gr_status gr_options_set_heartbeat_ms(struct gr_options *options, uint64_t heartbeat_ms);
-
-/**
- * Sets how long one Redis command may take before it fails with GR_TIMEOUT (default
- * 5000 ms; 0 is refused by `gr_connect`).
- * Errors: GR_NULL_ARGUMENT.
- *
- * # Safety
- * `options` is NULL or live.
- */
-enum gr_status gr_options_set_command_timeout_ms(struct gr_options *options, uint64_t timeout_ms);
-
-/**
  * Sets the sub-groups members join with (default: "default"). `sub_groups` points to
  * `count` strings (the array and strings are copied); `count` 0 means none, and then
  * `sub_groups` may be NULL.
@@ -331,27 +313,6 @@ enum gr_status gr_options_set_command_timeout_ms(struct gr_options *options, uin
 enum gr_status gr_options_set_sub_groups(struct gr_options *options,
                                          const char *const *sub_groups,
                                          size_t count);
-
-/**
- * Sets the payload members join with: JSON text (a small document: address, port, role;
- * at most 64 KiB, checked by `gr_join`).
- * Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT (not UTF-8), GR_INVALID_JSON.
- *
- * # Safety
- * `options` is NULL or live; `payload_json` is NULL or a NUL-terminated string.
- */
-enum gr_status gr_options_set_payload(struct gr_options *options, const char *payload_json);
-
-/**
- * For `rediss://` URLs: trusts this CA certificate (PEM text, e.g. the contents of
- * ca.pem) instead of the system's roots, for servers with a private CA. The text is
- * copied; a certificate that cannot be used makes `gr_connect` fail.
- * Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT (not UTF-8).
- *
- * # Safety
- * `options` is NULL or live; `pem` is NULL or a NUL-terminated string.
- */
-enum gr_status gr_options_set_tls_root_cert(struct gr_options *options, const char *pem);
 
 /**
  * The error text of the last call made on this thread: empty after a success.
@@ -394,17 +355,19 @@ const char *gr_version(void);
 void gr_string_free(char *string);
 
 /**
- * Hands every event of `subscription`, those already waiting first, to
- * `callback(event_json, user_data)` on a dispatcher thread owned by the library, until the
- * subscription is freed or its connector closed. Afterwards `gr_subscription_next` fails
- * with GR_INVALID_ARGUMENT.
+ * Hands every event of `subscription`, from the first one after its snapshot, to
+ * `callback(event_json, user_data)` on a dispatcher thread owned by the library (one per
+ * subscription), until the subscription is freed or its connector closed. Call it before
+ * any `gr_subscription_next`; afterwards `gr_subscription_next` fails with
+ * GR_INVALID_ARGUMENT.
  *
  * Ownership: the library takes `user_data` in every case: `destroy` (may be NULL) is
- * called exactly once, after the last callback (when the subscription is freed), or
- * before this function returns when it fails.
+ * called exactly once, after the last callback (the subscription ended because its
+ * connector closed, or was freed), or before this function returns when it fails. The
+ * handle itself is still freed with `gr_subscription_free`.
  * Thread-safety: safe from any thread; call it at most once per subscription.
  * Errors: GR_NULL_ARGUMENT (subscription, callback), GR_INVALID_ARGUMENT (already
- * listening).
+ * listening, or `gr_subscription_next` was called on it).
  *
  * # Safety
  * `subscription` is NULL or live; `callback` and `destroy` are NULL or valid functions
@@ -431,6 +394,56 @@ void gr_subscription_free(struct gr_subscription *subscription);
 
 /* BEGIN bridged operations: each defined once in ffi/src/ops (see ffi/src/bridge/mod.rs),
  * rendered by ffi/src/bridge/declarations.rs. */
+
+/**
+ * Sets the group to coordinate in (non-empty, at most 1024 bytes, no '{' or '}':
+ * checked by `gr_connect`).
+ * Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT (not UTF-8).
+ */
+enum gr_status gr_options_set_group(struct gr_options *options, const char *group);
+
+/**
+ * Sets the member id `gr_join` and the locks use when given NULL (default
+ * "<hostname>-<pid>").
+ * Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT (not UTF-8).
+ */
+enum gr_status gr_options_set_member_id(struct gr_options *options, const char *member_id);
+
+/**
+ * Sets the session lease in milliseconds (100 ms to 24 h: checked by `gr_connect`). A
+ * crashed or frozen process is gone this long after its last heartbeat.
+ * Errors: GR_NULL_ARGUMENT.
+ */
+enum gr_status gr_options_set_session_timeout_ms(struct gr_options *options, uint64_t timeout_ms);
+
+/**
+ * Sets the heartbeat period in milliseconds (default: a third of the session timeout;
+ * must be above 0 and below the session timeout: checked by `gr_connect`).
+ * Errors: GR_NULL_ARGUMENT.
+ */
+enum gr_status gr_options_set_heartbeat_ms(struct gr_options *options, uint64_t heartbeat_ms);
+
+/**
+ * Sets how long one Redis command may take before it fails with GR_TIMEOUT (default
+ * 5000 ms; 0 is refused by `gr_connect`).
+ * Errors: GR_NULL_ARGUMENT.
+ */
+enum gr_status gr_options_set_command_timeout_ms(struct gr_options *options, uint64_t timeout_ms);
+
+/**
+ * Sets the payload members join with: JSON text (a small document: address, port,
+ * role; at most 64 KiB, checked by `gr_join`).
+ * Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT (not UTF-8), GR_INVALID_JSON.
+ */
+enum gr_status gr_options_set_payload(struct gr_options *options, const char *payload_json);
+
+/**
+ * For `rediss://` URLs: trusts this CA certificate (PEM text, e.g. the contents of
+ * ca.pem) instead of the system's roots, for servers with a private CA. The text is
+ * copied; a certificate that cannot be used makes `gr_connect` fail.
+ * Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT (not UTF-8).
+ */
+enum gr_status gr_options_set_tls_root_cert(struct gr_options *options, const char *pem);
 
 /**
  * Closes the connector: every member it joined leaves (event reason "left"), every
@@ -769,8 +782,12 @@ enum gr_status gr_persistent_list(const struct gr_connector *conn,
  * exactly once, across reconnects. The snapshot (`gr_subscription_snapshot`) is the
  * members at the start as a JSON array (see `gr_members`); each event is
  * {"joined_members":[member...],"left_members":[member...],"updated_members":[...],
- * "reason":"left"|"expired"|"resync"|null,"view":N,"position":"<ms>-<seq>"}.
+ * "reason":"left"|"expired"|"resync"|null,"view":N,"position":"<ms>-<seq>"}. After a
+ * gap in history (resync) each member id is in at most one list: left = gone, joined =
+ * new, updated = same id with a changed record.
  * Ownership: free `*subscription_out` with `gr_subscription_free`.
+ * Thread-safety: openers are safe from any thread; each call is a subscription of its
+ * own (its own reader and, once it listens, its own dispatcher thread).
  * Errors: GR_NULL_ARGUMENT, GR_CLOSED, GR_CONNECTION, GR_TIMEOUT.
  */
 enum gr_status gr_subscribe_members(const struct gr_connector *conn,
@@ -821,6 +838,7 @@ enum gr_status gr_watch_ephemeral(const struct gr_connector *conn,
  * Writes what the subscription started from to `*snapshot_json_out` as JSON (per
  * kind: see the opener). Works after the connector closed.
  * Ownership: free `*snapshot_json_out` with `gr_string_free`.
+ * Thread-safety: safe from any thread, also while others wait in `gr_subscription_next`.
  * Errors: GR_NULL_ARGUMENT.
  */
 enum gr_status gr_subscription_snapshot(const struct gr_subscription *subscription,
@@ -835,7 +853,8 @@ enum gr_status gr_subscription_snapshot(const struct gr_subscription *subscripti
  * Ownership: free `*event_json_out` with `gr_string_free`.
  * Errors: GR_CLOSED once the subscription ended (its connector closed) and every
  * pending event was taken; GR_INVALID_ARGUMENT after `gr_subscription_listen`;
- * GR_NULL_ARGUMENT.
+ * GR_NULL_ARGUMENT. Events wait (in order, none lost) from the opener on, until the
+ * first `gr_subscription_next` or `gr_subscription_listen` takes them.
  */
 enum gr_status gr_subscription_next(const struct gr_subscription *subscription,
                                     int64_t timeout_ms,

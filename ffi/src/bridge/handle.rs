@@ -8,6 +8,7 @@ use jni::sys::jlong;
 
 use super::values::{Any, Open};
 use crate::c_api::connector::gr_connector;
+use crate::c_api::options::gr_options;
 use crate::c_api::status::{FfiError, FfiResult};
 use crate::jni_api::errors::BridgeResult;
 use crate::jni_api::handles::borrow;
@@ -91,18 +92,29 @@ impl Handle for Open {
     }
 }
 
-/// A subscription of any kind ([`gr_subscription`]). Java passes 0 once its object was
-/// closed, which reads as ended.
-impl Handle for gr_subscription {
-    type Target = gr_subscription;
-    type C = gr_subscription;
-    const C_TYPE: &'static str = "const struct gr_subscription *";
+/// A handle that is its own target: NULL is refused (`what` names it); Java passes 0 once
+/// its object was closed, which reads as closed.
+macro_rules! plain_handle {
+    ($($ty:ident as $c:literal, $what:literal;)*) => {$(
+        impl Handle for $ty {
+            type Target = $ty;
+            type C = $ty;
+            const C_TYPE: &'static str = $c;
 
-    unsafe fn from_c<'a>(raw: *const gr_subscription) -> FfiResult<&'a gr_subscription> {
-        raw.as_ref().ok_or_else(|| FfiError::null("subscription"))
-    }
+            unsafe fn from_c<'a>(raw: *const $ty) -> FfiResult<&'a $ty> {
+                raw.as_ref().ok_or_else(|| FfiError::null($what))
+            }
 
-    unsafe fn from_jni<'a>(raw: jlong) -> BridgeResult<&'a gr_subscription> {
-        borrow(raw)
-    }
+            unsafe fn from_jni<'a>(raw: jlong) -> BridgeResult<&'a $ty> {
+                borrow(raw)
+            }
+        }
+    )*};
+}
+
+plain_handle! {
+    // A subscription of any kind.
+    gr_subscription as "const struct gr_subscription *", "subscription";
+    // Connect options (C only; Java sends its options as JSON).
+    gr_options as "struct gr_options *", "options";
 }

@@ -5,6 +5,7 @@
 pub mod data;
 pub mod locks;
 pub mod membership;
+pub mod options;
 pub mod session;
 pub mod subscriptions;
 
@@ -12,6 +13,7 @@ pub mod subscriptions;
 #[cfg(test)]
 pub(crate) fn declarations() -> impl Iterator<Item = &'static crate::bridge::Declaration> {
     [
+        options::DECLARATIONS,
         session::DECLARATIONS,
         membership::DECLARATIONS,
         locks::DECLARATIONS,

@@ -173,6 +173,19 @@ pub enum TopicCommand {
         #[arg(long)]
         from: Option<u64>,
     },
+    /// Take messages of consumer group GROUP as this process's session, print each
+    /// {"index","payload","time","acked":bool} after acknowledging it, until interrupted
+    /// (or once with --once).
+    Consume {
+        topic: String,
+        /// The consumer group (not the --group the members are in).
+        #[arg(value_name = "GROUP")]
+        consumer_group: String,
+        #[arg(long, default_value_t = 100)]
+        max: usize,
+        #[arg(long)]
+        once: bool,
+    },
     /// Print {"first_index","last_index","length"}.
     Info { topic: String },
     /// Set retention: --max-len N messages, --max-age MS (0: no limit).

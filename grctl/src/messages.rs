@@ -116,6 +116,30 @@ pub fn topic(config: Config, command: TopicCommand) -> CmdResult {
                 next = batch.next_index;
             }
         }
+        TopicCommand::Consume {
+            topic,
+            consumer_group: group,
+            max,
+            once,
+        } => {
+            let stop = interrupted()?;
+            while stop.try_recv().is_err() {
+                let messages = c
+                    .topic_consume(&topic, &group, max, Some(TAIL_SLICE))
+                    .map_err(|e| failure(&c, e))?;
+                for message in &messages {
+                    let acked = c
+                        .topic_ack(&topic, &group, &[message.index])
+                        .map_err(|e| failure(&c, e))?;
+                    let mut line = json!(message);
+                    line["acked"] = json!(acked == [true]);
+                    print_json(&line);
+                }
+                if once {
+                    break;
+                }
+            }
+        }
         TopicCommand::Info { topic } => {
             let info = c.topic_info(&topic).map_err(|e| failure(&c, e))?;
             print_json(&json!(info));

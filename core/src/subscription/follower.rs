@@ -29,6 +29,16 @@ use crate::subscription::Event;
 /// How long one blocking stream read waits on the server.
 pub(crate) const READ_BLOCK: Duration = Duration::from_millis(2000);
 
+/// A subscription's (or hub's) own connection, as `Transport::open_reader` makes it.
+pub(crate) type ReaderConnection = ConnectionManager;
+
+/// The connection to send on now (the one place that knows what a [`ReaderConnection`] is).
+pub(crate) async fn connection(
+    conn: &mut ReaderConnection,
+) -> redis::RedisResult<&mut ConnectionManager> {
+    Ok(conn)
+}
+
 /// Where a subscriber is: in `epoch`, everything up to `counter` applied, read up to the
 /// stream entry `last_id`.
 #[derive(Debug, Clone)]
@@ -45,7 +55,7 @@ pub(crate) struct Stamp {
 }
 
 /// One kind of event read from one stream.
-pub(crate) trait Feed: Send + 'static {
+pub(crate) trait Feed: Send + Sync + 'static {
     /// The events the subscriber receives.
     type Event: Event;
     /// What the subscriber knows (e.g. the members, the watched keys).
@@ -92,7 +102,7 @@ enum Step {
 
 /// Follows one stream for one subscriber.
 pub(crate) struct Follower<F: Feed> {
-    conn: ConnectionManager,
+    conn: ReaderConnection,
     hub: broadcast::Receiver<Batch>,
     feed: F,
     known: Known<F>,
@@ -107,7 +117,7 @@ impl<F: Feed> Follower<F> {
     /// and `conn`, a connection of the subscription's own for snapshots and catching up.
     /// With `resync_first`, the first thing it does is a resync.
     pub fn new(
-        conn: ConnectionManager,
+        conn: ReaderConnection,
         hub: broadcast::Receiver<Batch>,
         feed: F,
         known: Known<F>,
@@ -192,7 +202,10 @@ impl<F: Feed> Follower<F> {
     async fn verify_epoch(&mut self, sender: &mpsc::UnboundedSender<F::Event>) -> Result<()> {
         // The snapshot script also notices a Redis restart (a new epoch), so a rollback to
         // an older RDB is caught here and not only at the next entry.
-        let (position, state) = self.feed.snapshot(&mut self.conn).await?;
+        let (position, state) = self
+            .feed
+            .snapshot(connection(&mut self.conn).await?)
+            .await?;
         if position.epoch != self.known.position.epoch {
             self.resync_to(position, state, sender);
         }
@@ -208,7 +221,7 @@ impl<F: Feed> Follower<F> {
             .arg("STREAMS")
             .arg(self.feed.stream())
             .arg(&self.known.position.last_id)
-            .query_async(&mut self.conn)
+            .query_async(connection(&mut self.conn).await?)
             .await?;
         let entries: Vec<StreamId> = reply
             .into_iter()
@@ -256,7 +269,10 @@ impl<F: Feed> Follower<F> {
 
     /// Replaces what we know with a fresh snapshot and emits the difference.
     async fn resync(&mut self, sender: &mpsc::UnboundedSender<F::Event>) -> Result<()> {
-        let (position, state) = self.feed.snapshot(&mut self.conn).await?;
+        let (position, state) = self
+            .feed
+            .snapshot(connection(&mut self.conn).await?)
+            .await?;
         self.resync_to(position, state, sender);
         Ok(())
     }

@@ -9,13 +9,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use redis::aio::ConnectionManager;
 use redis::streams::{StreamId, StreamRangeReply, StreamReadReply};
 use tokio::sync::{broadcast, Mutex};
 
 use crate::error::Result;
 use crate::session::Session;
-use crate::subscription::follower::READ_BLOCK;
+use crate::subscription::follower::{connection, ReaderConnection, READ_BLOCK};
 use crate::transport::runtime;
 
 /// Entries read per round trip.
@@ -70,14 +69,14 @@ impl Hubs {
 }
 
 /// The id of the stream's last entry (`0-0` when empty).
-async fn last_id(conn: &mut ConnectionManager, stream: &str) -> redis::RedisResult<String> {
+async fn last_id(conn: &mut ReaderConnection, stream: &str) -> redis::RedisResult<String> {
     let last: StreamRangeReply = redis::cmd("XREVRANGE")
         .arg(stream)
         .arg("+")
         .arg("-")
         .arg("COUNT")
         .arg(1)
-        .query_async(conn)
+        .query_async(connection(conn).await?)
         .await?;
     Ok(last
         .ids
@@ -93,22 +92,25 @@ fn parse_id(id: &str) -> (u64, u64) {
 }
 
 async fn run(
-    mut conn: ConnectionManager,
+    mut conn: ReaderConnection,
     stream: String,
     mut position: String,
     sender: broadcast::Sender<Batch>,
 ) {
     loop {
-        let read: redis::RedisResult<Option<StreamReadReply>> = redis::cmd("XREAD")
+        let mut xread = redis::cmd("XREAD");
+        xread
             .arg("COUNT")
             .arg(READ_COUNT)
             .arg("BLOCK")
             .arg(READ_BLOCK.as_millis() as u64)
             .arg("STREAMS")
             .arg(&stream)
-            .arg(&position)
-            .query_async(&mut conn)
-            .await;
+            .arg(&position);
+        let read: redis::RedisResult<Option<StreamReadReply>> = match connection(&mut conn).await {
+            Ok(conn) => xread.query_async(conn).await,
+            Err(err) => Err(err),
+        };
         match read {
             Ok(reply) => {
                 let entries: Vec<StreamId> = reply

@@ -6,7 +6,7 @@ use tracing::Instrument;
 
 use crate::connector::Connector;
 use crate::error::{Error, Result};
-use crate::subscription::follower::{Feed, Follower, Known, Position, READ_BLOCK};
+use crate::subscription::follower::{connection, Feed, Follower, Known, Position, READ_BLOCK};
 use crate::subscription::{Event, Subscription};
 use crate::transport::runtime;
 
@@ -34,12 +34,12 @@ impl Connector {
             .hubs
             .subscribe(&self.inner, feed.stream())
             .await?;
-        let connection = self.inner.transport.open_reader(READ_BLOCK);
+        let connecting = self.inner.transport.open_reader(READ_BLOCK);
         let (follower, snapshot) = runtime::handle()
             .spawn(
                 async move {
-                    let mut conn = connection.await?;
-                    let (position, state) = feed.snapshot(&mut conn).await?;
+                    let mut conn = connecting.await?;
+                    let (position, state) = feed.snapshot(connection(&mut conn).await?).await?;
                     let begin = start(&feed, position, state);
                     let follower = Follower::new(conn, hub, feed, begin.known, begin.resync_first);
                     Ok::<_, Error>((follower, begin.snapshot))

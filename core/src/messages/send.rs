@@ -79,8 +79,13 @@ impl Connector {
         let deadline = Instant::now() + timeout;
         // The reader is ready before the request goes out, so the wait starts at once.
         let mut conn = self.inner.borrow_reader().await?;
-        self.deliver("to", member_id, "request", payload, &request_id)
-            .await?;
+        if let Err(err) = self
+            .deliver("to", member_id, "request", payload, &request_id)
+            .await
+        {
+            self.inner.return_reader(conn);
+            return Err(err);
+        }
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {

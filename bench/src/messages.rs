@@ -3,7 +3,8 @@
 //! Run: `cargo run --release -p gr-bench --bin gr-bench-messages`.
 //! - topic batch send of 10,000 messages of 100 bytes, and reading them back, against raw
 //!   redis-rs pipelines of XADD and one XRANGE on the same server in the same run;
-//! - broadcast latency (send -> delivered to a listener) to 10 listening members.
+//! - broadcast latency (send -> delivered to a listener) to 10 listening members;
+//! - request -> reply latency, and consumer-group consume + ack throughput.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -13,7 +14,7 @@ use group_redis::{json, Config, Connector, Value};
 use tokio::sync::mpsc;
 
 const MESSAGES: usize = 10_000;
-const ROUNDS: usize = 5;
+const ROUNDS: usize = 7;
 const LISTENERS: usize = 10;
 const BROADCASTS: usize = 300;
 
@@ -24,6 +25,8 @@ async fn main() {
     println!("group-redis messages benchmark on {}", server.url());
     let topic = topic_vs_raw(&server).await;
     let (p50, p99) = broadcast_latency(&server).await;
+    let (request_p50, request_p99) = request_latency(&server).await;
+    let consumed = consume_rate(&server).await;
     println!();
     println!("| measurement | result | target |");
     println!("|---|---|---|");
@@ -59,6 +62,70 @@ async fn main() {
     );
     println!("| broadcast -> delivered, {LISTENERS} listeners, p50 | {p50:.2} ms | |");
     println!("| broadcast -> delivered, {LISTENERS} listeners, p99 | {p99:.2} ms | |");
+    println!("| request -> reply (handler on another connector), p50 | {request_p50:.2} ms | |");
+    println!("| request -> reply, p99 | {request_p99:.2} ms | |");
+    println!(
+        "| consumer group: consume + ack of {MESSAGES} in batches of 100, msgs/s | {consumed:.0} | |"
+    );
+}
+
+async fn request_latency(server: &RedisServer) -> (f64, f64) {
+    let group = "bench-request";
+    let responder = Arc::new(
+        Connector::connect(
+            Config::new(server.url())
+                .with_group(group)
+                .with_member_id("r"),
+        )
+        .await
+        .unwrap(),
+    );
+    responder.join(None, None).await.unwrap();
+    let mut inbox = responder.listen(None).await.unwrap();
+    let answering = Arc::clone(&responder);
+    tokio::spawn(async move {
+        while let Some(request) = inbox.next().await {
+            answering.reply(&request, &request.payload).await.unwrap();
+        }
+    });
+    let client = Connector::connect(Config::new(server.url()).with_group(group))
+        .await
+        .unwrap();
+    let mut samples = Vec::new();
+    for n in 0..500 {
+        let started = Instant::now();
+        let reply = client
+            .request("r", &json!(n), Duration::from_secs(10))
+            .await
+            .unwrap();
+        samples.push(started.elapsed().as_secs_f64() * 1000.0);
+        assert_eq!(reply, json!(n));
+    }
+    client.close().await.unwrap();
+    responder.close().await.unwrap();
+    samples.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let at = |p: f64| samples[((samples.len() as f64 - 1.0) * p).round() as usize];
+    (at(0.5), at(0.99))
+}
+
+async fn consume_rate(server: &RedisServer) -> f64 {
+    let c = Connector::connect(Config::new(server.url()).with_group("bench-consume"))
+        .await
+        .unwrap();
+    let messages: Vec<Value> = (0..MESSAGES).map(payload).collect();
+    c.topic_send("jobs", &messages).await.unwrap();
+    let started = Instant::now();
+    let mut done = 0;
+    while done < MESSAGES {
+        let taken = c.topic_consume("jobs", "g", 100, None).await.unwrap();
+        let indexes: Vec<u64> = taken.iter().map(|m| m.index).collect();
+        let acked = c.topic_ack("jobs", "g", &indexes).await.unwrap();
+        assert!(acked.iter().all(|a| *a));
+        done += taken.len();
+    }
+    let rate = MESSAGES as f64 / started.elapsed().as_secs_f64();
+    c.close().await.unwrap();
+    rate
 }
 
 struct TopicNumbers {
@@ -80,8 +147,7 @@ async fn topic_vs_raw(server: &RedisServer) -> TopicNumbers {
     let client = redis::Client::open(server.url()).unwrap();
     let mut raw = client.get_multiplexed_async_connection().await.unwrap();
     let messages: Vec<Value> = (0..MESSAGES).map(payload).collect();
-    let texts: Vec<String> = messages.iter().map(|m| m.to_string()).collect();
-    assert_eq!(texts[0].len(), 100);
+    assert_eq!(messages[0].to_string().len(), 100);
     let (mut send, mut raw_send, mut read, mut raw_read) = (vec![], vec![], vec![], vec![]);
     for round in 0..ROUNDS {
         let topic = format!("t{round}");
@@ -98,6 +164,8 @@ async fn topic_vs_raw(server: &RedisServer) -> TopicNumbers {
 
         let key = format!("raw-{round}");
         let started = Instant::now();
+        // The baseline encodes the same values to JSON, as topic_send does.
+        let texts: Vec<String> = messages.iter().map(|m| m.to_string()).collect();
         let mut pipe = redis::pipe();
         for text in &texts {
             pipe.cmd("XADD")

@@ -133,7 +133,8 @@ impl Connector {
     /// after what an earlier one was given. Messages arrive in the order they were sent
     /// (per sender), each once, also across a broken connection: the inbox lives as long
     /// as the member's session. When the member leaves, its inbox and undelivered
-    /// messages go.
+    /// messages go; the subscription stays and, if the member joins again (also under a
+    /// new session after a lost one), delivers from the new inbox's first message.
     #[tracing::instrument(name = "listen", skip_all, fields(group = self.group()))]
     pub async fn listen(&self, member_id: Option<&str>) -> Result<MessageSubscription> {
         let member = member_id.unwrap_or(self.config().member_id()).to_string();

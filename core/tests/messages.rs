@@ -194,3 +194,63 @@ async fn nothing_is_missed_while_the_listeners_connection_is_cut() {
         assert_eq!(next(&mut inbox).await.payload, json!(i));
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_listener_goes_on_after_its_member_leaves_and_joins_again() {
+    let server = RedisServer::start();
+    let group = unique_group("msg-rejoin");
+    let receiver = connect(&server, &group, "receiver").await;
+    receiver.join(None, None).await.unwrap();
+    let mut inbox = receiver.listen(None).await.unwrap();
+    let sender = connect(&server, &group, "sender").await;
+    sender.send("receiver", &json!("before")).await.unwrap();
+    assert_eq!(next(&mut inbox).await.payload, json!("before"));
+
+    assert!(receiver.leave(None).await.unwrap());
+    let err = sender
+        .send("receiver", &json!("while away"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidArgument(_)), "{err:?}");
+    receiver.join(None, None).await.unwrap();
+    for i in 0..5 {
+        sender.send("receiver", &json!(i)).await.unwrap();
+    }
+    for i in 0..5 {
+        assert_eq!(next(&mut inbox).await.payload, json!(i));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_listener_goes_on_under_the_new_session_after_a_lost_one() {
+    let server = RedisServer::start();
+    let group = unique_group("msg-restore");
+    let proxy = gr_test_harness::Proxy::start(server.port());
+    let receiver = Connector::connect(through_proxy(
+        &proxy,
+        &group,
+        "receiver",
+        Duration::from_millis(1000),
+    ))
+    .await
+    .unwrap();
+    receiver.join(None, None).await.unwrap();
+    let mut inbox = receiver.listen(None).await.unwrap();
+    let old_session = receiver.session_id();
+    let sender = connect(&server, &group, "sender").await;
+
+    proxy.pause();
+    // Its lease runs out: the member is dead, and a send says so.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(sender.send("receiver", &json!("lost")).await.is_err());
+    proxy.resume();
+    // The connector makes a new session and joins the member again.
+    eventually("the member is back under a new session", || async {
+        receiver.session_id() != old_session
+            && sender.send("receiver", &json!("back")).await.is_ok()
+    })
+    .await;
+    let message = next(&mut inbox).await;
+    assert_eq!(message.payload, json!("back"));
+    assert_eq!(message.to, "receiver");
+}

@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::messages::topic::{batch, MAX_READ_COUNT};
 use crate::messages::TopicMessage;
 use crate::names::check_name;
+use crate::subscription::follower::connection;
 
 /// How long one blocking group read waits before the consumer asks again for messages of
 /// consumers whose session ended meanwhile.
@@ -88,7 +89,11 @@ impl Connector {
                 .arg("STREAMS")
                 .arg(self.inner.keys.topic(topic))
                 .arg(">")
-                .query_async(&mut conn)
+                .query_async(
+                    connection(&mut conn)
+                        .await
+                        .map_err(|e| self.inner.transport.error(e))?,
+                )
                 .await
                 .map_err(|e| self.inner.transport.error(e))?;
             let entries: Vec<StreamId> = reply

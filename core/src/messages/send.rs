@@ -14,6 +14,7 @@ use crate::messages::inbox::Inbox;
 use crate::messages::readers::WAIT_SLICE;
 use crate::messages::{InboxSnapshot, Message, MessageSubscription};
 use crate::names::check_name;
+use crate::subscription::follower::connection;
 use crate::subscription::follower::Known;
 use crate::subscription::open::Start;
 
@@ -99,7 +100,11 @@ impl Connector {
             let reply: Option<(String, String)> = redis::cmd("BLPOP")
                 .arg(&key)
                 .arg(format!("{slice:.3}"))
-                .query_async(&mut conn)
+                .query_async(
+                    connection(&mut conn)
+                        .await
+                        .map_err(|e| self.inner.transport.error(e))?,
+                )
                 .await
                 .map_err(|e| self.inner.transport.error(e))?;
             if let Some((_, text)) = reply {

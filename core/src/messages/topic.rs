@@ -12,6 +12,7 @@ use crate::data::{decode, encode};
 use crate::error::{Error, Result};
 use crate::messages::readers::WAIT_SLICE;
 use crate::names::check_name;
+use crate::subscription::follower::connection;
 use crate::subscription::follower::field;
 
 /// Most messages one read returns.
@@ -177,7 +178,11 @@ impl Connector {
                 .arg("STREAMS")
                 .arg(key)
                 .arg(&after)
-                .query_async(&mut conn)
+                .query_async(
+                    connection(&mut conn)
+                        .await
+                        .map_err(|e| self.inner.transport.error(e))?,
+                )
                 .await
                 .map_err(|e| self.inner.transport.error(e))?;
             let entries: Vec<StreamId> = reply

@@ -123,6 +123,31 @@ public final class Messages {
     }
 
     /**
+     * The first index {@code topic} still holds, the last it gave, and its length.
+     *
+     * @param topic the topic
+     * @return its extent
+     */
+    public TopicInfo topicInfo(String topic) {
+        return TopicInfo.fromJson(handle.call(h -> NativeLib.topicInfo(h, topic)));
+    }
+
+    /**
+     * Keeps at most {@code maxLen} messages of {@code topic} (0: no limit) and none older than
+     * {@code maxAge} (zero: no limit), applied now and every second by the connectors using
+     * topics.
+     *
+     * @param topic the topic
+     * @param maxLen the most messages kept, 0 for no limit
+     * @param maxAge the oldest message kept, zero for no limit
+     * @return how many messages were removed now
+     */
+    public long topicSetRetention(String topic, long maxLen, Duration maxAge) {
+        long ms = maxAge.toMillis();
+        return handle.callLong(h -> NativeLib.topicSetRetention(h, topic, maxLen, ms));
+    }
+
+    /**
      * Takes up to {@code maxCount} messages of {@code topic} for this connector's session in
      * the consumer group {@code group}: first those of consumers whose session ended, then
      * new ones. Acknowledge each with {@link #topicAck} once processed.

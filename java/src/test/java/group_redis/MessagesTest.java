@@ -31,12 +31,19 @@ class MessagesTest {
                     List.of(read.get(0).payload(), read.get(1).payload(), read.get(2).payload()));
             assertTrue(messages.topicRead("orders", indexes.get(2) + 1, 10, Duration.ofMillis(100)).isEmpty());
 
+            TopicInfo info = messages.topicInfo("orders");
+            assertEquals(indexes.get(0), info.firstIndex().getAsLong());
+            assertEquals(indexes.get(2), info.lastIndex().getAsLong());
+            assertEquals(3, info.length());
+
             List<TopicMessage> taken = messages.topicConsume("orders", "workers", 10, Duration.ZERO);
             assertEquals(3, taken.size());
             List<Long> takenIndexes = new ArrayList<>();
             taken.forEach(m -> takenIndexes.add(m.index()));
             assertEquals(List.of(true, true, true), messages.topicAck("orders", "workers", takenIndexes));
             assertEquals(List.of(false, false, false), messages.topicAck("orders", "workers", takenIndexes));
+            assertEquals(1, messages.topicSetRetention("orders", 2, Duration.ZERO));
+            assertEquals(2, messages.topicInfo("orders").length());
         }
     }
 

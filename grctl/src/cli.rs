@@ -16,6 +16,12 @@ pub struct Cli {
     #[arg(long, default_value = group_redis::DEFAULT_GROUP, global = true)]
     pub group: String,
 
+    /// The longest session timeout (ms) any member of the group uses. When set, a lock
+    /// taken on a Redis younger than that waits until it is that old, so a holder from
+    /// before an empty restart cannot overlap (docs/SAFETY.md).
+    #[arg(long, global = true)]
+    pub max_lease: Option<u64>,
+
     /// Print each step with a timestamp on stderr (stdout keeps only the JSON lines).
     #[arg(long, short, global = true)]
     pub verbose: bool,

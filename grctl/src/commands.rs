@@ -21,6 +21,7 @@ pub fn run(cli: Cli) -> CmdResult {
     let Cli {
         url,
         group,
+        max_lease,
         verbose: _,
         command,
     } = cli;
@@ -28,7 +29,10 @@ pub fn run(cli: Cli) -> CmdResult {
         return crate::demo::run(url, &group);
     }
     let url = url.unwrap_or_else(|| DEFAULT_URL.to_string());
-    let config = Config::new(url).with_group(&group);
+    let mut config = Config::new(url).with_group(&group);
+    if let Some(ms) = max_lease {
+        config = config.with_max_lease(Duration::from_millis(ms));
+    }
     match command {
         Command::Demo => unreachable!("handled above"),
         Command::Members => {

@@ -48,6 +48,7 @@ def connect(
     payload: Any = None,
     command_timeout: float = 5.0,
     tls_root_cert: Union[str, bytes, None] = None,
+    max_lease: Optional[float] = None,
 ) -> "Connector":
     """Connects to Redis and starts a session (lease `session_timeout` seconds, renewed
     every `heartbeat` seconds, default a third of it). Does not join: call `join()`.
@@ -55,6 +56,9 @@ def connect(
     `url` defaults to $GROUP_REDIS_URL, then redis://127.0.0.1:6379. `member_id` defaults
     to "<hostname>-<pid>". `payload` is any JSON-serialisable object members join with.
     `tls_root_cert` (PEM text) is the CA to trust for a `rediss://` server with a private CA.
+    `max_lease` (seconds) is the longest session timeout any member of the group uses
+    (default: `session_timeout`): after Redis restarted without the group's data, the first
+    lock grant waits this long from the server's start (docs/SAFETY.md).
     Raises ConnectionFailedError when Redis cannot be reached and InvalidArgumentError for
     bad options. The library's log records go to the ``group_redis`` loggers (see
     `group_redis.logs`); their levels are read again here.
@@ -79,6 +83,8 @@ def connect(
         _native.check(
             lib.gr_options_set_command_timeout_ms(options, _ms(command_timeout, "command_timeout"))
         )
+        if max_lease is not None:
+            _native.check(lib.gr_options_set_max_lease_ms(options, _ms(max_lease, "max_lease")))
         names = [encode_name(s, "sub-group") for s in sub_groups]
         array = (c_char_p * max(len(names), 1))(*names)
         _native.check(lib.gr_options_set_sub_groups(options, array, len(names)))

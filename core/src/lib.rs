@@ -70,7 +70,7 @@ pub use config::{
 pub use connector::Connector;
 pub use data::{Entry, Versioned, MAX_JSON_DEPTH, MAX_VALUE_BYTES};
 pub use error::{Error, Result};
-pub use locks::LockHolder;
+pub use locks::{LockHolder, LockStatus};
 pub use membership::member::{LeaveReason, Member, MembershipEvent};
 pub use membership::subscription::MemberSubscription;
 pub use membership::MAX_PAYLOAD_BYTES;

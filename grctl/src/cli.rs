@@ -84,7 +84,8 @@ pub enum Command {
         name: String,
     },
     /// Print who holds a lock now, as Redis knows it: {"member","session","token"}. A
-    /// holder whose lease ran out is not reported. Exits 3 when the lock is free.
+    /// holder whose lease ran out is not reported. Exits 3 when the lock is free; the
+    /// message then says whether grants are held back (a restart grace) and until when.
     Holder {
         /// Lock name.
         name: String,

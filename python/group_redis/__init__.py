@@ -15,7 +15,15 @@ from . import errors
 from .logs import refresh_log_level
 from .errors import *  # noqa: F403  (the exception classes, listed in errors.__all__)
 from .events import MemberEvents, StateEvents, Subscription
-from .types import ConnectionState, Entry, LockHolder, Member, MembershipEvent, Versioned
+from .types import (
+    ConnectionState,
+    Entry,
+    LockHolder,
+    LockStatus,
+    Member,
+    MembershipEvent,
+    Versioned,
+)
 
 __version__ = "0.1.0"
 
@@ -24,6 +32,7 @@ __all__ = [
     "Connector",
     "Lock",
     "LockHolder",
+    "LockStatus",
     "DEFAULT_URL",
     "Member",
     "MembershipEvent",

@@ -12,7 +12,15 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, Sequenc
 from . import _native, events, logs
 from ._native import encode_json, encode_name, lib
 from .errors import InvalidArgumentError, LockNotAcquiredError, Status
-from .types import ConnectionState, Entry, LockHolder, Member, MembershipEvent, Versioned
+from .types import (
+    ConnectionState,
+    Entry,
+    LockHolder,
+    LockStatus,
+    Member,
+    MembershipEvent,
+    Versioned,
+)
 
 __all__ = ["connect", "Connector", "Lock", "DEFAULT_URL"]
 
@@ -356,6 +364,20 @@ class Connector:
         if found is None:
             return None
         return LockHolder(found["member"], found["session"], int(found["token"]))
+
+    def lock_status(self, name: str) -> LockStatus:
+        """`lock_holder(name)`, and whether grants are held back and until when: after Redis
+        lost or rolled back the group's state, a free lock cannot be had until the leases
+        from before have surely run out (a restart grace; docs/SAFETY.md)."""
+        found = self._json(lib.gr_lock_status, encode_name(name, "lock name"))
+        holder = found["holder"]
+        until = found["grants_held_until_ms"]
+        return LockStatus(
+            None
+            if holder is None
+            else LockHolder(holder["member"], holder["session"], int(holder["token"])),
+            None if until is None else until / 1000.0,
+        )
 
     @contextlib.contextmanager
     def locked(

@@ -92,6 +92,17 @@ class LockHolder:
     token: int
 
 
+@dataclass(frozen=True)
+class LockStatus:
+    """What Redis says of a lock: its `holder` (None when free) and, when it is free but no
+    lock of the group is granted yet (Redis lost or rolled back the group's state, so holders
+    from before may still trust their leases), `grants_held_until`: the server time (seconds
+    since the Unix epoch) from which grants resume. `lock()` returns None until then."""
+
+    holder: Optional[LockHolder]
+    grants_held_until: Optional[float]
+
+
 @dataclass
 class Versioned:
     """A persistent value with its version (1 after the first write, +1 per write)."""

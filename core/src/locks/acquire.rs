@@ -53,7 +53,7 @@ enum Attempt {
 }
 
 fn lease_in_doubt() -> Error {
-    Error::SessionExpired(
+    Error::LeaseInDoubt(
         "the session's lease is in doubt (a heartbeat failed or the lease ran out): no lock \
          is granted until it is renewed or replaced"
             .into(),
@@ -246,6 +246,13 @@ impl Session {
                 retry_after: Duration::from_millis((holder_deadline - now).max(0) as u64)
                     + DEADLINE_MARGIN,
             }),
+            [3, grants_from, now] => {
+                self.note_grace(name, *grants_from, *now);
+                Ok(Attempt::Busy {
+                    retry_after: Duration::from_millis((grants_from - now).max(0) as u64)
+                        + DEADLINE_MARGIN,
+                })
+            }
             // {2} (this attempt given up on) cannot come back to the caller that sent it.
             other => Err(Error::protocol(format!("lock reply {other:?}"))),
         }
@@ -253,6 +260,26 @@ impl Session {
 }
 
 impl Session {
+    /// A lock not granted because grants wait out a restart grace: says so, once per
+    /// grace (every binding forwards the library's log records), since the lock looks free
+    /// (`lock_holder` finds no holder) and the state is CONNECTED.
+    fn note_grace(&self, name: &str, grants_from: i64, now: i64) {
+        let mut logged = self.grace_logged.lock().unwrap();
+        if *logged == grants_from {
+            return;
+        }
+        *logged = grants_from;
+        tracing::warn!(
+            lock = name,
+            grants_from_ms = grants_from,
+            wait_ms = grants_from - now,
+            "no lock is granted for {} ms more (until server time {grants_from} ms): Redis lost \
+             or rolled back the group's state, and holders from before may still trust their \
+             leases (see lock_status and docs/SAFETY.md)",
+            grants_from - now
+        );
+    }
+
     /// After a failed attempt by a caller willing to wait until `deadline`: waits until
     /// the session is usable again (renewed or replaced) and returns true, or returns false
     /// when `err` is not worth waiting out or time ran out.

@@ -6,7 +6,7 @@ mod acquire;
 mod holder;
 mod release;
 
-pub use holder::LockHolder;
+pub use holder::{LockHolder, LockStatus};
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;

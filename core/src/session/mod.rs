@@ -55,6 +55,8 @@ pub(crate) struct Session {
     pub beat_now: tokio::sync::Notify,
     /// What the last session replacements could not restore, until the application reads it.
     pub restore_failures: Mutex<Vec<RestoreFailure>>,
+    /// The end of the restart grace last reported in a log record (one record per grace).
+    pub grace_logged: Mutex<i64>,
 }
 
 impl Session {
@@ -77,6 +79,7 @@ impl Session {
             clock: ServerClock::default(),
             beat_now: tokio::sync::Notify::new(),
             restore_failures: Mutex::new(Vec::new()),
+            grace_logged: Mutex::new(0),
         })
     }
 

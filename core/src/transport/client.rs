@@ -62,6 +62,7 @@ pub(crate) fn scrub_password(err: Error, password: Option<&str>) -> Error {
         Error::Timeout(m) => Error::Timeout(scrub(m)),
         Error::Redis(m) => Error::Redis(scrub(m)),
         Error::Protocol(m) => Error::Protocol(scrub(m)),
+        Error::LeaseInDoubt(m) => Error::LeaseInDoubt(scrub(m)),
         other => other,
     }
 }

@@ -238,6 +238,20 @@ enum gr_status gr_lock_holder(const struct gr_connector *conn,
                               char **holder_json_out);
 
 /**
+ * Writes what Redis says of `name` to `*status_json_out` as JSON {"holder": {...} or
+ * null, "grants_held_until_ms": n or null}: the holder as `gr_lock_holder` reports
+ * it, and, when the lock is free but no lock of the group is granted yet (Redis lost
+ * or rolled back the group's state: a restart grace), the server time in ms since the
+ * Unix epoch from which grants resume. `gr_lock` reports not-acquired until then.
+ * Ownership: free `*status_json_out` with `gr_string_free`.
+ * Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT (empty, oversized, not UTF-8),
+ * GR_CLOSED, GR_CONNECTION, GR_TIMEOUT.
+ */
+enum gr_status gr_lock_status(const struct gr_connector *conn,
+                              const char *name,
+                              char **status_json_out);
+
+/**
  * Sets the ephemeral `key` to the JSON `value_json`, replacing this session's earlier
  * value. The key is deleted when the session ends (close, crash, lease run out) and is
  * re-created if the connector has to start a new session.

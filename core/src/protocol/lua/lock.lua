@@ -9,8 +9,8 @@
 -- Redis late does nothing. A follow-up that finds a hold taken by an attempt it gives up on
 -- reports it as acquired instead of adding to it.
 -- Returns {1, token, hold_count} when acquired (or re-entered), {0, retry_at_ms, now_ms}
--- when another holder has it or new grants wait out a restart grace, {2} when this attempt
--- was given up before it arrived.
+-- when another holder has it, {3, grants_from_ms, now_ms} when new grants wait out a
+-- restart grace, {2} when this attempt was given up before it arrived.
 local sid, name, owner, reentrant, mode = ARGV[2], ARGV[3], ARGV[4], ARGV[5] == '1', ARGV[6]
 local attempt, gives_up = ARGV[9], ARGV[10]
 local epoch = current_epoch(ARGV[7], tonumber(ARGV[8]) or 0)
@@ -47,7 +47,7 @@ if epoch.grants_from > vouched() and now() < epoch.grants_from then
   if mode == 'join-wait' then
     redis.call('HINCRBY', key, 'waiters', 1)
   end
-  return {0, epoch.grants_from, now()}
+  return {3, epoch.grants_from, now()}
 end
 -- The lock's hash keeps the last token; the epoch's floor covers a hash that was lost.
 local token = math.max((tonumber(held[4]) or 0) + 1, epoch.token_base)

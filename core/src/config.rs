@@ -34,7 +34,9 @@ pub struct Config {
 
 impl Config {
     /// Options for `url` (`redis://[user:password@]host[:port][/db]`, or `rediss://` for
-    /// TLS) with every other option at its default.
+    /// TLS; `redis+sentinel://[user:password@]host:port[,host:port...]/service[/db]` for
+    /// the master a set of Redis Sentinels names, followed through fail-overs) with every
+    /// other option at its default.
     pub fn new(url: impl Into<String>) -> Self {
         Config {
             url: url.into(),

@@ -6,7 +6,8 @@ use clap::{Parser, Subcommand};
 #[derive(Parser, Debug)]
 #[command(name = "grctl", version, about, after_help = crate::exit::HELP)]
 pub struct Cli {
-    /// Redis URL (redis://[user:password@]host[:port][/db], rediss:// for TLS). Default:
+    /// Redis URL (redis://[user:password@]host[:port][/db], rediss:// for TLS,
+    /// redis+sentinel://host:port[,host:port...]/service[/db] for Sentinel). Default:
     /// $REDIS_URL, then redis://127.0.0.1:6379; `demo` starts its own redis-server when
     /// neither --url nor REDIS_URL is given.
     #[arg(long, env = "REDIS_URL", global = true, hide_env_values = true)]

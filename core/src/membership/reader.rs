@@ -7,7 +7,6 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use redis::aio::ConnectionManager;
 use redis::streams::{StreamId, StreamReadReply};
 use redis::Value as RedisValue;
 use tokio::sync::mpsc;
@@ -18,6 +17,7 @@ use crate::membership::member::{
 };
 use crate::protocol::keys::Keys;
 use crate::protocol::scripts::Scripts;
+use crate::transport::endpoint::FollowingConnection;
 
 /// How long one blocking stream read waits on the server.
 pub(crate) const READ_BLOCK: Duration = Duration::from_millis(2000);
@@ -33,7 +33,7 @@ struct View {
 }
 
 pub(crate) struct Reader {
-    conn: ConnectionManager,
+    conn: FollowingConnection,
     keys: Keys,
     scripts: Scripts,
     known: View,
@@ -48,7 +48,7 @@ enum Step {
 impl Reader {
     /// Reads a first snapshot on `conn`, a connection of the subscription's own (made
     /// for reads that block up to [`READ_BLOCK`]).
-    pub async fn start(conn: ConnectionManager, keys: Keys) -> Result<(Reader, Vec<Member>)> {
+    pub async fn start(conn: FollowingConnection, keys: Keys) -> Result<(Reader, Vec<Member>)> {
         let mut reader = Reader {
             conn,
             keys,
@@ -76,7 +76,7 @@ impl Reader {
                 &self.scripts.snapshot,
                 &self.keys.sessions(),
                 &[prefix, vouched, trusted_since],
-                &mut self.conn,
+                self.conn.get().await?,
             )
             .await?;
         let [epoch, view, last_id, records @ ..] = reply.as_slice() else {
@@ -144,7 +144,7 @@ impl Reader {
             .arg("STREAMS")
             .arg(self.keys.events())
             .arg(&self.known.last_id)
-            .query_async(&mut self.conn)
+            .query_async(self.conn.get().await?)
             .await?;
         let entries = reply.into_iter().flat_map(|r| r.keys).flat_map(|k| k.ids);
         for entry in entries {

@@ -66,7 +66,7 @@ impl Session {
         Arc::new_cyclic(|me| Session {
             me: me.clone(),
             sub_groups: Mutex::new(config.sub_groups.clone()),
-            notices: Notices::start(transport.client().clone(), &keys),
+            notices: Notices::start(Arc::clone(transport.endpoint()), &keys),
             keys,
             config,
             transport,

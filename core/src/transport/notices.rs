@@ -14,6 +14,7 @@ use tokio::sync::{watch, Notify};
 use tokio::task::AbortHandle;
 
 use crate::protocol::keys::Keys;
+use crate::transport::endpoint::Endpoint;
 use crate::transport::runtime;
 
 /// How long a first lock waiter waits for the subscription before it goes on without it.
@@ -34,14 +35,15 @@ pub(crate) struct Notices {
 
 impl Notices {
     /// Starts listening in the background.
-    pub fn start(client: redis::Client, keys: &Keys) -> Self {
+    pub fn start(endpoint: Arc<Endpoint>, keys: &Keys) -> Self {
         let shared = Arc::new(Shared::default());
         let (ready_tx, subscribed) = watch::channel(false);
         let channels = Channels {
             released: keys.released_channel(),
             session_added: keys.session_added_channel(),
         };
-        let task = runtime::handle().spawn(listen(client, channels, Arc::clone(&shared), ready_tx));
+        let task =
+            runtime::handle().spawn(listen(endpoint, channels, Arc::clone(&shared), ready_tx));
         Notices {
             shared,
             subscribed,
@@ -100,14 +102,19 @@ fn wake_all(shared: &Shared) {
     }
 }
 
+/// Listens on the endpoint's current server; after a fail-over, on the new master (a
+/// demoted master that still answers would never publish our releases again).
 async fn listen(
-    client: redis::Client,
+    endpoint: Arc<Endpoint>,
     channels: Channels,
     shared: Arc<Shared>,
     ready: watch::Sender<bool>,
 ) {
     let mut backoff = Duration::from_millis(50);
+    let mut changes = endpoint.changes();
     loop {
+        let (client, _) = endpoint.client();
+        changes.mark_unchanged();
         match client.get_async_pubsub().await {
             Ok(mut pubsub) => {
                 match pubsub
@@ -118,7 +125,12 @@ async fn listen(
                         backoff = Duration::from_millis(50);
                         let _ = ready.send(true);
                         let mut messages = pubsub.into_on_message();
-                        while let Some(message) = messages.next().await {
+                        loop {
+                            let message = tokio::select! {
+                                message = messages.next() => message,
+                                _ = changes.changed() => None,
+                            };
+                            let Some(message) = message else { break };
                             let Ok(payload) = message.get_payload::<String>() else {
                                 continue;
                             };
@@ -137,6 +149,8 @@ async fn listen(
             Err(err) => tracing::debug!(error = %err, "pub/sub connect failed"),
         }
         // The connection is gone: releases may have been missed, so every waiter retries.
+        // The server may have failed over.
+        endpoint.suspect();
         let _ = ready.send(false);
         wake_all(&shared);
         tokio::time::sleep(backoff).await;

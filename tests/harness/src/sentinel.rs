@@ -1,0 +1,206 @@
+//! A master, one replica and three Sentinels on free loopback ports (Debian's
+//! `redis-sentinel` package), for fail-over tests. The Sentinels declare the master down
+//! after [`SentinelSet::DOWN_AFTER`] and fail over with a quorum of two.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::{free_port, RedisServer};
+
+/// The service name the Sentinels monitor.
+pub const SERVICE: &str = "grmaster";
+
+pub struct SentinelSet {
+    /// The servers, master first until a fail-over.
+    pub servers: Vec<RedisServer>,
+    sentinels: Vec<(u16, Child)>,
+    dir: PathBuf,
+}
+
+impl SentinelSet {
+    /// How long a master must be silent before the Sentinels call it down.
+    pub const DOWN_AFTER: Duration = Duration::from_millis(1000);
+    /// Sentinel's failover-timeout (bounds a stuck fail-over, and retries).
+    pub const FAILOVER_TIMEOUT: Duration = Duration::from_millis(3000);
+
+    /// Starts everything and waits until the Sentinels know the replica and each other.
+    pub fn start() -> SentinelSet {
+        let master = RedisServer::start();
+        let replica = RedisServer::start_replica_of(master.port());
+        let dir = std::env::temp_dir().join(format!(
+            "gr-sentinels-{}-{}",
+            std::process::id(),
+            master.port()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut set = SentinelSet {
+            servers: vec![master, replica],
+            sentinels: Vec::new(),
+            dir,
+        };
+        for _ in 0..3 {
+            let port = free_port().unwrap();
+            let conf = set.dir.join(format!("sentinel-{port}.conf"));
+            std::fs::write(
+                &conf,
+                format!(
+                    "port {port}\nbind 127.0.0.1\nprotected-mode no\ndaemonize no\n\
+                     dir {dir}\n\
+                     sentinel monitor {SERVICE} 127.0.0.1 {master} 2\n\
+                     sentinel down-after-milliseconds {SERVICE} {down}\n\
+                     sentinel failover-timeout {SERVICE} {failover}\n\
+                     sentinel parallel-syncs {SERVICE} 1\n",
+                    dir = set.dir.display(),
+                    master = set.servers[0].port(),
+                    down = Self::DOWN_AFTER.as_millis(),
+                    failover = Self::FAILOVER_TIMEOUT.as_millis(),
+                ),
+            )
+            .unwrap();
+            let child = Command::new(
+                std::env::var("REDIS_SENTINEL").unwrap_or_else(|_| "redis-sentinel".into()),
+            )
+            .arg(&conf)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("cannot start redis-sentinel (install Debian's redis-sentinel package)");
+            set.sentinels.push((port, child));
+        }
+        set.wait_until_ready();
+        set
+    }
+
+    fn wait_until_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let ready = self.sentinels.iter().all(|(port, _)| {
+                list_len(sentinel_query(*port, &["SENTINEL", "replicas", SERVICE])) == 1
+                    && list_len(sentinel_query(*port, &["SENTINEL", "sentinels", SERVICE])) == 2
+            });
+            if ready {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the Sentinels did not find the replica and each other within 30 s"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// `redis+sentinel://127.0.0.1:<p1>,127.0.0.1:<p2>,127.0.0.1:<p3>/grmaster`.
+    pub fn url(&self) -> String {
+        let hosts: Vec<String> = self
+            .sentinels
+            .iter()
+            .map(|(port, _)| format!("127.0.0.1:{port}"))
+            .collect();
+        format!("redis+sentinel://{}/{SERVICE}", hosts.join(","))
+    }
+
+    /// The master's port as the first Sentinel that answers names it.
+    pub fn master_port(&self) -> Option<u16> {
+        self.sentinels.iter().find_map(|(port, _)| {
+            match sentinel_query(*port, &["SENTINEL", "get-master-addr-by-name", SERVICE])? {
+                Reply::List(addr) => match addr.get(1)? {
+                    Reply::Text(p) => p.parse().ok(),
+                    _ => None,
+                },
+                _ => None,
+            }
+        })
+    }
+
+    /// The server listening on `port`.
+    pub fn server(&mut self, port: u16) -> &mut RedisServer {
+        self.servers
+            .iter_mut()
+            .find(|s| s.port() == port)
+            .expect("a server of the set")
+    }
+
+    /// Waits until the Sentinels name a master other than `old`, returns its port.
+    pub fn wait_for_new_master(&self, old: u16, within: Duration) -> u16 {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(port) = self.master_port().filter(|p| *p != old) {
+                return port;
+            }
+            assert!(Instant::now() < deadline, "no fail-over within {within:?}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+/// A RESP reply, as far as these queries need one.
+enum Reply {
+    Nil,
+    Text(String),
+    List(Vec<Reply>),
+}
+
+/// Sends one command to the Sentinel on `port` and reads the reply.
+fn sentinel_query(port: u16, args: &[&str]) -> Option<Reply> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_millis(500)))
+        .ok()?;
+    let mut request = format!("*{}\r\n", args.len());
+    for arg in args {
+        request.push_str(&format!("${}\r\n{arg}\r\n", arg.len()));
+    }
+    stream.write_all(request.as_bytes()).ok()?;
+    read_reply(&mut BufReader::new(stream))
+}
+
+fn read_reply(reader: &mut BufReader<TcpStream>) -> Option<Reply> {
+    let mut line = String::new();
+    reader.read_line(&mut line).ok()?;
+    let line = line.trim_end();
+    let (kind, rest) = line.split_at(1);
+    match kind {
+        "+" | ":" => Some(Reply::Text(rest.to_string())),
+        "$" => {
+            let len: i64 = rest.parse().ok()?;
+            if len < 0 {
+                return Some(Reply::Nil);
+            }
+            let mut data = vec![0u8; len as usize + 2];
+            reader.read_exact(&mut data).ok()?;
+            data.truncate(len as usize);
+            Some(Reply::Text(String::from_utf8(data).ok()?))
+        }
+        "*" => {
+            let len: i64 = rest.parse().ok()?;
+            if len < 0 {
+                return Some(Reply::Nil);
+            }
+            let items = (0..len)
+                .map(|_| read_reply(reader))
+                .collect::<Option<Vec<_>>>()?;
+            Some(Reply::List(items))
+        }
+        _ => None,
+    }
+}
+
+fn list_len(reply: Option<Reply>) -> usize {
+    match reply {
+        Some(Reply::List(items)) => items.len(),
+        _ => 0,
+    }
+}
+
+impl Drop for SentinelSet {
+    fn drop(&mut self) {
+        for (_, child) in &mut self.sentinels {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}

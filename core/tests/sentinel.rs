@@ -183,3 +183,36 @@ async fn members_follow_a_sentinel_fail_over_without_two_holders() {
     b.close().await.unwrap();
     w.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sentinel_and_master_passwords_are_used_and_never_shown() {
+    let set = SentinelSet::start_with_passwords(Some("m4ster"), Some("s3ntinel"));
+    let group = common::unique_group("sentinel-auth");
+    let url = |master: &str, sentinel: &str| {
+        set.url().replacen(
+            "redis+sentinel://",
+            &format!("redis+sentinel://:{master}@"),
+            1,
+        ) + &format!("?sentinel_password={sentinel}")
+    };
+    let config = |url: String| {
+        Config::new(url)
+            .with_group(&group)
+            .with_command_timeout(Duration::from_millis(500))
+    };
+    let c = Connector::connect(config(url("m4ster", "s3ntinel")))
+        .await
+        .unwrap();
+    assert!(c.lock("L").await.unwrap().is_some());
+    c.close().await.unwrap();
+    for (master, sentinel) in [("m4ster", "wr0ngS"), ("wr0ngM", "s3ntinel")] {
+        let err = match Connector::connect(config(url(master, sentinel))).await {
+            Ok(_) => panic!("a wrong password is refused"),
+            Err(err) => err.to_string(),
+        };
+        println!("refused: {err}");
+        for secret in ["m4ster", "s3ntinel", "wr0ngS", "wr0ngM"] {
+            assert!(!err.contains(secret), "{err}");
+        }
+    }
+}

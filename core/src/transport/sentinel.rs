@@ -14,6 +14,7 @@ use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use futures_util::StreamExt;
+use redis::aio::MultiplexedConnection;
 use redis::AsyncConnectionConfig;
 
 use crate::error::{Error, Result};
@@ -22,6 +23,9 @@ use crate::transport::runtime;
 
 /// How often the watcher asks the Sentinels even without a notice.
 const POLL: Duration = Duration::from_secs(1);
+
+/// How often the watcher asks the Sentinels at most.
+const MIN_ASK: Duration = Duration::from_millis(100);
 
 /// A parsed `redis+sentinel://` URL.
 #[derive(Clone, PartialEq, Eq)]
@@ -197,16 +201,47 @@ impl Resolver {
     /// The master's address as the first Sentinel that knows it says, checked with `ROLE`
     /// on the master itself.
     pub async fn resolve(&self) -> Result<(String, u16)> {
+        let addr = self.ask_sentinels(&mut None).await?;
+        self.check_master(&addr).await?;
+        Ok(addr)
+    }
+
+    /// The master's address as the first Sentinel that knows it says. `kept` is a
+    /// connection to the Sentinel that answered last, tried first and kept for next time.
+    async fn ask_sentinels(
+        &self,
+        kept: &mut Option<MultiplexedConnection>,
+    ) -> Result<(String, u16)> {
+        if let Some(conn) = kept.as_mut() {
+            match self.ask(conn).await {
+                Ok(Some(addr)) => return Ok(addr),
+                _ => *kept = None,
+            }
+        }
         let mut last = Error::Connection(format!(
             "no Sentinel of service {:?} answered",
             self.spec.service
         ));
         for (host, port) in &self.spec.sentinels {
-            match self.ask(host, *port).await {
-                Ok(Some(addr)) => match self.check_master(&addr).await {
-                    Ok(()) => return Ok(addr),
-                    Err(err) => last = err,
-                },
+            let conn = match (self.make_client)(&self.spec.sentinel_url(host, *port)) {
+                Ok(client) => client
+                    .get_multiplexed_async_connection_with_config(&self.config())
+                    .await
+                    .map_err(Error::from),
+                Err(err) => Err(err),
+            };
+            let mut conn = match conn {
+                Ok(conn) => conn,
+                Err(err) => {
+                    last = err;
+                    continue;
+                }
+            };
+            match self.ask(&mut conn).await {
+                Ok(Some(addr)) => {
+                    *kept = Some(conn);
+                    return Ok(addr);
+                }
                 Ok(None) => {
                     last = Error::Connection(format!(
                         "Sentinel {host}:{port} does not know service {:?}",
@@ -219,15 +254,11 @@ impl Resolver {
         Err(last)
     }
 
-    async fn ask(&self, host: &str, port: u16) -> Result<Option<(String, u16)>> {
-        let client = (self.make_client)(&self.spec.sentinel_url(host, port))?;
-        let mut conn = client
-            .get_multiplexed_async_connection_with_config(&self.config())
-            .await?;
+    async fn ask(&self, conn: &mut MultiplexedConnection) -> Result<Option<(String, u16)>> {
         let addr: Option<(String, u16)> = redis::cmd("SENTINEL")
             .arg("get-master-addr-by-name")
             .arg(&self.spec.service)
-            .query_async(&mut conn)
+            .query_async(conn)
             .await?;
         Ok(addr)
     }
@@ -270,6 +301,8 @@ impl Resolver {
         let endpoint_for_notices = endpoint.clone();
         runtime::handle().spawn(async move { notices.listen(endpoint_for_notices).await });
         runtime::handle().spawn(async move {
+            let mut kept = None;
+            let mut asked = tokio::time::Instant::now();
             loop {
                 {
                     let Some(strong) = endpoint.upgrade() else {
@@ -277,10 +310,13 @@ impl Resolver {
                     };
                     let _ = tokio::time::timeout(POLL, strong.suspected()).await;
                 }
-                let Ok(addr) = self.resolve().await else {
+                // Every failing call suspects the master: ask at most every MIN_ASK.
+                tokio::time::sleep_until(asked + MIN_ASK).await;
+                asked = tokio::time::Instant::now();
+                let Ok(addr) = self.ask_sentinels(&mut kept).await else {
                     continue;
                 };
-                if addr == current {
+                if addr == current || self.check_master(&addr).await.is_err() {
                     continue;
                 }
                 let Ok(client) = self.master_client(&addr.0, addr.1) else {

@@ -47,6 +47,11 @@ impl RedisServer {
         .unwrap_or_else(|e| panic!("{e}"))
     }
 
+    /// Starts redis-server on a free port with more arguments (`--requirepass`, ...).
+    pub fn start_with_args(extra_args: Vec<String>) -> RedisServer {
+        Self::try_start_with(extra_args).unwrap_or_else(|e| panic!("{e}"))
+    }
+
     fn try_start_with(extra_args: Vec<String>) -> Result<RedisServer, String> {
         let port = free_port()?;
         let dir = std::env::temp_dir().join(format!("gr-redis-{}-{port}", std::process::id()));
@@ -188,7 +193,8 @@ impl RedisServer {
             return false;
         }
         let mut reply = [0u8; 7];
-        stream.read_exact(&mut reply).is_ok() && &reply == b"+PONG\r\n"
+        // A server with a password answers NOAUTH: it is up.
+        stream.read_exact(&mut reply).is_ok() && (&reply == b"+PONG\r\n" || &reply == b"-NOAUTH")
     }
 
     /// The port it listens on.

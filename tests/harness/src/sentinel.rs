@@ -18,6 +18,8 @@ pub struct SentinelSet {
     pub servers: Vec<RedisServer>,
     sentinels: Vec<(u16, Child)>,
     dir: PathBuf,
+    /// The Sentinels' own password, if they have one.
+    sentinel_password: Option<String>,
 }
 
 impl SentinelSet {
@@ -28,8 +30,33 @@ impl SentinelSet {
 
     /// Starts everything and waits until the Sentinels know the replica and each other.
     pub fn start() -> SentinelSet {
-        let master = RedisServer::start();
-        let replica = RedisServer::start_replica_of(master.port());
+        Self::start_with_passwords(None, None)
+    }
+
+    /// [`SentinelSet::start`] with a password on the master and replica (`requirepass`)
+    /// and one on the Sentinels themselves.
+    pub fn start_with_passwords(
+        master_password: Option<&str>,
+        sentinel_password: Option<&str>,
+    ) -> SentinelSet {
+        let auth: Vec<String> = master_password
+            .map(|p| {
+                vec![
+                    "--requirepass".into(),
+                    p.into(),
+                    "--masterauth".into(),
+                    p.into(),
+                ]
+            })
+            .unwrap_or_default();
+        let master = RedisServer::start_with_args(auth.clone());
+        let mut replica_args = auth;
+        replica_args.extend([
+            "--replicaof".into(),
+            "127.0.0.1".into(),
+            master.port().to_string(),
+        ]);
+        let replica = RedisServer::start_with_args(replica_args);
         let dir = std::env::temp_dir().join(format!(
             "gr-sentinels-{}-{}",
             std::process::id(),
@@ -40,7 +67,15 @@ impl SentinelSet {
             servers: vec![master, replica],
             sentinels: Vec::new(),
             dir,
+            sentinel_password: sentinel_password.map(str::to_string),
         };
+        let mut extra = String::new();
+        if let Some(p) = master_password {
+            extra.push_str(&format!("sentinel auth-pass {SERVICE} {p}\n"));
+        }
+        if let Some(p) = sentinel_password {
+            extra.push_str(&format!("requirepass {p}\nsentinel sentinel-pass {p}\n"));
+        }
         for _ in 0..3 {
             let port = free_port().unwrap();
             let conf = set.dir.join(format!("sentinel-{port}.conf"));
@@ -52,7 +87,7 @@ impl SentinelSet {
                      sentinel monitor {SERVICE} 127.0.0.1 {master} 2\n\
                      sentinel down-after-milliseconds {SERVICE} {down}\n\
                      sentinel failover-timeout {SERVICE} {failover}\n\
-                     sentinel parallel-syncs {SERVICE} 1\n",
+                     sentinel parallel-syncs {SERVICE} 1\n{extra}",
                     dir = set.dir.display(),
                     master = set.servers[0].port(),
                     down = Self::DOWN_AFTER.as_millis(),
@@ -78,8 +113,8 @@ impl SentinelSet {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let ready = self.sentinels.iter().all(|(port, _)| {
-                list_len(sentinel_query(*port, &["SENTINEL", "replicas", SERVICE])) == 1
-                    && list_len(sentinel_query(*port, &["SENTINEL", "sentinels", SERVICE])) == 2
+                list_len(self.query(*port, &["SENTINEL", "replicas", SERVICE])) == 1
+                    && list_len(self.query(*port, &["SENTINEL", "sentinels", SERVICE])) == 2
             });
             if ready {
                 return;
@@ -105,7 +140,7 @@ impl SentinelSet {
     /// The master's port as the first Sentinel that answers names it.
     pub fn master_port(&self) -> Option<u16> {
         self.sentinels.iter().find_map(|(port, _)| {
-            match sentinel_query(*port, &["SENTINEL", "get-master-addr-by-name", SERVICE])? {
+            match self.query(*port, &["SENTINEL", "get-master-addr-by-name", SERVICE])? {
                 Reply::List(addr) => match addr.get(1)? {
                     Reply::Text(p) => p.parse().ok(),
                     _ => None,
@@ -113,6 +148,10 @@ impl SentinelSet {
                 _ => None,
             }
         })
+    }
+
+    fn query(&self, port: u16, args: &[&str]) -> Option<Reply> {
+        sentinel_query(port, self.sentinel_password.as_deref(), args)
     }
 
     /// The server listening on `port`.
@@ -143,18 +182,32 @@ enum Reply {
     List(Vec<Reply>),
 }
 
-/// Sends one command to the Sentinel on `port` and reads the reply.
-fn sentinel_query(port: u16, args: &[&str]) -> Option<Reply> {
+/// Sends one command to the Sentinel on `port` (after AUTH with `password`) and reads
+/// the reply.
+fn sentinel_query(port: u16, password: Option<&str>, args: &[&str]) -> Option<Reply> {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
     stream
         .set_read_timeout(Some(Duration::from_millis(500)))
         .ok()?;
+    let mut request = String::new();
+    if let Some(password) = password {
+        request.push_str(&encode(&["AUTH", password]));
+    }
+    request.push_str(&encode(args));
+    stream.write_all(request.as_bytes()).ok()?;
+    let mut reader = BufReader::new(stream);
+    if password.is_some() {
+        read_reply(&mut reader)?;
+    }
+    read_reply(&mut reader)
+}
+
+fn encode(args: &[&str]) -> String {
     let mut request = format!("*{}\r\n", args.len());
     for arg in args {
         request.push_str(&format!("${}\r\n{arg}\r\n", arg.len()));
     }
-    stream.write_all(request.as_bytes()).ok()?;
-    read_reply(&mut BufReader::new(stream))
+    request
 }
 
 fn read_reply(reader: &mut BufReader<TcpStream>) -> Option<Reply> {

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::{free_port, RedisServer};
+use crate::{free_port, Proxy, RedisServer};
 
 /// The service name the Sentinels monitor.
 pub const SERVICE: &str = "grmaster";
@@ -20,6 +20,9 @@ pub struct SentinelSet {
     dir: PathBuf,
     /// The Sentinels' own password, if they have one.
     sentinel_password: Option<String>,
+    /// With [`SentinelSet::start_behind_proxy`]: the proxy everyone reaches the first
+    /// master through.
+    pub proxy: Option<Proxy>,
 }
 
 impl SentinelSet {
@@ -33,11 +36,26 @@ impl SentinelSet {
         Self::start_with_passwords(None, None)
     }
 
+    /// [`SentinelSet::start`] with the first master reachable only through a proxy
+    /// (Sentinels, the replica and clients alike): pausing it cuts the master off while it
+    /// lives on, and resuming lets it back as a minority that the Sentinels demote.
+    pub fn start_behind_proxy() -> SentinelSet {
+        Self::start_set(None, None, true)
+    }
+
     /// [`SentinelSet::start`] with a password on the master and replica (`requirepass`)
     /// and one on the Sentinels themselves.
     pub fn start_with_passwords(
         master_password: Option<&str>,
         sentinel_password: Option<&str>,
+    ) -> SentinelSet {
+        Self::start_set(master_password, sentinel_password, false)
+    }
+
+    fn start_set(
+        master_password: Option<&str>,
+        sentinel_password: Option<&str>,
+        behind_proxy: bool,
     ) -> SentinelSet {
         let auth: Vec<String> = master_password
             .map(|p| {
@@ -50,11 +68,13 @@ impl SentinelSet {
             })
             .unwrap_or_default();
         let master = RedisServer::start_with_args(auth.clone());
+        let proxy = behind_proxy.then(|| Proxy::start(master.port()));
+        let master_port = proxy.as_ref().map_or(master.port(), Proxy::port);
         let mut replica_args = auth;
         replica_args.extend([
             "--replicaof".into(),
             "127.0.0.1".into(),
-            master.port().to_string(),
+            master_port.to_string(),
         ]);
         let replica = RedisServer::start_with_args(replica_args);
         let dir = std::env::temp_dir().join(format!(
@@ -68,6 +88,7 @@ impl SentinelSet {
             sentinels: Vec::new(),
             dir,
             sentinel_password: sentinel_password.map(str::to_string),
+            proxy,
         };
         let mut extra = String::new();
         if let Some(p) = master_password {
@@ -89,7 +110,7 @@ impl SentinelSet {
                      sentinel failover-timeout {SERVICE} {failover}\n\
                      sentinel parallel-syncs {SERVICE} 1\n{extra}",
                     dir = set.dir.display(),
-                    master = set.servers[0].port(),
+                    master = master_port,
                     down = Self::DOWN_AFTER.as_millis(),
                     failover = Self::FAILOVER_TIMEOUT.as_millis(),
                 ),

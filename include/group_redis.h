@@ -98,9 +98,8 @@ typedef enum gr_status {
      */
     GR_PANIC = 13,
     /**
-     * Nothing can be granted now: the session's lease is in doubt (a heartbeat failed, or
-     * the lease ran out locally and is being replaced). Not an expiry: retry once the
-     * connection state is CONNECTED again.
+     * Nothing can be granted now: the session's lease is in doubt (a heartbeat failed:
+     * SUSPENDED). Not an expiry: retry once the connection state is CONNECTED again.
      */
     GR_LEASE_IN_DOUBT = 14,
 } gr_status;

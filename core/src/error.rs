@@ -27,8 +27,8 @@ pub enum Error {
     #[error("session expired: {0}")]
     SessionExpired(String),
     /// Nothing can be granted now because the session's lease is in doubt: a heartbeat
-    /// failed (SUSPENDED) or the lease ran out locally and the connector is replacing it.
-    /// The session has not necessarily expired; retry once the state is CONNECTED again.
+    /// failed (SUSPENDED). The session has not expired; retry once the state is CONNECTED
+    /// again. (Once the lease ran out locally, LOST, the error is [`Error::SessionExpired`].)
     #[error("lease in doubt: {0}")]
     LeaseInDoubt(String),
     /// The member id is held by another live session.

@@ -94,9 +94,8 @@ class SessionExpiredError(GroupRedisError):
 
 
 class LeaseInDoubtError(GroupRedisError):
-    """Nothing can be granted now: the session's lease is in doubt (a heartbeat failed, or
-    the lease ran out locally and is being replaced). Not an expiry: retry once the
-    connection state is CONNECTED again."""
+    """Nothing can be granted now: the session's lease is in doubt (a heartbeat failed:
+    SUSPENDED). Not an expiry: retry once the connection state is CONNECTED again."""
 
     status = "GR_LEASE_IN_DOUBT"
 

@@ -52,14 +52,6 @@ enum Attempt {
     InDoubt,
 }
 
-fn lease_in_doubt() -> Error {
-    Error::LeaseInDoubt(
-        "the session's lease is in doubt (a heartbeat failed or the lease ran out): no lock \
-         is granted until it is renewed or replaced"
-            .into(),
-    )
-}
-
 impl Connector {
     /// The general form: `member` (the configured member id when `None`), re-entrant or
     /// not, waiting up to `wait`. Returns the fencing token, or `None` when not acquired.
@@ -91,7 +83,7 @@ impl Connector {
             Ok(Attempt::InDoubt)
                 if wait.is_zero() || !self.inner.wait_until_usable(None, deadline).await =>
             {
-                return Err(lease_in_doubt())
+                return Err(self.inner.refusal_in_doubt())
             }
             Ok(Attempt::InDoubt) => {}
             Err(err) if wait.is_zero() || !self.inner.outlast(&err, deadline).await => {
@@ -130,7 +122,7 @@ impl Connector {
                     Attempt::InDoubt if self.inner.wait_until_usable(None, deadline).await => {
                         continue
                     }
-                    Attempt::InDoubt => return Err(lease_in_doubt()),
+                    Attempt::InDoubt => return Err(self.inner.refusal_in_doubt()),
                 };
                 counted = true;
                 let now = Instant::now();
@@ -260,6 +252,24 @@ impl Session {
 }
 
 impl Session {
+    /// Why nothing is granted while the lease is not good: in doubt (SUSPENDED: it may yet
+    /// be renewed) or run out on the local clock (LOST: it is gone).
+    fn refusal_in_doubt(&self) -> Error {
+        if self.record().lease_valid() {
+            Error::LeaseInDoubt(
+                "a heartbeat failed (SUSPENDED): no lock is granted until the lease is renewed \
+                 or replaced"
+                    .into(),
+            )
+        } else {
+            Error::SessionExpired(
+                "the session's lease ran out (LOST): no lock is granted until the session is \
+                 replaced"
+                    .into(),
+            )
+        }
+    }
+
     /// A lock not granted because grants wait out a restart grace: says so, once per
     /// grace (every binding forwards the library's log records), since the lock looks free
     /// (`lock_holder` finds no holder) and the state is CONNECTED.

@@ -288,6 +288,11 @@ def test_e_after_redis_restarts_empty_no_lock_for_a_lease_lost_first_tokens_grow
             assert early is None, (
                 f"lock() granted L {ms(answered - restarted)} after a restart that lost it "
                 f"(lease {lease} s)")
+            # The grace is visible: L is free, but grants are held back until a known time.
+            status = b.lock_status("L")
+            assert status.holder is None, status
+            assert status.grants_held_until is not None, status
+            assert status.grants_held_until > time.time() - 0.5, status
 
             waiting = Waiter(b, "L", a)
             waiting.start()

@@ -38,7 +38,7 @@ impl Endpoint {
         self.current.read().unwrap().1
     }
 
-    /// Resolves when the server changed (after `seen`, the generation the caller knows).
+    /// A receiver that sees every switch to a new server (for long-lived connections).
     pub fn changes(&self) -> watch::Receiver<u64> {
         self.changed.subscribe()
     }
@@ -95,6 +95,8 @@ impl FollowingConnection {
 
     /// The connection, for the current server.
     pub async fn get(&mut self) -> redis::RedisResult<&mut ConnectionManager> {
+        // The generation alone first: cloning the client (its connection info) per call
+        // would cost allocations on every request.
         if self.endpoint.generation() != self.generation {
             let (client, generation) = self.endpoint.client();
             self.conn =

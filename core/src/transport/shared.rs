@@ -59,8 +59,9 @@ impl SharedConnection {
     /// endpoint moved), a connection to the new server replaces it.
     pub async fn get(&self) -> ConnectionManager {
         let (mut conn, generation) = self.conn.lock().unwrap().clone();
-        let (client, current) = self.endpoint.client();
-        if current != generation {
+        // The generation alone first: cloning the client per call would allocate.
+        if self.endpoint.generation() != generation {
+            let (client, current) = self.endpoint.client();
             if let Ok(fresh) = open_manager(client, self.command_timeout, None).await {
                 *self.conn.lock().unwrap() = (fresh.clone(), current);
                 conn = fresh;

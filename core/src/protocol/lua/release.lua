@@ -5,8 +5,8 @@
 -- The token makes a release that reaches Redis late (its reply lost, the lock taken again
 -- since) leave the newer hold alone; the id makes a retry of a release whose first call
 -- was applied take no second hold away.
--- Returns {1, remaining_holds} when released by its owner, {0} otherwise. Publishes on the
--- released channel only when someone waits, so uncontended locks cost no pub/sub traffic.
+-- Returns {1, remaining_holds} when released by its owner, {0} otherwise. Freeing the lock
+-- hands it to the oldest live waiter (handoff.lua); with none, the lock's hash goes.
 local sid, name, owner, all, token, id = ARGV[2], ARGV[3], ARGV[4], ARGV[5] == '1', ARGV[6], ARGV[7]
 local key = P .. 'lock:' .. name
 local held = redis.call('HMGET', key, 'owner', 'session', 'count', 'waiters', 'token', 'released')

@@ -1,0 +1,56 @@
+-- Lock grants and the FIFO hand-off, after the liveness and reaping preludes: a freed lock
+-- goes straight to its oldest live waiter, and only that waiter is told (one PUBLISH on
+-- its connector's own channel), so a release costs O(1) whatever the number of waiters.
+
+-- The next fencing token: above every token the group has granted (the `fence`
+-- high-water mark, one INCR), above the epoch's floor (a fence lost or rolled back with
+-- the data) and above `old`, a token an earlier version left in the lock's hash. Tokens
+-- are therefore increasing across the group, so per lock too, whether or not the lock's
+-- hash survived in between.
+local function next_token(epoch, old)
+  local token = redis.call('INCR', P .. 'fence')
+  local floor = epoch.token_base
+  if old then floor = math.max(floor, tonumber(old) + 1) end
+  if token < floor then
+    token = floor
+    redis.call('SET', P .. 'fence', fmt_int(token))
+  end
+  return token
+end
+
+-- Records a new hold of lock `name` (hash `key`): count 1, taken by `attempt`.
+local function grant(key, name, sid, owner, attempt, token)
+  redis.call('HSET', key, 'owner', owner, 'session', sid, 'count', 1,
+    'token', fmt_int(token), 'attempt', attempt)
+  redis.call('SADD', P .. 'owned:' .. sid, 'l:' .. name)
+end
+
+-- Whether the epoch refuses grants for now (a grace after a restart or data loss).
+local function in_grace(epoch)
+  return epoch.grants_from > vouched() and now() < epoch.grants_from
+end
+
+-- Hands the free lock `name` (hash `key`) to the oldest waiter whose session is alive,
+-- dropping the entries of dead ones on the way, and tells that waiter on its listener's
+-- channel `wake:<listener>` ("<wait id> <token>"). With no live waiter left the queue is
+-- gone and so is the `waiters` mark. During a grace nothing is granted: the waiters try
+-- again when it ends (their retry time is its end). Returns the wait id granted, if any.
+function hand_off(key, name)
+  local epoch = current_epoch()
+  if in_grace(epoch) then return nil end
+  local queue = queue_key(name)
+  while true do
+    local head = redis.call('ZPOPMIN', queue)[1]
+    if not head then
+      redis.call('HDEL', key, 'waiters')
+      return nil
+    end
+    local sid, wait, owner = string.match(head, '^(%S+) (%S+) (.*)$')
+    if sid and session_alive(sid) then
+      local token = next_token(epoch)
+      grant(key, name, sid, owner, wait, token)
+      redis.call('PUBLISH', P .. 'wake:' .. string.match(wait, '^(.*):'), wait .. ' ' .. fmt_int(token))
+      return wait
+    end
+  end
+end

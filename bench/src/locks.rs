@@ -78,7 +78,8 @@ async fn admin(url: &str) -> redis::aio::MultiplexedConnection {
         .unwrap()
 }
 
-/// (calls, usec) summed over every command in INFO commandstats.
+/// (calls, usec) from INFO commandstats: calls of every command (a script's own commands
+/// included), time of the top-level calls only (a script's time includes its commands').
 async fn command_totals(conn: &mut redis::aio::MultiplexedConnection) -> (f64, f64) {
     let info: String = redis::cmd("INFO")
         .arg("commandstats")
@@ -100,7 +101,9 @@ async fn command_totals(conn: &mut redis::aio::MultiplexedConnection) -> (f64, f
             if let Some(v) = field.strip_prefix("calls=") {
                 calls += v.parse::<f64>().unwrap_or(0.0);
             } else if let Some(v) = field.strip_prefix("usec=") {
-                usec += v.parse::<f64>().unwrap_or(0.0);
+                if matches!(name, "fcall" | "evalsha" | "eval") {
+                    usec += v.parse::<f64>().unwrap_or(0.0);
+                }
             }
         }
     }

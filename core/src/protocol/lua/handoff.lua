@@ -54,3 +54,19 @@ function hand_off(key, name)
     end
   end
 end
+
+-- A lock request finds the lock busy until `retry_at`: a waiter (wait id `wait`, '' for
+-- none) keeps or takes its place in the queue. Reply of lock.lua.
+local function lock_busy(key, name, sid, owner, wait, retry_at)
+  if wait ~= '' then
+    local seq = redis.call('HINCRBY', key, 'waiters', 1)
+    redis.call('ZADD', queue_key(name), 'NX', seq, queue_entry(sid, wait, owner))
+  end
+  return {0, retry_at, schedule_clock()}
+end
+
+-- The retry time of a request that finds lock `held` (its fields) busy: the holder's
+-- deadline, as far as ending it goes.
+local function holder_ends_at(held)
+  return ends_at(held.session, tonumber(redis.call('ZSCORE', SESSIONS, held.session)))
+end

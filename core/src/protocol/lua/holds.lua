@@ -9,12 +9,31 @@ local hand_off
 -- The fields of a hold. Deleting them from a lock's hash deletes the hash when nothing
 -- else is in it: a free lock with no waiters and no given-up attempts costs no memory.
 -- Tokens do not need the hash: they come from the group's `fence` (next_token).
-local HOLD_FIELDS = { 'owner', 'session', 'count', 'token', 'attempt', 'released' }
+local HOLD_FIELDS = { owner = true, session = true, count = true, token = true,
+  attempt = true, released = true }
+
+-- A lock's hash as a table (HGETALL: one reply element per field and value, where HMGET
+-- would send every field name asked for, and a free lock costs an empty reply), and
+-- whether it holds anything beside a hold (`waiters`, `x:<sid>`).
+local function read_lock(key)
+  local flat = redis.call('HGETALL', key)
+  local fields, alone = {}, true
+  for i = 1, #flat, 2 do
+    fields[flat[i]] = flat[i + 1]
+    if not HOLD_FIELDS[flat[i]] then alone = false end
+  end
+  return fields, alone
+end
 
 -- Frees the lock `name` (hash `key`). `waiters` (the hash's field, as read) is set while
 -- the lock may have a wait queue: then the lock goes to the oldest live waiter at once.
-local function free_lock_hold(key, name, waiters)
-  redis.call('HDEL', key, unpack(HOLD_FIELDS))
+-- `alone`: the hash is known to hold nothing but the hold, so it can go whole.
+local function free_lock_hold(key, name, waiters, alone)
+  if alone then
+    redis.call('DEL', key)
+  else
+    redis.call('HDEL', key, 'owner', 'session', 'count', 'token', 'attempt', 'released')
+  end
   if waiters then
     hand_off(key, name)
   end
@@ -22,9 +41,9 @@ end
 
 -- Frees session `sid`'s hold of lock `name` (as free_lock_hold) and takes the lock off
 -- the session's owned set, so reaping the session later does not look at it.
-local function free_session_hold(key, sid, name, waiters)
+local function free_session_hold(key, sid, name, waiters, alone)
   redis.call('SREM', P .. 'owned:' .. sid, 'l:' .. name)
-  free_lock_hold(key, name, waiters)
+  free_lock_hold(key, name, waiters, alone)
 end
 
 -- Whether the attempt id `id` is in `ids`, a list in the form ' a b '. Either may be

@@ -17,72 +17,68 @@
 -- was given up before it arrived.
 local sid, name, owner, reentrant = ARGV[2], ARGV[3], ARGV[4], ARGV[5] == '1'
 local attempt, gives_up, wait = ARGV[8], ARGV[9], ARGV[10]
-local epoch = current_epoch(ARGV[6], tonumber(ARGV[7]) or 0)
 local err = require_session(sid)
 if err then return err end
 local key = P .. 'lock:' .. name
-local function read()
-  return redis.call('HMGET', key, 'owner', 'session', 'count', 'token', 'attempt', 'x:' .. sid,
-    'waiters')
-end
-local held = read()
-if given_up(held[6], attempt) or given_up(held[6], wait) then
-  return {2}
-end
-local ours = held[1] == owner and held[2] == sid
--- Acquired without a hand-off: a waiter that was queued leaves the queue.
-local function acquired(token, count)
-  if wait ~= '' and held[7] then
-    redis.call('ZREM', queue_key(name), queue_entry(sid, wait, owner))
+local held = read_lock(key)
+-- The common case, a free lock with nothing recorded, skips every check on the hash.
+if gives_up ~= '' or next(held) then
+  local given = held['x:' .. sid]
+  if given_up(given, attempt) or given_up(given, wait) then
+    return {2}
   end
-  return {1, token, count}
-end
-if gives_up ~= '' then
-  give_up(key, sid, name, held[6], gives_up)
-  if ours and given_up(' ' .. gives_up .. ' ', held[5]) then
-    return acquired(tonumber(held[4]), tonumber(held[3]))
+  local ours = held.owner == owner and held.session == sid
+  if gives_up ~= '' then
+    give_up(key, sid, name, given, gives_up)
+    if ours and given_up(' ' .. gives_up .. ' ', held.attempt) then
+      -- Acquired by an attempt given up on: a waiter that was queued leaves the queue.
+      if wait ~= '' and held.waiters then
+        redis.call('ZREM', queue_key(name), queue_entry(sid, wait, owner))
+      end
+      return {1, tonumber(held.token), tonumber(held.count)}
+    end
+  end
+  if held.session and not session_alive(held.session) then
+    -- Reaping the holder frees the lock and hands it to the oldest live waiter, if any
+    -- (after the epoch check, which the hand-off needs, has seen this caller's evidence).
+    current_epoch(ARGV[6], tonumber(ARGV[7]) or 0)
+    end_session(held.session, 'expired')
+    held = read_lock(key)
+    ours = held.owner == owner and held.session == sid
+  end
+  if held.session then
+    if ours and wait ~= '' and held.attempt == wait then
+      -- Handed to this waiter.
+      return {1, tonumber(held.token), tonumber(held.count)}
+    end
+    if ours and reentrant then
+      local count = tonumber(held.count) + 1
+      redis.call('HSET', key, 'count', fmt_int(count), 'attempt', attempt)
+      if wait ~= '' and held.waiters then
+        redis.call('ZREM', queue_key(name), queue_entry(sid, wait, owner))
+      end
+      return {1, tonumber(held.token), count}
+    end
+    return lock_busy(key, name, sid, owner, wait, holder_ends_at(held))
   end
 end
--- Busy: a waiter keeps (or takes) its place in the queue.
-local function busy(retry_at)
-  if wait ~= '' then
-    local seq = redis.call('HINCRBY', key, 'waiters', 1)
-    redis.call('ZADD', queue_key(name), 'NX', seq, queue_entry(sid, wait, owner))
-  end
-  return {0, retry_at, schedule_clock()}
-end
-if held[2] and not session_alive(held[2]) then
-  -- Reaping the holder frees the lock and hands it to the oldest live waiter, if any.
-  end_session(held[2], 'expired')
-  held = read()
-  ours = held[1] == owner and held[2] == sid
-end
-if held[2] then
-  if ours and wait ~= '' and held[5] == wait then
-    -- Handed to this waiter.
-    return {1, tonumber(held[4]), tonumber(held[3])}
-  end
-  if ours and reentrant then
-    local count = tonumber(held[3]) + 1
-    redis.call('HSET', key, 'count', fmt_int(count), 'attempt', attempt)
-    return acquired(tonumber(held[4]), count)
-  end
-  return busy(ends_at(held[2], tonumber(redis.call('ZSCORE', SESSIONS, held[2]))))
-end
+-- The epoch is checked where a grant may follow, not for a busy lock: a restart it
+-- detects ends every session from before and starts a grace, so nothing is granted.
+local epoch = current_epoch(ARGV[6], tonumber(ARGV[7]) or 0)
 if in_grace(epoch) then
   -- Redis lost or rolled back state: holders from before may still trust their leases.
-  return busy(epoch.grants_from)
+  return lock_busy(key, name, sid, owner, wait, epoch.grants_from)
 end
-if held[7] then
+if held.waiters then
   -- Free with waiters queued (a grace just ended): the oldest live one goes first.
   if hand_off(key, name) then
-    held = read()
-    if held[1] == owner and held[2] == sid and wait ~= '' and held[5] == wait then
-      return {1, tonumber(held[4]), 1}
+    held = read_lock(key)
+    if held.owner == owner and held.session == sid and wait ~= '' and held.attempt == wait then
+      return {1, tonumber(held.token), 1}
     end
-    return busy(ends_at(held[2], tonumber(redis.call('ZSCORE', SESSIONS, held[2]))))
+    return lock_busy(key, name, sid, owner, wait, holder_ends_at(held))
   end
 end
-local token = next_token(epoch, held[4])
+local token = next_token(epoch, held.token)
 grant(key, name, sid, owner, attempt, token)
 return {1, token, 1}

@@ -126,8 +126,8 @@ impl Session {
             let nap = retry_after.min(deadline - now);
             let _ = tokio::time::timeout(nap, slot.notify.notified()).await;
             self.check_open()?;
-            if let Some(token) = slot.take_token() {
-                if let Some(token) = entry.accept_hand_off(token) {
+            if let Some((token, sid)) = slot.take_hand_off() {
+                if let Some(token) = entry.accept_hand_off(token, &sid) {
                     return Ok(Some(token));
                 }
             }

@@ -50,12 +50,11 @@ impl<'a> WaitEntry<'a> {
         self.sid = None;
     }
 
-    /// A release handed the lock to this wait with `token` (its notice): the lock is ours
-    /// if the session it was handed to is still this connector's and its lease is good.
-    /// Otherwise that hold is given back in the background and None returned (the caller
-    /// asks Redis again, as its current session).
-    pub fn accept_hand_off(&mut self, token: u64) -> Option<u64> {
-        let sid = self.sid.clone()?;
+    /// A release handed the lock to this wait, as session `sid`, with `token` (its
+    /// notice): the lock is ours if that session is still this connector's and its lease is
+    /// good. Otherwise that hold is given back in the background and None returned (the
+    /// caller asks Redis again, as its current session).
+    pub fn accept_hand_off(&mut self, token: u64, sid: &str) -> Option<u64> {
         let mut record = self.session.record();
         if record.id == sid && record.lease_valid() {
             record
@@ -68,7 +67,7 @@ impl<'a> WaitEntry<'a> {
         drop(record);
         let token = token.to_string();
         self.session.clean_up_in_background(
-            &sid,
+            sid,
             self.name,
             Cleanup::Release {
                 owner: self.owner,

@@ -1,7 +1,8 @@
 //! The connector's pub/sub listener. One connection per connector, subscribed to two
 //! channels of its group:
-//! - `wake:<listener>`, this connector's own: "<wait id> <token>" when a release handed a
-//!   lock to one of its waiters (handoff.lua); wakes that waiter alone, with its token.
+//! - `wake:<listener>`, this connector's own: "<wait id> <token> <sid>" when a release
+//!   handed a lock to one of its waiters (handoff.lua); wakes that waiter alone, with the
+//!   token and the session the lock was handed to.
 //!   Waiters also wake at the holder's lease deadline, so a missed message costs latency,
 //!   never progress.
 //! - `session-added`: a new session's first deadline; tells the heartbeat loop when to
@@ -27,13 +28,13 @@ const SUBSCRIBE_WAIT: Duration = Duration::from_secs(1);
 #[derive(Default)]
 pub(crate) struct WaitSlot {
     pub notify: Notify,
-    token: Mutex<Option<u64>>,
+    handed: Mutex<Option<(u64, String)>>,
 }
 
 impl WaitSlot {
-    /// The token a hand-off notice brought, if one came since the last call.
-    pub fn take_token(&self) -> Option<u64> {
-        self.token.lock().unwrap().take()
+    /// The token and session a hand-off notice brought, if one came since the last call.
+    pub fn take_hand_off(&self) -> Option<(u64, String)> {
+        self.handed.lock().unwrap().take()
     }
 }
 
@@ -121,16 +122,18 @@ fn wake_all(shared: &Shared) {
     }
 }
 
-/// `payload` is "<wait id> <token>": stores the token in that wait's slot and wakes it.
+/// `payload` is "<wait id> <token> <sid>": stores the token and session in that wait's
+/// slot and wakes it.
 fn note_hand_off(shared: &Shared, payload: &str) {
-    let Some((wait, token)) = payload.split_once(' ') else {
+    let mut parts = payload.split(' ');
+    let (Some(wait), Some(token), Some(sid)) = (parts.next(), parts.next(), parts.next()) else {
         return;
     };
     let Ok(token) = token.parse::<u64>() else {
         return;
     };
     if let Some(slot) = shared.waiters.lock().unwrap().get(wait) {
-        *slot.token.lock().unwrap() = Some(token);
+        *slot.handed.lock().unwrap() = Some((token, sid.to_string()));
         slot.notify.notify_one();
     }
 }

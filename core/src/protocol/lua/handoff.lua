@@ -32,7 +32,8 @@ end
 
 -- Hands the free lock `name` (hash `key`) to the oldest waiter whose session is alive,
 -- dropping the entries of dead ones on the way, and tells that waiter on its listener's
--- channel `wake:<listener>` ("<wait id> <token>"). With no live waiter left the queue is
+-- channel `wake:<listener>` ("<wait id> <token> <sid>": a wait re-sent under a new session
+-- of the same connector must not take a hold handed to the old one). With no live waiter left the queue is
 -- gone and so is the `waiters` mark. During a grace nothing is granted: the waiters try
 -- again when it ends (their retry time is its end). Returns the wait id granted, if any.
 function hand_off(key, name)
@@ -49,7 +50,8 @@ function hand_off(key, name)
     if sid and session_alive(sid) then
       local token = next_token(epoch)
       grant(key, name, sid, owner, wait, token)
-      redis.call('PUBLISH', P .. 'wake:' .. string.match(wait, '^(.*):'), wait .. ' ' .. fmt_int(token))
+      redis.call('PUBLISH', P .. 'wake:' .. string.match(wait, '^(.*):'),
+        wait .. ' ' .. fmt_int(token) .. ' ' .. sid)
       return wait
     end
   end

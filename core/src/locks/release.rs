@@ -84,7 +84,12 @@ impl Connector {
             [1, remaining] => {
                 let mut session = self.inner.record();
                 if *remaining == 0 {
-                    session.held.remove(name);
+                    // Unless the lock was handed straight to another waiter of this
+                    // connector and session (same member id), whose notice came first.
+                    let handed = session.held.get(name).map(|held| held.token.to_string());
+                    if token.is_none() || handed == token {
+                        session.held.remove(name);
+                    }
                 } else if let Some(held) = session.held.get_mut(name) {
                     held.holds = *remaining as u64;
                 }

@@ -8,8 +8,9 @@ use std::sync::Arc;
 use crate::config::Config;
 use crate::error::Result;
 use crate::session::restore::RestoreFailure;
-use crate::session::state::{ConnectionState, StateSubscription};
+use crate::session::state::ConnectionState;
 use crate::session::{heartbeat, Session};
+use crate::subscription::{StateSubscription, Subscription};
 use crate::transport::runtime;
 use crate::transport::Transport;
 
@@ -55,11 +56,21 @@ impl Connector {
         self.inner.state.current()
     }
 
-    /// Subscribes to connection-state changes (SUSPENDED, LOST, RECONNECTED, CLOSED).
+    /// Subscribes to connection-state changes (SUSPENDED, LOST, RECONNECTED, CLOSED). Its
+    /// snapshot is the state now; CLOSED is its last event, also when the connector was
+    /// closed already.
     pub fn subscribe_state(&self) -> StateSubscription {
-        StateSubscription {
-            events: self.inner.state.listen(),
-        }
+        let (now, mut changes) = self.inner.state.listen();
+        let (sender, events) = tokio::sync::mpsc::unbounded_channel();
+        // A task of its own, so that cancelling ends this subscription only.
+        let task = runtime::handle().spawn(async move {
+            while let Some(state) = changes.recv().await {
+                if sender.send(state).is_err() {
+                    return;
+                }
+            }
+        });
+        Subscription::new(now, events, task.abort_handle())
     }
 
     /// Leaves every member, frees every lock and deletes every ephemeral key of this

@@ -39,9 +39,10 @@
 //! | `protocol` | [`keys`] (the one source of key names), the stored records, the Lua operations (`scripts`, `lua/`: Redis functions with an EVALSHA fallback) |
 //! | `session` | the session a connector holds: lease and what it registered, heartbeat, restore of a lost session, server-clock evidence, epoch, [`ConnectionState`], the calls every operation makes |
 //! | `connector` | [`Connector`] itself: connect, close, what it reports about its session |
+//! | `subscription` | [`Subscription`] for every kind of [`Event`], and the one follower of a group's event streams (snapshot, ordered events, resume, gap detection, resync) |
 //! | `membership` | join, leave, members, payloads, sub-groups, [`Member`], membership events and subscriptions |
 //! | `locks` | lock, re-entrant lock, waiting, release, forced release, [`LockHolder`] |
-//! | `data` | ephemeral and persistent data, value checks |
+//! | `data` | ephemeral and persistent data, value checks, watching data ([`DataEvent`]) |
 //! | [`blocking`] | the blocking facade and callback dispatch |
 //! | [`names`], `config`, `error`, [`logs`] | name checks, options, errors, what is logged |
 //!
@@ -59,6 +60,7 @@ mod membership;
 pub mod names;
 mod protocol;
 mod session;
+mod subscription;
 mod transport;
 
 pub use protocol::keys;
@@ -68,14 +70,15 @@ pub use config::{
     DEFAULT_SESSION_TIMEOUT, DEFAULT_SUB_GROUP,
 };
 pub use connector::Connector;
+pub use data::events::{DataEvent, DataEventKind, DataSnapshot};
 pub use data::{Entry, Versioned, MAX_JSON_DEPTH, MAX_VALUE_BYTES};
 pub use error::{Error, Result};
 pub use locks::LockHolder;
 pub use membership::member::{LeaveReason, Member, MembershipEvent};
-pub use membership::subscription::MemberSubscription;
 pub use membership::MAX_PAYLOAD_BYTES;
 pub use session::restore::RestoreFailure;
-pub use session::state::{ConnectionState, StateSubscription};
+pub use session::state::ConnectionState;
+pub use subscription::{Event, MemberSubscription, StateSubscription, Subscription};
 
 /// Re-exported so callers build values without adding serde_json themselves.
 pub use serde_json::{json, Value};

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 import pytest
 
@@ -198,17 +199,74 @@ def test_state_events_both_styles(connect):
 
 
 def test_callbacks_are_kept_alive_by_the_package(connect):
-    """The only reference to the callback is the package's table; it still runs."""
+    """The returned subscription is dropped at once; the package keeps it (and the
+    callback) until the connector closes, so the callback still runs."""
     import gc
 
     watcher = connect("watcher")
     target = connect("target")
     arrived = threading.Event()
-    subscription = watcher.on_member_event(lambda event: arrived.set())
+    states: list[ConnectionState] = []
+    watcher.on_member_event(lambda event: arrived.set())
+    watcher.on_state_change(states.append)
     gc.collect()
     target.join()
     assert arrived.wait(PATIENCE)
-    subscription.cancel()
+    watcher.close()
+    deadline = time.monotonic() + PATIENCE
+    while ConnectionState.CLOSED not in states and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert states == [ConnectionState.CLOSED]
     from group_redis import events as events_module
 
+    # The ended streams ran their destroy callbacks: the package holds nothing any more.
+    while (events_module._callbacks or watcher._subscriptions) and time.monotonic() < deadline:
+        time.sleep(0.01)
     assert not events_module._callbacks, "the destroy callback removed the entry"
+    assert not watcher._subscriptions
+
+
+def test_a_cancelled_callback_subscription_is_released_by_the_package(connect):
+    watcher = connect("watcher")
+    subscription = watcher.on_member_event(lambda event: None)
+    assert subscription in watcher._subscriptions
+    subscription.cancel()
+    assert subscription not in watcher._subscriptions
+    assert not subscription.active
+
+
+def test_a_callback_subscribed_later_starts_from_the_current_members(connect):
+    """Callbacks on one connector share one native subscription; a later one gets the
+    members as they are now and only the events after that, in order, once."""
+    watcher = connect("watcher")
+    target = connect("target")
+    first: list[MembershipEvent] = []
+    second: list[MembershipEvent] = []
+    changed = threading.Condition()
+
+    def recorder(into: list[MembershipEvent]):
+        def record(event: MembershipEvent) -> None:
+            with changed:
+                into.append(event)
+                changed.notify_all()
+
+        return record
+
+    early = watcher.on_member_event(recorder(first))
+    target.join("a")
+    with changed:
+        assert changed.wait_for(lambda: len(first) == 1, PATIENCE)
+    late = watcher.on_member_event(recorder(second))
+    assert [m.id for m in late.snapshot] == ["a"]
+    assert early.snapshot == []
+    target.join("b")
+    with changed:
+        assert changed.wait_for(lambda: len(first) == 2 and len(second) == 1, PATIENCE)
+    assert [m.id for m in second[0].joined_members] == ["b"]
+    early.cancel()
+    target.leave("a")
+    with changed:
+        assert changed.wait_for(lambda: len(second) == 2, PATIENCE)
+    assert second[1].reason == "left" and len(first) == 2
+    late.cancel()
+    assert not watcher._fanouts, "the last cancel closed the shared subscription"

@@ -3,7 +3,10 @@
 //! documents stored as JSON text; this file holds their checks and encoding.
 
 mod ephemeral;
+pub(crate) mod events;
+mod feed;
 mod persistent;
+mod watch;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -45,15 +48,21 @@ pub(crate) fn check_depth(value: &Value) -> Result<()> {
 /// A persistent value with its version (1 after the first write, +1 per write).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Versioned {
+    /// The value.
     pub value: Value,
+    /// Its version.
     pub version: u64,
 }
 
-/// One persistent entry returned by [`Connector::persistent_list`].
+/// One entry with its version: returned by [`crate::Connector::persistent_list`], and the
+/// entries of a [`crate::DataSnapshot`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Entry {
+    /// The path (or ephemeral key name).
     pub path: String,
+    /// The value.
     pub value: Value,
+    /// Its version (1 after the first write, +1 per write).
     pub version: u64,
 }
 

@@ -1,9 +1,9 @@
 //! Membership: joining and leaving the group, the member list, payloads and sub-groups
 //! ([`member`] for the types), and subscriptions to membership events ([`subscription`],
-//! [`reader`]).
+//! [`feed`]).
 
+pub(crate) mod feed;
 pub(crate) mod member;
-pub(crate) mod reader;
 pub(crate) mod subscription;
 
 use serde_json::Value;

@@ -1,10 +1,7 @@
 //! Connection state, Curator style: what the connector knows about its session's lease.
 
-use std::pin::Pin;
 use std::sync::Mutex;
-use std::task::{Context, Poll};
 
-use futures_util::Stream;
 use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, Notify};
 
@@ -65,34 +62,21 @@ impl StateBroadcaster {
         self.changed.notified()
     }
 
-    pub fn listen(&self) -> mpsc::UnboundedReceiver<ConnectionState> {
+    /// The current state and a receiver of every change from then on. After CLOSED the
+    /// receiver gets CLOSED and ends, so a late listener is told too.
+    pub fn listen(&self) -> (ConnectionState, mpsc::UnboundedReceiver<ConnectionState>) {
         let (sender, receiver) = mpsc::unbounded_channel();
-        self.inner.lock().unwrap().1.push(sender);
-        receiver
+        let mut guard = self.inner.lock().unwrap();
+        if guard.0 == ConnectionState::Closed {
+            let _ = sender.send(ConnectionState::Closed);
+        } else {
+            guard.1.push(sender);
+        }
+        (guard.0, receiver)
     }
 
     /// Drops every listener so their streams end (after close).
     pub fn close_listeners(&self) {
         self.inner.lock().unwrap().1.clear();
-    }
-}
-
-/// A live subscription to connection-state events. Dropping it stops it.
-pub struct StateSubscription {
-    pub(crate) events: mpsc::UnboundedReceiver<ConnectionState>,
-}
-
-impl StateSubscription {
-    /// The next state change; `None` after the connector is closed (CLOSED comes first).
-    pub async fn next(&mut self) -> Option<ConnectionState> {
-        self.events.recv().await
-    }
-}
-
-impl Stream for StateSubscription {
-    type Item = ConnectionState;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.events.poll_recv(cx)
     }
 }

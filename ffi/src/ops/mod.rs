@@ -1,20 +1,24 @@
 //! Every operation on a connector, each defined once (see [`crate::bridge`]); the C and
 //! JNI exports come from these definitions. Laid out as the core is: the connector's own
-//! state, membership, locks, data.
+//! state, membership, locks, data, subscriptions.
 
 pub mod data;
 pub mod locks;
 pub mod membership;
+pub mod options;
 pub mod session;
+pub mod subscriptions;
 
 /// Every operation, in header order.
 #[cfg(test)]
 pub(crate) fn declarations() -> impl Iterator<Item = &'static crate::bridge::Declaration> {
     [
+        options::DECLARATIONS,
         session::DECLARATIONS,
         membership::DECLARATIONS,
         locks::DECLARATIONS,
         data::DECLARATIONS,
+        subscriptions::DECLARATIONS,
     ]
     .into_iter()
     .flatten()

@@ -36,7 +36,7 @@ public final class RedisConn {
     private static final int DEFAULT_PORT = 6379;
 
     /** Event queues registered per connector, to unregister them by identity. */
-    private static final Map<BlockingQueue<?>, Subscription> QUEUES = new IdentityHashMap<>();
+    private static final Map<BlockingQueue<?>, Subscription<?>> QUEUES = new IdentityHashMap<>();
 
     private RedisConn() {
     }
@@ -278,7 +278,7 @@ public final class RedisConn {
      * @return true when taken
      */
     public static boolean lock(Object c, String key) {
-        return connector(c).acquireOnce(key, null, false);
+        return connector(c).acquireOnce(null, key, false);
     }
 
     /**
@@ -291,7 +291,7 @@ public final class RedisConn {
      */
     public static boolean lock(Object c, String member, String key) {
         GroupConnector.requireArg(member, "member id");
-        return connector(c).acquireOnce(key, member, false);
+        return connector(c).acquireOnce(member, key, false);
     }
 
     /**
@@ -302,7 +302,7 @@ public final class RedisConn {
      * @return true when taken (or taken again)
      */
     public static boolean reentrant_lock(Object c, String key) {
-        return connector(c).acquireOnce(key, null, true);
+        return connector(c).acquireOnce(null, key, true);
     }
 
     /**
@@ -315,7 +315,7 @@ public final class RedisConn {
      */
     public static boolean reentrant_lock(Object c, String member, String key) {
         GroupConnector.requireArg(member, "member id");
-        return connector(c).acquireOnce(key, member, true);
+        return connector(c).acquireOnce(member, key, true);
     }
 
     /**
@@ -436,7 +436,7 @@ public final class RedisConn {
     public static BlockingQueue<Map<String, Object>> register_member_event_ch(Object c) {
         GroupConnector connector = connector(c);
         BlockingQueue<Map<String, Object>> queue = new LinkedBlockingQueue<>();
-        Subscription subscription = connector.addMemberListener(event -> queue.add(eventMap(connector, event)));
+        Subscription<?> subscription = connector.addMemberListener(event -> queue.add(eventMap(connector, event)));
         synchronized (QUEUES) {
             QUEUES.put(queue, subscription);
         }
@@ -453,7 +453,7 @@ public final class RedisConn {
     public static boolean unregister_event_ch(Object c, BlockingQueue<?> queue) {
         connector(c);
         GroupConnector.requireArg(queue, "queue");
-        Subscription subscription;
+        Subscription<?> subscription;
         synchronized (QUEUES) {
             subscription = QUEUES.remove(queue);
         }

@@ -2,21 +2,21 @@
 //! on the library's own runtime; callbacks run on a dispatcher thread of their own, never on
 //! the runtime, and a panicking callback is logged without stopping delivery.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::Arc;
-use std::thread::{self, JoinHandle, ThreadId};
+mod subscription;
+
 use std::time::Duration;
 
 use serde_json::Value;
-use tokio::sync::{mpsc, Notify};
 
 use crate::config::Config;
+use crate::data::events::DataEvent;
 use crate::data::{Entry, Versioned};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::membership::member::{Member, MembershipEvent};
-use crate::membership::subscription::AbortOnDrop;
 use crate::session::state::ConnectionState;
 use crate::transport::runtime;
+
+pub use subscription::{CallbackHandle, MemberSubscription, StateSubscription, Subscription};
 
 /// Blocking twin of [`crate::Connector`]; share it between threads with `Arc`.
 #[derive(Debug)]
@@ -149,12 +149,9 @@ impl Connector {
     /// Subscribes to membership events, pull style (see
     /// [`crate::Connector::subscribe_members`]).
     pub fn subscribe_members(&self) -> Result<MemberSubscription> {
-        let subscription = runtime::block_on(self.inner.subscribe_members())??;
-        Ok(MemberSubscription {
-            snapshot: subscription.snapshot,
-            events: subscription.events,
-            _task: subscription.task,
-        })
+        Ok(Subscription::from_async(runtime::block_on(
+            self.inner.subscribe_members(),
+        )??))
     }
 
     /// Calls `callback` for every membership event on a dispatcher thread until the
@@ -164,158 +161,48 @@ impl Connector {
         F: FnMut(MembershipEvent) + Send + 'static,
     {
         let subscription = self.subscribe_members()?;
-        let snapshot = subscription.snapshot.clone();
-        let handle = CallbackHandle::spawn(
-            "group-redis-members",
-            subscription.events,
-            Some(subscription._task),
-            callback,
-        );
-        Ok((snapshot, handle))
+        let snapshot = subscription.snapshot().clone();
+        Ok((
+            snapshot,
+            subscription.into_callback("group-redis-members", callback),
+        ))
     }
 
-    /// Subscribes to connection-state changes, pull style.
+    /// Subscribes to connection-state changes, pull style (see
+    /// [`crate::Connector::subscribe_state`]).
     pub fn subscribe_state(&self) -> StateSubscription {
-        StateSubscription {
-            events: self.inner.subscribe_state().events,
-        }
+        Subscription::from_async(self.inner.subscribe_state())
     }
 
-    /// Calls `callback` for every connection-state change on a dispatcher thread.
+    /// Calls `callback` for every connection-state change on a dispatcher thread; CLOSED is
+    /// the last.
     pub fn on_state_change<F>(&self, callback: F) -> CallbackHandle
     where
         F: FnMut(ConnectionState) + Send + 'static,
     {
-        let events = self.inner.subscribe_state().events;
-        CallbackHandle::spawn("group-redis-state", events, None, callback)
-    }
-}
-
-/// Waits for the next item, up to `timeout` (`None`: as long as it takes). `Ok(None)`
-/// when the time ran out, `Err(Error::Closed)` once the subscription has ended.
-fn recv_timeout<T>(
-    events: &mut mpsc::UnboundedReceiver<T>,
-    timeout: Option<Duration>,
-) -> Result<Option<T>> {
-    let next = runtime::block_on(async {
-        match timeout {
-            Some(limit) => tokio::time::timeout(limit, events.recv()).await.ok(),
-            None => Some(events.recv().await),
-        }
-    })?;
-    match next {
-        None => Ok(None),
-        Some(Some(item)) => Ok(Some(item)),
-        Some(None) => Err(Error::Closed),
-    }
-}
-
-/// Blocking twin of [`crate::MemberSubscription`].
-pub struct MemberSubscription {
-    snapshot: Vec<Member>,
-    events: mpsc::UnboundedReceiver<MembershipEvent>,
-    _task: AbortOnDrop,
-}
-
-impl MemberSubscription {
-    /// The members when the subscription started.
-    pub fn snapshot(&self) -> &[Member] {
-        &self.snapshot
+        self.subscribe_state()
+            .into_callback("group-redis-state", callback)
     }
 
-    /// The next event, waiting up to `timeout` (`None`: forever). `Ok(None)` when the
-    /// time ran out, `Err(Error::Closed)` once the subscription ended (cancelled, or its
-    /// connector closed).
-    pub fn recv_timeout(&mut self, timeout: Option<Duration>) -> Result<Option<MembershipEvent>> {
-        recv_timeout(&mut self.events, timeout)
-    }
-}
-
-impl Iterator for MemberSubscription {
-    type Item = MembershipEvent;
-
-    fn next(&mut self) -> Option<MembershipEvent> {
-        self.recv_timeout(None).ok().flatten()
-    }
-}
-
-/// Blocking twin of [`crate::StateSubscription`].
-pub struct StateSubscription {
-    events: mpsc::UnboundedReceiver<ConnectionState>,
-}
-
-impl StateSubscription {
-    /// The next state change, waiting up to `timeout` (`None`: forever); like
-    /// [`MemberSubscription::recv_timeout`], `Err(Error::Closed)` once it ended.
-    pub fn recv_timeout(&mut self, timeout: Option<Duration>) -> Result<Option<ConnectionState>> {
-        recv_timeout(&mut self.events, timeout)
-    }
-}
-
-/// A running callback subscription. [`CallbackHandle::cancel`] (or drop) returns only after
-/// the last callback has finished, except when called from inside the callback itself.
-pub struct CallbackHandle {
-    stop: Arc<Notify>,
-    thread: Option<JoinHandle<()>>,
-    thread_id: ThreadId,
-    _task: Option<AbortOnDrop>,
-}
-
-impl CallbackHandle {
-    fn spawn<T, F>(
-        name: &str,
-        mut events: mpsc::UnboundedReceiver<T>,
-        task: Option<AbortOnDrop>,
-        mut callback: F,
-    ) -> CallbackHandle
-    where
-        T: Send + 'static,
-        F: FnMut(T) + Send + 'static,
-    {
-        let stop = Arc::new(Notify::new());
-        let stop_signal = Arc::clone(&stop);
-        let handle = runtime::handle();
-        let thread = thread::Builder::new()
-            .name(name.to_string())
-            .spawn(move || loop {
-                let next = handle.block_on(async {
-                    tokio::select! {
-                        biased;
-                        _ = stop_signal.notified() => None,
-                        event = events.recv() => event,
-                    }
-                });
-                let Some(event) = next else { return };
-                if catch_unwind(AssertUnwindSafe(|| callback(event))).is_err() {
-                    tracing::error!("an event callback panicked; delivery goes on");
-                }
-            })
-            .expect("cannot start a group-redis dispatcher thread");
-        CallbackHandle {
-            stop,
-            thread_id: thread.thread().id(),
-            thread: Some(thread),
-            _task: task,
-        }
+    /// Watches persistent data, pull style (see [`crate::Connector::watch`]).
+    pub fn watch(
+        &self,
+        prefix: &str,
+        from_revision: Option<u64>,
+    ) -> Result<Subscription<DataEvent>> {
+        Ok(Subscription::from_async(runtime::block_on(
+            self.inner.watch(prefix, from_revision),
+        )??))
     }
 
-    /// Stops delivery and waits for a running callback to return.
-    pub fn cancel(mut self) {
-        self.stop_and_join();
-    }
-
-    fn stop_and_join(&mut self) {
-        self.stop.notify_one();
-        if let Some(thread) = self.thread.take() {
-            if thread::current().id() != self.thread_id {
-                let _ = thread.join();
-            }
-        }
-    }
-}
-
-impl Drop for CallbackHandle {
-    fn drop(&mut self) {
-        self.stop_and_join();
+    /// Watches ephemeral keys, pull style (see [`crate::Connector::watch_ephemeral`]).
+    pub fn watch_ephemeral(
+        &self,
+        prefix: &str,
+        from_revision: Option<u64>,
+    ) -> Result<Subscription<DataEvent>> {
+        Ok(Subscription::from_async(runtime::block_on(
+            self.inner.watch_ephemeral(prefix, from_revision),
+        )??))
     }
 }

@@ -43,6 +43,7 @@
 //! | `membership` | join, leave, members, payloads, sub-groups, [`Member`], membership events and subscriptions |
 //! | `locks` | lock, re-entrant lock, waiting, release, forced release, [`LockHolder`] |
 //! | `data` | ephemeral and persistent data, value checks, watching data ([`DataEvent`]) |
+//! | `messages` | messages to live members ([`Message`]: send, broadcast, request/reply, listen) and the durable topic log ([`TopicMessage`]) |
 //! | [`blocking`] | the blocking facade and callback dispatch |
 //! | [`names`], `config`, `error`, [`logs`] | name checks, options, errors, what is logged |
 //!
@@ -57,6 +58,7 @@ mod error;
 mod locks;
 pub mod logs;
 mod membership;
+mod messages;
 pub mod names;
 mod protocol;
 mod session;
@@ -76,6 +78,9 @@ pub use error::{Error, Result};
 pub use locks::LockHolder;
 pub use membership::member::{LeaveReason, Member, MembershipEvent};
 pub use membership::MAX_PAYLOAD_BYTES;
+pub use messages::{
+    InboxSnapshot, Message, MessageKind, MessageSubscription, TopicBatch, TopicInfo, TopicMessage,
+};
 pub use session::restore::RestoreFailure;
 pub use session::state::ConnectionState;
 pub use subscription::{Event, MemberSubscription, StateSubscription, Subscription};

@@ -15,6 +15,7 @@ from . import errors
 from .logs import refresh_log_level
 from .errors import *  # noqa: F403  (the exception classes, listed in errors.__all__)
 from .events import DataEvents, MemberEvents, StateEvents, Subscription
+from .messages import Message, MessageEvents, TopicBatch, TopicInfo, TopicMessage
 from .types import (
     ConnectionState, DataEvent, DataSnapshot, Entry, LockHolder, Member, MembershipEvent, Versioned,
 )
@@ -38,6 +39,11 @@ __all__ = [
     "DataEvent",
     "DataSnapshot",
     "Subscription",
+    "Message",
+    "MessageEvents",
+    "TopicMessage",
+    "TopicBatch",
+    "TopicInfo",
     "library_path",
     "refresh_log_level",
     "version",

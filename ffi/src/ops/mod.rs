@@ -5,6 +5,7 @@
 pub mod data;
 pub mod locks;
 pub mod membership;
+pub mod messages;
 pub mod options;
 pub mod session;
 pub mod subscriptions;
@@ -19,6 +20,7 @@ pub(crate) fn declarations() -> impl Iterator<Item = &'static crate::bridge::Dec
         locks::DECLARATIONS,
         data::DECLARATIONS,
         subscriptions::DECLARATIONS,
+        messages::DECLARATIONS,
     ]
     .into_iter()
     .flatten()

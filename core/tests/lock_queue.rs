@@ -244,7 +244,13 @@ fn queued_waiter_child() {
     .unwrap();
     println!("SESSION {}", c.session_id());
     let got = c.try_lock("L", Duration::from_secs(60));
-    println!("RESULT {got:?} held={:?}", c.is_held("L"));
+    // The parent may have stopped reading (it kills this process after a SIGSTOP trial).
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stdout(),
+        "RESULT {got:?} held={:?}",
+        c.is_held("L")
+    );
     std::thread::sleep(Duration::from_secs(60));
 }
 

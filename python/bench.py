@@ -235,7 +235,8 @@ def main() -> None:
         version = subprocess.run(["redis-server", "--version"], capture_output=True, text=True).stdout.split()[2]
         print(f"# group_redis {group_redis.version()} ({group_redis.library_path()})")
         print(f"# redis-py {redis.__version__}, redis-server {version}, Python {platform.python_version()}, "
-              f"{os.cpu_count()} CPUs; {args.rounds} interleaved rounds of {per_round:g} s per contender")
+              f"{os.cpu_count()} CPUs"
+              + ("" if args.contention else f"; {args.rounds} interleaved rounds of {per_round:g} s per contender"))
         if args.contention:
             bench_contention.sweep(server.url, [int(n) for n in args.waiters.split(",")],
                                    args.processes, args.contention_seconds)

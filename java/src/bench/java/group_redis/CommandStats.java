@@ -110,10 +110,11 @@ final class CommandStats implements AutoCloseable {
             return usec;
         }
 
-        /** "fcall 1200, hget 800, ...": the calls per command, most first, per acquisition. */
+        /** "fcall=2.00 hget=1.00 ...": calls per command per acquisition, most first (from 0.005). */
         String breakdown(long acquisitions) {
             StringBuilder text = new StringBuilder();
-            byCommand.entrySet().stream().sorted((a, b) -> Long.compare(b.getValue()[0], a.getValue()[0]))
+            byCommand.entrySet().stream().filter(e -> e.getValue()[0] * 200 >= Math.max(1, acquisitions))
+                    .sorted((a, b) -> Long.compare(b.getValue()[0], a.getValue()[0]))
                     .forEach(e -> text.append(text.length() == 0 ? "" : " ").append(e.getKey()).append('=')
                             .append(String.format(Locale.ROOT, "%.2f",
                                     e.getValue()[0] / (double) Math.max(1, acquisitions))));

@@ -21,7 +21,10 @@ import org.redisson.config.Config;
  * uncontended pair). Per run: acquisitions/s; Redis commands and Redis microseconds per
  * acquisition from INFO commandstats (CONFIG RESETSTAT once every thread is ready, so every
  * client's commands count, Redisson's pub/sub and pool connections too); p50/p99 of the wait
- * (the tryLock call); max/min grants per thread. Prints numbers; asserts nothing. Run with
+ * (the tryLock call, for the waits that ended in a grant); max/min grants per thread; waits
+ * of 30 s that ended without a grant, if any (seen with Redisson's unfair lock: a waiter
+ * that is not woken by an unlock, or loses the race when it is, sleeps up to the holder's
+ * remaining lease, about 30 s under its watchdog, while the others take the lock). Prints numbers; asserts nothing. Run with
  * {@code java/bench.sh sweep [seconds] [threads,threads,...]}.
  */
 public final class LockSweep {
@@ -33,7 +36,7 @@ public final class LockSweep {
 
     /** One acquisition (waiting up to {@link #WAIT}) and its release, by the calling thread. */
     interface Contender {
-        /** Acquires, returning what {@link #release} needs. */
+        /** Acquires, returning what {@link #release} needs, or null when the wait ran out. */
         Object acquire() throws Exception;
 
         void release(Object held) throws Exception;
@@ -42,7 +45,10 @@ public final class LockSweep {
     /** What one run measured. */
     private static final class Outcome {
         long[] grants;
+        /** The waits that ended in a grant. */
         long[] waitsNs;
+        /** Waits of 30 s that ended without a grant (while others took the lock). */
+        long timeouts;
         double seconds;
     }
 
@@ -97,7 +103,7 @@ public final class LockSweep {
         return new Contender() {
             @Override
             public Object acquire() {
-                return connector.tryLock(name, WAIT).orElseThrow(() -> new IllegalStateException("no grant in 30 s"));
+                return connector.tryLock(name, WAIT).orElse(null);
             }
 
             @Override
@@ -114,10 +120,7 @@ public final class LockSweep {
             public Object acquire() throws InterruptedException {
                 // No lease given: Redisson's watchdog renews it, as lock() does (and as
                 // group-redis's lease does); same semantics as the other side.
-                if (!lock.tryLock(WAIT.toSeconds(), TimeUnit.SECONDS)) {
-                    throw new IllegalStateException("no grant in 30 s");
-                }
-                return lock;
+                return lock.tryLock(WAIT.toSeconds(), TimeUnit.SECONDS) ? lock : null;
             }
 
             @Override
@@ -134,6 +137,7 @@ public final class LockSweep {
         Outcome outcome = new Outcome();
         outcome.grants = new long[threads];
         long[][] waits = new long[threads][];
+        long[] timeouts = new long[threads];
         List<Throwable> failures = new ArrayList<>();
         List<Thread> workers = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
@@ -148,6 +152,10 @@ public final class LockSweep {
                         long t0 = System.nanoTime();
                         Object held = contender.acquire();
                         long waited = System.nanoTime() - t0;
+                        if (held == null) {
+                            timeouts[me]++;
+                            continue;
+                        }
                         contender.release(held);
                         if (count == mine.length) {
                             mine = Arrays.copyOf(mine, count * 2);
@@ -179,6 +187,7 @@ public final class LockSweep {
         if (!failures.isEmpty()) {
             throw new IllegalStateException("a benchmark thread failed", failures.get(0));
         }
+        outcome.timeouts = Arrays.stream(timeouts).sum();
         outcome.waitsNs = Arrays.stream(waits).flatMapToLong(Arrays::stream).sorted().toArray();
         return outcome;
     }
@@ -190,10 +199,11 @@ public final class LockSweep {
         long min = Arrays.stream(outcome.grants).min().orElse(0);
         System.out.printf(Locale.ROOT,
                 "%-27s %3d threads %8.0f acq/s %7.1f cmds/acq %8.1f Redis us/acq  wait p50 %7.3f p99 %8.3f ms"
-                        + "  grants max/min %d/%d%n",
+                        + "  grants max/min %d/%d%s%n",
                 who, threads, acquisitions / outcome.seconds, snapshot.calls() / (double) acquisitions,
                 snapshot.usec(topLevel, acquisitions) / acquisitions, percentile(outcome.waitsNs, 0.50) / 1e6,
-                percentile(outcome.waitsNs, 0.99) / 1e6, max, min);
+                percentile(outcome.waitsNs, 0.99) / 1e6, max, min,
+                outcome.timeouts == 0 ? "" : "  TIMEOUTS (30 s without a grant): " + outcome.timeouts);
         System.out.printf(Locale.ROOT, "    commands per acquisition: %s%n", snapshot.breakdown(acquisitions));
     }
 

@@ -13,7 +13,7 @@ suites=("$@")
 
 run_suite() {
   case "$1" in
-    rust) cargo test --workspace --locked ;;
+    rust) cargo test --workspace --locked --no-fail-fast ;;
     c) tests/c/run.sh ;;
     python) python/run-tests.sh ;;
     java) java/run-tests.sh ;;

@@ -162,6 +162,9 @@ async fn listen(
                     Ok(()) => {
                         backoff = Duration::from_millis(50);
                         let _ = ready.send(true);
+                        // A hand-off while the listener was away went unheard: every waiter
+                        // asks Redis once more (a hold handed to it is reported).
+                        wake_all(&shared);
                         let mut messages = pubsub.into_on_message();
                         loop {
                             let message = tokio::select! {

@@ -179,8 +179,8 @@ local function member_session(record)
   return string.match(record, '"session":"(%x+)"')
 end
 
--- Ends a session: its members leave (with `reason`), its locks are freed (waiters are
--- woken through the released channel), its ephemeral keys are deleted. Idempotent.
+-- Ends a session: its members leave (with `reason`), its locks are freed (each handed to
+-- its oldest live waiter, handoff.lua), its ephemeral keys are deleted. Idempotent.
 function end_session(sid, reason)
   local owned_key = P .. 'owned:' .. sid
   for _, item in ipairs(redis.call('SMEMBERS', owned_key)) do

@@ -1,5 +1,7 @@
-//! Regenerates include/group_redis.h from the C ABI (src/c_api) with the pinned cbindgen,
-//! followed by the prototypes of the bridged operations (src/bridge/operations.h).
+//! Regenerates include/group_redis.h from the C ABI (src/c_api) with the pinned cbindgen.
+//! The prototypes of the bridged operations (cbindgen cannot see what a macro emits) are a
+//! section of the same header, rendered from their definitions by the declarations test
+//! (src/bridge/declarations.rs); this script keeps that section in its place.
 //! The header is committed; tests/c/run.sh (and CI) rebuild and fail on any diff. The JNI
 //! module is marked `cbindgen:ignore` in src/lib.rs and never reaches the header.
 //!
@@ -8,8 +10,7 @@
 
 use std::path::PathBuf;
 
-/// The rendered prototypes of the bridged operations (committed; see src/bridge).
-const OPERATIONS: &str = "src/bridge/operations.h";
+include!("src/bridge/header_section.rs");
 
 fn main() {
     let crate_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
@@ -17,7 +18,7 @@ fn main() {
     println!("cargo:rerun-if-changed=src/c_api");
     println!("cargo:rerun-if-changed=src/lib.rs");
     println!("cargo:rerun-if-changed=cbindgen.toml");
-    println!("cargo:rerun-if-changed={OPERATIONS}");
+    println!("cargo:rerun-if-changed=src/subscription.rs");
     // A hand edit of the header triggers a rebuild, which writes it back from the source.
     println!("cargo:rerun-if-changed=../include/group_redis.h");
 
@@ -28,17 +29,16 @@ fn main() {
     let mut config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml"))
         .expect("ffi/cbindgen.toml is not valid");
     config.after_includes = Some(version_macros());
-    // The operations a macro emits (ffi/src/ops) are invisible to cbindgen; their
-    // prototypes are rendered from the same definitions into this file (see
-    // src/bridge/declarations.rs) and follow the generated part.
-    config.trailer = Some(std::fs::read_to_string(crate_dir.join(OPERATIONS)).unwrap_or_default());
     let bindings = cbindgen::Builder::new()
         .with_crate(&crate_dir)
         .with_config(config)
         .generate()
         .expect("cbindgen could not generate include/group_redis.h");
-    let mut text = Vec::new();
-    bindings.write(&mut text);
+    let mut generated = Vec::new();
+    bindings.write(&mut generated);
+    let generated = String::from_utf8(generated).expect("cbindgen wrote non-UTF-8");
+    let existing = std::fs::read_to_string(&header).unwrap_or_default();
+    let text = with_section(&generated, section_of(&existing)).into_bytes();
     // Write only on change: an unchanged header keeps its mtime, so it does not retrigger
     // this script and C builds depending on it stay up to date.
     if std::fs::read(&header).ok().as_deref() != Some(text.as_slice()) {

@@ -100,37 +100,6 @@ typedef enum gr_status {
 } gr_status;
 
 /**
- * The connection state as a C enum.
- */
-typedef enum gr_connection_state {
-    /**
-     * No state: written when a wait for a state change timed out.
-     */
-    GR_STATE_NONE = 0,
-    /**
-     * The session is alive and its lease was renewed on time.
-     */
-    GR_STATE_CONNECTED = 1,
-    /**
-     * A heartbeat failed: Redis is unreachable or slow; locks may be at risk.
-     */
-    GR_STATE_SUSPENDED = 2,
-    /**
-     * The lease ran out on the local clock: treat every lock as gone.
-     */
-    GR_STATE_LOST = 3,
-    /**
-     * Contact is back (an event only; as a query this reads as CONNECTED). After LOST it
-     * is a new session: members and ephemeral keys were re-registered, locks were not.
-     */
-    GR_STATE_RECONNECTED = 4,
-    /**
-     * The connector was closed.
-     */
-    GR_STATE_CLOSED = 5,
-} gr_connection_state;
-
-/**
  * How severe a log record is. A callback installed with a level receives the records at
  * that level and every more severe one (lower number).
  */
@@ -169,13 +138,6 @@ typedef enum gr_log_level {
 typedef struct gr_connector gr_connector;
 
 /**
- * Membership events, pull style. Create with `gr_subscribe_members`, take events with
- * `gr_member_subscription_next` (from any number of threads at once), free with
- * `gr_member_subscription_free`.
- */
-typedef struct gr_member_subscription gr_member_subscription;
-
-/**
  * Connect options. Create with `gr_options_new`, free with `gr_options_free`. Unset
  * options keep the library defaults (group "default-group", member id
  * "<hostname>-<pid>", session timeout 10 s, heartbeat a third of it, sub-group
@@ -184,40 +146,12 @@ typedef struct gr_member_subscription gr_member_subscription;
 typedef struct gr_options gr_options;
 
 /**
- * Connection-state events, pull style. Create with `gr_subscribe_state`, take events with
- * `gr_state_subscription_next` (from any number of threads), free with
- * `gr_state_subscription_free`.
- */
-typedef struct gr_state_subscription gr_state_subscription;
-
-/**
- * A running callback subscription (membership or state). `gr_subscription_cancel` stops
- * and frees it.
+ * A subscription of any kind (membership, connection state, data watch). Open it with
+ * `gr_subscribe_members`, `gr_subscribe_state`, `gr_watch` or `gr_watch_ephemeral`; read
+ * `gr_subscription_snapshot`, then take events with `gr_subscription_next` or hand them
+ * to a callback with `gr_subscription_listen`; free it with `gr_subscription_free`.
  */
 typedef struct gr_subscription gr_subscription;
-
-/**
- * Called with each membership event as JSON text:
- * {"joined_members":[member...],"left_members":[member...],"updated_members":[member...],
- *  "reason":"left"|"expired"|"resync"|null,"view":N,"position":"<ms>-<seq>"}
- * (members as in `gr_join`). `event_json` belongs to the library and is valid only during
- * the call. Runs on the subscription's own dispatcher thread, one event at a time, in
- * order; it may call any `gr_` function, including `gr_subscription_cancel` on its own
- * subscription.
- */
-typedef void (*gr_member_event_callback)(const char *event_json, void *user_data);
-
-/**
- * Frees a callback's `user_data`. Called exactly once, on the dispatcher thread after the
- * last callback, or on the calling thread when subscribing fails.
- */
-typedef void (*gr_destroy_callback)(void *user_data);
-
-/**
- * Called with each connection-state change. Runs on the subscription's own dispatcher
- * thread, in order.
- */
-typedef void (*gr_state_callback)(enum gr_connection_state state, void *user_data);
 
 /**
  * Receives one log record. `target` is where it comes from (a Rust module path such as
@@ -237,6 +171,20 @@ typedef void (*gr_log_callback)(enum gr_log_level level,
                                 const char *target,
                                 const char *message,
                                 void *user_data);
+
+/**
+ * Called with each event of a subscription as JSON text (the shape depends on the kind:
+ * see its opener). `event_json` belongs to the library and is valid only during the call.
+ * Runs on the subscription's own dispatcher thread, one event at a time, in order; it may
+ * call any `gr_` function, including `gr_subscription_free` on its own subscription.
+ */
+typedef void (*gr_event_callback)(const char *event_json, void *user_data);
+
+/**
+ * Frees a callback's `user_data`. Called exactly once: when the subscription is freed
+ * (after the last callback), or before `gr_subscription_listen` returns when it fails.
+ */
+typedef void (*gr_destroy_callback)(void *user_data);
 
 #ifdef __cplusplus
 extern "C" {
@@ -272,141 +220,6 @@ enum gr_status gr_connect(const char *url,
  * `conn` is NULL or a live handle from `gr_connect`, not freed before.
  */
 void gr_connector_free(struct gr_connector *conn);
-
-/**
- * Subscribes to membership events, pull style: every change after the snapshot, in
- * order, each exactly once, across reconnects. `*snapshot_json_out` (may be NULL) receives
- * the members at the start as a JSON array (see `gr_members`).
- *
- * Ownership: free `*subscription_out` with `gr_member_subscription_free` and
- * `*snapshot_json_out` with `gr_string_free`.
- * Errors: GR_NULL_ARGUMENT, GR_CLOSED, GR_CONNECTION, GR_TIMEOUT.
- *
- * # Safety
- * `conn` is NULL or live; the out pointers are NULL or valid for writes.
- */
-enum gr_status gr_subscribe_members(const struct gr_connector *conn,
-                                    struct gr_member_subscription **subscription_out,
-                                    char **snapshot_json_out);
-
-/**
- * Takes the next membership event as JSON (see `gr_member_event_callback`) into
- * `*event_json_out`, waiting up to `timeout_ms` (negative: without limit; 0: only what is
- * already there). On GR_OK `*event_json_out` is NULL when the time ran out. Each event
- * goes to exactly one caller, however many threads wait.
- *
- * Ownership: free `*event_json_out` with `gr_string_free`.
- * Errors: GR_CLOSED once the connector was closed and every pending event was taken;
- * GR_NULL_ARGUMENT.
- *
- * # Safety
- * `subscription` is NULL or live; `event_json_out` is NULL or valid for writes.
- */
-enum gr_status gr_member_subscription_next(const struct gr_member_subscription *subscription,
-                                           int64_t timeout_ms,
-                                           char **event_json_out);
-
-/**
- * Stops the subscription and frees it. NULL is accepted. Events not taken are dropped.
- *
- * Thread-safety: no other call may use `subscription` during or after this one (wake
- * waiting threads first, e.g. by closing the connector).
- *
- * # Safety
- * `subscription` is NULL or a live handle from `gr_subscribe_members`, not freed before.
- */
-void gr_member_subscription_free(struct gr_member_subscription *subscription);
-
-/**
- * Subscribes to connection-state changes (SUSPENDED, LOST, RECONNECTED, CLOSED, ...), pull
- * style.
- *
- * Ownership: free `*subscription_out` with `gr_state_subscription_free`.
- * Errors: GR_NULL_ARGUMENT, GR_CLOSED.
- *
- * # Safety
- * `conn` is NULL or live; `subscription_out` is NULL or valid for writes.
- */
-enum gr_status gr_subscribe_state(const struct gr_connector *conn,
-                                  struct gr_state_subscription **subscription_out);
-
-/**
- * Takes the next state change into `*state_out`, waiting up to `timeout_ms` (negative:
- * without limit). On GR_OK `*state_out` is GR_STATE_NONE when the time ran out. After
- * GR_STATE_CLOSED the next call returns GR_CLOSED.
- * Errors: GR_CLOSED (ended), GR_NULL_ARGUMENT.
- *
- * # Safety
- * `subscription` is NULL or live; `state_out` is NULL or valid for writes.
- */
-enum gr_status gr_state_subscription_next(const struct gr_state_subscription *subscription,
-                                          int64_t timeout_ms,
-                                          enum gr_connection_state *state_out);
-
-/**
- * Stops the subscription and frees it. NULL is accepted.
- *
- * Thread-safety: no other call may use `subscription` during or after this one.
- *
- * # Safety
- * `subscription` is NULL or a live handle from `gr_subscribe_state`, not freed before.
- */
-void gr_state_subscription_free(struct gr_state_subscription *subscription);
-
-/**
- * Calls `callback(event_json, user_data)` for every membership event (see
- * `gr_member_event_callback`) on a dispatcher thread owned by the library until the
- * subscription is cancelled or the connector closed. `*snapshot_json_out` (may be NULL)
- * receives the members at the start.
- *
- * Ownership: the library takes `user_data` in every case: `destroy` (may be NULL) is
- * called exactly once, after the last callback, or before this function returns when it
- * fails. Free `*subscription_out` with `gr_subscription_cancel`.
- * Errors: GR_NULL_ARGUMENT, GR_CLOSED, GR_CONNECTION, GR_TIMEOUT.
- *
- * # Safety
- * `conn` is NULL or live; `callback` and `destroy` are NULL or valid functions that may be
- * called from another thread with `user_data`; the out pointers are NULL or valid for
- * writes.
- */
-enum gr_status gr_on_member_event(const struct gr_connector *conn,
-                                  gr_member_event_callback callback,
-                                  void *user_data,
-                                  gr_destroy_callback destroy,
-                                  struct gr_subscription **subscription_out,
-                                  char **snapshot_json_out);
-
-/**
- * Calls `callback(state, user_data)` for every connection-state change on a dispatcher
- * thread owned by the library until the subscription is cancelled or the connector
- * closed (GR_STATE_CLOSED is the last call then).
- *
- * Ownership: as `gr_on_member_event` (`destroy` runs exactly once). Free
- * `*subscription_out` with `gr_subscription_cancel`.
- * Errors: GR_NULL_ARGUMENT, GR_CLOSED.
- *
- * # Safety
- * As `gr_on_member_event`.
- */
-enum gr_status gr_on_state_change(const struct gr_connector *conn,
-                                  gr_state_callback callback,
-                                  void *user_data,
-                                  gr_destroy_callback destroy,
-                                  struct gr_subscription **subscription_out);
-
-/**
- * Stops a callback subscription and frees it. Returns only after the last callback has
- * finished and `destroy(user_data)` ran, except when called from inside that
- * subscription's own callback: then the current callback is the last one, and `destroy`
- * runs right after it returns. NULL is accepted.
- *
- * Thread-safety: no other call may use `subscription` during or after this one.
- *
- * # Safety
- * `subscription` is NULL or a live handle from `gr_on_member_event` or
- * `gr_on_state_change`, not freed before.
- */
-void gr_subscription_cancel(struct gr_subscription *subscription);
 
 /**
  * Sends the library's log records at `min_level` (a `gr_log_level` value) or more severe
@@ -580,21 +393,44 @@ const char *gr_version(void);
  */
 void gr_string_free(char *string);
 
-#ifdef __cplusplus
-}  // extern "C"
-#endif  // __cplusplus
+/**
+ * Hands every event of `subscription`, those already waiting first, to
+ * `callback(event_json, user_data)` on a dispatcher thread owned by the library, until the
+ * subscription is freed or its connector closed. Afterwards `gr_subscription_next` fails
+ * with GR_INVALID_ARGUMENT.
+ *
+ * Ownership: the library takes `user_data` in every case: `destroy` (may be NULL) is
+ * called exactly once, after the last callback (when the subscription is freed), or
+ * before this function returns when it fails.
+ * Thread-safety: safe from any thread; call it at most once per subscription.
+ * Errors: GR_NULL_ARGUMENT (subscription, callback), GR_INVALID_ARGUMENT (already
+ * listening).
+ *
+ * # Safety
+ * `subscription` is NULL or live; `callback` and `destroy` are NULL or valid functions
+ * that may be called from another thread with `user_data`.
+ */
+enum gr_status gr_subscription_listen(const struct gr_subscription *subscription,
+                                      gr_event_callback callback,
+                                      void *user_data,
+                                      gr_destroy_callback destroy);
 
-#endif  /* GROUP_REDIS_H */
+/**
+ * Stops the subscription and frees it: returns after the last callback finished and
+ * `destroy(user_data)` ran, except when called from inside that subscription's own
+ * callback (then the current callback is the last one, and `destroy` runs right after it
+ * returns). Events not taken are dropped. NULL is accepted.
+ *
+ * Thread-safety: no other call may use `subscription` during or after this one (a thread
+ * waiting in `gr_subscription_next` must have returned; close the connector to wake it).
+ *
+ * # Safety
+ * `subscription` is NULL or a live handle from an opener, not freed before.
+ */
+void gr_subscription_free(struct gr_subscription *subscription);
 
-
-/* The operations on a connector, each defined once in ffi/src/ops (see
- * ffi/src/bridge/mod.rs); rendered by ffi/src/bridge/declarations.rs. */
-#ifndef GROUP_REDIS_OPERATIONS_H
-#define GROUP_REDIS_OPERATIONS_H
-
-#ifdef __cplusplus
-extern "C" {
-#endif  // __cplusplus
+/* BEGIN bridged operations: each defined once in ffi/src/ops (see ffi/src/bridge/mod.rs),
+ * rendered by ffi/src/bridge/declarations.rs. */
 
 /**
  * Closes the connector: every member it joined leaves (event reason "left"), every
@@ -772,27 +608,20 @@ enum gr_status gr_try_lock(const struct gr_connector *conn,
 
 /**
  * Releases one hold of `name` taken by `member` (NULL: the configured member) of
- * this connector's session. Waiters are woken when the last hold goes.
+ * this connector's session (the seed API's release(conn, member, name)). Waiters are
+ * woken when the last hold goes.
  * Errors: GR_LOCK_NOT_HELD when this member of this session does not hold it (nothing
  * changed), GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT, GR_CLOSED, GR_CONNECTION,
  * GR_TIMEOUT.
  * Thread-safety: safe from many threads.
  */
-enum gr_status gr_release_member(const struct gr_connector *conn,
-                                 const char *member,
-                                 const char *name);
+enum gr_status gr_release_as(const struct gr_connector *conn, const char *member, const char *name);
 
 /**
- * Releases one hold of `name` taken as the configured member. See
- * `gr_release_member`.
+ * Releases one hold of `name` taken as the configured member: `gr_release_as` with a
+ * NULL member.
  */
 enum gr_status gr_release(const struct gr_connector *conn, const char *name);
-
-/**
- * Releases one hold of `name` taken on behalf of `member` (required). See
- * `gr_release_member`.
- */
-enum gr_status gr_release_as(const struct gr_connector *conn, const char *member, const char *name);
 
 /**
  * Writes whether this connector holds `name` with a lease still good to `*held_out`.
@@ -935,8 +764,87 @@ enum gr_status gr_persistent_list(const struct gr_connector *conn,
                                   const char *prefix,
                                   char **entries_json_out);
 
+/**
+ * Subscribes to membership events: every change after the snapshot, in order, each
+ * exactly once, across reconnects. The snapshot (`gr_subscription_snapshot`) is the
+ * members at the start as a JSON array (see `gr_members`); each event is
+ * {"joined_members":[member...],"left_members":[member...],"updated_members":[...],
+ * "reason":"left"|"expired"|"resync"|null,"view":N,"position":"<ms>-<seq>"}.
+ * Ownership: free `*subscription_out` with `gr_subscription_free`.
+ * Errors: GR_NULL_ARGUMENT, GR_CLOSED, GR_CONNECTION, GR_TIMEOUT.
+ */
+enum gr_status gr_subscribe_members(const struct gr_connector *conn,
+                                    struct gr_subscription **subscription_out);
+
+/**
+ * Subscribes to connection-state changes. The snapshot is the state when it
+ * subscribed, each event the new state, both as a JSON string: "CONNECTED",
+ * "SUSPENDED", "LOST", "RECONNECTED" or "CLOSED" (the last event when the connector
+ * closes).
+ * Ownership: free `*subscription_out` with `gr_subscription_free`.
+ * Errors: GR_NULL_ARGUMENT, GR_CLOSED.
+ */
+enum gr_status gr_subscribe_state(const struct gr_connector *conn,
+                                  struct gr_subscription **subscription_out);
+
+/**
+ * Watches the persistent paths starting with `prefix` ("" or NULL: all). The snapshot
+ * is {"revision":N,"entries":[{"path","value","version"},...]} (sorted by path); each
+ * event is {"path","kind":"put"|"delete","value":<json or null>,"version":N,
+ * "revision":N,"resync":bool}, one per change, in the order of the changes, each
+ * exactly once, across reconnects. The revision is the group's data revision (one
+ * counter for persistent and ephemeral data; it only grows, across Redis data loss
+ * too). `from_revision` 0 starts from now; N > 0 delivers every change after revision
+ * N, or, when that history is gone, resync events (`"resync":true`): one per path that
+ * differs, "put" with its current value or "delete". The snapshot holds the current
+ * entries either way.
+ * Ownership: free `*subscription_out` with `gr_subscription_free`.
+ * Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT, GR_CLOSED, GR_CONNECTION, GR_TIMEOUT.
+ */
+enum gr_status gr_watch(const struct gr_connector *conn,
+                        const char *prefix,
+                        uint64_t from_revision,
+                        struct gr_subscription **subscription_out);
+
+/**
+ * `gr_watch` over ephemeral keys: a key that goes with its session (lease ran out)
+ * gives `"kind":"expired"`; a close or explicit delete gives "delete".
+ * Ownership: free `*subscription_out` with `gr_subscription_free`.
+ * Errors: as `gr_watch`.
+ */
+enum gr_status gr_watch_ephemeral(const struct gr_connector *conn,
+                                  const char *prefix,
+                                  uint64_t from_revision,
+                                  struct gr_subscription **subscription_out);
+
+/**
+ * Writes what the subscription started from to `*snapshot_json_out` as JSON (per
+ * kind: see the opener). Works after the connector closed.
+ * Ownership: free `*snapshot_json_out` with `gr_string_free`.
+ * Errors: GR_NULL_ARGUMENT.
+ */
+enum gr_status gr_subscription_snapshot(const struct gr_subscription *subscription,
+                                        char **snapshot_json_out);
+
+/**
+ * Takes the next event as JSON (per kind: see the opener) into `*event_json_out`,
+ * waiting up to `timeout_ms` (negative: without limit; 0: only what is already
+ * there). On GR_OK `*event_json_out` is NULL when the time ran out.
+ * Thread-safety: any number of threads may wait at once, each with its own timeout;
+ * each event goes to exactly one of them.
+ * Ownership: free `*event_json_out` with `gr_string_free`.
+ * Errors: GR_CLOSED once the subscription ended (its connector closed) and every
+ * pending event was taken; GR_INVALID_ARGUMENT after `gr_subscription_listen`;
+ * GR_NULL_ARGUMENT.
+ */
+enum gr_status gr_subscription_next(const struct gr_subscription *subscription,
+                                    int64_t timeout_ms,
+                                    char **event_json_out);
+
+/* END bridged operations */
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus
 
-#endif  /* GROUP_REDIS_OPERATIONS_H */
+#endif  /* GROUP_REDIS_H */

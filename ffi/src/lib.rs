@@ -8,6 +8,9 @@
 
 pub mod c_api;
 
+/// The one subscription handle behind every event kind (its type is in the header).
+pub mod subscription;
+
 /// cbindgen:ignore
 mod bridge;
 

@@ -4,16 +4,16 @@ use std::ffi::c_char;
 use std::ptr::null_mut;
 use std::time::Duration;
 
-use grcore::blocking::Connector;
 use grcore::{ConnectionState, Value};
 use serde::Serialize;
 
-use super::values::{Any, Json, Open, Released, Token};
-use crate::c_api::connector::{gr_connection_state, gr_connector};
+use super::values::{Json, Released, Token};
+use crate::c_api::connector::gr_connection_state;
 use crate::c_api::status::{gr_status, FfiError, FfiResult};
 use crate::c_api::strings::{
     self, into_c_string, optional_json, optional_str, out_ptr, required_json, required_str,
 };
+use crate::subscription::{gr_subscription, NewSubscription};
 
 /// An argument type: its C form and how it is read (NULL, UTF-8 and JSON checks here; the
 /// value's own rules are the core's).
@@ -223,27 +223,35 @@ pub(crate) unsafe fn optional_out<'a, T: CResult>(
     Ok(strings::optional_out(out, T::empty()))
 }
 
-/// How the connector argument is taken from a handle.
-pub(crate) trait ConnectorArg {
-    /// # Safety
-    /// `conn` is NULL or a live handle.
-    unsafe fn from_c<'a>(conn: *const gr_connector) -> FfiResult<&'a Connector>;
-}
-
-impl ConnectorArg for Any {
-    unsafe fn from_c<'a>(conn: *const gr_connector) -> FfiResult<&'a Connector> {
-        conn.as_ref()
-            .map(|c| &c.inner)
-            .ok_or_else(|| FfiError::null("connector"))
+/// A wait crosses as signed milliseconds: negative means without limit (`None`).
+impl CArg for Option<Duration> {
+    type Raw = i64;
+    const C_TYPE: &'static str = "int64_t";
+    unsafe fn from_c(raw: i64, _what: &'static str) -> FfiResult<Self> {
+        Ok(u64::try_from(raw).ok().map(Duration::from_millis))
     }
 }
 
-impl ConnectorArg for Open {
-    unsafe fn from_c<'a>(conn: *const gr_connector) -> FfiResult<&'a Connector> {
-        let connector = Any::from_c(conn)?;
-        if connector.is_closed() {
-            return Err(grcore::Error::Closed.into());
-        }
-        Ok(connector)
+/// Text that may be absent: NULL when it is.
+impl CResult for Option<String> {
+    type Out = *mut c_char;
+    const C_TYPE: &'static str = "char *";
+    fn empty() -> *mut c_char {
+        null_mut()
+    }
+    fn into_c(self) -> FfiResult<*mut c_char> {
+        self.map_or(Ok(null_mut()), into_c_string)
+    }
+}
+
+/// A new subscription: the caller owns the handle (`gr_subscription_free`).
+impl CResult for NewSubscription {
+    type Out = *mut gr_subscription;
+    const C_TYPE: &'static str = "struct gr_subscription *";
+    fn empty() -> *mut gr_subscription {
+        null_mut()
+    }
+    fn into_c(self) -> FfiResult<*mut gr_subscription> {
+        Ok(Box::into_raw(self.0))
     }
 }

@@ -1,32 +1,32 @@
 //! The C prototypes of the bridged operations, rendered from their [`Declaration`]s into
-//! ffi/src/bridge/operations.h, which ffi/build.rs appends to include/group_redis.h
-//! (cbindgen cannot see functions a macro emits). A test keeps the committed file equal to
-//! the rendering, and another checks java/.../NativeLib.java against the JNI side, so the
-//! one definition stays the only source.
+//! their section of include/group_redis.h (inside its include guard and `extern "C"`;
+//! cbindgen cannot see functions a macro emits, and ffi/build.rs keeps the section when it
+//! regenerates the rest). A test keeps the committed header equal to the rendering, and
+//! ffi/tests/java_natives.rs checks java/.../NativeLib.java against the library, so the one
+//! definition stays the only source.
 //!
 //! After changing an operation: `GR_BLESS=1 cargo test -p group-redis-ffi --lib
-//! declarations`, then build once more (the header picks the file up).
+//! declarations`.
 
 use super::Declaration;
 
-/// The file build.rs appends to the header.
-pub(crate) const OPERATIONS_HEADER: &str = "src/bridge/operations.h";
+include!("header_section.rs");
 
-/// The header fragment for `declarations`: its own include guard and `extern "C"`, since
-/// it follows cbindgen's closing `#endif`.
-pub(crate) fn render_header<'a>(declarations: impl Iterator<Item = &'a Declaration>) -> String {
-    let mut text = String::from(
-        "\n/* The operations on a connector, each defined once in ffi/src/ops (see\n \
-         * ffi/src/bridge/mod.rs); rendered by ffi/src/bridge/declarations.rs. */\n\
-         #ifndef GROUP_REDIS_OPERATIONS_H\n#define GROUP_REDIS_OPERATIONS_H\n\n\
-         #ifdef __cplusplus\nextern \"C\" {\n#endif  // __cplusplus\n",
+/// The committed header, relative to the ffi crate.
+pub(crate) const HEADER: &str = "../include/group_redis.h";
+
+/// The header section of `declarations`, markers included.
+pub(crate) fn render_section<'a>(declarations: impl Iterator<Item = &'a Declaration>) -> String {
+    let mut text = format!(
+        "{SECTION_BEGIN}: each defined once in ffi/src/ops (see ffi/src/bridge/mod.rs),\n \
+         * rendered by ffi/src/bridge/declarations.rs. */\n"
     );
     for declaration in declarations {
         text.push('\n');
         text.push_str(&render_prototype(declaration));
     }
-    text.push_str("\n#ifdef __cplusplus\n}  // extern \"C\"\n#endif  // __cplusplus\n");
-    text.push_str("\n#endif  /* GROUP_REDIS_OPERATIONS_H */\n");
+    text.push('\n');
+    text.push_str(SECTION_END);
     text
 }
 
@@ -88,17 +88,17 @@ mod tests {
     }
 
     #[test]
-    fn committed_operations_header_is_current() {
-        let rendered = render_header(crate::ops::declarations());
-        let path = crate_file(OPERATIONS_HEADER);
+    fn committed_header_has_the_current_operations() {
+        let path = crate_file(HEADER);
+        let committed = std::fs::read_to_string(&path).unwrap();
+        let rendered = with_section(&committed, &render_section(crate::ops::declarations()));
         if std::env::var_os("GR_BLESS").is_some() {
             std::fs::write(&path, &rendered).unwrap();
         }
-        let committed = std::fs::read_to_string(&path).unwrap_or_default();
         assert!(
             committed == rendered,
-            "{} is stale: run `GR_BLESS=1 cargo test -p group-redis-ffi --lib declarations` \
-             and rebuild",
+            "the bridged operations in {} are stale: run `GR_BLESS=1 cargo test -p \
+             group-redis-ffi --lib declarations`",
             path.display()
         );
     }

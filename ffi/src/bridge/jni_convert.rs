@@ -3,17 +3,16 @@
 
 use std::time::Duration;
 
-use grcore::blocking::Connector;
 use grcore::{ConnectionState, Error, Value};
 use jni::objects::JString;
 use jni::sys::{jboolean, jlong};
 use jni::Env;
 use serde::Serialize;
 
-use super::values::{Any, Json, Open, Released, Token};
+use super::values::{Json, Released, Token};
 use crate::jni_api::args::{json, millis, optional, required};
 use crate::jni_api::errors::BridgeResult;
-use crate::jni_api::handles::borrow;
+use crate::subscription::NewSubscription;
 
 /// An argument type: its JNI form and how it is read.
 pub(crate) trait JniArg: Sized {
@@ -171,25 +170,29 @@ impl JniResult for ConnectionState {
     }
 }
 
-/// How the connector argument is taken from a Java handle.
-pub(crate) trait ConnectorArg {
-    /// # Safety
-    /// `handle` is 0 or a live handle from `connect`.
-    unsafe fn from_jni<'a>(handle: jlong) -> BridgeResult<&'a Connector>;
-}
-
-impl ConnectorArg for Any {
-    unsafe fn from_jni<'a>(handle: jlong) -> BridgeResult<&'a Connector> {
-        borrow(handle)
+/// A wait in milliseconds: negative means without limit (`None`).
+impl JniArg for Option<Duration> {
+    type Raw<'l> = jlong;
+    const JAVA_TYPE: &'static str = "long";
+    fn from_jni(_env: &mut Env<'_>, raw: jlong, _what: &'static str) -> BridgeResult<Self> {
+        Ok(u64::try_from(raw).ok().map(Duration::from_millis))
     }
 }
 
-impl ConnectorArg for Open {
-    unsafe fn from_jni<'a>(handle: jlong) -> BridgeResult<&'a Connector> {
-        let connector: &Connector = borrow(handle)?;
-        if connector.is_closed() {
-            return Err(Error::Closed.into());
-        }
-        Ok(connector)
+/// Text that may be absent: Java `null` when it is.
+impl JniResult for Option<String> {
+    type Raw<'l> = JString<'l>;
+    const JAVA_TYPE: &'static str = "String";
+    fn into_jni<'l>(self, env: &mut Env<'l>) -> BridgeResult<JString<'l>> {
+        self.map_or(Ok(JString::default()), |text| text.into_jni(env))
+    }
+}
+
+/// A new subscription: Java owns the handle (`subscriptionFree`).
+impl JniResult for NewSubscription {
+    type Raw<'l> = jlong;
+    const JAVA_TYPE: &'static str = "long";
+    fn into_jni<'l>(self, _env: &mut Env<'l>) -> BridgeResult<jlong> {
+        Ok(Box::into_raw(self.0) as jlong)
     }
 }

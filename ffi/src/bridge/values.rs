@@ -1,6 +1,5 @@
 //! The result types both bridges share, so a result has one shape in every language.
 
-use grcore::blocking::Connector;
 use grcore::Error;
 use serde::Serialize;
 
@@ -10,32 +9,6 @@ pub(crate) struct Open;
 
 /// A connector argument in any state (close, state).
 pub(crate) struct Any;
-
-/// How the outcome of a call is reported, given the connector it ran on.
-pub(crate) trait Settle {
-    fn settle<T>(connector: &Connector, result: grcore::Result<T>) -> grcore::Result<T>;
-}
-
-/// A call that fails because the connector was closed while it ran (the close ended the
-/// session under it, so the core reports e.g. an expired session) is reported as closed,
-/// as it would have been had it started a moment later. Refusals of the caller's own
-/// arguments stay what they are.
-impl Settle for Open {
-    fn settle<T>(connector: &Connector, result: grcore::Result<T>) -> grcore::Result<T> {
-        match result {
-            Err(err @ (Error::InvalidArgument(_) | Error::InvalidJson(_))) => Err(err),
-            Err(_) if connector.is_closed() => Err(Error::Closed),
-            other => other,
-        }
-    }
-}
-
-/// Close and state report what happened, closed or not.
-impl Settle for Any {
-    fn settle<T>(_connector: &Connector, result: grcore::Result<T>) -> grcore::Result<T> {
-        result
-    }
-}
 
 /// A document sent as JSON text.
 pub(crate) struct Json<T>(pub T);

@@ -8,10 +8,8 @@ use grcore::blocking::Connector;
 use grcore::ConnectionState;
 
 use super::options::gr_options;
-use super::status::{free_handle, gr_status, guard, FfiResult};
+use super::status::{free_handle, gr_status, guard};
 use super::strings::{out_ptr, required_str};
-use crate::bridge::c_convert::ConnectorArg;
-use crate::bridge::values::{Open, Settle};
 
 /// One client's handle on one group: owns one session (lease, heartbeat), the members it
 /// joined, the locks it holds and its ephemeral keys. Create with `gr_connect`; every
@@ -53,17 +51,6 @@ impl From<ConnectionState> for gr_connection_state {
             ConnectionState::Closed => gr_connection_state::GR_STATE_CLOSED,
         }
     }
-}
-
-/// The connector behind a handle, refusing a closed one with GR_CLOSED (for the exports
-/// written here by hand; the bridged operations get the same from `Open`).
-pub(crate) unsafe fn open_connector<'a>(conn: *const gr_connector) -> FfiResult<&'a Connector> {
-    <Open as ConnectorArg>::from_c(conn)
-}
-
-/// Maps the outcome of a core call on `connector` as the bridged operations do.
-pub(crate) fn outcome<T>(connector: &Connector, result: grcore::Result<T>) -> FfiResult<T> {
-    Ok(<Open as Settle>::settle(connector, result)?)
 }
 
 /// Connects to Redis at `url` (`redis://[user:password@]host[:port][/db]`, `rediss://` for

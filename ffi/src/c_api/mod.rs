@@ -10,8 +10,8 @@
 //! - log records reach the caller only through [`logs::gr_set_log_callback`].
 
 pub mod connector;
-pub mod events;
 pub mod logs;
 pub mod options;
 pub mod status;
 pub mod strings;
+pub mod subscription;

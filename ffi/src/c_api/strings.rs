@@ -71,17 +71,6 @@ pub(crate) fn into_c_string(text: String) -> FfiResult<*mut c_char> {
         .map_err(|_| FfiError::invalid("result contains a NUL byte"))
 }
 
-/// Turns the outcome of `serde_json::to_string` into a library-owned C string.
-pub(crate) fn json_c_string(serialised: serde_json::Result<String>) -> FfiResult<*mut c_char> {
-    let text = serialised.map_err(|e| {
-        FfiError::new(
-            super::status::gr_status::GR_INVALID_JSON,
-            format!("cannot serialise result: {e}"),
-        )
-    })?;
-    into_c_string(text)
-}
-
 /// Resets a required out-parameter and hands back a writer for it.
 ///
 /// # Safety

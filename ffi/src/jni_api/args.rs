@@ -34,8 +34,3 @@ pub(crate) fn millis(value: i64, what: &str) -> BridgeResult<std::time::Duration
         .map(std::time::Duration::from_millis)
         .map_err(|_| Error::InvalidArgument(format!("{what} must not be negative")).into())
 }
-
-/// Maps a failure to serialize a reply for the Java side.
-pub(crate) fn json_error(err: serde_json::Error) -> super::errors::BridgeError {
-    Error::InvalidJson(err.to_string()).into()
-}

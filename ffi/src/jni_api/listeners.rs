@@ -1,20 +1,19 @@
-//! Listeners: the core calls back on a dispatcher thread of its own; each call is handed to
-//! a Java `NativeEventSink` through a global reference, with the thread attached to the JVM.
-//! The global reference lives exactly as long as the subscription's dispatcher.
+//! The listener form of every subscription kind for Java, and freeing: the library's
+//! listener thread hands each event to a Java `NativeEventSink` through a global reference,
+//! attached to the JVM while it delivers. The global reference lives exactly as long as the
+//! listener. Openers, snapshot and next are bridged definitions (ffi/src/ops).
 
 use std::sync::atomic::{AtomicI64, Ordering};
 
-use grcore::blocking::{CallbackHandle, Connector};
-use grcore::{ConnectionState, MembershipEvent};
 use jni::objects::{JClass, JObject, JString};
 use jni::refs::Global;
 use jni::sys::jlong;
 use jni::vm::{AttachConfig, JavaVM};
 use jni::{jni_sig, jni_str, Env, EnvUnowned, JValue};
 
-use super::args::json_error;
 use super::errors::{BridgeResult, ThrowGroupRedis};
-use super::handles::{borrow, free_handle, into_handle};
+use super::handles::{borrow, free_handle};
+use crate::subscription::{gr_subscription, Sink};
 
 /// Global references to Java sinks currently held, for the leak test.
 static LIVE_SINK_REFS: AtomicI64 = AtomicI64::new(0);
@@ -29,10 +28,10 @@ impl SinkRef {
         Ok(SinkRef(global))
     }
 
-    /// Calls `sink.deliver(text)` from a dispatcher thread. The Java side catches what a
+    /// Calls `sink.<method>(args)` from the listener thread. The Java side catches what a
     /// listener throws; anything that still goes wrong is reported here and delivery goes
     /// on with the next event.
-    fn deliver(&self, text: &str) {
+    fn call(&self, text: Option<&str>) {
         let vm = match JavaVM::singleton() {
             Ok(vm) => vm,
             Err(err) => {
@@ -42,8 +41,7 @@ impl SinkRef {
         };
         // A scoped attachment: the thread is attached only while it delivers. A permanently
         // attached thread counts as a non-daemon Java thread, and the JVM's exit waits for
-        // those: a program that forgot to close a listener would never exit. Events are rare
-        // (membership and state changes), so the attach cost per event does not matter.
+        // those: a program that forgot to close a listener would never exit.
         let config = || {
             AttachConfig::new()
                 .scoped(true)
@@ -53,19 +51,36 @@ impl SinkRef {
             config,
             Some(16),
             |env| -> jni::errors::Result<()> {
-                let arg = JString::from_str(env, text)?;
-                env.call_method(
-                    self.0.as_obj(),
-                    jni_str!("deliver"),
-                    jni_sig!("(Ljava/lang/String;)V"),
-                    &[JValue::Object(&arg)],
-                )?;
+                match text {
+                    Some(text) => {
+                        let arg = JString::from_str(env, text)?;
+                        env.call_method(
+                            self.0.as_obj(),
+                            jni_str!("deliver"),
+                            jni_sig!("(Ljava/lang/String;)V"),
+                            &[JValue::Object(&arg)],
+                        )?;
+                    }
+                    None => {
+                        env.call_method(self.0.as_obj(), jni_str!("ended"), jni_sig!("()V"), &[])?;
+                    }
+                }
                 Ok(())
             },
         );
         if let Err(err) = result {
             eprintln!("group-redis: delivering an event to Java failed: {err}");
         }
+    }
+}
+
+impl Sink for SinkRef {
+    fn deliver(&mut self, event_json: &str) {
+        self.call(Some(event_json));
+    }
+
+    fn ended(&mut self) {
+        self.call(None);
     }
 }
 
@@ -76,120 +91,41 @@ impl Drop for SinkRef {
     }
 }
 
-/// What a Java subscription object owns: the running dispatcher (which owns the sink
-/// reference) and, for membership, the starting snapshot.
-struct Subscription {
-    snapshot_json: Option<String>,
-    /// Never read: owning it keeps the dispatcher running until the subscription drops.
-    _callbacks: CallbackHandle,
-}
-
-fn state_name(state: ConnectionState) -> String {
-    serde_json::to_value(state)
-        .ok()
-        .and_then(|v| v.as_str().map(String::from))
-        .unwrap_or_else(|| format!("{state:?}").to_uppercase())
-}
-
-/// Starts delivering membership events (as JSON) to `sink`; returns the subscription
-/// handle. The starting snapshot is read with `subscriptionSnapshot`.
+/// From now on every event of the subscription (any kind) goes to `sink.deliver(json)` on
+/// the library's listener thread, then `sink.ended()` once.
 #[no_mangle]
-pub extern "system" fn Java_group_1redis_NativeLib_subscribeMembers<'l>(
-    mut unowned: EnvUnowned<'l>,
-    _class: JClass<'l>,
-    handle: jlong,
-    sink: JObject<'l>,
-) -> jlong {
-    unowned
-        .with_env(|env| -> BridgeResult<jlong> {
-            // SAFETY: the Java side passes a live connector handle (or 0).
-            let conn: &Connector = unsafe { borrow(handle)? };
-            if sink.is_null() {
-                return Err(
-                    grcore::Error::InvalidArgument("listener must not be null".into()).into(),
-                );
-            }
-            let sink = SinkRef::new(env, &sink)?;
-            let (snapshot, callbacks) = conn.on_member_event(move |event: MembershipEvent| {
-                match serde_json::to_string(&event) {
-                    Ok(text) => sink.deliver(&text),
-                    Err(err) => eprintln!("group-redis: cannot encode an event: {err}"),
-                }
-            })?;
-            let snapshot_json = serde_json::to_string(&snapshot).map_err(json_error)?;
-            Ok(into_handle(Subscription {
-                snapshot_json: Some(snapshot_json),
-                _callbacks: callbacks,
-            }))
-        })
-        .resolve::<ThrowGroupRedis>()
-}
-
-/// Starts delivering connection-state names (CONNECTED, SUSPENDED, ...) to `sink`.
-#[no_mangle]
-pub extern "system" fn Java_group_1redis_NativeLib_subscribeState<'l>(
-    mut unowned: EnvUnowned<'l>,
-    _class: JClass<'l>,
-    handle: jlong,
-    sink: JObject<'l>,
-) -> jlong {
-    unowned
-        .with_env(|env| -> BridgeResult<jlong> {
-            // SAFETY: the Java side passes a live connector handle (or 0).
-            let conn: &Connector = unsafe { borrow(handle)? };
-            if conn.is_closed() {
-                return Err(grcore::Error::Closed.into());
-            }
-            if sink.is_null() {
-                return Err(
-                    grcore::Error::InvalidArgument("listener must not be null".into()).into(),
-                );
-            }
-            let sink = SinkRef::new(env, &sink)?;
-            let callbacks = conn
-                .on_state_change(move |state: ConnectionState| sink.deliver(&state_name(state)));
-            Ok(into_handle(Subscription {
-                snapshot_json: None,
-                _callbacks: callbacks,
-            }))
-        })
-        .resolve::<ThrowGroupRedis>()
-}
-
-/// The membership snapshot a subscription started from, as a JSON array (null for a
-/// state subscription).
-#[no_mangle]
-pub extern "system" fn Java_group_1redis_NativeLib_subscriptionSnapshot<'l>(
+pub extern "system" fn Java_group_1redis_NativeLib_subscriptionListen<'l>(
     mut unowned: EnvUnowned<'l>,
     _class: JClass<'l>,
     subscription: jlong,
-) -> JString<'l> {
+    sink: JObject<'l>,
+) {
     unowned
-        .with_env(|env| -> BridgeResult<JString<'l>> {
+        .with_env(|env| -> BridgeResult<()> {
             // SAFETY: the Java side passes a live subscription handle (or 0).
-            let subscription: &Subscription = unsafe { borrow(subscription)? };
-            match &subscription.snapshot_json {
-                Some(text) => Ok(JString::from_str(env, text)?),
-                None => Ok(JString::default()),
+            let subscription: &gr_subscription = unsafe { borrow(subscription)? };
+            if sink.is_null() {
+                return Err(
+                    grcore::Error::InvalidArgument("listener must not be null".into()).into(),
+                );
             }
+            Ok(subscription.listen(SinkRef::new(env, &sink)?)?)
         })
         .resolve::<ThrowGroupRedis>()
 }
 
-/// Stops a subscription: waits for a running callback to return (unless called from inside
-/// one), then releases the sink's global reference.
+/// Stops a subscription and frees it: waits for a running delivery to return (unless
+/// called from inside one), then releases the sink's global reference.
 #[no_mangle]
-pub extern "system" fn Java_group_1redis_NativeLib_unsubscribe<'l>(
+pub extern "system" fn Java_group_1redis_NativeLib_subscriptionFree<'l>(
     mut unowned: EnvUnowned<'l>,
     _class: JClass<'l>,
     subscription: jlong,
 ) {
     unowned
         .with_env(|_env| -> BridgeResult<()> {
-            // Dropping the subscription drops its CallbackHandle, which stops and joins the
-            // dispatcher; the dispatcher's closure owns the sink's global reference.
             // SAFETY: called once per subscription by its Java owner (which zeroes its copy).
-            unsafe { free_handle::<Subscription>(subscription) };
+            unsafe { free_handle::<gr_subscription>(subscription) };
             Ok(())
         })
         .resolve::<ThrowGroupRedis>()

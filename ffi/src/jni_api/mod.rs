@@ -23,4 +23,4 @@ mod logs;
 
 /// Bumped whenever a native signature changes; the Java loader refuses a library whose
 /// number differs from the one it was compiled against.
-pub(crate) const ABI_VERSION: i32 = 3;
+pub(crate) const ABI_VERSION: i32 = 4;

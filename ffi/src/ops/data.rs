@@ -36,7 +36,7 @@ bridge_fns! {
     /// 16 MiB, not UTF-8), GR_INVALID_JSON, GR_KEY_OWNED (another live session owns it),
     /// GR_CLOSED, GR_CONNECTION, GR_TIMEOUT, GR_SESSION_EXPIRED.
     #[c(gr_ephemeral_set)]
-    #[jni(Java_group_1redis_NativeLib_ephemeralSet)]
+    #[jni]
     fn ephemeral_set(conn: Open, key: String, value_json: Value) -> () {
         conn.ephemeral_set(&key, &value_json)
     }
@@ -46,7 +46,7 @@ bridge_fns! {
     /// Ownership: free `*value_json_out` with `gr_string_free`.
     /// Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT, GR_CLOSED, GR_CONNECTION, GR_TIMEOUT.
     #[c(gr_ephemeral_get, out = value_json_out)]
-    #[jni(Java_group_1redis_NativeLib_ephemeralGet)]
+    #[jni]
     fn ephemeral_get(conn: Open, key: String) -> Option<Json<Value>> {
         Ok(conn.ephemeral_get(&key)?.map(Json))
     }
@@ -55,8 +55,8 @@ bridge_fns! {
     /// did not exist.
     /// Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT, GR_CLOSED, GR_CONNECTION, GR_TIMEOUT.
     #[c(gr_ephemeral_delete, optional_out = deleted_out)]
-    #[jni(Java_group_1redis_NativeLib_ephemeralDel)]
-    fn ephemeral_delete(conn: Open, key: String) -> bool {
+    #[jni]
+    fn ephemeral_del(conn: Open, key: String) -> bool {
         conn.ephemeral_del(&key)
     }
 
@@ -66,7 +66,7 @@ bridge_fns! {
     /// Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT, GR_CLOSED, GR_CONNECTION, GR_TIMEOUT,
     /// GR_PROTOCOL.
     #[c(gr_ephemeral_list, out = entries_json_out)]
-    #[jni(Java_group_1redis_NativeLib_ephemeralList)]
+    #[jni]
     fn ephemeral_list(conn: Open, prefix: Option<String>) -> Json<serde_json::Map<String, Value>> {
         let entries = conn.ephemeral_list(prefix.as_deref().unwrap_or(""))?;
         Ok(Json(entries.into_iter().collect()))
@@ -77,7 +77,7 @@ bridge_fns! {
     /// Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT (empty, oversized path or value over
     /// 16 MiB, not UTF-8), GR_INVALID_JSON, GR_CLOSED, GR_CONNECTION, GR_TIMEOUT.
     #[c(gr_persistent_set, optional_out = version_out)]
-    #[jni(Java_group_1redis_NativeLib_persistentSet)]
+    #[jni]
     fn persistent_set(conn: Open, path: String, value_json: Value) -> u64 {
         conn.persistent_set(&path, &value_json)
     }
@@ -89,7 +89,7 @@ bridge_fns! {
     /// Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT (not pairs, a bad path or value),
     /// GR_INVALID_JSON, GR_CLOSED, GR_CONNECTION, GR_TIMEOUT.
     #[c(gr_persistent_set_many, optional_out = versions_json_out)]
-    #[jni(Java_group_1redis_NativeLib_persistentSetMany)]
+    #[jni]
     fn persistent_set_many(conn: Open, entries_json: Value) -> Json<Vec<u64>> {
         Ok(Json(conn.persistent_set_many(&path_value_pairs(entries_json)?)?))
     }
@@ -100,7 +100,7 @@ bridge_fns! {
     /// Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT, GR_INVALID_JSON, GR_CLOSED,
     /// GR_CONNECTION, GR_TIMEOUT.
     #[c(gr_persistent_cas, out = new_version_out)]
-    #[jni(Java_group_1redis_NativeLib_persistentCas)]
+    #[jni]
     fn persistent_cas(conn: Open, path: String, expected_version: u64, value_json: Value) -> Token {
         Ok(Token(conn.persistent_cas(&path, expected_version, &value_json)?))
     }
@@ -111,7 +111,7 @@ bridge_fns! {
     /// Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT, GR_CLOSED, GR_CONNECTION, GR_TIMEOUT,
     /// GR_PROTOCOL.
     #[c(gr_persistent_get, out = versioned_json_out)]
-    #[jni(Java_group_1redis_NativeLib_persistentGet)]
+    #[jni]
     fn persistent_get(conn: Open, path: String) -> Option<Json<grcore::Versioned>> {
         Ok(conn.persistent_get_versioned(&path)?.map(Json))
     }
@@ -120,8 +120,8 @@ bridge_fns! {
     /// exist.
     /// Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT, GR_CLOSED, GR_CONNECTION, GR_TIMEOUT.
     #[c(gr_persistent_delete, optional_out = deleted_out)]
-    #[jni(Java_group_1redis_NativeLib_persistentDel)]
-    fn persistent_delete(conn: Open, path: String) -> bool {
+    #[jni]
+    fn persistent_del(conn: Open, path: String) -> bool {
         conn.persistent_del(&path)
     }
 
@@ -132,7 +132,7 @@ bridge_fns! {
     /// Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT, GR_CLOSED, GR_CONNECTION, GR_TIMEOUT,
     /// GR_PROTOCOL.
     #[c(gr_persistent_list, out = entries_json_out)]
-    #[jni(Java_group_1redis_NativeLib_persistentList)]
+    #[jni]
     fn persistent_list(conn: Open, prefix: Option<String>) -> Json<Vec<grcore::Entry>> {
         Ok(Json(conn.persistent_list(prefix.as_deref().unwrap_or(""))?))
     }

@@ -23,7 +23,7 @@ bridge_fns! {
     /// Errors: GR_NULL_ARGUMENT (conn, name, token_out), GR_INVALID_ARGUMENT (empty,
     /// oversized, not UTF-8), GR_CLOSED, GR_CONNECTION, GR_TIMEOUT, GR_SESSION_EXPIRED.
     #[c(gr_acquire, out = token_out)]
-    #[jni(Java_group_1redis_NativeLib_acquire)]
+    #[jni]
     fn acquire(conn: Open, member: Option<String>, name: String, reentrant: bool, wait_ms: Duration) -> Token {
         Ok(Token(conn.acquire(member.as_deref(), &name, reentrant, wait_ms)?))
     }
@@ -65,14 +65,15 @@ bridge_fns! {
     }
 
     /// Releases one hold of `name` taken by `member` (NULL: the configured member) of
-    /// this connector's session. Waiters are woken when the last hold goes.
+    /// this connector's session (the seed API's release(conn, member, name)). Waiters are
+    /// woken when the last hold goes.
     /// Errors: GR_LOCK_NOT_HELD when this member of this session does not hold it (nothing
     /// changed), GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT, GR_CLOSED, GR_CONNECTION,
     /// GR_TIMEOUT.
     /// Thread-safety: safe from many threads.
-    #[c(gr_release_member)]
-    #[jni(Java_group_1redis_NativeLib_release)]
-    fn release_member(conn: Open, member: Option<String>, name: String) -> Released {
+    #[c(gr_release_as)]
+    #[jni]
+    fn release(conn: Open, member: Option<String>, name: String) -> Released {
         let released = match member {
             Some(member) => conn.release_as(&member, &name)?,
             None => conn.release(&name)?,
@@ -80,18 +81,11 @@ bridge_fns! {
         Ok(Released::new(released, &name))
     }
 
-    /// Releases one hold of `name` taken as the configured member. See
-    /// `gr_release_member`.
+    /// Releases one hold of `name` taken as the configured member: `gr_release_as` with a
+    /// NULL member.
     #[c(gr_release)]
-    fn release(conn: Open, name: String) -> Released {
+    fn release_own(conn: Open, name: String) -> Released {
         Ok(Released::new(conn.release(&name)?, &name))
-    }
-
-    /// Releases one hold of `name` taken on behalf of `member` (required). See
-    /// `gr_release_member`.
-    #[c(gr_release_as)]
-    fn release_as(conn: Open, member: String, name: String) -> Released {
-        Ok(Released::new(conn.release_as(&member, &name)?, &name))
     }
 
     /// Writes whether this connector holds `name` with a lease still good to `*held_out`.
@@ -100,7 +94,7 @@ bridge_fns! {
     /// Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT (empty, oversized, not UTF-8),
     /// GR_CLOSED.
     #[c(gr_is_held, out = held_out)]
-    #[jni(Java_group_1redis_NativeLib_isHeld)]
+    #[jni]
     fn is_held(conn: Open, name: String) -> bool {
         conn.is_held(&name)
     }
@@ -110,7 +104,7 @@ bridge_fns! {
     /// Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT (empty, oversized, not UTF-8),
     /// GR_CLOSED.
     #[c(gr_held_token, out = token_out)]
-    #[jni(Java_group_1redis_NativeLib_heldToken)]
+    #[jni]
     fn held_token(conn: Open, name: String) -> Token {
         Ok(Token(conn.held_token(&name)?))
     }
@@ -122,7 +116,7 @@ bridge_fns! {
     /// Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT (empty, oversized, not UTF-8),
     /// GR_CLOSED, GR_CONNECTION, GR_TIMEOUT.
     #[c(gr_lock_holder, out = holder_json_out)]
-    #[jni(Java_group_1redis_NativeLib_lockHolder)]
+    #[jni]
     fn lock_holder(conn: Open, name: String) -> Option<Json<grcore::LockHolder>> {
         Ok(conn.lock_holder(&name)?.map(Json))
     }

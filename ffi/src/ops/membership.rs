@@ -16,7 +16,7 @@ bridge_fns! {
     /// payload over 64 KiB), GR_INVALID_JSON, GR_MEMBER_EXISTS (another live session holds
     /// the id), GR_CLOSED, GR_CONNECTION, GR_TIMEOUT, GR_SESSION_EXPIRED.
     #[c(gr_join, optional_out = member_json_out)]
-    #[jni(Java_group_1redis_NativeLib_join)]
+    #[jni]
     fn join(conn: Open, member_id: Option<String>, payload_json: Option<Value>) -> Json<Member> {
         Ok(Json(conn.join(member_id.as_deref(), payload_json)?))
     }
@@ -26,7 +26,7 @@ bridge_fns! {
     /// Errors: GR_NULL_ARGUMENT (conn), GR_INVALID_ARGUMENT, GR_CLOSED, GR_CONNECTION,
     /// GR_TIMEOUT.
     #[c(gr_leave, optional_out = left_out)]
-    #[jni(Java_group_1redis_NativeLib_leave)]
+    #[jni]
     fn leave(conn: Open, member_id: Option<String>) -> bool {
         conn.leave(member_id.as_deref())
     }
@@ -36,7 +36,7 @@ bridge_fns! {
     /// Ownership: free `*members_json_out` with `gr_string_free`.
     /// Errors: GR_NULL_ARGUMENT, GR_CLOSED, GR_CONNECTION, GR_TIMEOUT, GR_PROTOCOL.
     #[c(gr_members, out = members_json_out)]
-    #[jni(Java_group_1redis_NativeLib_members)]
+    #[jni]
     fn members(conn: Open) -> Json<Vec<Member>> {
         Ok(Json(conn.members()?))
     }
@@ -46,7 +46,7 @@ bridge_fns! {
     /// Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT (not joined here, too large),
     /// GR_INVALID_JSON, GR_CLOSED, GR_CONNECTION, GR_TIMEOUT.
     #[c(gr_update_payload)]
-    #[jni(Java_group_1redis_NativeLib_updatePayload)]
+    #[jni]
     fn update_payload(conn: Open, member_id: Option<String>, payload_json: Value) -> () {
         conn.update_payload(member_id.as_deref(), payload_json)
     }

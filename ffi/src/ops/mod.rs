@@ -1,11 +1,12 @@
 //! Every operation on a connector, each defined once (see [`crate::bridge`]); the C and
 //! JNI exports come from these definitions. Laid out as the core is: the connector's own
-//! state, membership, locks, data.
+//! state, membership, locks, data, subscriptions.
 
 pub mod data;
 pub mod locks;
 pub mod membership;
 pub mod session;
+pub mod subscriptions;
 
 /// Every operation, in header order.
 #[cfg(test)]
@@ -15,6 +16,7 @@ pub(crate) fn declarations() -> impl Iterator<Item = &'static crate::bridge::Dec
         membership::DECLARATIONS,
         locks::DECLARATIONS,
         data::DECLARATIONS,
+        subscriptions::DECLARATIONS,
     ]
     .into_iter()
     .flatten()

@@ -18,7 +18,7 @@ bridge_fns! {
     /// clean leave could not be written (the connector is closed anyway; the session then
     /// expires after its lease).
     #[c(gr_connector_close)]
-    #[jni(Java_group_1redis_NativeLib_close)]
+    #[jni]
     fn close(conn: Any) -> () {
         conn.close()
     }
@@ -28,7 +28,7 @@ bridge_fns! {
     /// close.
     /// Errors: GR_NULL_ARGUMENT.
     #[c(gr_connector_state, out = state_out)]
-    #[jni(Java_group_1redis_NativeLib_state)]
+    #[jni]
     fn state(conn: Any) -> ConnectionState {
         Ok(conn.state())
     }
@@ -38,7 +38,7 @@ bridge_fns! {
     /// Ownership: free `*session_id_out` with `gr_string_free`.
     /// Errors: GR_NULL_ARGUMENT, GR_CLOSED.
     #[c(gr_connector_session_id, out = session_id_out)]
-    #[jni(Java_group_1redis_NativeLib_sessionId)]
+    #[jni]
     fn session_id(conn: Open) -> String {
         Ok(conn.session_id())
     }
@@ -48,7 +48,7 @@ bridge_fns! {
     /// Ownership: free `*member_id_out` with `gr_string_free`.
     /// Errors: GR_NULL_ARGUMENT, GR_CLOSED.
     #[c(gr_connector_member_id, out = member_id_out)]
-    #[jni(Java_group_1redis_NativeLib_memberId)]
+    #[jni]
     fn member_id(conn: Open) -> String {
         Ok(conn.config().member_id().to_string())
     }
@@ -58,7 +58,7 @@ bridge_fns! {
     /// Ownership: free `*sub_groups_json_out` with `gr_string_free`.
     /// Errors: GR_NULL_ARGUMENT, GR_CLOSED.
     #[c(gr_sub_groups, out = sub_groups_json_out)]
-    #[jni(Java_group_1redis_NativeLib_subGroups)]
+    #[jni]
     fn sub_groups(conn: Open) -> Json<Vec<String>> {
         Ok(Json(conn.sub_groups()))
     }
@@ -66,7 +66,7 @@ bridge_fns! {
     /// Adds `sub_group` to the connector's sub-groups and updates every member it joined.
     /// Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT, GR_CLOSED, GR_CONNECTION, GR_TIMEOUT.
     #[c(gr_add_sub_group)]
-    #[jni(Java_group_1redis_NativeLib_addSubGroup)]
+    #[jni]
     fn add_sub_group(conn: Open, sub_group: String) -> () {
         conn.add_sub_group(&sub_group)
     }
@@ -75,7 +75,7 @@ bridge_fns! {
     /// joined.
     /// Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT, GR_CLOSED, GR_CONNECTION, GR_TIMEOUT.
     #[c(gr_remove_sub_group)]
-    #[jni(Java_group_1redis_NativeLib_removeSubGroup)]
+    #[jni]
     fn remove_sub_group(conn: Open, sub_group: String) -> () {
         conn.remove_sub_group(&sub_group)
     }
@@ -87,7 +87,7 @@ bridge_fns! {
     /// Ownership: free `*failures_json_out` with `gr_string_free`.
     /// Errors: GR_NULL_ARGUMENT, GR_CLOSED.
     #[c(gr_take_restore_failures, out = failures_json_out)]
-    #[jni(Java_group_1redis_NativeLib_takeRestoreFailures)]
+    #[jni]
     fn take_restore_failures(conn: Open) -> Json<Vec<grcore::RestoreFailure>> {
         Ok(Json(conn.take_restore_failures()))
     }

@@ -14,13 +14,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@link #close()} releases this acquisition once (a re-entrant hold drops by one).
  */
 public final class LockHandle implements AutoCloseable {
-    private final GroupConnector connector;
+    private final ConnectorBase connector;
     private final String name;
     private final String member;
     private final long token;
     private final AtomicBoolean released = new AtomicBoolean();
 
-    LockHandle(GroupConnector connector, String name, String member, long token) {
+    LockHandle(ConnectorBase connector, String name, String member, long token) {
         this.connector = connector;
         this.name = name;
         this.member = member;

@@ -2,7 +2,6 @@ package group_redis;
 
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -117,25 +116,30 @@ final class NativeHandle implements Runnable {
     }
 
     /**
-     * Closes once: stops listeners, closes the native connector (members leave, locks are
-     * released, ephemeral keys deleted), then drops the owner's use. A Redis failure while
-     * closing is logged, not thrown: the session then simply expires.
+     * Closes once: closes the native connector (members leave, locks are released, ephemeral
+     * keys deleted), stops listeners once they had their last event (CLOSED), then drops the
+     * owner's use. A Redis failure while closing is logged, not thrown: the session then
+     * simply expires.
      */
     void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        List<ListenerSubscription> open = new ArrayList<>(subscriptions);
-        for (ListenerSubscription subscription : open) {
-            subscription.close();
-        }
         users.incrementAndGet();
         try {
+            // First, so that state listeners get CLOSED: the core publishes it as the last
+            // state event of the connector, and each subscription below waits for it.
             NativeLib.close(handle);
         } catch (GroupRedisException e) {
             LOG.log(Level.WARNING, "group-redis: closing the connector did not reach Redis; its session will expire", e);
         } finally {
             exit(); // this call's use
+        }
+        try {
+            for (ListenerSubscription subscription : new ArrayList<>(subscriptions)) {
+                subscription.closeWithConnector();
+            }
+        } finally {
             exit(); // the owner's use
         }
     }

@@ -278,7 +278,7 @@ public final class RedisConn {
      * @return true when taken
      */
     public static boolean lock(Object c, String key) {
-        return connector(c).acquireOnce(key, null, false);
+        return connector(c).acquireOnce(null, key, false);
     }
 
     /**
@@ -291,7 +291,7 @@ public final class RedisConn {
      */
     public static boolean lock(Object c, String member, String key) {
         GroupConnector.requireArg(member, "member id");
-        return connector(c).acquireOnce(key, member, false);
+        return connector(c).acquireOnce(member, key, false);
     }
 
     /**
@@ -302,7 +302,7 @@ public final class RedisConn {
      * @return true when taken (or taken again)
      */
     public static boolean reentrant_lock(Object c, String key) {
-        return connector(c).acquireOnce(key, null, true);
+        return connector(c).acquireOnce(null, key, true);
     }
 
     /**
@@ -315,7 +315,7 @@ public final class RedisConn {
      */
     public static boolean reentrant_lock(Object c, String member, String key) {
         GroupConnector.requireArg(member, "member id");
-        return connector(c).acquireOnce(key, member, true);
+        return connector(c).acquireOnce(member, key, true);
     }
 
     /**

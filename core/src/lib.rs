@@ -43,6 +43,7 @@
 //! | `membership` | join, leave, members, payloads, sub-groups, [`Member`], membership events and subscriptions |
 //! | `locks` | lock, re-entrant lock, waiting, release, forced release, [`LockHolder`] |
 //! | `data` | ephemeral and persistent data, value checks, watching data ([`DataEvent`]) |
+//! | `recipes` | built on the public API above only: leader election ([`Leadership`], [`LeaderEvent`]) and who leads ([`LeaderView`]) |
 //! | [`blocking`] | the blocking facade and callback dispatch |
 //! | [`names`], `config`, `error`, [`logs`] | name checks, options, errors, what is logged |
 //!
@@ -59,6 +60,7 @@ pub mod logs;
 mod membership;
 pub mod names;
 mod protocol;
+mod recipes;
 mod session;
 mod subscription;
 mod transport;
@@ -76,6 +78,8 @@ pub use error::{Error, Result};
 pub use locks::LockHolder;
 pub use membership::member::{LeaveReason, Member, MembershipEvent};
 pub use membership::MAX_PAYLOAD_BYTES;
+pub use recipes::leader::{LeaderEvent, Leadership};
+pub use recipes::observe::LeaderView;
 pub use session::restore::RestoreFailure;
 pub use session::state::ConnectionState;
 pub use subscription::{Event, MemberSubscription, StateSubscription, Subscription};

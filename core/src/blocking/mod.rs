@@ -2,6 +2,7 @@
 //! on the library's own runtime; callbacks run on a dispatcher thread of their own, never on
 //! the runtime, and a panicking callback is logged without stopping delivery.
 
+mod recipes;
 mod subscription;
 
 use std::time::Duration;
@@ -16,6 +17,7 @@ use crate::membership::member::{Member, MembershipEvent};
 use crate::session::state::ConnectionState;
 use crate::transport::runtime;
 
+pub use recipes::Leadership;
 pub use subscription::{CallbackHandle, MemberSubscription, StateSubscription, Subscription};
 
 /// Blocking twin of [`crate::Connector`]; share it between threads with `Arc`.

@@ -129,6 +129,37 @@ typedef enum gr_log_level {
 } gr_log_level;
 
 /**
+ * The connection state as a C enum.
+ */
+typedef enum gr_connection_state {
+    /**
+     * No state: what `gr_connector_state` writes when it fails.
+     */
+    GR_STATE_NONE = 0,
+    /**
+     * The session is alive and its lease was renewed on time.
+     */
+    GR_STATE_CONNECTED = 1,
+    /**
+     * A heartbeat failed: Redis is unreachable or slow; locks may be at risk.
+     */
+    GR_STATE_SUSPENDED = 2,
+    /**
+     * The lease ran out on the local clock: treat every lock as gone.
+     */
+    GR_STATE_LOST = 3,
+    /**
+     * Contact is back (an event only; as a query this reads as CONNECTED). After LOST it
+     * is a new session: members and ephemeral keys were re-registered, locks were not.
+     */
+    GR_STATE_RECONNECTED = 4,
+    /**
+     * The connector was closed.
+     */
+    GR_STATE_CLOSED = 5,
+} gr_connection_state;
+
+/**
  * One client's handle on one group: owns one session (lease, heartbeat), the members it
  * joined, the locks it holds and its ephemeral keys. Create with `gr_connect`; every
  * function may be called on it from many threads at once. `gr_connector_close` ends the
@@ -181,8 +212,9 @@ typedef void (*gr_log_callback)(enum gr_log_level level,
 typedef void (*gr_event_callback)(const char *event_json, void *user_data);
 
 /**
- * Frees a callback's `user_data`. Called exactly once: when the subscription is freed
- * (after the last callback), or before `gr_subscription_listen` returns when it fails.
+ * Frees a callback's `user_data`. Called exactly once, on the dispatcher thread after the
+ * last callback (when the subscription ended because its connector closed, or was freed),
+ * or before `gr_subscription_listen` returns when it fails.
  */
 typedef void (*gr_destroy_callback)(void *user_data);
 
@@ -400,8 +432,9 @@ void gr_string_free(char *string);
  * with GR_INVALID_ARGUMENT.
  *
  * Ownership: the library takes `user_data` in every case: `destroy` (may be NULL) is
- * called exactly once, after the last callback (when the subscription is freed), or
- * before this function returns when it fails.
+ * called exactly once, after the last callback (the subscription ended because its
+ * connector closed, or was freed), or before this function returns when it fails. The
+ * handle itself is still freed with `gr_subscription_free`.
  * Thread-safety: safe from any thread; call it at most once per subscription.
  * Errors: GR_NULL_ARGUMENT (subscription, callback), GR_INVALID_ARGUMENT (already
  * listening).

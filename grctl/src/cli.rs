@@ -52,8 +52,25 @@ pub enum Command {
         #[arg(long = "lock")]
         locks: Vec<String>,
     },
-    /// Print one JSON line per membership event until interrupted.
+    /// Print one JSON line per membership event until interrupted: {"snapshot":[...]}
+    /// first. After a gap (Redis restarted, history trimmed) one event with reason
+    /// "resync" lists each member id at most once, at the fresh snapshot's view and position.
     Watch,
+    /// Watch persistent data (or ephemeral keys) under PREFIX until interrupted: one JSON
+    /// line {"snapshot":{"revision","entries"}} first, then one per change
+    /// {"path","kind":"put"|"delete"|"expired","value","version","revision","resync"}.
+    WatchData {
+        /// Path prefix ("" for every path).
+        #[arg(default_value = "")]
+        prefix: String,
+        /// Deliver every change after this revision (from an earlier run's last line);
+        /// when that history is gone, resync events instead.
+        #[arg(long = "from")]
+        from_revision: Option<u64>,
+        /// Watch ephemeral keys instead of persistent data.
+        #[arg(long)]
+        ephemeral: bool,
+    },
     /// Take a lock, print {"acquired":bool,"token":N}, hold it, release it. Exits 4 when
     /// it was not acquired within --wait.
     Lock {

@@ -66,6 +66,11 @@ pub fn run(cli: Cli) -> CmdResult {
             join_and_stay(config, &ephemerals, &locks)
         }
         Command::Watch => watch(config),
+        Command::WatchData {
+            prefix,
+            from_revision,
+            ephemeral,
+        } => watch_data(config, &prefix, from_revision, ephemeral),
         Command::Lock {
             name,
             member,
@@ -323,19 +328,48 @@ fn parse_ephemeral(spec: &str) -> Result<(String, Value), Failure> {
 fn watch(config: Config) -> CmdResult {
     let stop = interrupted()?;
     let c = connect(config)?;
-    let (snapshot, _events) = c
-        .on_member_event(|event| {
-            print_json(&json!({
-                "joined_members": event.joined_members,
-                "left_members": event.left_members,
-                "updated_members": event.updated_members,
-                "reason": event.reason,
-                "view": event.view,
-                "position": event.position,
-            }));
-        })
-        .map_err(|e| failure(&c, e))?;
-    print_json(&json!({"snapshot": snapshot}));
+    let events = c.subscribe_members().map_err(|e| failure(&c, e))?;
+    // The snapshot line comes first: events are printed only once it is out.
+    print_json(&json!({"snapshot": events.snapshot()}));
+    let _events = events.into_callback("grctl-watch", |event| {
+        print_json(&json!({
+            "joined_members": event.joined_members,
+            "left_members": event.left_members,
+            "updated_members": event.updated_members,
+            "reason": event.reason,
+            "view": event.view,
+            "position": event.position,
+        }));
+    });
+    let _ = stop.recv();
+    close(&c)
+}
+
+fn watch_data(
+    config: Config,
+    prefix: &str,
+    from_revision: Option<u64>,
+    ephemeral: bool,
+) -> CmdResult {
+    let stop = interrupted()?;
+    let c = connect(config)?;
+    let events = if ephemeral {
+        c.watch_ephemeral(prefix, from_revision)
+    } else {
+        c.watch(prefix, from_revision)
+    }
+    .map_err(|e| failure(&c, e))?;
+    verbose!(
+        "watching {} under {prefix:?} from revision {}",
+        if ephemeral {
+            "ephemeral keys"
+        } else {
+            "persistent data"
+        },
+        events.snapshot().revision
+    );
+    print_json(&json!({"snapshot": events.snapshot()}));
+    let _events = events.into_callback("grctl-watch-data", |event| print_json(&json!(event)));
     let _ = stop.recv();
     close(&c)
 }

@@ -7,12 +7,8 @@
 #include <cstring>
 
 namespace {
-void on_member(const char *event_json, void *user_data) {
+void on_event(const char *event_json, void *user_data) {
     (void)event_json;
-    (void)user_data;
-}
-void on_state(gr_connection_state state, void *user_data) {
-    (void)state;
     (void)user_data;
 }
 void destroy(void *user_data) { (void)user_data; }
@@ -26,12 +22,14 @@ void on_log(gr_log_level level, const char *target, const char *message, void *u
 
 int main() {
     // Callback types accept plain C++ functions with C-compatible signatures.
-    gr_member_event_callback member_callback = on_member;
-    gr_state_callback state_callback = on_state;
+    gr_event_callback event_callback = on_event;
     gr_destroy_callback destroy_callback = destroy;
-    (void)member_callback;
-    (void)state_callback;
+    (void)event_callback;
     (void)destroy_callback;
+    gr_subscription *subscription = nullptr;
+    if (gr_subscription_next(subscription, 0, nullptr) != GR_NULL_ARGUMENT) {
+        return 1;
+    }
     if (gr_set_log_callback(on_log, nullptr, GR_LOG_WARN) != GR_OK ||
         gr_set_log_callback(nullptr, nullptr, GR_LOG_WARN) != GR_OK) {
         return 1;

@@ -30,9 +30,7 @@ static void status_names_and_version(void) {
     gr_string_free(NULL);
     gr_options_free(NULL);
     gr_connector_free(NULL);
-    gr_member_subscription_free(NULL);
-    gr_state_subscription_free(NULL);
-    gr_subscription_cancel(NULL);
+    gr_subscription_free(NULL);
 }
 
 static void connect_refuses_bad_arguments(void) {
@@ -135,8 +133,12 @@ static void operations_refuse_bad_arguments(void) {
     CHECK_STATUS(gr_ephemeral_set(NULL, "k", "1"), GR_NULL_ARGUMENT);
     CHECK_STATUS(gr_persistent_get(NULL, "k", &text), GR_NULL_ARGUMENT);
     CHECK_STATUS(gr_subscribe_state(NULL, NULL), GR_NULL_ARGUMENT);
-    CHECK_STATUS(gr_member_subscription_next(NULL, 0, &text), GR_NULL_ARGUMENT);
-    CHECK_STATUS(gr_state_subscription_next(NULL, 0, NULL), GR_NULL_ARGUMENT);
+    CHECK_STATUS(gr_watch(NULL, "p", 0, NULL), GR_NULL_ARGUMENT);
+    /* A NULL subscription handle, for every generic operation. */
+    CHECK_STATUS(gr_subscription_next(NULL, 0, &text), GR_NULL_ARGUMENT);
+    CHECK(text == NULL);
+    CHECK_STATUS(gr_subscription_snapshot(NULL, &text), GR_NULL_ARGUMENT);
+    CHECK_STATUS(gr_subscription_listen(NULL, NULL, NULL, NULL), GR_NULL_ARGUMENT);
 
     /* NULL required arguments and out-parameters. */
     CHECK_STATUS(gr_lock(c, NULL, &token), GR_NULL_ARGUMENT);
@@ -150,7 +152,9 @@ static void operations_refuse_bad_arguments(void) {
     CHECK_STATUS(gr_lock_holder(c, NULL, &text), GR_NULL_ARGUMENT);
     CHECK(text == NULL);
     CHECK_STATUS(gr_lock_as(c, NULL, "x", &token), GR_NULL_ARGUMENT);
-    CHECK_STATUS(gr_release_as(c, NULL, "x"), GR_NULL_ARGUMENT);
+    CHECK_STATUS(gr_release_as(c, NULL, NULL), GR_NULL_ARGUMENT);
+    /* A NULL member is the configured one (the seed API's release(conn, member, name)). */
+    CHECK_STATUS(gr_release_as(c, NULL, "x"), GR_LOCK_NOT_HELD);
     CHECK_STATUS(gr_reentrant_lock_as(c, NULL, "x", &token), GR_NULL_ARGUMENT);
     CHECK_STATUS(gr_members(c, NULL), GR_NULL_ARGUMENT);
     CHECK_STATUS(gr_take_restore_failures(c, NULL), GR_NULL_ARGUMENT);
@@ -166,7 +170,16 @@ static void operations_refuse_bad_arguments(void) {
     CHECK_STATUS(gr_persistent_cas(c, "p", 0, "1", NULL), GR_NULL_ARGUMENT);
     CHECK_STATUS(gr_update_payload(c, NULL, NULL), GR_NULL_ARGUMENT);
     CHECK_STATUS(gr_add_sub_group(c, NULL), GR_NULL_ARGUMENT);
-    CHECK_STATUS(gr_subscribe_members(c, NULL, NULL), GR_NULL_ARGUMENT);
+    CHECK_STATUS(gr_subscribe_members(c, NULL), GR_NULL_ARGUMENT);
+    CHECK_STATUS(gr_watch_ephemeral(c, "p", 0, NULL), GR_NULL_ARGUMENT);
+    {
+        /* The generic operations' NULL out-parameters, on a live subscription. */
+        gr_subscription *sub = NULL;
+        CHECK_OK(gr_subscribe_state(c, &sub));
+        CHECK_STATUS(gr_subscription_next(sub, 0, NULL), GR_NULL_ARGUMENT);
+        CHECK_STATUS(gr_subscription_snapshot(sub, NULL), GR_NULL_ARGUMENT);
+        gr_subscription_free(sub);
+    }
 
     /* Empty, oversized and non-UTF-8 names. */
     CHECK_STATUS(gr_lock(c, "", &token), GR_INVALID_ARGUMENT);
@@ -184,6 +197,14 @@ static void operations_refuse_bad_arguments(void) {
     CHECK_STATUS(gr_ephemeral_set(c, "", "1"), GR_INVALID_ARGUMENT);
     CHECK_STATUS(gr_ephemeral_get(c, oversized, &text), GR_INVALID_ARGUMENT);
     CHECK_STATUS(gr_persistent_set(c, BAD_UTF8, "1", NULL), GR_INVALID_ARGUMENT);
+    {
+        gr_subscription *sub = (gr_subscription *)&sub; /* must be reset to NULL */
+        CHECK_STATUS(gr_watch(c, BAD_UTF8, 0, &sub), GR_INVALID_ARGUMENT);
+        CHECK_CONTAINS(gr_last_error(), "prefix is not valid UTF-8");
+        CHECK(sub == NULL);
+        CHECK_STATUS(gr_watch_ephemeral(c, BAD_UTF8, 0, &sub), GR_INVALID_ARGUMENT);
+        CHECK(sub == NULL);
+    }
     CHECK_STATUS(gr_persistent_delete(c, "", &flag), GR_INVALID_ARGUMENT);
     CHECK_STATUS(gr_persistent_list(c, BAD_UTF8, &text), GR_INVALID_ARGUMENT);
     CHECK_STATUS(gr_acquire(c, "", "x", false, 0, &token), GR_INVALID_ARGUMENT);
@@ -253,8 +274,8 @@ static void a_closed_connector_refuses_everything(void) {
     char *text = NULL;
     uint64_t token = 0;
     bool flag = false;
-    gr_member_subscription *pull = NULL;
-    gr_state_subscription *state_pull = NULL;
+    gr_subscription *pull = NULL;
+    gr_subscription *state_pull = NULL;
     gr_subscription *sub = NULL;
     CHECK_STATUS(gr_join(c, NULL, NULL, NULL), GR_CLOSED);
     CHECK_CONTAINS(gr_last_error(), "closed");
@@ -283,9 +304,10 @@ static void a_closed_connector_refuses_everything(void) {
     CHECK_STATUS(gr_persistent_list(c, "", &text), GR_CLOSED);
     CHECK_STATUS(gr_persistent_set_many(c, "[[\"p\", 1]]", NULL), GR_CLOSED);
     CHECK_STATUS(gr_persistent_cas(c, "p", 0, "1", &token), GR_CLOSED);
-    CHECK_STATUS(gr_subscribe_members(c, &pull, &text), GR_CLOSED);
+    CHECK_STATUS(gr_subscribe_members(c, &pull), GR_CLOSED);
     CHECK_STATUS(gr_subscribe_state(c, &state_pull), GR_CLOSED);
-    CHECK_STATUS(gr_on_state_change(c, NULL, NULL, NULL, &sub), GR_NULL_ARGUMENT);
+    CHECK_STATUS(gr_watch(c, "p", 0, &sub), GR_CLOSED);
+    CHECK_STATUS(gr_watch_ephemeral(c, NULL, 0, &sub), GR_CLOSED);
     CHECK(text == NULL && pull == NULL && state_pull == NULL && sub == NULL);
     CHECK_OK(gr_connector_close(c));
     gr_connection_state state = GR_STATE_NONE;

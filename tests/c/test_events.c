@@ -1,8 +1,9 @@
 /*
- * Membership and connection-state events through the C ABI: pull style from several
- * threads at once (each event to exactly one), callback style on the library's dispatcher
- * thread (destroy after the last callback, cancel from inside a callback), and the end of
- * every subscription when the connector closes.
+ * Membership and connection-state events through the one subscription handle
+ * (gr_subscription): pull style from several threads at once (each event to exactly one),
+ * callback style (gr_subscription_listen) on the library's dispatcher thread (destroy after
+ * the last callback, free from inside a callback), and the end of every subscription when
+ * the connector closes. Data watches use the same handle: test_watch.c.
  */
 #include "test_common.h"
 
@@ -12,7 +13,7 @@
 /* ---- pull style, several threads on one subscription ---- */
 
 struct pull_state {
-    gr_member_subscription *subscription;
+    gr_subscription *subscription;
     pthread_mutex_t mutex;
     int seen[JOINERS];   /* times each joiner's join event was taken */
     int events;          /* join events taken, all threads */
@@ -29,7 +30,7 @@ static void *pull_events(void *arg) {
         if (done || now_ms() > give_up) return NULL;
         char *event = NULL;
         /* A short timeout so a thread notices when the others took the last event. */
-        if (gr_member_subscription_next(s->subscription, 100, &event) != GR_OK) {
+        if (gr_subscription_next(s->subscription, 100, &event) != GR_OK) {
             pthread_mutex_lock(&s->mutex);
             s->errors++;
             pthread_mutex_unlock(&s->mutex);
@@ -61,7 +62,8 @@ static void pull_from_several_threads(void) {
     memset(&s, 0, sizeof s);
     pthread_mutex_init(&s.mutex, NULL);
     char *snapshot = NULL;
-    CHECK_OK(gr_subscribe_members(watcher, &s.subscription, &snapshot));
+    CHECK_OK(gr_subscribe_members(watcher, &s.subscription));
+    CHECK_OK(gr_subscription_snapshot(s.subscription, &snapshot));
     CHECK_STR(snapshot, "[]");
     gr_string_free(snapshot);
 
@@ -80,20 +82,24 @@ static void pull_from_several_threads(void) {
     /* A leave arrives with its reason. */
     CHECK_OK(gr_leave(joiner, "joiner-3", NULL));
     char *event = NULL;
-    CHECK_OK(gr_member_subscription_next(s.subscription, PATIENCE_MS, &event));
+    CHECK_OK(gr_subscription_next(s.subscription, PATIENCE_MS, &event));
     CHECK_CONTAINS(event, "\"left_members\":[{\"id\":\"joiner-3\"");
     CHECK_CONTAINS(event, "\"reason\":\"left\"");
     gr_string_free(event);
 
     /* Nothing pending: a zero timeout returns at once with no event. */
-    CHECK_OK(gr_member_subscription_next(s.subscription, 0, &event));
+    CHECK_OK(gr_subscription_next(s.subscription, 0, &event));
     CHECK(event == NULL);
 
     /* Closing the watcher ends the subscription: GR_CLOSED, also for a waiter without limit. */
     CHECK_OK(gr_connector_close(watcher));
-    CHECK_STATUS(gr_member_subscription_next(s.subscription, -1, &event), GR_CLOSED);
+    CHECK_STATUS(gr_subscription_next(s.subscription, -1, &event), GR_CLOSED);
     CHECK(event == NULL);
-    gr_member_subscription_free(s.subscription);
+    /* The snapshot stays readable after the end. */
+    CHECK_OK(gr_subscription_snapshot(s.subscription, &snapshot));
+    CHECK_STR(snapshot, "[]");
+    gr_string_free(snapshot);
+    gr_subscription_free(s.subscription);
     pthread_mutex_destroy(&s.mutex);
     gr_connector_free(watcher);
     gr_connector_free(joiner);
@@ -112,8 +118,8 @@ struct recorder {
     int dispatcher_known;
     int on_caller_thread;
     pthread_t caller;
-    gr_subscription *self; /* for cancel-from-inside */
-    int cancel_inside;
+    gr_subscription *self; /* for free-from-inside */
+    int free_inside;
 };
 
 static void recorder_init(struct recorder *r) {
@@ -137,11 +143,11 @@ static void on_member(const char *event_json, void *user_data) {
     if (pthread_equal(pthread_self(), r->caller)) r->on_caller_thread++;
     r->dispatcher = pthread_self();
     r->dispatcher_known = 1;
-    gr_subscription *self = r->cancel_inside ? r->self : NULL;
+    gr_subscription *self = r->free_inside ? r->self : NULL;
     r->self = NULL;
     pthread_cond_broadcast(&r->changed);
     pthread_mutex_unlock(&r->mutex);
-    if (self != NULL) gr_subscription_cancel(self); /* from inside its own callback */
+    if (self != NULL) gr_subscription_free(self); /* from inside its own callback */
 }
 
 static void on_destroy(void *user_data) {
@@ -174,10 +180,16 @@ static void callbacks_on_a_dispatcher_thread(void) {
     recorder_init(&second);
     gr_subscription *sub1 = NULL, *sub2 = NULL;
     char *snapshot = NULL;
-    CHECK_OK(gr_on_member_event(watcher, on_member, &first, on_destroy, &sub1, &snapshot));
+    CHECK_OK(gr_subscribe_members(watcher, &sub1));
+    CHECK_OK(gr_subscription_snapshot(sub1, &snapshot));
     CHECK_STR(snapshot, "[]");
     gr_string_free(snapshot);
-    CHECK_OK(gr_on_member_event(watcher, on_member, &second, on_destroy, &sub2, NULL));
+    CHECK_OK(gr_subscription_listen(sub1, on_member, &first, on_destroy));
+    CHECK_OK(gr_subscribe_members(watcher, &sub2));
+    CHECK_OK(gr_subscription_listen(sub2, on_member, &second, on_destroy));
+    /* Events now go to the callback: pulling is refused. */
+    char *event = NULL;
+    CHECK_STATUS(gr_subscription_next(sub2, 0, &event), GR_INVALID_ARGUMENT);
 
     CHECK_OK(gr_join(target, NULL, NULL, NULL));
     CHECK(wait_for(&first, &first.joins_of_target, 1) == 1);
@@ -185,8 +197,8 @@ static void callbacks_on_a_dispatcher_thread(void) {
     CHECK(first.on_caller_thread == 0);
     CHECK(first.dispatcher_known && !pthread_equal(first.dispatcher, second.dispatcher));
 
-    /* Cancel returns after the last callback ran and destroy was called. */
-    gr_subscription_cancel(sub1);
+    /* Free returns after the last callback ran and destroy was called. */
+    gr_subscription_free(sub1);
     pthread_mutex_lock(&first.mutex);
     CHECK(first.destroyed == 1);
     pthread_mutex_unlock(&first.mutex);
@@ -194,7 +206,7 @@ static void callbacks_on_a_dispatcher_thread(void) {
     /* The other subscription keeps going. */
     CHECK_OK(gr_leave(target, NULL, NULL));
     CHECK(wait_for(&second, &second.events, 2) == 2);
-    gr_subscription_cancel(sub2);
+    gr_subscription_free(sub2);
     CHECK(second.destroyed == 1);
     CHECK(first.callbacks_after_destroy == 0 && second.callbacks_after_destroy == 0);
     CHECK(first.events == 1);
@@ -205,23 +217,21 @@ static void callbacks_on_a_dispatcher_thread(void) {
     gr_connector_free(target);
 }
 
-static void cancel_from_inside_the_callback(void) {
+static void free_from_inside_the_callback(void) {
     char group[128];
-    unique_group(group, sizeof group, "cancel-inside");
+    unique_group(group, sizeof group, "free-inside");
     gr_connector *watcher = connect_as(group, "watcher");
     gr_connector *target = connect_as(group, "target");
     struct recorder r;
     recorder_init(&r);
-    r.cancel_inside = 1;
+    r.free_inside = 1;
     gr_subscription *sub = NULL;
-    /* The callback may run as soon as the subscription exists, so publish the handle to it
-     * under the mutex before anything can happen. */
-    pthread_mutex_lock(&r.mutex);
-    CHECK_OK(gr_on_member_event(watcher, on_member, &r, on_destroy, &sub, NULL));
+    CHECK_OK(gr_subscribe_members(watcher, &sub));
     r.self = sub;
-    pthread_mutex_unlock(&r.mutex);
+    CHECK_OK(gr_subscription_listen(sub, on_member, &r, on_destroy));
     CHECK_OK(gr_join(target, NULL, NULL, NULL));
-    /* Destroy follows the callback that cancelled; no further callback comes. */
+    CHECK_OK(gr_join(target, "target-2", NULL, NULL));
+    /* Destroy follows the callback that freed; no further callback comes. */
     CHECK(wait_for(&r, &r.destroyed, 1) == 1);
     CHECK(r.events == 1);
     recorder_destroy_sync(&r);
@@ -235,20 +245,27 @@ static void count_destroy(void *user_data) {
     destroy_calls++;
 }
 
-static void destroy_runs_when_subscribing_fails(void) {
+static void destroy_runs_when_listening_fails(void) {
     char group[128];
     unique_group(group, sizeof group, "destroy-on-error");
     gr_connector *conn = connect_as(group, "me");
     gr_subscription *sub = NULL;
     destroy_calls = 0;
-    CHECK_STATUS(gr_on_member_event(conn, NULL, NULL, count_destroy, &sub, NULL),
-                 GR_NULL_ARGUMENT);
-    CHECK(destroy_calls == 1 && sub == NULL);
-    CHECK_STATUS(gr_on_state_change(conn, NULL, NULL, count_destroy, &sub), GR_NULL_ARGUMENT);
+    CHECK_OK(gr_subscribe_members(conn, &sub));
+    CHECK_STATUS(gr_subscription_listen(sub, NULL, NULL, count_destroy), GR_NULL_ARGUMENT);
+    CHECK(destroy_calls == 1);
+    CHECK_STATUS(gr_subscription_listen(NULL, on_member, NULL, count_destroy), GR_NULL_ARGUMENT);
     CHECK(destroy_calls == 2);
+    CHECK_OK(gr_subscription_listen(sub, on_member, NULL, count_destroy));
+    /* A second listener is refused, and its user data destroyed at once. */
+    CHECK_STATUS(gr_subscription_listen(sub, on_member, NULL, count_destroy), GR_INVALID_ARGUMENT);
+    CHECK(destroy_calls == 3);
+    gr_subscription_free(sub);
+    CHECK(destroy_calls == 4);
     CHECK_OK(gr_connector_close(conn));
-    CHECK_STATUS(gr_on_member_event(conn, on_member, NULL, count_destroy, &sub, NULL), GR_CLOSED);
-    CHECK(destroy_calls == 3 && sub == NULL);
+    sub = NULL;
+    CHECK_STATUS(gr_subscribe_members(conn, &sub), GR_CLOSED);
+    CHECK(sub == NULL);
     gr_connector_free(conn);
 }
 
@@ -261,10 +278,10 @@ struct state_log {
     int destroyed;
 };
 
-static void on_state(gr_connection_state state, void *user_data) {
+static void on_state(const char *state_json, void *user_data) {
     struct state_log *log = user_data;
     pthread_mutex_lock(&log->mutex);
-    if (state == GR_STATE_CLOSED) log->closed_seen++;
+    if (strcmp(state_json, "\"CLOSED\"") == 0) log->closed_seen++;
     pthread_cond_broadcast(&log->changed);
     pthread_mutex_unlock(&log->mutex);
 }
@@ -286,18 +303,23 @@ static void state_events_both_styles(void) {
     pthread_mutex_init(&log.mutex, NULL);
     pthread_cond_init(&log.changed, NULL);
     gr_subscription *callback_sub = NULL;
-    gr_state_subscription *pull_sub = NULL;
-    CHECK_OK(gr_on_state_change(conn, on_state, &log, on_state_destroy, &callback_sub));
+    gr_subscription *pull_sub = NULL;
+    CHECK_OK(gr_subscribe_state(conn, &callback_sub));
+    CHECK_OK(gr_subscription_listen(callback_sub, on_state, &log, on_state_destroy));
     CHECK_OK(gr_subscribe_state(conn, &pull_sub));
 
-    gr_connection_state state = GR_STATE_CONNECTED;
-    CHECK_OK(gr_state_subscription_next(pull_sub, 0, &state));
-    CHECK(state == GR_STATE_NONE); /* nothing happened yet */
+    char *text = NULL;
+    CHECK_OK(gr_subscription_snapshot(pull_sub, &text));
+    CHECK_STR(text, "\"CONNECTED\""); /* the state when it subscribed */
+    gr_string_free(text);
+    CHECK_OK(gr_subscription_next(pull_sub, 0, &text));
+    CHECK(text == NULL); /* nothing happened yet */
 
     CHECK_OK(gr_connector_close(conn));
-    CHECK_OK(gr_state_subscription_next(pull_sub, PATIENCE_MS, &state));
-    CHECK(state == GR_STATE_CLOSED);
-    CHECK_STATUS(gr_state_subscription_next(pull_sub, PATIENCE_MS, &state), GR_CLOSED);
+    CHECK_OK(gr_subscription_next(pull_sub, PATIENCE_MS, &text));
+    CHECK_STR(text, "\"CLOSED\"");
+    gr_string_free(text);
+    CHECK_STATUS(gr_subscription_next(pull_sub, PATIENCE_MS, &text), GR_CLOSED);
 
     /* The callback saw CLOSED, then its stream ended, which ran destroy. */
     struct timespec deadline = deadline_in(PATIENCE_MS);
@@ -308,9 +330,9 @@ static void state_events_both_styles(void) {
     CHECK(log.closed_seen == 1);
     CHECK(log.destroyed == 1);
     pthread_mutex_unlock(&log.mutex);
-    gr_subscription_cancel(callback_sub);
+    gr_subscription_free(callback_sub);
     CHECK(log.destroyed == 1); /* never twice */
-    gr_state_subscription_free(pull_sub);
+    gr_subscription_free(pull_sub);
     pthread_mutex_destroy(&log.mutex);
     pthread_cond_destroy(&log.changed);
     gr_connector_free(conn);
@@ -319,8 +341,8 @@ static void state_events_both_styles(void) {
 int main(void) {
     RUN(pull_from_several_threads);
     RUN(callbacks_on_a_dispatcher_thread);
-    RUN(cancel_from_inside_the_callback);
-    RUN(destroy_runs_when_subscribing_fails);
+    RUN(free_from_inside_the_callback);
+    RUN(destroy_runs_when_listening_fails);
     RUN(state_events_both_styles);
     return finish("test_events");
 }

@@ -174,7 +174,7 @@ static void lock_on_behalf_of_another_member(void) {
     /* The general form, on behalf of a member, re-entrant. */
     CHECK_OK(gr_acquire(c, "worker-8", "job", true, 0, &token));
     CHECK(token >= 1);
-    CHECK_OK(gr_release_member(c, "worker-8", "job"));
+    CHECK_OK(gr_release_as(c, "worker-8", "job"));
     gr_connector_free(c);
 }
 

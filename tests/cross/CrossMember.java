@@ -295,7 +295,7 @@ public final class CrossMember {
     }
 
     private OptionalLong compareAndSet(String path, long expectedVersion, Object value) {
-        return conn.persistentCompareAndSet(path, expectedVersion, value);
+        return conn.persistentCas(path, expectedVersion, value);
     }
 
     private void persistentSet(String path, Object value) {

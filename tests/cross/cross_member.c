@@ -23,7 +23,7 @@
 #define LOCK_NAME "cross-lock"
 
 static gr_connector *conn;
-static gr_member_subscription *events;
+static gr_subscription *events;
 static const char *me;
 static char failure[512]; /* the first failure of the running command, "" if none */
 
@@ -53,7 +53,7 @@ static bool connect_as(const char *url, const char *group) {
     bool done = ok(gr_options_new(&options), "options") && ok(gr_options_set_group(options, group), "group") &&
                 ok(gr_options_set_member_id(options, me), "member") && ok(gr_connect(url, options, &conn), "connect");
     gr_options_free(options);
-    return done && ok(gr_subscribe_members(conn, &events, NULL), "subscribe");
+    return done && ok(gr_subscribe_members(conn, &events), "subscribe");
 }
 
 static bool join(void) { return ok(gr_join(conn, NULL, "{\"language\":\"c\"}", NULL), "join"); }
@@ -66,7 +66,7 @@ static bool leave(void) {
 /* The next membership event's JSON (NULL when none came in `wait_ms`); free it. */
 static char *next_event(int64_t wait_ms) {
     char *event = NULL;
-    ok(gr_member_subscription_next(events, wait_ms, &event), "next event");
+    ok(gr_subscription_next(events, wait_ms, &event), "next event");
     return event;
 }
 
@@ -125,7 +125,7 @@ static char *ephemeral_get(const char *key) {
 
 static void disconnect(void) {
     ok(gr_connector_close(conn), "close");
-    gr_member_subscription_free(events);
+    gr_subscription_free(events);
     gr_connector_free(conn);
 }
 

@@ -4,6 +4,7 @@
 
 mod ephemeral;
 pub(crate) mod events;
+mod feed;
 mod persistent;
 mod watch;
 

@@ -67,7 +67,7 @@ impl Keys {
         format!("{}session-added", self.prefix)
     }
 
-    /// Hash of one ephemeral key: value, session.
+    /// Hash of one ephemeral key: value, session, version.
     pub fn ephemeral(&self, key: &str) -> String {
         format!("{}eph:{key}", self.prefix)
     }
@@ -85,6 +85,17 @@ impl Keys {
     /// Sorted set of every persistent path (all scores 0), for prefix listing.
     pub fn data_index(&self) -> String {
         format!("{}data-index", self.prefix)
+    }
+
+    /// String (integer): the group's data revision, +1 on every data change (persistent or
+    /// ephemeral), never below the epoch's token floor.
+    pub fn data_revision(&self) -> String {
+        format!("{}data-rev", self.prefix)
+    }
+
+    /// Stream of data changes, one entry per change with id `<revision>-0`.
+    pub fn data_events(&self) -> String {
+        format!("{}data-events", self.prefix)
     }
 
     /// Hash of one lock: owner, session, count, token.
@@ -128,6 +139,8 @@ mod tests {
             keys.ephemeral_index(),
             keys.data(""),
             keys.data_index(),
+            keys.data_revision(),
+            keys.data_events(),
             keys.lock(""),
         ]
         .iter()

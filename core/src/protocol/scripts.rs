@@ -123,8 +123,9 @@ operations! {
     eph_get: reaping ["allow-oom"];
     eph_del: reaping ["allow-oom"];
     eph_list: reading ["allow-oom"];
-    data_set: plain [];
-    data_del: plain ["allow-oom"];
+    data_set: reaping [];
+    data_del: reaping ["allow-oom"];
+    data_snapshot: reading ["allow-oom"];
     data_list: plain ["allow-oom"];
 }
 

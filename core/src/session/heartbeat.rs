@@ -110,7 +110,8 @@ async fn beat(inner: &Arc<Session>, heartbeat: Duration) -> Schedule {
         return match replace_session(inner, &sid).await {
             Ok((sent, beat)) => {
                 tracing::info!(
-                    "RECONNECTED with a new session: members and ephemeral data re-registered, locks not"
+                    "RECONNECTED with a new session: members and ephemeral keys re-registered; \
+                     locks were lost with the old session and are not re-taken"
                 );
                 inner.publish_state(ConnectionState::Reconnected);
                 Schedule::after_success(heartbeat, sent, beat)

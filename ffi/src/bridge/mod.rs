@@ -110,13 +110,14 @@ macro_rules! bridge_fns {
         <$kind as $crate::bridge::handle::Handle>::settle($conn, $name($conn $(, $arg)*))
     }};
 
-    // C export with an out-parameter.
-    (@c [$($doc:literal)*] $c_name:ident [$out_kind:ident $out:ident] $name:ident $conn:ident $kind:ty
-        [$($arg:ident : $aty:ty),*] $ret:ty) => {
+    // The C export: the result goes to the out-parameter if the definition names one,
+    // else to the status alone.
+    (@c [$($doc:literal)*] $c_name:ident [$($out_kind:ident $out:ident)?] $name:ident $conn:ident
+        $kind:ty [$($arg:ident : $aty:ty),*] $ret:ty) => {
         $(#[doc = $doc])*
         ///
         /// # Safety
-        /// The handle is NULL or live; strings are NULL or NUL-terminated; the
+        /// The handle is NULL or live; strings are NULL or NUL-terminated; an
         /// out-parameter is NULL or valid for writes.
         // The signature names the bridge's crate-private conversion traits; the export is
         // for the linker, so its Rust visibility does not matter.
@@ -125,40 +126,22 @@ macro_rules! bridge_fns {
         pub unsafe extern "C" fn $c_name(
             $conn: *const <$kind as $crate::bridge::handle::Handle>::C,
             $($arg: <$aty as $crate::bridge::c_convert::CArg>::Raw,)*
-            $out: *mut <$ret as $crate::bridge::c_convert::CResult>::Out,
+            $($out: *mut <$ret as $crate::bridge::c_convert::CResult>::Out,)?
         ) -> $crate::c_api::status::gr_status {
             $crate::c_api::status::guard(|| {
-                let slot = $crate::bridge::c_convert::$out_kind::<$ret>($out, stringify!($out))?;
+                $(let slot = $crate::bridge::c_convert::$out_kind::<$ret>($out, stringify!($out))?;)?
                 let result = $crate::bridge::bridge_fns!(@c_call $name $conn $kind [$($arg : $aty),*])?;
-                if let Some(slot) = slot {
-                    *slot = $crate::bridge::c_convert::CResult::into_c(result)?;
-                }
-                Ok(())
+                $crate::bridge::bridge_fns!(@c_result result $($out slot)?)
             })
         }
     };
-
-    // C export whose result is the status alone.
-    (@c [$($doc:literal)*] $c_name:ident [] $name:ident $conn:ident $kind:ty
-        [$($arg:ident : $aty:ty),*] $ret:ty) => {
-        $(#[doc = $doc])*
-        ///
-        /// # Safety
-        /// The handle is NULL or live; strings are NULL or NUL-terminated.
-        // The signature names the bridge's crate-private conversion traits; the export is
-        // for the linker, so its Rust visibility does not matter.
-        #[allow(private_interfaces)]
-        #[no_mangle]
-        pub unsafe extern "C" fn $c_name(
-            $conn: *const <$kind as $crate::bridge::handle::Handle>::C,
-            $($arg: <$aty as $crate::bridge::c_convert::CArg>::Raw,)*
-        ) -> $crate::c_api::status::gr_status {
-            $crate::c_api::status::guard(|| {
-                let result = $crate::bridge::bridge_fns!(@c_call $name $conn $kind [$($arg : $aty),*])?;
-                $crate::bridge::c_convert::CStatus::into_status(result)
-            })
+    (@c_result $result:ident) => { $crate::bridge::c_convert::CStatus::into_status($result) };
+    (@c_result $result:ident $out:ident $slot:ident) => {{
+        if let Some(slot) = $slot {
+            *slot = $crate::bridge::c_convert::CResult::into_c($result)?;
         }
-    };
+        Ok(())
+    }};
 
     (@jni [] $($rest:tt)*) => {};
     (@jni [jni] $name:ident $conn:ident $kind:ty [$($arg:ident : $aty:ty),*] $ret:ty) => {

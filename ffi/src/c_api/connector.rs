@@ -26,7 +26,7 @@ pub struct gr_connector {
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum gr_connection_state {
-    /// No state: written when a wait for a state change timed out.
+    /// No state: what `gr_connector_state` writes when it fails.
     GR_STATE_NONE = 0,
     /// The session is alive and its lease was renewed on time.
     GR_STATE_CONNECTED = 1,

@@ -15,8 +15,9 @@ use crate::subscription::{gr_subscription, Sink};
 pub type gr_event_callback =
     Option<unsafe extern "C" fn(event_json: *const c_char, user_data: *mut c_void)>;
 
-/// Frees a callback's `user_data`. Called exactly once: when the subscription is freed
-/// (after the last callback), or before `gr_subscription_listen` returns when it fails.
+/// Frees a callback's `user_data`. Called exactly once, on the dispatcher thread after the
+/// last callback (when the subscription ended because its connector closed, or was freed),
+/// or before `gr_subscription_listen` returns when it fails.
 #[allow(non_camel_case_types)]
 pub type gr_destroy_callback = Option<unsafe extern "C" fn(user_data: *mut c_void)>;
 
@@ -56,8 +57,9 @@ impl Drop for CallbackSink {
 /// with GR_INVALID_ARGUMENT.
 ///
 /// Ownership: the library takes `user_data` in every case: `destroy` (may be NULL) is
-/// called exactly once, after the last callback (when the subscription is freed), or
-/// before this function returns when it fails.
+/// called exactly once, after the last callback (the subscription ended because its
+/// connector closed, or was freed), or before this function returns when it fails. The
+/// handle itself is still freed with `gr_subscription_free`.
 /// Thread-safety: safe from any thread; call it at most once per subscription.
 /// Errors: GR_NULL_ARGUMENT (subscription, callback), GR_INVALID_ARGUMENT (already
 /// listening).

@@ -2,12 +2,18 @@
 -- live session is refused.
 local sid, name = ARGV[2], ARGV[3]
 local key = P .. 'eph:' .. name
-local holder = redis.call('HGET', key, 'session')
+local held = redis.call('HMGET', key, 'session', 'version')
+local holder = held[1]
 if not holder then return 0 end
-if holder ~= sid and holder_blocks(holder) then
-  return redis.error_reply('KEY_OWNED ephemeral key ' .. name .. ' belongs to another live session')
+if holder ~= sid then
+  if holder_blocks(holder) then
+    return redis.error_reply('KEY_OWNED ephemeral key ' .. name .. ' belongs to another live session')
+  end
+  -- Its dead owner was reaped just now, and the key went with it (one expired event).
+  return 1
 end
 redis.call('DEL', key)
 redis.call('ZREM', P .. 'eph-index', name)
 redis.call('SREM', P .. 'owned:' .. sid, 'e:' .. name)
+data_changed('e', name, 'delete', tonumber(held[2]) or 1)
 return 1

@@ -102,6 +102,38 @@ local function emit(kind, member_id, reason, record)
     'reason', reason, 'record', record)
 end
 
+-- Every data change (persistent or ephemeral) takes the group's next data revision and
+-- appends one entry to the data events stream, with the revision as its id (`<rev>-0`), so
+-- a watcher resumes from a revision with one XREAD and sees a gap as a jump. The revision
+-- never goes back, also after the group's keys were lost: it is at least the epoch's
+-- token floor, as lock tokens are. `space` is 'p' (persistent) or 'e' (ephemeral), `kind`
+-- put | delete | expired, `version` the key's version after a put or before a delete.
+local function data_changed(space, path, kind, version, value)
+  local floor = current_epoch().token_base
+  local counter = P .. 'data-rev'
+  local rev = redis.call('INCR', counter)
+  if rev <= floor then
+    rev = floor + 1
+    redis.call('SET', counter, fmt_int(rev))
+  end
+  local stream = P .. 'data-events'
+  local fields = {'space', space, 'path', path, 'kind', kind, 'version', fmt_int(version)}
+  if value then
+    fields[#fields + 1] = 'value'
+    fields[#fields + 1] = value
+  end
+  local added = redis.pcall('XADD', stream, 'MAXLEN', '~', '10000', fmt_int(rev) .. '-0',
+    unpack(fields))
+  if type(added) == 'table' and added.err then
+    -- The counter is behind the stream (its key was deleted by hand): move past the stream.
+    local last = redis.call('XREVRANGE', stream, '+', '-', 'COUNT', 1)
+    rev = tonumber(string.match(last[1][1], '^(%d+)')) + 1
+    redis.call('SET', counter, fmt_int(rev))
+    redis.call('XADD', stream, 'MAXLEN', '~', '10000', fmt_int(rev) .. '-0', unpack(fields))
+  end
+  return rev
+end
+
 -- The session id of a member record. Read by pattern, not cjson: a record a peer wrote
 -- with a pathological payload must not make reaping fail for the whole group. serde_json
 -- writes "session" right after "id", and a quote inside the id is escaped.
@@ -131,9 +163,13 @@ function end_session(sid, reason)
     elseif kind == 'x' then
       redis.call('HDEL', P .. 'lock:' .. name, 'x:' .. sid)
     elseif kind == 'e' then
-      if redis.call('HGET', P .. 'eph:' .. name, 'session') == sid then
+      local held = redis.call('HMGET', P .. 'eph:' .. name, 'session', 'version')
+      if held[1] == sid then
         redis.call('DEL', P .. 'eph:' .. name)
         redis.call('ZREM', P .. 'eph-index', name)
+        -- Closing deletes; a lease that ran out (or a restart) expires.
+        data_changed('e', name, reason == 'left' and 'delete' or 'expired',
+          tonumber(held[2]) or 1)
       end
     end
   end

@@ -22,8 +22,6 @@ import java.util.function.Supplier;
  * connecting, membership, subscriptions and close).
  */
 abstract class ConnectorBase {
-    private static final Cleaner CLEANER = Cleaner.create();
-
     final GroupConfig config;
     final NativeHandle handle;
     final AsyncCalls async;
@@ -33,7 +31,7 @@ abstract class ConnectorBase {
         this.config = config;
         this.handle = new NativeHandle(nativeHandle);
         this.async = AsyncCalls.on(config.asyncExecutor());
-        this.cleanable = CLEANER.register(this, closeAction(handle, async));
+        this.cleanable = NativeRef.CLEANER.register(this, closeAction(handle, async));
     }
 
     /**

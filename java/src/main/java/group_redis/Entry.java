@@ -1,6 +1,9 @@
 package group_redis;
 
-/** One persistent entry returned by {@link GroupConnector#persistentList(String)}. Immutable. */
+/**
+ * One persistent entry: as {@link GroupConnector#persistentList(String)} returns it, or as a
+ * {@link DataSnapshot} holds it. Immutable.
+ */
 public final class Entry {
     private final String path;
     private final Object value;

@@ -14,7 +14,7 @@ import java.util.Map;
  * try (GroupConnector connector = GroupConnector.connect(
  *         GroupConfig.builder("redis://127.0.0.1:6379").group("workers").build())) {
  *     connector.join();
- *     try (Subscription events = connector.addMemberListener(e -> System.out.println(e))) {
+ *     try (MemberSubscription events = connector.addMemberListener(e -> System.out.println(e))) {
  *         try (LockHandle lock = connector.tryLock("reindex", Duration.ofSeconds(5)).orElseThrow()) {
  *             System.out.println("holding reindex, token " + lock.token());
  *         }
@@ -235,25 +235,41 @@ public final class GroupConnector extends AsyncGroupConnector implements AutoClo
         return Collections.unmodifiableList(groups);
     }
 
-    // ---------------------------------------------------------------- listeners
+    // ---------------------------------------------------------------- subscriptions
+
+    /**
+     * Subscribes to membership events, pull form: {@link MemberSubscription#snapshot()} is the
+     * members now, then {@link MemberSubscription#poll}, {@link MemberSubscription#take} or a
+     * for-each loop give every change after it, in order, each once (across reconnects; after
+     * lost history a resync event, see {@link MembershipEvent}).
+     *
+     * @return the subscription; close it to stop
+     */
+    public MemberSubscription subscribeMembers() {
+        return new MemberSubscription(handle);
+    }
 
     /**
      * Registers a membership listener. Events start after {@link MemberSubscription#snapshot()}
-     * and arrive in order, each once, on a dispatcher thread of this subscription.
+     * and arrive in order, each once, on a dispatcher thread of this subscription. The
+     * listener form of {@link #subscribeMembers()}.
      *
      * @param listener the listener
      * @return the subscription; close it to stop
      */
     public MemberSubscription addMemberListener(MemberEventListener listener) {
         requireArg(listener, "listener");
-        NativeEventSink sink = memberSink(listener);
-        return handle.call(h -> {
-            long native_ = NativeLib.subscribeMembers(h, sink);
-            ListenerSubscription subscription = new ListenerSubscription(native_, handle, sink, false);
-            handle.track(subscription);
-            List<Member> snapshot = Member.listFromJson(Json.decode(NativeLib.subscriptionSnapshot(native_)));
-            return new MemberSubscription(subscription, snapshot);
-        });
+        return listening(subscribeMembers(), listener);
+    }
+
+    /**
+     * Subscribes to connection-state changes, pull form: the snapshot is the state now, the
+     * events SUSPENDED, LOST, RECONNECTED, and CLOSED last when this connector closes.
+     *
+     * @return the subscription; close it to stop
+     */
+    public StateSubscription subscribeState() {
+        return new StateSubscription(handle);
     }
 
     /**
@@ -264,22 +280,106 @@ public final class GroupConnector extends AsyncGroupConnector implements AutoClo
      * @param listener the listener
      * @return the subscription; close it to stop
      */
-    public Subscription addConnectionStateListener(ConnectionStateListener listener) {
+    public StateSubscription addConnectionStateListener(ConnectionStateListener listener) {
         requireArg(listener, "listener");
-        NativeEventSink sink = stateSink(listener);
-        return handle.call(h -> {
-            ListenerSubscription subscription = new ListenerSubscription(NativeLib.subscribeState(h, sink), handle, sink, true);
-            handle.track(subscription);
+        return listening(subscribeState(), listener);
+    }
+
+    /**
+     * Watches the persistent data under {@code prefix}, pull form: the snapshot holds the
+     * matching keys with their versions and the group's data revision, then every change
+     * after it comes as one {@link DataEvent}, in the order the changes happened (a delete and
+     * a re-create are two events). No polling of Redis: the writes themselves record the
+     * changes.
+     *
+     * @param prefix the path prefix ("" for all)
+     * @return the watch; close it to stop
+     */
+    public DataWatch watch(String prefix) {
+        return watch(prefix, 0);
+    }
+
+    /**
+     * Watches the persistent data under {@code prefix} from a revision on: the events are
+     * every change with a revision above {@code fromRevision} (e.g. the last one a restarted
+     * watcher saw), or, when that history is gone (trimmed, or Redis lost its data), resync
+     * events that bring a subscriber who knew the data at {@code fromRevision} to the present
+     * ({@link DataEvent#resync()}). The snapshot is the current keys either way.
+     *
+     * @param prefix the path prefix ("" for all)
+     * @param fromRevision the last revision already seen; 0: from now, as {@link #watch(String)}
+     * @return the watch; close it to stop
+     * @throws InvalidArgumentException for a negative revision
+     */
+    public DataWatch watch(String prefix, long fromRevision) {
+        return new DataWatch(handle, h -> NativeLib.watch(h, prefix, revision(fromRevision)));
+    }
+
+    /**
+     * Watches the ephemeral keys under {@code prefix}, as {@link #watch(String)} does the
+     * persistent data; a key that goes with its session (lease ran out) gives an
+     * {@link DataEvent.Kind#EXPIRED} event, a delete or its owner's close a DELETE.
+     *
+     * @param prefix the key prefix ("" for all)
+     * @return the watch; close it to stop
+     */
+    public DataWatch watchEphemeral(String prefix) {
+        return watchEphemeral(prefix, 0);
+    }
+
+    /**
+     * Watches the ephemeral keys under {@code prefix} from a revision on (see
+     * {@link #watch(String, long)}).
+     *
+     * @param prefix the key prefix ("" for all)
+     * @param fromRevision the last revision already seen; 0: from now
+     * @return the watch; close it to stop
+     * @throws InvalidArgumentException for a negative revision
+     */
+    public DataWatch watchEphemeral(String prefix, long fromRevision) {
+        return new DataWatch(handle, h -> NativeLib.watchEphemeral(h, prefix, revision(fromRevision)));
+    }
+
+    /**
+     * Registers a listener for the persistent data under {@code prefix}: the listener form of
+     * {@link #watch(String)}.
+     *
+     * @param prefix the path prefix ("" for all)
+     * @param listener the listener
+     * @return the watch (its snapshot is what the events follow on from); close it to stop
+     */
+    public DataWatch onDataEvent(String prefix, EventListener<? super DataEvent> listener) {
+        requireArg(listener, "listener");
+        return listening(watch(prefix), listener);
+    }
+
+    private static long revision(long fromRevision) {
+        if (fromRevision < 0) {
+            throw new InvalidArgumentException("fromRevision must not be negative: " + fromRevision);
+        }
+        return fromRevision;
+    }
+
+    /** Switches a fresh subscription to {@code listener}; closes it if that fails. */
+    private static <E, T extends Subscription<E>> T listening(T subscription, EventListener<? super E> listener) {
+        try {
+            subscription.listen(listener);
             return subscription;
-        });
+        } catch (RuntimeException e) {
+            subscription.close();
+            throw e;
+        }
     }
 
     /**
      * Leaves every member, releases every lock and deletes every ephemeral key of this
-     * connector now, stops its heartbeat, delivers CLOSED to its state listeners and then
-     * stops its listeners. Idempotent and thread-safe; calls
-     * racing with it fail with {@link ConnectorClosedException}. If Redis cannot be reached
-     * the failure is logged and the session simply expires.
+     * connector now, stops its heartbeat and ends its subscriptions: before this returns,
+     * every listener has received the events delivered up to the end (a state listener
+     * CLOSED last), except one that called close() from inside its callback; events a
+     * pulled subscription has not taken yet can still be taken, then it reports its end.
+     * Idempotent and thread-safe; calls racing with it fail with
+     * {@link ConnectorClosedException}. If Redis cannot be reached the failure is logged and
+     * the session simply expires.
      */
     @Override
     public void close() {
@@ -289,38 +389,5 @@ public final class GroupConnector extends AsyncGroupConnector implements AutoClo
     @Override
     public String toString() {
         return "GroupConnector{" + config + (isClosed() ? ", closed" : "") + "}";
-    }
-
-    // ---------------------------------------------------------------- plumbing
-
-    /*
-     * Sinks are built in static methods so they refer to their listener only, never to this
-     * connector: the native side holds them through global references, and a sink that kept
-     * the connector reachable would stop the Cleaner from ever closing a forgotten one.
-     */
-
-    private static NativeEventSink memberSink(MemberEventListener listener) {
-        return new NativeEventSink() {
-            @Override
-            void handle(String json) {
-                listener.onMembershipEvent(MembershipEvent.fromJson(json));
-            }
-        };
-    }
-
-    private static NativeEventSink stateSink(ConnectionStateListener listener) {
-        return new NativeEventSink() {
-            @Override
-            void handle(String name) {
-                ConnectionState state = ConnectionState.valueOf(name);
-                try {
-                    listener.onStateChange(state);
-                } finally {
-                    if (state == ConnectionState.CLOSED) {
-                        ended(); // the connector's last state: its close may go on
-                    }
-                }
-            }
-        };
     }
 }

@@ -3,16 +3,15 @@ package group_redis;
 import java.util.List;
 
 /**
- * A membership listener's subscription, with the members at the moment it started: events
- * delivered to the listener follow on from that snapshot.
+ * A subscription to the group's membership events ({@link GroupConnector#subscribeMembers()},
+ * {@link GroupConnector#addMemberListener}), with the members at the moment it started:
+ * the events follow on from that snapshot. See {@link Subscription} for the pull and push
+ * forms; {@link MembershipEvent} for the resync rule.
  */
-public final class MemberSubscription implements Subscription {
-    private final Subscription delegate;
-    private final List<Member> snapshot;
-
-    MemberSubscription(Subscription delegate, List<Member> snapshot) {
-        this.delegate = delegate;
-        this.snapshot = snapshot;
+public final class MemberSubscription extends NativeSubscription<MembershipEvent, List<Member>> {
+    MemberSubscription(NativeHandle connector) {
+        super(connector, NativeLib::subscribeMembers, MembershipEvent::fromJson,
+                json -> Member.listFromJson(Json.decode(json)));
     }
 
     /**
@@ -20,17 +19,8 @@ public final class MemberSubscription implements Subscription {
      *
      * @return an unmodifiable list
      */
+    @Override
     public List<Member> snapshot() {
-        return snapshot;
-    }
-
-    @Override
-    public void close() {
-        delegate.close();
-    }
-
-    @Override
-    public boolean isOpen() {
-        return delegate.isOpen();
+        return super.snapshot();
     }
 }

@@ -8,7 +8,7 @@ package group_redis;
  */
 final class NativeLib {
     /** Must equal {@code ABI_VERSION} in ffi/src/jni_api/mod.rs. */
-    static final int EXPECTED_ABI_VERSION = 3;
+    static final int EXPECTED_ABI_VERSION = 4;
 
     static {
         NativeLoader.load();
@@ -108,13 +108,39 @@ final class NativeLib {
 
     static native String persistentList(long handle, String prefix);
 
-    static native long subscribeMembers(long handle, NativeEventSink sink);
+    // Subscriptions: one native handle for every kind of event (NativeSubscription).
 
-    static native long subscribeState(long handle, NativeEventSink sink);
+    /** Opens a membership subscription; returns its handle. */
+    static native long subscribeMembers(long handle);
 
+    /** Opens a connection-state subscription; returns its handle. */
+    static native long subscribeState(long handle);
+
+    /** Opens a watch on persistent data under {@code prefix} after {@code fromRevision} (0: from now). */
+    static native long watch(long handle, String prefix, long fromRevision);
+
+    /** Opens a watch on ephemeral keys under {@code prefix} after {@code fromRevision} (0: from now). */
+    static native long watchEphemeral(long handle, String prefix, long fromRevision);
+
+    /** What the subscription started from, as JSON (per kind). */
     static native String subscriptionSnapshot(long subscription);
 
-    static native void unsubscribe(long subscription);
+    /**
+     * The next event as JSON, waiting up to {@code timeoutMs} (negative: no limit; 0: only
+     * one already there); null when the time ran out. Throws ConnectorClosedException once
+     * the subscription ended and was drained, InvalidArgumentException after
+     * {@link #subscriptionListen}. Safe from many threads; each event goes to one of them.
+     */
+    static native String subscriptionNext(long subscription, long timeoutMs);
+
+    /**
+     * From now on every event goes to {@code sink.deliver(json)} on a dispatcher thread,
+     * those already waiting first; {@code sink.ended()} once after the last one.
+     */
+    static native void subscriptionListen(long subscription, NativeEventSink sink);
+
+    /** Stops and frees: waits for a running delivery to return, unless called from inside it. */
+    static native void subscriptionFree(long subscription);
 
     /**
      * Delivers the library's log records at {@code level} (1 = ERROR .. 5 = TRACE) or more

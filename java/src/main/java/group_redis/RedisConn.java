@@ -36,7 +36,7 @@ public final class RedisConn {
     private static final int DEFAULT_PORT = 6379;
 
     /** Event queues registered per connector, to unregister them by identity. */
-    private static final Map<BlockingQueue<?>, Subscription> QUEUES = new IdentityHashMap<>();
+    private static final Map<BlockingQueue<?>, Subscription<?>> QUEUES = new IdentityHashMap<>();
 
     private RedisConn() {
     }
@@ -436,7 +436,7 @@ public final class RedisConn {
     public static BlockingQueue<Map<String, Object>> register_member_event_ch(Object c) {
         GroupConnector connector = connector(c);
         BlockingQueue<Map<String, Object>> queue = new LinkedBlockingQueue<>();
-        Subscription subscription = connector.addMemberListener(event -> queue.add(eventMap(connector, event)));
+        Subscription<?> subscription = connector.addMemberListener(event -> queue.add(eventMap(connector, event)));
         synchronized (QUEUES) {
             QUEUES.put(queue, subscription);
         }
@@ -453,7 +453,7 @@ public final class RedisConn {
     public static boolean unregister_event_ch(Object c, BlockingQueue<?> queue) {
         connector(c);
         GroupConnector.requireArg(queue, "queue");
-        Subscription subscription;
+        Subscription<?> subscription;
         synchronized (QUEUES) {
             subscription = QUEUES.remove(queue);
         }

@@ -3,7 +3,7 @@ package group_redis.examples;
 import group_redis.GroupConfig;
 import group_redis.GroupConnector;
 import group_redis.LockHandle;
-import group_redis.Subscription;
+import group_redis.MemberSubscription;
 import java.time.Duration;
 import java.util.Map;
 
@@ -36,7 +36,7 @@ public final class QuickStart {
                 .payload(Map.of("port", 8080))
                 .build();
         try (GroupConnector connector = GroupConnector.connect(config)) {
-            try (Subscription events = connector.addMemberListener(event -> System.out.println("event: " + event))) {
+            try (MemberSubscription events = connector.addMemberListener(event -> System.out.println("event: " + event))) {
                 connector.join();
                 System.out.println("members: " + connector.members());
 

@@ -9,6 +9,7 @@ mod demo;
 mod embedded_redis;
 mod exit;
 mod json_arg;
+mod recipes;
 mod verbose;
 
 use std::process::ExitCode;

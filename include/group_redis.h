@@ -169,6 +169,13 @@ typedef enum gr_connection_state {
 typedef struct gr_connector gr_connector;
 
 /**
+ * A campaign for leadership of one name (`gr_elect`): ask `gr_leadership_is_leader`,
+ * follow it with `gr_leadership_subscribe`, give it up with `gr_leadership_resign`, free
+ * it with `gr_leadership_free` (which resigns first).
+ */
+typedef struct gr_leadership gr_leadership;
+
+/**
  * Connect options. Create with `gr_options_new`, free with `gr_options_free`. Unset
  * options keep the library defaults (group "default-group", member id
  * "<hostname>-<pid>", session timeout 10 s, heartbeat a third of it, sub-group
@@ -461,6 +468,16 @@ enum gr_status gr_subscription_listen(const struct gr_subscription *subscription
  * `subscription` is NULL or a live handle from an opener, not freed before.
  */
 void gr_subscription_free(struct gr_subscription *subscription);
+
+/**
+ * Resigns (the lock is released, so the next leader is elected without waiting for a
+ * lease) and frees the handle. Subscriptions opened from it end after their final
+ * {"state":"FOLLOWER"} and are still freed with `gr_subscription_free`. NULL is ignored.
+ *
+ * # Safety
+ * `leadership` is NULL or a live handle from `gr_elect`, not freed before.
+ */
+void gr_leadership_free(struct gr_leadership *leadership);
 
 /* BEGIN bridged operations: each defined once in ffi/src/ops (see ffi/src/bridge/mod.rs),
  * rendered by ffi/src/bridge/declarations.rs. */
@@ -873,6 +890,76 @@ enum gr_status gr_subscription_snapshot(const struct gr_subscription *subscripti
 enum gr_status gr_subscription_next(const struct gr_subscription *subscription,
                                     int64_t timeout_ms,
                                     char **event_json_out);
+
+/**
+ * Campaigns for leadership of `name` as the configured member and returns at once;
+ * the campaign goes on in the background (through SUSPENDED, LOST and Redis restarts)
+ * until `gr_leadership_resign` or `gr_leadership_free`, or the connector closes. A
+ * campaign waits for the lock "leader/<name>"; the term's fencing token is that lock's
+ * token, which only grows. At most one live session leads a name. SUSPENDED: a leader
+ * reports {"state":"UNSURE","token":N} and is not leader until renewed; LOST: it
+ * reports {"state":"FOLLOWER"} before anyone else can be elected, and campaigns again
+ * under its new session. Run one campaign per name per connector.
+ * Ownership: free `*leadership_out` with `gr_leadership_free`.
+ * Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT (empty, oversized, not UTF-8),
+ * GR_CLOSED.
+ */
+enum gr_status gr_elect(const struct gr_connector *conn,
+                        const char *name,
+                        struct gr_leadership **leadership_out);
+
+/**
+ * Whether this connector leads now, answered locally without I/O: the term is held,
+ * the lease is good and the connection is not SUSPENDED.
+ * Errors: GR_NULL_ARGUMENT.
+ */
+enum gr_status gr_leadership_is_leader(const struct gr_leadership *leadership, bool *is_leader_out);
+
+/**
+ * The term's fencing token while `gr_leadership_is_leader` holds, else 0 (locally).
+ * Errors: GR_NULL_ARGUMENT.
+ */
+enum gr_status gr_leadership_token(const struct gr_leadership *leadership, uint64_t *token_out);
+
+/**
+ * Subscribes to the leadership's changes of state. The snapshot is the state now and
+ * each event a new state, as JSON: {"state":"LEADER","token":N},
+ * {"state":"UNSURE","token":N} (lease in doubt: act as not leading) or
+ * {"state":"FOLLOWER"}. It ends (GR_CLOSED from `gr_subscription_next`) after the
+ * final FOLLOWER once resigned, freed or the connector closed.
+ * Ownership: free `*subscription_out` with `gr_subscription_free`.
+ * Errors: GR_NULL_ARGUMENT.
+ */
+enum gr_status gr_leadership_subscribe(const struct gr_leadership *leadership,
+                                       struct gr_subscription **subscription_out);
+
+/**
+ * Stops campaigning and gives leadership up now: the lock is released (the next
+ * leader is elected without waiting for a lease) and the term's record deleted.
+ * Returns when done. Idempotent; the handle is still freed with `gr_leadership_free`.
+ * Errors: GR_NULL_ARGUMENT.
+ */
+enum gr_status gr_leadership_resign(const struct gr_leadership *leadership);
+
+/**
+ * Writes who leads `name` now, read from Redis (any connector, campaigning or not),
+ * to `*leader_json_out`: {"leader":"<member id>","token":N}, or
+ * {"leader":null,"token":null} when nobody does.
+ * Ownership: free `*leader_json_out` with `gr_string_free`.
+ * Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT, GR_CLOSED, GR_CONNECTION, GR_TIMEOUT.
+ */
+enum gr_status gr_leader(const struct gr_connector *conn, const char *name, char **leader_json_out);
+
+/**
+ * Subscribes to who leads `name`: the snapshot is the leader now and each event the
+ * new one, "no leader" included, as `gr_leader` writes them; every change is
+ * delivered (the latest state is never skipped).
+ * Ownership: free `*subscription_out` with `gr_subscription_free`.
+ * Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT, GR_CLOSED, GR_CONNECTION, GR_TIMEOUT.
+ */
+enum gr_status gr_observe_leader(const struct gr_connector *conn,
+                                 const char *name,
+                                 struct gr_subscription **subscription_out);
 
 /* END bridged operations */
 

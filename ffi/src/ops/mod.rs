@@ -1,10 +1,11 @@
 //! Every operation on a connector, each defined once (see [`crate::bridge`]); the C and
 //! JNI exports come from these definitions. Laid out as the core is: the connector's own
-//! state, membership, locks, data, subscriptions.
+//! state, membership, locks, data, subscriptions, recipes.
 
 pub mod data;
 pub mod locks;
 pub mod membership;
+pub mod recipes;
 pub mod session;
 pub mod subscriptions;
 
@@ -17,6 +18,7 @@ pub(crate) fn declarations() -> impl Iterator<Item = &'static crate::bridge::Dec
         locks::DECLARATIONS,
         data::DECLARATIONS,
         subscriptions::DECLARATIONS,
+        recipes::DECLARATIONS,
     ]
     .into_iter()
     .flatten()

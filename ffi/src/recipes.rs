@@ -1,0 +1,100 @@
+//! Recipe handles: objects a recipe opener returns, used as the first argument of bridged
+//! definitions (ffi/src/ops/recipes.rs) like the connector and the subscription, with
+//! their events through the one [`gr_subscription`](crate::subscription::gr_subscription).
+//! Freeing is written here, once per language.
+
+use grcore::blocking::Leadership;
+use jni::objects::JClass;
+use jni::sys::jlong;
+use jni::EnvUnowned;
+
+use crate::bridge::c_convert::CResult;
+use crate::bridge::handle::Handle;
+use crate::bridge::jni_convert::JniResult;
+use crate::c_api::status::{FfiError, FfiResult};
+use crate::jni_api::errors::{BridgeResult, ThrowGroupRedis};
+use crate::jni_api::handles::{borrow, free_handle};
+
+/// A campaign for leadership of one name (`gr_elect`): ask `gr_leadership_is_leader`,
+/// follow it with `gr_leadership_subscribe`, give it up with `gr_leadership_resign`, free
+/// it with `gr_leadership_free` (which resigns first).
+#[allow(non_camel_case_types)]
+pub struct gr_leadership {
+    pub(crate) inner: Leadership,
+}
+
+impl Drop for gr_leadership {
+    fn drop(&mut self) {
+        // Resigned before the handle goes, so the next leader is elected when free returns.
+        if let Err(err) = self.inner.resign() {
+            tracing::debug!(error = %err, "resigning a freed leadership");
+        }
+    }
+}
+
+/// A leadership just opened: the bridges hand it out as a handle (C pointer, Java long).
+pub(crate) struct NewLeadership(pub Box<gr_leadership>);
+
+impl Handle for gr_leadership {
+    type Target = Leadership;
+    type C = gr_leadership;
+    const C_TYPE: &'static str = "const struct gr_leadership *";
+
+    unsafe fn from_c<'a>(raw: *const gr_leadership) -> FfiResult<&'a Leadership> {
+        raw.as_ref()
+            .map(|l| &l.inner)
+            .ok_or_else(|| FfiError::null("leadership"))
+    }
+
+    unsafe fn from_jni<'a>(raw: jlong) -> BridgeResult<&'a Leadership> {
+        borrow::<gr_leadership>(raw).map(|l| &l.inner)
+    }
+}
+
+/// The caller owns the handle (`gr_leadership_free`).
+impl CResult for NewLeadership {
+    type Out = *mut gr_leadership;
+    const C_TYPE: &'static str = "struct gr_leadership *";
+    fn empty() -> *mut gr_leadership {
+        std::ptr::null_mut()
+    }
+    fn into_c(self) -> FfiResult<*mut gr_leadership> {
+        Ok(Box::into_raw(self.0))
+    }
+}
+
+/// Java owns the handle (`leadershipFree`).
+impl JniResult for NewLeadership {
+    type Raw<'l> = jlong;
+    const JAVA_TYPE: &'static str = "long";
+    fn into_jni<'l>(self, _env: &mut jni::Env<'l>) -> BridgeResult<jlong> {
+        Ok(Box::into_raw(self.0) as jlong)
+    }
+}
+
+/// Resigns (the lock is released, so the next leader is elected without waiting for a
+/// lease) and frees the handle. Subscriptions opened from it end after their final
+/// {"state":"FOLLOWER"} and are still freed with `gr_subscription_free`. NULL is ignored.
+///
+/// # Safety
+/// `leadership` is NULL or a live handle from `gr_elect`, not freed before.
+#[no_mangle]
+pub unsafe extern "C" fn gr_leadership_free(leadership: *mut gr_leadership) {
+    crate::c_api::status::free_handle(leadership);
+}
+
+/// Resigns and frees a leadership (see `gr_leadership_free`).
+#[no_mangle]
+pub extern "system" fn Java_group_1redis_NativeLib_leadershipFree<'l>(
+    mut unowned: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    leadership: jlong,
+) {
+    unowned
+        .with_env(|_env| -> BridgeResult<()> {
+            // SAFETY: called once per leadership by its Java owner (which zeroes its copy).
+            unsafe { free_handle::<gr_leadership>(leadership) };
+            Ok(())
+        })
+        .resolve::<ThrowGroupRedis>()
+}

@@ -308,56 +308,6 @@ enum gr_status gr_options_new(struct gr_options **options_out);
 void gr_options_free(struct gr_options *options);
 
 /**
- * Sets the group to coordinate in (non-empty, at most 1024 bytes, no '{' or '}': checked
- * by `gr_connect`).
- * Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT (not UTF-8).
- *
- * # Safety
- * `options` is NULL or live; `group` is NULL or a NUL-terminated string.
- */
-enum gr_status gr_options_set_group(struct gr_options *options, const char *group);
-
-/**
- * Sets the member id `gr_join` and the locks use when given NULL (default
- * "<hostname>-<pid>").
- * Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT (not UTF-8).
- *
- * # Safety
- * `options` is NULL or live; `member_id` is NULL or a NUL-terminated string.
- */
-enum gr_status gr_options_set_member_id(struct gr_options *options, const char *member_id);
-
-/**
- * Sets the session lease in milliseconds (100 ms to 24 h: checked by `gr_connect`). A
- * crashed or frozen process is gone this long after its last heartbeat.
- * Errors: GR_NULL_ARGUMENT.
- *
- * # Safety
- * `options` is NULL or live.
- */
-enum gr_status gr_options_set_session_timeout_ms(struct gr_options *options, uint64_t timeout_ms);
-
-/**
- * Sets the heartbeat period in milliseconds (default: a third of the session timeout;
- * must be above 0 and below the session timeout: checked by `gr_connect`).
- * Errors: GR_NULL_ARGUMENT.
- *
- * # Safety
- * `options` is NULL or live.
- */
-enum gr_status gr_options_set_heartbeat_ms(struct gr_options *options, uint64_t heartbeat_ms);
-
-/**
- * Sets how long one Redis command may take before it fails with GR_TIMEOUT (default
- * 5000 ms; 0 is refused by `gr_connect`).
- * Errors: GR_NULL_ARGUMENT.
- *
- * # Safety
- * `options` is NULL or live.
- */
-enum gr_status gr_options_set_command_timeout_ms(struct gr_options *options, uint64_t timeout_ms);
-
-/**
  * Sets the sub-groups members join with (default: "default"). `sub_groups` points to
  * `count` strings (the array and strings are copied); `count` 0 means none, and then
  * `sub_groups` may be NULL.
@@ -370,27 +320,6 @@ enum gr_status gr_options_set_command_timeout_ms(struct gr_options *options, uin
 enum gr_status gr_options_set_sub_groups(struct gr_options *options,
                                          const char *const *sub_groups,
                                          size_t count);
-
-/**
- * Sets the payload members join with: JSON text (a small document: address, port, role;
- * at most 64 KiB, checked by `gr_join`).
- * Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT (not UTF-8), GR_INVALID_JSON.
- *
- * # Safety
- * `options` is NULL or live; `payload_json` is NULL or a NUL-terminated string.
- */
-enum gr_status gr_options_set_payload(struct gr_options *options, const char *payload_json);
-
-/**
- * For `rediss://` URLs: trusts this CA certificate (PEM text, e.g. the contents of
- * ca.pem) instead of the system's roots, for servers with a private CA. The text is
- * copied; a certificate that cannot be used makes `gr_connect` fail.
- * Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT (not UTF-8).
- *
- * # Safety
- * `options` is NULL or live; `pem` is NULL or a NUL-terminated string.
- */
-enum gr_status gr_options_set_tls_root_cert(struct gr_options *options, const char *pem);
 
 /**
  * The error text of the last call made on this thread: empty after a success.
@@ -481,6 +410,56 @@ void gr_leadership_free(struct gr_leadership *leadership);
 
 /* BEGIN bridged operations: each defined once in ffi/src/ops (see ffi/src/bridge/mod.rs),
  * rendered by ffi/src/bridge/declarations.rs. */
+
+/**
+ * Sets the group to coordinate in (non-empty, at most 1024 bytes, no '{' or '}':
+ * checked by `gr_connect`).
+ * Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT (not UTF-8).
+ */
+enum gr_status gr_options_set_group(struct gr_options *options, const char *group);
+
+/**
+ * Sets the member id `gr_join` and the locks use when given NULL (default
+ * "<hostname>-<pid>").
+ * Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT (not UTF-8).
+ */
+enum gr_status gr_options_set_member_id(struct gr_options *options, const char *member_id);
+
+/**
+ * Sets the session lease in milliseconds (100 ms to 24 h: checked by `gr_connect`). A
+ * crashed or frozen process is gone this long after its last heartbeat.
+ * Errors: GR_NULL_ARGUMENT.
+ */
+enum gr_status gr_options_set_session_timeout_ms(struct gr_options *options, uint64_t timeout_ms);
+
+/**
+ * Sets the heartbeat period in milliseconds (default: a third of the session timeout;
+ * must be above 0 and below the session timeout: checked by `gr_connect`).
+ * Errors: GR_NULL_ARGUMENT.
+ */
+enum gr_status gr_options_set_heartbeat_ms(struct gr_options *options, uint64_t heartbeat_ms);
+
+/**
+ * Sets how long one Redis command may take before it fails with GR_TIMEOUT (default
+ * 5000 ms; 0 is refused by `gr_connect`).
+ * Errors: GR_NULL_ARGUMENT.
+ */
+enum gr_status gr_options_set_command_timeout_ms(struct gr_options *options, uint64_t timeout_ms);
+
+/**
+ * Sets the payload members join with: JSON text (a small document: address, port,
+ * role; at most 64 KiB, checked by `gr_join`).
+ * Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT (not UTF-8), GR_INVALID_JSON.
+ */
+enum gr_status gr_options_set_payload(struct gr_options *options, const char *payload_json);
+
+/**
+ * For `rediss://` URLs: trusts this CA certificate (PEM text, e.g. the contents of
+ * ca.pem) instead of the system's roots, for servers with a private CA. The text is
+ * copied; a certificate that cannot be used makes `gr_connect` fail.
+ * Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT (not UTF-8).
+ */
+enum gr_status gr_options_set_tls_root_cert(struct gr_options *options, const char *pem);
 
 /**
  * Closes the connector: every member it joined leaves (event reason "left"), every

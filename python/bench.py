@@ -157,7 +157,7 @@ def python_layer_cost(conn: "group_redis.Connector", pairs: int) -> None:
     handle = conn._handle
     token = c_uint64(0)
     token_ref = byref(token)
-    raw_acquire, raw_release = lib.gr_acquire, lib.gr_release_member
+    raw_acquire, raw_release = lib.gr_acquire, lib.gr_release_as
 
     def api_pair() -> None:
         conn.lock("layer-api").release()

@@ -8,9 +8,7 @@ use jni::objects::JClass;
 use jni::sys::jlong;
 use jni::EnvUnowned;
 
-use crate::bridge::c_convert::CResult;
 use crate::bridge::handle::Handle;
-use crate::bridge::jni_convert::JniResult;
 use crate::c_api::status::{FfiError, FfiResult};
 use crate::jni_api::errors::{BridgeResult, ThrowGroupRedis};
 use crate::jni_api::handles::{borrow, free_handle};
@@ -48,27 +46,6 @@ impl Handle for gr_leadership {
 
     unsafe fn from_jni<'a>(raw: jlong) -> BridgeResult<&'a Leadership> {
         borrow::<gr_leadership>(raw).map(|l| &l.inner)
-    }
-}
-
-/// The caller owns the handle (`gr_leadership_free`).
-impl CResult for NewLeadership {
-    type Out = *mut gr_leadership;
-    const C_TYPE: &'static str = "struct gr_leadership *";
-    fn empty() -> *mut gr_leadership {
-        std::ptr::null_mut()
-    }
-    fn into_c(self) -> FfiResult<*mut gr_leadership> {
-        Ok(Box::into_raw(self.0))
-    }
-}
-
-/// Java owns the handle (`leadershipFree`).
-impl JniResult for NewLeadership {
-    type Raw<'l> = jlong;
-    const JAVA_TYPE: &'static str = "long";
-    fn into_jni<'l>(self, _env: &mut jni::Env<'l>) -> BridgeResult<jlong> {
-        Ok(Box::into_raw(self.0) as jlong)
     }
 }
 

@@ -11,7 +11,7 @@ async def print_states(states: aio.AsyncStateEvents) -> None:
 
 
 async def main() -> None:
-    # url defaults to $GROUP_REDIS_URL, then redis://127.0.0.1:6379
+    # url defaults to $REDIS_URL (or $GROUP_REDIS_URL), then redis://127.0.0.1:6379
     async with await aio.connect(group="workers") as conn:
         watcher = asyncio.ensure_future(print_states(await conn.subscribe_state()))
         await conn.join(payload={"port": 8080})  # as <hostname>-<pid>
@@ -20,7 +20,7 @@ async def main() -> None:
         # Waits for the holder's release without blocking the event loop; raises
         # LockNotAcquiredError after 5 s; released at the end of the block. Cancelling the
         # wait (asyncio.wait_for, task.cancel) is safe: a lock it still got is released.
-        async with conn.locked("reindex", timeout=5) as lock:
+        async with conn.locked("reindex", wait=5) as lock:
             print("holding reindex with fencing token", lock.token)
 
         await conn.persistent_set("config/replicas", 3)

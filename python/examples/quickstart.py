@@ -4,12 +4,12 @@ import threading
 
 import group_redis
 
-# url defaults to $GROUP_REDIS_URL, then redis://127.0.0.1:6379
+# url defaults to $REDIS_URL (or $GROUP_REDIS_URL), then redis://127.0.0.1:6379
 with group_redis.connect(group="workers") as conn:
     conn.join(payload={"port": 8080})  # as <hostname>-<pid>
     print("members:", [m.id for m in conn.members()])
 
-    with conn.locked("reindex", timeout=5) as lock:
+    with conn.locked("reindex", wait=5) as lock:
         print("holding reindex with fencing token", lock.token)
 
     conn.persistent_set("config/replicas", 3)

@@ -5,7 +5,7 @@ persistent data, events), through the same native library as the C and Java bind
 
     with group_redis.connect("redis://127.0.0.1:6379", group="workers") as conn:
         conn.join(payload={"port": 8080})
-        with conn.locked("reindex", timeout=5) as lock:
+        with conn.locked("reindex", wait=5) as lock:
             print("fencing token", lock.token)
 """
 
@@ -14,8 +14,10 @@ from .connector import DEFAULT_URL, Connector, Lock, connect
 from . import errors
 from .logs import refresh_log_level
 from .errors import *  # noqa: F403  (the exception classes, listed in errors.__all__)
-from .events import MemberEvents, StateEvents, Subscription
-from .types import ConnectionState, Entry, LockHolder, Member, MembershipEvent, Versioned
+from .events import DataEvents, MemberEvents, StateEvents, Subscription
+from .types import (
+    ConnectionState, DataEvent, DataSnapshot, Entry, LockHolder, Member, MembershipEvent, Versioned,
+)
 
 __version__ = "0.1.0"
 
@@ -32,6 +34,9 @@ __all__ = [
     "Versioned",
     "MemberEvents",
     "StateEvents",
+    "DataEvents",
+    "DataEvent",
+    "DataSnapshot",
     "Subscription",
     "library_path",
     "refresh_log_level",

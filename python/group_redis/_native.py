@@ -88,8 +88,7 @@ C_TYPES: dict[str, Any] = {
     "enum gr_connection_state *": POINTER(c_int),
 }
 # Opaque handles: a void* to Python, whether the header passes them const or not.
-for _handle in ("gr_connector", "gr_options", "gr_member_subscription", "gr_state_subscription",
-                "gr_subscription"):
+for _handle in ("gr_connector", "gr_options", "gr_subscription"):
     C_TYPES[f"struct {_handle} *"] = C_TYPES[f"const struct {_handle} *"] = c_void_p
     C_TYPES[f"struct {_handle} **"] = POINTER(c_void_p)
 
@@ -98,9 +97,8 @@ Declaration = tuple[str, list[tuple[str, str]]]
 
 #: The header's callback typedefs.
 CALLBACKS: dict[str, Declaration] = {
-    "gr_member_event_callback": ("void", [("const char *", "event_json"), ("void *", "user_data")]),
+    "gr_event_callback": ("void", [("const char *", "event_json"), ("void *", "user_data")]),
     "gr_destroy_callback": ("void", [("void *", "user_data")]),
-    "gr_state_callback": ("void", [("enum gr_connection_state", "state"), ("void *", "user_data")]),
     "gr_log_callback": (
         "void",
         [("enum gr_log_level", "level"), ("const char *", "target"), ("const char *", "message"),
@@ -110,12 +108,13 @@ CALLBACKS: dict[str, Declaration] = {
 for _name, (_returns, _params) in CALLBACKS.items():
     C_TYPES[_name] = CFUNCTYPE(C_TYPES[_returns], *(C_TYPES[t] for t, _ in _params))
 
-MEMBER_CALLBACK = C_TYPES["gr_member_event_callback"]
-STATE_CALLBACK = C_TYPES["gr_state_callback"]
+EVENT_CALLBACK = C_TYPES["gr_event_callback"]
 DESTROY_CALLBACK = C_TYPES["gr_destroy_callback"]
 LOG_CALLBACK = C_TYPES["gr_log_callback"]
 
 _CONN = ("const struct gr_connector *", "conn")
+_SUB = ("const struct gr_subscription *", "subscription")
+_SUB_OUT = ("struct gr_subscription **", "subscription_out")
 _OPTIONS = ("struct gr_options *", "options")
 _STATUS = "enum gr_status"
 
@@ -177,7 +176,7 @@ FUNCTIONS: dict[str, Declaration] = {
         [_CONN, ("const char *", "member"), ("const char *", "name"), ("bool", "reentrant"),
          ("uint64_t", "wait_ms"), ("uint64_t *", "token_out")],
     ),
-    "gr_release_member": (_STATUS, [_CONN, ("const char *", "member"), ("const char *", "name")]),
+    "gr_release_as": (_STATUS, [_CONN, ("const char *", "member"), ("const char *", "name")]),
     "gr_is_held": (_STATUS, [_CONN, ("const char *", "name"), ("bool *", "held_out")]),
     "gr_held_token": (_STATUS, [_CONN, ("const char *", "name"), ("uint64_t *", "token_out")]),
     "gr_lock_holder": (_STATUS, [_CONN, ("const char *", "name"), ("char **", "holder_json_out")]),
@@ -211,41 +210,25 @@ FUNCTIONS: dict[str, Declaration] = {
         [_CONN, ("const char *", "path"), ("uint64_t", "expected_version"),
          ("const char *", "value_json"), ("uint64_t *", "new_version_out")],
     ),
-    # events
-    "gr_subscribe_members": (
+    # subscriptions: one handle for every kind
+    "gr_subscribe_members": (_STATUS, [_CONN, _SUB_OUT]),
+    "gr_subscribe_state": (_STATUS, [_CONN, _SUB_OUT]),
+    "gr_watch": (
+        _STATUS, [_CONN, ("const char *", "prefix"), ("uint64_t", "from_revision"), _SUB_OUT]
+    ),
+    "gr_watch_ephemeral": (
+        _STATUS, [_CONN, ("const char *", "prefix"), ("uint64_t", "from_revision"), _SUB_OUT]
+    ),
+    "gr_subscription_snapshot": (_STATUS, [_SUB, ("char **", "snapshot_json_out")]),
+    "gr_subscription_next": (
+        _STATUS, [_SUB, ("int64_t", "timeout_ms"), ("char **", "event_json_out")]
+    ),
+    "gr_subscription_listen": (
         _STATUS,
-        [_CONN, ("struct gr_member_subscription **", "subscription_out"),
-         ("char **", "snapshot_json_out")],
+        [_SUB, ("gr_event_callback", "callback"), ("void *", "user_data"),
+         ("gr_destroy_callback", "destroy")],
     ),
-    "gr_member_subscription_next": (
-        _STATUS,
-        [("const struct gr_member_subscription *", "subscription"), ("int64_t", "timeout_ms"),
-         ("char **", "event_json_out")],
-    ),
-    "gr_member_subscription_free": (
-        "void", [("struct gr_member_subscription *", "subscription")]
-    ),
-    "gr_subscribe_state": (
-        _STATUS, [_CONN, ("struct gr_state_subscription **", "subscription_out")]
-    ),
-    "gr_state_subscription_next": (
-        _STATUS,
-        [("const struct gr_state_subscription *", "subscription"), ("int64_t", "timeout_ms"),
-         ("enum gr_connection_state *", "state_out")],
-    ),
-    "gr_state_subscription_free": ("void", [("struct gr_state_subscription *", "subscription")]),
-    "gr_on_member_event": (
-        _STATUS,
-        [_CONN, ("gr_member_event_callback", "callback"), ("void *", "user_data"),
-         ("gr_destroy_callback", "destroy"), ("struct gr_subscription **", "subscription_out"),
-         ("char **", "snapshot_json_out")],
-    ),
-    "gr_on_state_change": (
-        _STATUS,
-        [_CONN, ("gr_state_callback", "callback"), ("void *", "user_data"),
-         ("gr_destroy_callback", "destroy"), ("struct gr_subscription **", "subscription_out")],
-    ),
-    "gr_subscription_cancel": ("void", [("struct gr_subscription *", "subscription")]),
+    "gr_subscription_free": ("void", [("struct gr_subscription *", "subscription")]),
 }
 
 #: Exports of the header this package deliberately does not call, and why. A new export
@@ -256,8 +239,7 @@ UNUSED: dict[str, str] = {
     "gr_reentrant_lock": "a shorthand of gr_acquire",
     "gr_reentrant_lock_as": "a shorthand of gr_acquire",
     "gr_try_lock": "a shorthand of gr_acquire",
-    "gr_release": "a shorthand of gr_release_member, which Connector.release calls",
-    "gr_release_as": "a shorthand of gr_release_member (member first, the seed API's order)",
+    "gr_release": "a shorthand of gr_release_as (NULL member), which Connector.release calls",
 }
 
 for _name, (_returns, _params) in FUNCTIONS.items():

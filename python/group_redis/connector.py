@@ -9,15 +9,38 @@ import weakref
 from ctypes import byref, c_bool, c_char_p, c_int, c_uint64, c_void_p
 from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, Sequence, Union
 
+import warnings
+
 from . import _native, events, logs
+from ._subscribing import Subscribing
+from .lock import Lock
 from ._native import encode_json, encode_name, lib
 from .errors import InvalidArgumentError, LockNotAcquiredError, Status
-from .types import ConnectionState, Entry, LockHolder, Member, MembershipEvent, Versioned
+from .types import ConnectionState, Entry, LockHolder, Member, Versioned
 
 __all__ = ["connect", "Connector", "Lock", "DEFAULT_URL"]
 
-#: Used when neither `url` nor $GROUP_REDIS_URL is given.
+#: Used when neither `url` nor $REDIS_URL (or the older $GROUP_REDIS_URL) is given.
 DEFAULT_URL = "redis://127.0.0.1:6379"
+
+_MISSING: Any = object()
+
+
+def default_url() -> str:
+    """$REDIS_URL (the variable grctl and the examples read), then $GROUP_REDIS_URL (this
+    package's older name), then DEFAULT_URL."""
+    return os.environ.get("REDIS_URL") or os.environ.get("GROUP_REDIS_URL") or DEFAULT_URL
+
+
+def _wait_argument(wait: Any, timeout: Any, default: Any) -> Any:
+    """`wait`, the README's name in every language; `timeout`, this package's older name
+    for it, still works with a DeprecationWarning."""
+    if timeout is _MISSING:
+        return default if wait is _MISSING else wait
+    if wait is not _MISSING:
+        raise TypeError("pass wait, not both wait and its old name timeout")
+    warnings.warn("the lock argument timeout is now called wait", DeprecationWarning, stacklevel=3)
+    return timeout
 
 #: Longest single native lock wait, so a wait without limit stays interruptible.
 _LOCK_WAIT_SLICE_MS = 1000
@@ -52,7 +75,7 @@ def connect(
     """Connects to Redis and starts a session (lease `session_timeout` seconds, renewed
     every `heartbeat` seconds, default a third of it). Does not join: call `join()`.
 
-    `url` defaults to $GROUP_REDIS_URL, then redis://127.0.0.1:6379. `member_id` defaults
+    `url` defaults to $REDIS_URL, then $GROUP_REDIS_URL, then redis://127.0.0.1:6379. `member_id` defaults
     to "<hostname>-<pid>". `payload` is any JSON-serialisable object members join with.
     `tls_root_cert` (PEM text) is the CA to trust for a `rediss://` server with a private CA.
     Raises ConnectionFailedError when Redis cannot be reached and InvalidArgumentError for
@@ -61,7 +84,7 @@ def connect(
     """
     logs.refresh_for_connect()
     if url is None:
-        url = os.environ.get("GROUP_REDIS_URL", DEFAULT_URL)
+        url = default_url()
     if isinstance(sub_groups, str):
         raise TypeError("sub_groups must be a sequence of names, not one str")
     url_bytes = encode_name(url, "url")
@@ -94,49 +117,7 @@ def connect(
     return Connector(handle)
 
 
-class Lock:
-    """A lock this connector acquired: truthy, carries its fencing `token`, releases on
-    `release()` or at the end of a `with` block."""
-
-    __slots__ = ("name", "token", "member", "_connector", "_native_name", "_native_member",
-                 "__weakref__")
-
-    def __init__(
-        self,
-        connector: "Connector",
-        name: str,
-        token: int,
-        member: Optional[str],
-        native_name: bytes,
-        native_member: Optional[bytes],
-    ):
-        self.name = name
-        #: The fencing token: strictly increasing per lock name; pass it to the resource.
-        self.token = token
-        self.member = member
-        self._connector = connector
-        # The arguments as acquire passed them, so release need not encode them again.
-        self._native_name = native_name
-        self._native_member = native_member
-
-    def release(self) -> bool:
-        """Releases one hold; False when it was no longer held."""
-        return self._connector._release(self._native_name, self._native_member)
-
-    def __bool__(self) -> bool:
-        return True
-
-    def __enter__(self) -> "Lock":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.release()
-
-    def __repr__(self) -> str:
-        return f"Lock(name={self.name!r}, token={self.token}, member={self.member!r})"
-
-
-class Connector:
+class Connector(Subscribing):
     """A client's handle on one group. Create with `connect()`. Every method is safe to
     call from many threads at once, and blocking calls release the GIL. A context manager:
     leaving the `with` block closes it."""
@@ -145,6 +126,7 @@ class Connector:
         self._handle = handle
         self._closed = False
         self._close_lock = threading.Lock()
+        self._subscriptions: set[events.Subscription] = set()
         # Frees the native handle (closing it first) when this object is collected or at
         # interpreter exit; never while a method runs, since the method holds `self`.
         self._finalizer = weakref.finalize(self, lib.gr_connector_free, handle)
@@ -241,8 +223,12 @@ class Connector:
         failures: list[dict[str, str]] = self._json(lib.gr_take_restore_failures)
         return failures
 
-    def update_payload(self, payload: Any, member_id: Optional[str] = None) -> None:
-        """Replaces the payload of a member this connector joined."""
+    def update_payload(self, member_id: Optional[str] = None, payload: Any = _MISSING) -> None:
+        """Replaces the payload of `member_id` (None: the configured member), which this
+        connector joined: `update_payload(member_id, payload)`, the order of C and Java.
+        With one argument, `update_payload(payload)`, it is the configured member's."""
+        if payload is _MISSING:
+            member_id, payload = None, member_id
         _native.check(
             lib.gr_update_payload(
                 self._handle,
@@ -296,19 +282,24 @@ class Connector:
     def try_lock(
         self,
         name: str,
-        timeout: Optional[float],
+        wait: Optional[float] = _MISSING,
         member: Optional[str] = None,
         *,
         reentrant: bool = False,
+        timeout: Optional[float] = _MISSING,
     ) -> Optional[Lock]:
-        """Takes `name`, waiting up to `timeout` seconds (None: until it is free) for the
-        holder's release. Returns None when the time ran out."""
-        if timeout is None:
+        """Takes `name`, waiting up to `wait` seconds (None: until it is free) for the
+        holder's release. Returns None when the time ran out. (`timeout=` is the old name
+        of `wait`.)"""
+        wait = _wait_argument(wait, timeout, _MISSING)
+        if wait is _MISSING:
+            raise TypeError("try_lock() needs wait (seconds, or None: until it is free)")
+        if wait is None:
             while True:
                 lock = self._acquire(name, member, reentrant, _LOCK_WAIT_SLICE_MS)
                 if lock is not None:
                     return lock
-        wait_ms = _ms(timeout, "timeout")
+        wait_ms = _ms(wait, "wait")
         assert wait_ms is not None
         return self._acquire(name, member, reentrant, wait_ms)
 
@@ -320,7 +311,7 @@ class Connector:
         )
 
     def _release(self, native_name: bytes, native_member: Optional[bytes]) -> bool:
-        status = lib.gr_release_member(self._handle, native_member, native_name)
+        status = lib.gr_release_as(self._handle, native_member, native_name)
         if status:
             if status == Status.GR_LOCK_NOT_HELD:
                 return False
@@ -355,16 +346,19 @@ class Connector:
     def locked(
         self,
         name: str,
-        timeout: Optional[float] = None,
+        wait: Optional[float] = _MISSING,
         member: Optional[str] = None,
         *,
         reentrant: bool = False,
+        timeout: Optional[float] = _MISSING,
     ) -> Iterator[Lock]:
-        """`with conn.locked("job", timeout=5) as lock:` holds `name` for the block and
-        releases it after. Raises LockNotAcquiredError when `timeout` passes first."""
-        lock = self.try_lock(name, timeout, member, reentrant=reentrant)
+        """`with conn.locked("job", wait=5) as lock:` holds `name` for the block and
+        releases it after. Raises LockNotAcquiredError when `wait` seconds pass first
+        (None, the default: waits until it is free)."""
+        wait = _wait_argument(wait, timeout, None)
+        lock = self.try_lock(name, wait, member, reentrant=reentrant)
         if lock is None:
-            raise LockNotAcquiredError(f"lock {name!r} not acquired within {timeout} s")
+            raise LockNotAcquiredError(f"lock {name!r} not acquired within {wait} s")
         try:
             yield lock
         finally:
@@ -472,32 +466,6 @@ class Connector:
             )
         )
         return new_version.value or None
-
-    # -- events --------------------------------------------------------------------------
-
-    def member_events(self, timeout: Optional[float] = None) -> events.MemberEvents:
-        """Membership events, pull style: `.snapshot`, then `.get(timeout)` or iteration
-        (which ends when `timeout` seconds pass without an event, or the connector closes).
-        Several threads may pull from one subscription; each event goes to one of them."""
-        return events.subscribe_members(self._handle, timeout)
-
-    def on_member_event(
-        self, callback: Callable[[MembershipEvent], None]
-    ) -> events.Subscription:
-        """Calls `callback(event)` for every membership event on a dispatcher thread until
-        the returned subscription is cancelled or the connector closes."""
-        return events.subscribe_member_callback(self._handle, callback)
-
-    def state_events(self, timeout: Optional[float] = None) -> events.StateEvents:
-        """Connection-state changes, pull style (like `member_events`)."""
-        return events.subscribe_state(self._handle, timeout)
-
-    def on_state_change(
-        self, callback: Callable[[ConnectionState], None]
-    ) -> events.Subscription:
-        """Calls `callback(state)` for every connection-state change on a dispatcher
-        thread (CLOSED is the last one)."""
-        return events.subscribe_state_callback(self._handle, callback)
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"

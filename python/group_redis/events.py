@@ -1,10 +1,15 @@
-"""Event subscriptions: pull style (blocking `get` / iteration with a timeout, usable from
-several threads) and callback style (called on a dispatcher thread the native library
-owns; a callback that raises is logged and delivery goes on).
+"""Event subscriptions over the native library's one subscription handle, the same for
+every kind of event (membership, connection state, data watches): pull style (blocking
+`get` / iteration with a timeout, usable from several threads) and callback style (called
+on a dispatcher thread the native library owns; a callback that raises is logged and
+delivery goes on). A kind is only how its JSON becomes Python objects (`Kind`).
 
 Callbacks are kept alive in a table keyed by the `user_data` integer handed to C, and the
-native destroy callback removes the entry once the library is done with it, so nothing
-is freed while the dispatcher may still call it (the wasmtime-py pattern).
+native destroy callback removes the entry once the library is done with it (the stream
+ended or the subscription was freed), so nothing is freed while the dispatcher may still
+call it (the wasmtime-py pattern). A callback subscription object is kept by its
+connector until it is cancelled or its stream ended (the connector closed, and every event
+was delivered), so dropping it does not stop the callbacks.
 """
 
 from __future__ import annotations
@@ -16,13 +21,13 @@ import logging
 import threading
 import time
 import weakref
-from ctypes import c_int, c_void_p
-from typing import Any, Callable, Generic, Iterator, Optional, TypeVar
+from ctypes import c_void_p
+from typing import Any, Callable, Generic, Iterator, MutableSet, Optional, TypeVar
 
 from . import _native
 from ._native import lib
 from .errors import ClosedError
-from .types import ConnectionState, Member, MembershipEvent
+from .types import ConnectionState, DataEvent, DataSnapshot, Member, MembershipEvent
 
 log = logging.getLogger("group_redis")
 
@@ -31,48 +36,55 @@ T = TypeVar("T")
 #: Longest single native wait, so Ctrl-C and close() are noticed while waiting "forever".
 _WAIT_SLICE = 0.25
 
-_callbacks: dict[int, Callable[..., None]] = {}
-#: Called once when the library is done with a subscription (cancelled, or its connector
-#: closed): how group_redis.aio learns that a stream ended.
+
+class Kind(Generic[T]):
+    """How one kind of event and its snapshot are decoded from their JSON."""
+
+    def __init__(self, name: str, event: Callable[[Any], T], snapshot: Callable[[Any], Any]):
+        self.name = name
+        self.event = event
+        self.snapshot = snapshot
+
+
+MEMBERS: Kind[MembershipEvent] = Kind(
+    "membership", MembershipEvent.from_json, lambda s: [Member.from_json(m) for m in s]
+)
+STATE: Kind[ConnectionState] = Kind(
+    "connection-state", ConnectionState.__getitem__, ConnectionState.__getitem__
+)
+DATA: Kind[DataEvent] = Kind("data", DataEvent.from_json, DataSnapshot.from_json)
+
+#: A native opener with its arguments bound: writes the new handle to its argument.
+Opener = Callable[[Any], int]
+
+
+def open_native(opener: Opener) -> c_void_p:
+    """Runs a native opener (gr_subscribe_members, gr_watch, ...) and returns the handle."""
+    handle = c_void_p()
+    _native.check(opener(ctypes.byref(handle)))
+    return handle
+
+
+def _snapshot(handle: c_void_p, kind: Kind[Any]) -> Any:
+    text = c_void_p()
+    _native.check(lib.gr_subscription_snapshot(handle, ctypes.byref(text)))
+    return kind.snapshot(_native.take_json(text))
+
+
+_callbacks: dict[int, Callable[[bytes], None]] = {}
+#: Called once when the library is done with a subscription (its stream ended, or it was
+#: freed): how group_redis.aio learns that a stream ended.
 _end_hooks: dict[int, Callable[[], None]] = {}
 _callbacks_lock = threading.Lock()
 _next_key = itertools.count(1)
 
 
-def _register(callback: Callable[..., None], on_end: Optional[Callable[[], None]] = None) -> int:
-    key = next(_next_key)
+@_native.EVENT_CALLBACK  # type: ignore[misc]
+def _event_trampoline(event_json: bytes, user_data: Optional[int]) -> None:
     with _callbacks_lock:
-        _callbacks[key] = callback
-        if on_end is not None:
-            _end_hooks[key] = on_end
-    return key
-
-
-def _lookup(user_data: Optional[int]) -> Optional[Callable[..., None]]:
-    with _callbacks_lock:
-        return _callbacks.get(user_data or 0)
-
-
-@_native.MEMBER_CALLBACK  # type: ignore[misc]
-def _member_trampoline(event_json: bytes, user_data: Optional[int]) -> None:
-    callback = _lookup(user_data)
-    if callback is None:
-        return
-    try:
-        callback(MembershipEvent.from_json(json.loads(event_json)))
-    except BaseException:  # noqa: BLE001 - a callback must never stop delivery
-        log.exception("group_redis: a membership event callback raised; delivery goes on")
-
-
-@_native.STATE_CALLBACK  # type: ignore[misc]
-def _state_trampoline(state: int, user_data: Optional[int]) -> None:
-    callback = _lookup(user_data)
-    if callback is None:
-        return
-    try:
-        callback(ConnectionState(state))
-    except BaseException:  # noqa: BLE001
-        log.exception("group_redis: a connection-state callback raised; delivery goes on")
+        deliver = _callbacks.get(user_data or 0)
+    if deliver is not None:
+        deliver(event_json)
 
 
 @_native.DESTROY_CALLBACK  # type: ignore[misc]
@@ -88,22 +100,29 @@ def _destroy_trampoline(user_data: Optional[int]) -> None:
 
 
 class Subscription:
-    """A running callback subscription. `cancel()` (or leaving the `with` block) returns
-    only after the last callback finished. Idempotent; safe from the callback itself."""
+    """A running callback subscription, of any kind. `cancel()` (or leaving the `with`
+    block) returns only after the last callback finished. Idempotent; safe from the
+    callback itself. Kept alive by its connector until cancelled or the connector closes:
+    dropping this object does not stop the callbacks."""
 
-    def __init__(self, handle: c_void_p, snapshot: Optional[list[Member]] = None):
+    def __init__(self, handle: c_void_p, snapshot: Any, keeper: Optional[MutableSet[Any]]):
         self._handle: Optional[c_void_p] = handle
         self._lock = threading.Lock()
-        #: The members when the subscription started (membership subscriptions only).
-        self.snapshot: Optional[list[Member]] = snapshot
-        self._finalizer = weakref.finalize(self, lib.gr_subscription_cancel, handle)
+        #: What the subscription started from (members, the state, or a DataSnapshot).
+        self.snapshot = snapshot
+        self._keeper = keeper
+        if keeper is not None:
+            keeper.add(self)
+        self._finalizer = weakref.finalize(self, lib.gr_subscription_free, handle)
 
     def cancel(self) -> None:
         with self._lock:
             if self._handle is None:
                 return
             self._handle = None
-        self._finalizer()  # gr_subscription_cancel, exactly once
+        if self._keeper is not None:
+            self._keeper.discard(self)
+        self._finalizer()  # gr_subscription_free, exactly once
 
     @property
     def active(self) -> bool:
@@ -116,63 +135,74 @@ class Subscription:
         self.cancel()
 
 
-def subscribe_member_callback(
-    conn: c_void_p,
-    callback: Callable[[MembershipEvent], None],
+def subscribe_callback(
+    opener: Opener,
+    kind: Kind[T],
+    callback: Callable[[T], None],
+    keeper: Optional[MutableSet[Any]] = None,
     on_end: Optional[Callable[[], None]] = None,
 ) -> Subscription:
+    """Opens a subscription of `kind` and hands every event to `callback` on the native
+    dispatcher thread. `keeper` holds the subscription until it is cancelled or its stream
+    ended; `on_end` runs once when the library is done with it."""
     if not callable(callback):
         raise TypeError("callback must be callable")
-    key = _register(callback, on_end)
-    handle = c_void_p()
-    snapshot = c_void_p()
+    handle = open_native(opener)
+    try:
+        snapshot = _snapshot(handle, kind)
+    except BaseException:
+        lib.gr_subscription_free(handle)
+        raise
+    subscription = Subscription(handle, snapshot, keeper)
+
+    def deliver(event_json: bytes) -> None:
+        try:
+            callback(kind.event(json.loads(event_json)))
+        except BaseException:  # noqa: BLE001 - a callback must never stop delivery
+            log.exception("group_redis: a %s event callback raised; delivery goes on", kind.name)
+
+    def ended() -> None:
+        if keeper is not None:
+            keeper.discard(subscription)
+        if on_end is not None:
+            on_end()
+
+    key = next(_next_key)
+    with _callbacks_lock:
+        _callbacks[key] = deliver
+        _end_hooks[key] = ended
     # The library owns `key` from here: on failure it has already run the destroy callback.
-    _native.check(
-        lib.gr_on_member_event(
-            conn,
-            _member_trampoline,
-            c_void_p(key),
-            _destroy_trampoline,
-            ctypes.byref(handle),
-            ctypes.byref(snapshot),
+    try:
+        _native.check(
+            lib.gr_subscription_listen(handle, _event_trampoline, c_void_p(key), _destroy_trampoline)
         )
-    )
-    members = [Member.from_json(m) for m in _native.take_json(snapshot) or []]
-    return Subscription(handle, members)
-
-
-def subscribe_state_callback(
-    conn: c_void_p,
-    callback: Callable[[ConnectionState], None],
-    on_end: Optional[Callable[[], None]] = None,
-) -> Subscription:
-    if not callable(callback):
-        raise TypeError("callback must be callable")
-    key = _register(callback, on_end)
-    handle = c_void_p()
-    _native.check(
-        lib.gr_on_state_change(
-            conn, _state_trampoline, c_void_p(key), _destroy_trampoline, ctypes.byref(handle)
-        )
-    )
-    return Subscription(handle)
+    except BaseException:
+        subscription.cancel()
+        raise
+    return subscription
 
 
 class _PullSubscription(Generic[T]):
-    """Shared logic of the pull subscriptions: sliced waits, iteration, a close that waits
-    for in-flight calls so the native handle is never freed under another thread."""
+    """Pull style over the one handle, for every kind: sliced waits, iteration, a close that
+    waits for in-flight calls so the native handle is never freed under another thread.
+    `snapshot` is what it started from."""
 
-    _free: Callable[[c_void_p], None]
-
-    def __init__(self, handle: c_void_p, timeout: Optional[float]):
+    def __init__(self, opener: Opener, kind: Kind[T], timeout: Optional[float] = None):
+        handle = open_native(opener)
+        self._finalizer = weakref.finalize(self, lib.gr_subscription_free, handle)
         self._handle: Optional[c_void_p] = handle
+        self._kind = kind
         self._timeout = timeout
         self._in_flight = 0
         self._idle = threading.Condition()
-        self._finalizer = weakref.finalize(self, type(self)._free, handle)
+        #: What the subscription started from (members, the state, or a DataSnapshot).
+        self.snapshot: Any = _snapshot(handle, kind)
 
     def _next_native(self, handle: c_void_p, timeout_ms: int) -> Optional[T]:
-        raise NotImplementedError
+        text = c_void_p()
+        _native.check(lib.gr_subscription_next(handle, timeout_ms, ctypes.byref(text)))
+        raw = _native.take_string(text)
+        return None if raw is None else self._kind.event(json.loads(raw))
 
     def get(self, timeout: Optional[float] = None) -> Optional[T]:
         """The next event, waiting up to `timeout` seconds (None: until one comes).
@@ -234,39 +264,10 @@ class _PullSubscription(Generic[T]):
 class MemberEvents(_PullSubscription[MembershipEvent]):
     """Membership events, pull style; `snapshot` is the members at the start."""
 
-    _free = lib.gr_member_subscription_free
-
-    def __init__(self, handle: c_void_p, snapshot: list[Member], timeout: Optional[float]):
-        super().__init__(handle, timeout)
-        self.snapshot = snapshot
-
-    def _next_native(self, handle: c_void_p, timeout_ms: int) -> Optional[MembershipEvent]:
-        text = c_void_p()
-        _native.check(lib.gr_member_subscription_next(handle, timeout_ms, ctypes.byref(text)))
-        data = _native.take_json(text)
-        return None if data is None else MembershipEvent.from_json(data)
-
 
 class StateEvents(_PullSubscription[ConnectionState]):
-    """Connection-state changes, pull style."""
-
-    _free = lib.gr_state_subscription_free
-
-    def _next_native(self, handle: c_void_p, timeout_ms: int) -> Optional[ConnectionState]:
-        state = c_int(0)
-        _native.check(lib.gr_state_subscription_next(handle, timeout_ms, ctypes.byref(state)))
-        return None if state.value == 0 else ConnectionState(state.value)
+    """Connection-state changes, pull style; `snapshot` is the state when it subscribed."""
 
 
-def subscribe_members(conn: c_void_p, timeout: Optional[float]) -> MemberEvents:
-    handle = c_void_p()
-    snapshot = c_void_p()
-    _native.check(lib.gr_subscribe_members(conn, ctypes.byref(handle), ctypes.byref(snapshot)))
-    members = [Member.from_json(m) for m in _native.take_json(snapshot) or []]
-    return MemberEvents(handle, members, timeout)
-
-
-def subscribe_state(conn: c_void_p, timeout: Optional[float]) -> StateEvents:
-    handle = c_void_p()
-    _native.check(lib.gr_subscribe_state(conn, ctypes.byref(handle)))
-    return StateEvents(handle, timeout)
+class DataEvents(_PullSubscription[DataEvent]):
+    """Data changes under a prefix, pull style; `snapshot` is a DataSnapshot."""

@@ -6,7 +6,9 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-__all__ = ["ConnectionState", "Member", "MembershipEvent", "Entry", "Versioned"]
+__all__ = [
+    "ConnectionState", "Member", "MembershipEvent", "Entry", "Versioned", "DataEvent", "DataSnapshot",
+]
 
 
 class ConnectionState(enum.Enum):
@@ -98,3 +100,45 @@ class Versioned:
 
     value: Any
     version: int
+
+
+@dataclass
+class DataEvent:
+    """One change of watched data (`Connector.watch`, `watch_ephemeral`)."""
+
+    path: str
+    #: "put", "delete", or "expired" (an ephemeral key that went with its session).
+    kind: str
+    #: The value after a put; None for delete and expired.
+    value: Any
+    #: The key's version after a put, or the version it had (delete, expired).
+    version: int
+    #: The group's data revision of the change (one counter, only grows).
+    revision: int
+    #: True when history was lost and this event is part of the difference to the current
+    #: data (apply it like any other).
+    resync: bool = False
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "DataEvent":
+        return cls(
+            path=data["path"],
+            kind=data["kind"],
+            value=data.get("value"),
+            version=int(data.get("version", 0)),
+            revision=int(data.get("revision", 0)),
+            resync=bool(data.get("resync", False)),
+        )
+
+
+@dataclass
+class DataSnapshot:
+    """What a data watch starts from: the matching entries at `revision`, sorted by path."""
+
+    revision: int
+    entries: list[Entry]
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "DataSnapshot":
+        entries = [Entry(e["path"], e.get("value"), int(e["version"])) for e in data["entries"]]
+        return cls(revision=int(data.get("revision", 0)), entries=entries)

@@ -184,20 +184,20 @@ def test_wait_for_timeout_on_try_lock_leaves_the_lock_free(aconnect):
 def test_locked_releases_after_the_block_on_error_and_on_cancellation(aconnect):
     async def main() -> None:
         async with await aconnect("a") as conn, await aconnect("b") as other:
-            async with conn.locked("L", timeout=PATIENCE) as lock:
+            async with conn.locked("L", wait=PATIENCE) as lock:
                 assert conn.is_held("L") and lock.token == conn.held_token("L")
                 assert await other.lock("L") is None
             assert not conn.is_held("L")
 
             with pytest.raises(RuntimeError, match="boom"):
-                async with conn.locked("L", timeout=PATIENCE):
+                async with conn.locked("L", wait=PATIENCE):
                     raise RuntimeError("boom")
             assert not conn.is_held("L")
 
             entered = asyncio.Event()
 
             async def hold_forever() -> None:
-                async with conn.locked("L", timeout=PATIENCE):
+                async with conn.locked("L", wait=PATIENCE):
                     entered.set()
                     await asyncio.sleep(PATIENCE * 10)
 
@@ -211,7 +211,7 @@ def test_locked_releases_after_the_block_on_error_and_on_cancellation(aconnect):
             assert await other.lock("L") is not None
 
             with pytest.raises(group_redis.LockNotAcquiredError):
-                async with conn.locked("L", timeout=0):
+                async with conn.locked("L", wait=0):
                     raise AssertionError("acquired a lock another member holds")
 
     run(main())
@@ -388,7 +388,7 @@ def test_connect_failure_raises_without_blocking_the_loop():
 
 def test_the_async_connector_has_every_operation_of_the_blocking_one():
     # Event subscriptions take the async shape (subscribe_members / subscribe_state).
-    replaced = {"member_events", "on_member_event", "state_events", "on_state_change"}
+    replaced = {"member_events", "on_member_event", "state_events", "on_state_change", "on_data_event"}
     blocking = {n for n in dir(group_redis.Connector) if not n.startswith("_")} - replaced
     missing = blocking - set(dir(aio.AsyncConnector))
     assert not missing, f"AsyncConnector lacks {sorted(missing)}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 import pytest
 
@@ -198,17 +199,37 @@ def test_state_events_both_styles(connect):
 
 
 def test_callbacks_are_kept_alive_by_the_package(connect):
-    """The only reference to the callback is the package's table; it still runs."""
+    """The returned subscription is dropped at once; the package keeps it (and the
+    callback) until the connector closes, so the callback still runs."""
     import gc
 
     watcher = connect("watcher")
     target = connect("target")
     arrived = threading.Event()
-    subscription = watcher.on_member_event(lambda event: arrived.set())
+    states: list[ConnectionState] = []
+    watcher.on_member_event(lambda event: arrived.set())
+    watcher.on_state_change(states.append)
     gc.collect()
     target.join()
     assert arrived.wait(PATIENCE)
-    subscription.cancel()
+    watcher.close()
+    deadline = time.monotonic() + PATIENCE
+    while ConnectionState.CLOSED not in states and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert states == [ConnectionState.CLOSED]
     from group_redis import events as events_module
 
+    # The ended streams ran their destroy callbacks: the package holds nothing any more.
+    while (events_module._callbacks or watcher._subscriptions) and time.monotonic() < deadline:
+        time.sleep(0.01)
     assert not events_module._callbacks, "the destroy callback removed the entry"
+    assert not watcher._subscriptions
+
+
+def test_a_cancelled_callback_subscription_is_released_by_the_package(connect):
+    watcher = connect("watcher")
+    subscription = watcher.on_member_event(lambda event: None)
+    assert subscription in watcher._subscriptions
+    subscription.cancel()
+    assert subscription not in watcher._subscriptions
+    assert not subscription.active

@@ -58,7 +58,7 @@ def test_connectors_in_threads_contend_with_locked(connect):
 
     def work(conn) -> None:
         for _ in range(10):
-            with conn.locked("shared", timeout=PATIENCE) as lock:
+            with conn.locked("shared", wait=PATIENCE) as lock:
                 with guard:
                     if inside:
                         overlaps.append(lock.token)

@@ -14,7 +14,7 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 def run_example(name: str, url: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, str(EXAMPLES / name)],
-        env={**os.environ, "GROUP_REDIS_URL": url},
+        env={**os.environ, "REDIS_URL": url},
         cwd=tempfile.gettempdir(),
         capture_output=True,
         text=True,

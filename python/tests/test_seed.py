@@ -90,11 +90,11 @@ def test_lock_on_behalf_of_another_member(connect):
 def test_locked_context_manager_and_try_lock(connect):
     holder = connect("holder")
     waiter = connect("waiter")
-    with holder.locked("shared", timeout=1) as lock:
+    with holder.locked("shared", wait=1) as lock:
         assert holder.is_held("shared")
         assert waiter.try_lock("shared", 0.05) is None
         try:
-            with waiter.locked("shared", timeout=0.05):
+            with waiter.locked("shared", wait=0.05):
                 raise AssertionError("must not get here")
         except group_redis.LockNotAcquiredError:
             pass

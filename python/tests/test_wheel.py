@@ -153,7 +153,7 @@ with group_redis.connect(url, group=group, member_id="wheel-a") as a, \
 async def main():
     async with await aio.connect(url, group=group, member_id="wheel-aio") as conn:
         await conn.join()
-        async with conn.locked("wheel-lock", timeout=5) as held:
+        async with conn.locked("wheel-lock", wait=5) as held:
             return held.token
 
 out["aio_token"] = asyncio.run(main())

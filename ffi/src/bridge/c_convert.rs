@@ -1,4 +1,5 @@
-//! How the C export of an operation converts its arguments and result.
+//! How the C export of an operation converts its arguments and result. One line per type
+//! (`c_arg!`, `c_result!`): its C form, its spelling in the header, and the conversion.
 
 use std::ffi::c_char;
 use std::ptr::null_mut;
@@ -13,6 +14,7 @@ use crate::c_api::status::{gr_status, FfiError, FfiResult};
 use crate::c_api::strings::{
     self, into_c_string, optional_json, optional_str, out_ptr, required_json, required_str,
 };
+use crate::recipes::{gr_leadership, NewLeadership};
 use crate::subscription::{gr_subscription, NewSubscription};
 
 /// An argument type: its C form and how it is read (NULL, UTF-8 and JSON checks here; the
@@ -27,61 +29,32 @@ pub(crate) trait CArg: Sized {
     unsafe fn from_c(raw: Self::Raw, what: &'static str) -> FfiResult<Self>;
 }
 
-impl CArg for String {
-    type Raw = *const c_char;
-    const C_TYPE: &'static str = "const char *";
-    unsafe fn from_c(raw: *const c_char, what: &'static str) -> FfiResult<Self> {
-        required_str(raw, what).map(str::to_owned)
-    }
+/// `c_arg!(Type: Raw as "C type", |raw, what| conversion)`.
+macro_rules! c_arg {
+    ($($ty:ty : $raw:ty as $c:literal, |$r:ident, $what:ident| $body:expr;)*) => {$(
+        impl CArg for $ty {
+            type Raw = $raw;
+            const C_TYPE: &'static str = $c;
+            #[allow(unused_variables)]
+            unsafe fn from_c($r: $raw, $what: &'static str) -> FfiResult<Self> {
+                $body
+            }
+        }
+    )*};
 }
 
-impl CArg for Option<String> {
-    type Raw = *const c_char;
-    const C_TYPE: &'static str = "const char *";
-    unsafe fn from_c(raw: *const c_char, what: &'static str) -> FfiResult<Self> {
-        Ok(optional_str(raw, what)?.map(str::to_owned))
-    }
-}
-
-impl CArg for Value {
-    type Raw = *const c_char;
-    const C_TYPE: &'static str = "const char *";
-    unsafe fn from_c(raw: *const c_char, what: &'static str) -> FfiResult<Self> {
-        required_json(raw, what)
-    }
-}
-
-impl CArg for Option<Value> {
-    type Raw = *const c_char;
-    const C_TYPE: &'static str = "const char *";
-    unsafe fn from_c(raw: *const c_char, what: &'static str) -> FfiResult<Self> {
-        optional_json(raw, what)
-    }
-}
-
-impl CArg for bool {
-    type Raw = bool;
-    const C_TYPE: &'static str = "bool";
-    unsafe fn from_c(raw: bool, _what: &'static str) -> FfiResult<Self> {
-        Ok(raw)
-    }
-}
-
-impl CArg for u64 {
-    type Raw = u64;
-    const C_TYPE: &'static str = "uint64_t";
-    unsafe fn from_c(raw: u64, _what: &'static str) -> FfiResult<Self> {
-        Ok(raw)
-    }
-}
-
-/// A duration crosses as whole milliseconds.
-impl CArg for Duration {
-    type Raw = u64;
-    const C_TYPE: &'static str = "uint64_t";
-    unsafe fn from_c(raw: u64, _what: &'static str) -> FfiResult<Self> {
-        Ok(Duration::from_millis(raw))
-    }
+c_arg! {
+    String: *const c_char as "const char *", |raw, what| required_str(raw, what).map(str::to_owned);
+    Option<String>: *const c_char as "const char *",
+        |raw, what| Ok(optional_str(raw, what)?.map(str::to_owned));
+    Value: *const c_char as "const char *", |raw, what| required_json(raw, what);
+    Option<Value>: *const c_char as "const char *", |raw, what| optional_json(raw, what);
+    bool: bool as "bool", |raw, what| Ok(raw);
+    u64: u64 as "uint64_t", |raw, what| Ok(raw);
+    // A duration crosses as whole milliseconds.
+    Duration: u64 as "uint64_t", |raw, what| Ok(Duration::from_millis(raw));
+    // A wait crosses as signed milliseconds: negative means without limit (`None`).
+    Option<Duration>: i64 as "int64_t", |raw, what| Ok(u64::try_from(raw).ok().map(Duration::from_millis));
 }
 
 /// A result written to an out-parameter.
@@ -95,85 +68,43 @@ pub(crate) trait CResult: Sized {
     fn into_c(self) -> FfiResult<Self::Out>;
 }
 
-impl CResult for bool {
-    type Out = bool;
-    const C_TYPE: &'static str = "bool";
-    fn empty() -> bool {
-        false
-    }
-    fn into_c(self) -> FfiResult<bool> {
-        Ok(self)
-    }
-}
-
-impl CResult for u64 {
-    type Out = u64;
-    const C_TYPE: &'static str = "uint64_t";
-    fn empty() -> u64 {
-        0
-    }
-    fn into_c(self) -> FfiResult<u64> {
-        Ok(self)
-    }
-}
-
-impl CResult for Token {
-    type Out = u64;
-    const C_TYPE: &'static str = "uint64_t";
-    fn empty() -> u64 {
-        0
-    }
-    fn into_c(self) -> FfiResult<u64> {
-        Ok(self.as_number())
-    }
-}
-
-impl CResult for String {
-    type Out = *mut c_char;
-    const C_TYPE: &'static str = "char *";
-    fn empty() -> *mut c_char {
-        null_mut()
-    }
-    fn into_c(self) -> FfiResult<*mut c_char> {
-        into_c_string(self)
-    }
-}
-
-impl<T: Serialize> CResult for Json<T> {
-    type Out = *mut c_char;
-    const C_TYPE: &'static str = "char *";
-    fn empty() -> *mut c_char {
-        null_mut()
-    }
-    fn into_c(self) -> FfiResult<*mut c_char> {
-        into_c_string(self.into_text()?)
-    }
-}
-
-/// A document that may be absent: NULL when it is.
-impl<T: Serialize> CResult for Option<Json<T>> {
-    type Out = *mut c_char;
-    const C_TYPE: &'static str = "char *";
-    fn empty() -> *mut c_char {
-        null_mut()
-    }
-    fn into_c(self) -> FfiResult<*mut c_char> {
-        match self {
-            Some(json) => json.into_c(),
-            None => Ok(null_mut()),
+/// `c_result!(Type: Out as "C type", empty, |value| conversion)`; `@T Type<T>` for a
+/// type generic over a serialisable `T`.
+macro_rules! c_result {
+    ($($(@$g:ident)? $ty:ty : $out:ty as $c:literal, $empty:expr, |$v:ident| $body:expr;)*) => {$(
+        impl$(<$g: Serialize>)? CResult for $ty {
+            type Out = $out;
+            const C_TYPE: &'static str = $c;
+            fn empty() -> $out {
+                $empty
+            }
+            fn into_c(self) -> FfiResult<$out> {
+                let $v = self;
+                $body
+            }
         }
-    }
+    )*};
 }
 
-impl CResult for ConnectionState {
-    type Out = gr_connection_state;
-    const C_TYPE: &'static str = "enum gr_connection_state";
-    fn empty() -> gr_connection_state {
-        gr_connection_state::GR_STATE_NONE
-    }
-    fn into_c(self) -> FfiResult<gr_connection_state> {
-        Ok(self.into())
-    }
+c_result! {
+    bool: bool as "bool", false, |v| Ok(v);
+    u64: u64 as "uint64_t", 0, |v| Ok(v);
+    Token: u64 as "uint64_t", 0, |v| Ok(v.as_number());
+    String: *mut c_char as "char *", null_mut(), |v| into_c_string(v);
+    // Text that may be absent: NULL when it is.
+    Option<String>: *mut c_char as "char *", null_mut(), |v| v.map_or(Ok(null_mut()), into_c_string);
+    @T Json<T>: *mut c_char as "char *", null_mut(), |v| into_c_string(v.into_text()?);
+    // A document that may be absent: NULL when it is.
+    @T Option<Json<T>>: *mut c_char as "char *", null_mut(),
+        |v| v.map_or(Ok(null_mut()), CResult::into_c);
+    ConnectionState: gr_connection_state as "enum gr_connection_state",
+        gr_connection_state::GR_STATE_NONE, |v| Ok(v.into());
+    // A new subscription: the caller owns the handle (`gr_subscription_free`).
+    NewSubscription: *mut gr_subscription as "struct gr_subscription *", null_mut(),
+        |v| Ok(Box::into_raw(v.0));
+    // A new leadership: the caller owns the handle (`gr_leadership_free`).
+    NewLeadership: *mut gr_leadership as "struct gr_leadership *", null_mut(),
+        |v| Ok(Box::into_raw(v.0));
 }
 
 /// A result that is the status alone.
@@ -221,37 +152,4 @@ pub(crate) unsafe fn optional_out<'a, T: CResult>(
     _what: &str,
 ) -> FfiResult<Option<&'a mut T::Out>> {
     Ok(strings::optional_out(out, T::empty()))
-}
-
-/// A wait crosses as signed milliseconds: negative means without limit (`None`).
-impl CArg for Option<Duration> {
-    type Raw = i64;
-    const C_TYPE: &'static str = "int64_t";
-    unsafe fn from_c(raw: i64, _what: &'static str) -> FfiResult<Self> {
-        Ok(u64::try_from(raw).ok().map(Duration::from_millis))
-    }
-}
-
-/// Text that may be absent: NULL when it is.
-impl CResult for Option<String> {
-    type Out = *mut c_char;
-    const C_TYPE: &'static str = "char *";
-    fn empty() -> *mut c_char {
-        null_mut()
-    }
-    fn into_c(self) -> FfiResult<*mut c_char> {
-        self.map_or(Ok(null_mut()), into_c_string)
-    }
-}
-
-/// A new subscription: the caller owns the handle (`gr_subscription_free`).
-impl CResult for NewSubscription {
-    type Out = *mut gr_subscription;
-    const C_TYPE: &'static str = "struct gr_subscription *";
-    fn empty() -> *mut gr_subscription {
-        null_mut()
-    }
-    fn into_c(self) -> FfiResult<*mut gr_subscription> {
-        Ok(Box::into_raw(self.0))
-    }
 }

@@ -8,6 +8,7 @@ use jni::sys::jlong;
 
 use super::values::{Any, Open};
 use crate::c_api::connector::gr_connector;
+use crate::c_api::options::gr_options;
 use crate::c_api::status::{FfiError, FfiResult};
 use crate::jni_api::errors::BridgeResult;
 use crate::jni_api::handles::borrow;
@@ -103,6 +104,21 @@ impl Handle for gr_subscription {
     }
 
     unsafe fn from_jni<'a>(raw: jlong) -> BridgeResult<&'a gr_subscription> {
+        borrow(raw)
+    }
+}
+
+/// Connect options (C only; Java sends its options as JSON).
+impl Handle for gr_options {
+    type Target = gr_options;
+    type C = gr_options;
+    const C_TYPE: &'static str = "struct gr_options *";
+
+    unsafe fn from_c<'a>(raw: *const gr_options) -> FfiResult<&'a gr_options> {
+        raw.as_ref().ok_or_else(|| FfiError::null("options"))
+    }
+
+    unsafe fn from_jni<'a>(raw: jlong) -> BridgeResult<&'a gr_options> {
         borrow(raw)
     }
 }

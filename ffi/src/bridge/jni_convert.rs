@@ -1,5 +1,7 @@
 //! How the JNI export of an operation converts its arguments and result. Documents cross
-//! as JSON text in Java `String`s; the Java side parses them with its JSON library.
+//! as JSON text in Java `String`s; the Java side parses them with its JSON library. One
+//! line per type (`jni_arg!`, `jni_result!`): its JNI form, its Java spelling, the
+//! conversion.
 
 use std::time::Duration;
 
@@ -12,6 +14,7 @@ use serde::Serialize;
 use super::values::{Json, Released, Token};
 use crate::jni_api::args::{json, millis, optional, required};
 use crate::jni_api::errors::BridgeResult;
+use crate::recipes::NewLeadership;
 use crate::subscription::NewSubscription;
 
 /// An argument type: its JNI form and how it is read.
@@ -23,63 +26,39 @@ pub(crate) trait JniArg: Sized {
     fn from_jni(env: &mut Env<'_>, raw: Self::Raw<'_>, what: &'static str) -> BridgeResult<Self>;
 }
 
-impl JniArg for String {
-    type Raw<'l> = JString<'l>;
-    const JAVA_TYPE: &'static str = "String";
-    fn from_jni(env: &mut Env<'_>, raw: JString<'_>, what: &'static str) -> BridgeResult<Self> {
-        required(env, &raw, what)
-    }
+/// `jni_arg!(Type: Raw as "Java type", |env, raw, what| conversion)`.
+macro_rules! jni_arg {
+    ($($ty:ty : $raw:ident as $java:literal, |$env:ident, $r:ident, $what:ident| $body:expr;)*) => {$(
+        impl JniArg for $ty {
+            type Raw<'l> = jni_arg!(@raw $raw 'l);
+            const JAVA_TYPE: &'static str = $java;
+            #[allow(unused_variables)]
+            fn from_jni(
+                $env: &mut Env<'_>,
+                $r: Self::Raw<'_>,
+                $what: &'static str,
+            ) -> BridgeResult<Self> {
+                $body
+            }
+        }
+    )*};
+    (@raw JString $l:lifetime) => { JString<$l> };
+    (@raw $raw:ident $l:lifetime) => { $raw };
 }
 
-impl JniArg for Option<String> {
-    type Raw<'l> = JString<'l>;
-    const JAVA_TYPE: &'static str = "String";
-    fn from_jni(env: &mut Env<'_>, raw: JString<'_>, _what: &'static str) -> BridgeResult<Self> {
-        optional(env, &raw)
-    }
-}
-
-impl JniArg for Value {
-    type Raw<'l> = JString<'l>;
-    const JAVA_TYPE: &'static str = "String";
-    fn from_jni(env: &mut Env<'_>, raw: JString<'_>, what: &'static str) -> BridgeResult<Self> {
-        json(&required(env, &raw, what)?)
-    }
-}
-
-impl JniArg for Option<Value> {
-    type Raw<'l> = JString<'l>;
-    const JAVA_TYPE: &'static str = "String";
-    fn from_jni(env: &mut Env<'_>, raw: JString<'_>, _what: &'static str) -> BridgeResult<Self> {
-        optional(env, &raw)?.map(|text| json(&text)).transpose()
-    }
-}
-
-impl JniArg for bool {
-    type Raw<'l> = jboolean;
-    const JAVA_TYPE: &'static str = "boolean";
-    fn from_jni(_env: &mut Env<'_>, raw: jboolean, _what: &'static str) -> BridgeResult<Self> {
-        Ok(raw)
-    }
-}
-
-/// Java has no unsigned `long`: a negative one is refused rather than wrapped.
-impl JniArg for u64 {
-    type Raw<'l> = jlong;
-    const JAVA_TYPE: &'static str = "long";
-    fn from_jni(_env: &mut Env<'_>, raw: jlong, what: &'static str) -> BridgeResult<Self> {
-        u64::try_from(raw)
-            .map_err(|_| Error::InvalidArgument(format!("{what} must not be negative")).into())
-    }
-}
-
-/// A duration crosses as whole milliseconds; negative is refused.
-impl JniArg for Duration {
-    type Raw<'l> = jlong;
-    const JAVA_TYPE: &'static str = "long";
-    fn from_jni(_env: &mut Env<'_>, raw: jlong, what: &'static str) -> BridgeResult<Self> {
-        millis(raw, what)
-    }
+jni_arg! {
+    String: JString as "String", |env, raw, what| required(env, &raw, what);
+    Option<String>: JString as "String", |env, raw, what| optional(env, &raw);
+    Value: JString as "String", |env, raw, what| json(&required(env, &raw, what)?);
+    Option<Value>: JString as "String", |env, raw, what| optional(env, &raw)?.map(|t| json(&t)).transpose();
+    bool: jboolean as "boolean", |env, raw, what| Ok(raw);
+    // Java has no unsigned `long`: a negative one is refused rather than wrapped.
+    u64: jlong as "long", |env, raw, what| u64::try_from(raw)
+        .map_err(|_| Error::InvalidArgument(format!("{what} must not be negative")).into());
+    // A duration crosses as whole milliseconds; negative is refused.
+    Duration: jlong as "long", |env, raw, what| millis(raw, what);
+    // A wait in milliseconds: negative means without limit (`None`).
+    Option<Duration>: jlong as "long", |env, raw, what| Ok(u64::try_from(raw).ok().map(Duration::from_millis));
 }
 
 /// A result returned to Java.
@@ -91,108 +70,44 @@ pub(crate) trait JniResult: Sized {
     fn into_jni<'l>(self, env: &mut Env<'l>) -> BridgeResult<Self::Raw<'l>>;
 }
 
-impl JniResult for () {
-    type Raw<'l> = ();
-    const JAVA_TYPE: &'static str = "void";
-    fn into_jni<'l>(self, _env: &mut Env<'l>) -> BridgeResult<()> {
-        Ok(())
-    }
-}
-
-impl JniResult for bool {
-    type Raw<'l> = jboolean;
-    const JAVA_TYPE: &'static str = "boolean";
-    fn into_jni<'l>(self, _env: &mut Env<'l>) -> BridgeResult<jboolean> {
-        Ok(self)
-    }
-}
-
-impl JniResult for Released {
-    type Raw<'l> = jboolean;
-    const JAVA_TYPE: &'static str = "boolean";
-    fn into_jni<'l>(self, _env: &mut Env<'l>) -> BridgeResult<jboolean> {
-        Ok(matches!(self, Released::Yes))
-    }
-}
-
-/// Versions stay below 2^63 (they count writes), so they fit a Java `long`.
-impl JniResult for u64 {
-    type Raw<'l> = jlong;
-    const JAVA_TYPE: &'static str = "long";
-    fn into_jni<'l>(self, _env: &mut Env<'l>) -> BridgeResult<jlong> {
-        Ok(self as jlong)
-    }
-}
-
-impl JniResult for Token {
-    type Raw<'l> = jlong;
-    const JAVA_TYPE: &'static str = "long";
-    fn into_jni<'l>(self, _env: &mut Env<'l>) -> BridgeResult<jlong> {
-        Ok(self.as_number() as jlong)
-    }
-}
-
-impl JniResult for String {
-    type Raw<'l> = JString<'l>;
-    const JAVA_TYPE: &'static str = "String";
-    fn into_jni<'l>(self, env: &mut Env<'l>) -> BridgeResult<JString<'l>> {
-        Ok(JString::from_str(env, self)?)
-    }
-}
-
-impl<T: Serialize> JniResult for Json<T> {
-    type Raw<'l> = JString<'l>;
-    const JAVA_TYPE: &'static str = "String";
-    fn into_jni<'l>(self, env: &mut Env<'l>) -> BridgeResult<JString<'l>> {
-        self.into_text()?.into_jni(env)
-    }
-}
-
-/// A document that may be absent: Java `null` when it is.
-impl<T: Serialize> JniResult for Option<Json<T>> {
-    type Raw<'l> = JString<'l>;
-    const JAVA_TYPE: &'static str = "String";
-    fn into_jni<'l>(self, env: &mut Env<'l>) -> BridgeResult<JString<'l>> {
-        match self {
-            Some(json) => json.into_jni(env),
-            None => Ok(JString::default()),
+/// `jni_result!(Type: Raw as "Java type", |value, env| conversion)`; `@T Type<T>` for a
+/// type generic over a serialisable `T`.
+macro_rules! jni_result {
+    ($($(@$g:ident)? $ty:ty : $raw:ident as $java:literal, |$v:ident, $env:ident| $body:expr;)*) => {$(
+        impl$(<$g: Serialize>)? JniResult for $ty {
+            type Raw<'l> = jni_arg!(@raw $raw 'l);
+            const JAVA_TYPE: &'static str = $java;
+            #[allow(unused_variables)]
+            fn into_jni<'l>(self, $env: &mut Env<'l>) -> BridgeResult<Self::Raw<'l>> {
+                let $v = self;
+                $body
+            }
         }
-    }
+    )*};
 }
 
-/// The state's lower-case name, as in the core's serde form ("connected", "lost", ...).
-impl JniResult for ConnectionState {
-    type Raw<'l> = JString<'l>;
-    const JAVA_TYPE: &'static str = "String";
-    fn into_jni<'l>(self, env: &mut Env<'l>) -> BridgeResult<JString<'l>> {
-        let name = serde_json::to_value(self).map_err(|e| Error::InvalidJson(e.to_string()))?;
+type Void = ();
+
+jni_result! {
+    (): Void as "void", |v, env| Ok(());
+    bool: jboolean as "boolean", |v, env| Ok(v);
+    Released: jboolean as "boolean", |v, env| Ok(matches!(v, Released::Yes));
+    // Versions stay below 2^63 (they count writes), so they fit a Java `long`.
+    u64: jlong as "long", |v, env| Ok(v as jlong);
+    Token: jlong as "long", |v, env| Ok(v.as_number() as jlong);
+    String: JString as "String", |v, env| Ok(JString::from_str(env, v)?);
+    // Text that may be absent: Java `null` when it is.
+    Option<String>: JString as "String", |v, env| v.map_or(Ok(JString::default()), |t| t.into_jni(env));
+    @T Json<T>: JString as "String", |v, env| v.into_text()?.into_jni(env);
+    // A document that may be absent: Java `null` when it is.
+    @T Option<Json<T>>: JString as "String", |v, env| v.map_or(Ok(JString::default()), |j| j.into_jni(env));
+    // The state's name, as in the core's serde form ("CONNECTED", "LOST", ...).
+    ConnectionState: JString as "String", |v, env| {
+        let name = serde_json::to_value(v).map_err(|e| Error::InvalidJson(e.to_string()))?;
         name.as_str().unwrap_or_default().to_string().into_jni(env)
-    }
-}
-
-/// A wait in milliseconds: negative means without limit (`None`).
-impl JniArg for Option<Duration> {
-    type Raw<'l> = jlong;
-    const JAVA_TYPE: &'static str = "long";
-    fn from_jni(_env: &mut Env<'_>, raw: jlong, _what: &'static str) -> BridgeResult<Self> {
-        Ok(u64::try_from(raw).ok().map(Duration::from_millis))
-    }
-}
-
-/// Text that may be absent: Java `null` when it is.
-impl JniResult for Option<String> {
-    type Raw<'l> = JString<'l>;
-    const JAVA_TYPE: &'static str = "String";
-    fn into_jni<'l>(self, env: &mut Env<'l>) -> BridgeResult<JString<'l>> {
-        self.map_or(Ok(JString::default()), |text| text.into_jni(env))
-    }
-}
-
-/// A new subscription: Java owns the handle (`subscriptionFree`).
-impl JniResult for NewSubscription {
-    type Raw<'l> = jlong;
-    const JAVA_TYPE: &'static str = "long";
-    fn into_jni<'l>(self, _env: &mut Env<'l>) -> BridgeResult<jlong> {
-        Ok(Box::into_raw(self.0) as jlong)
-    }
+    };
+    // A new subscription: Java owns the handle (`subscriptionFree`).
+    NewSubscription: jlong as "long", |v, env| Ok(Box::into_raw(v.0) as jlong);
+    // A new leadership: Java owns the handle (`leadershipFree`).
+    NewLeadership: jlong as "long", |v, env| Ok(Box::into_raw(v.0) as jlong);
 }

@@ -1,6 +1,7 @@
 //! `gr_options`: what `gr_connect` needs besides the URL. Every setter validates its
 //! argument's form (NULL, UTF-8, JSON) and fills the same [`ConfigSpec`] the Java side sends
-//! as JSON; the values themselves are checked by `gr_connect`.
+//! as JSON; the values themselves are checked by `gr_connect`. The setters of one value are
+//! bridged definitions (ffi/src/ops/options.rs); the array one is here.
 
 use std::ffi::c_char;
 use std::sync::Mutex;
@@ -10,7 +11,7 @@ use grcore::Config;
 use crate::bridge::config::ConfigSpec;
 
 use super::status::{free_handle, gr_status, guard, FfiError, FfiResult};
-use super::strings::{out_ptr, required_json, required_str};
+use super::strings::{out_ptr, required_str};
 
 /// Connect options. Create with `gr_options_new`, free with `gr_options_free`. Unset
 /// options keep the library defaults (group "default-group", member id
@@ -31,13 +32,12 @@ impl gr_options {
         spec.url = Some(url.to_string());
         spec.into_config()
     }
-}
 
-/// Checks the handle and applies `change` to its settings.
-unsafe fn update(options: *mut gr_options, change: impl FnOnce(&mut ConfigSpec)) -> FfiResult<()> {
-    let options = options.as_ref().ok_or_else(|| FfiError::null("options"))?;
-    change(&mut options.inner.lock().unwrap_or_else(|p| p.into_inner()));
-    Ok(())
+    /// Applies `change` to the settings (the setters in ffi/src/ops/options.rs).
+    pub(crate) fn set(&self, change: impl FnOnce(&mut ConfigSpec)) -> grcore::Result<()> {
+        change(&mut self.inner.lock().unwrap_or_else(|p| p.into_inner()));
+        Ok(())
+    }
 }
 
 /// Creates an options object with every option at its default.
@@ -70,82 +70,6 @@ pub unsafe extern "C" fn gr_options_free(options: *mut gr_options) {
     free_handle(options);
 }
 
-/// Sets the group to coordinate in (non-empty, at most 1024 bytes, no '{' or '}': checked
-/// by `gr_connect`).
-/// Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT (not UTF-8).
-///
-/// # Safety
-/// `options` is NULL or live; `group` is NULL or a NUL-terminated string.
-#[no_mangle]
-pub unsafe extern "C" fn gr_options_set_group(
-    options: *mut gr_options,
-    group: *const c_char,
-) -> gr_status {
-    guard(|| {
-        let group = required_str(group, "group")?.to_string();
-        update(options, |s| s.group = Some(group))
-    })
-}
-
-/// Sets the member id `gr_join` and the locks use when given NULL (default
-/// "<hostname>-<pid>").
-/// Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT (not UTF-8).
-///
-/// # Safety
-/// `options` is NULL or live; `member_id` is NULL or a NUL-terminated string.
-#[no_mangle]
-pub unsafe extern "C" fn gr_options_set_member_id(
-    options: *mut gr_options,
-    member_id: *const c_char,
-) -> gr_status {
-    guard(|| {
-        let member_id = required_str(member_id, "member_id")?.to_string();
-        update(options, |s| s.member_id = Some(member_id))
-    })
-}
-
-/// Sets the session lease in milliseconds (100 ms to 24 h: checked by `gr_connect`). A
-/// crashed or frozen process is gone this long after its last heartbeat.
-/// Errors: GR_NULL_ARGUMENT.
-///
-/// # Safety
-/// `options` is NULL or live.
-#[no_mangle]
-pub unsafe extern "C" fn gr_options_set_session_timeout_ms(
-    options: *mut gr_options,
-    timeout_ms: u64,
-) -> gr_status {
-    guard(|| update(options, |s| s.session_timeout_ms = Some(timeout_ms)))
-}
-
-/// Sets the heartbeat period in milliseconds (default: a third of the session timeout;
-/// must be above 0 and below the session timeout: checked by `gr_connect`).
-/// Errors: GR_NULL_ARGUMENT.
-///
-/// # Safety
-/// `options` is NULL or live.
-#[no_mangle]
-pub unsafe extern "C" fn gr_options_set_heartbeat_ms(
-    options: *mut gr_options,
-    heartbeat_ms: u64,
-) -> gr_status {
-    guard(|| update(options, |s| s.heartbeat_ms = Some(heartbeat_ms)))
-}
-
-/// Sets how long one Redis command may take before it fails with GR_TIMEOUT (default
-/// 5000 ms; 0 is refused by `gr_connect`).
-/// Errors: GR_NULL_ARGUMENT.
-///
-/// # Safety
-/// `options` is NULL or live.
-#[no_mangle]
-pub unsafe extern "C" fn gr_options_set_command_timeout_ms(
-    options: *mut gr_options,
-    timeout_ms: u64,
-) -> gr_status {
-    guard(|| update(options, |s| s.command_timeout_ms = Some(timeout_ms)))
-}
-
 /// Sets the sub-groups members join with (default: "default"). `sub_groups` points to
 /// `count` strings (the array and strings are copied); `count` 0 means none, and then
 /// `sub_groups` may be NULL.
@@ -162,42 +86,8 @@ pub unsafe extern "C" fn gr_options_set_sub_groups(
 ) -> gr_status {
     guard(|| {
         let names = string_array(sub_groups, count, "sub_groups")?;
-        update(options, |s| s.sub_groups = Some(names))
-    })
-}
-
-/// Sets the payload members join with: JSON text (a small document: address, port, role;
-/// at most 64 KiB, checked by `gr_join`).
-/// Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT (not UTF-8), GR_INVALID_JSON.
-///
-/// # Safety
-/// `options` is NULL or live; `payload_json` is NULL or a NUL-terminated string.
-#[no_mangle]
-pub unsafe extern "C" fn gr_options_set_payload(
-    options: *mut gr_options,
-    payload_json: *const c_char,
-) -> gr_status {
-    guard(|| {
-        let payload = required_json(payload_json, "payload_json")?;
-        update(options, |s| s.payload = Some(payload))
-    })
-}
-
-/// For `rediss://` URLs: trusts this CA certificate (PEM text, e.g. the contents of
-/// ca.pem) instead of the system's roots, for servers with a private CA. The text is
-/// copied; a certificate that cannot be used makes `gr_connect` fail.
-/// Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT (not UTF-8).
-///
-/// # Safety
-/// `options` is NULL or live; `pem` is NULL or a NUL-terminated string.
-#[no_mangle]
-pub unsafe extern "C" fn gr_options_set_tls_root_cert(
-    options: *mut gr_options,
-    pem: *const c_char,
-) -> gr_status {
-    guard(|| {
-        let pem = required_str(pem, "pem")?.to_string();
-        update(options, |s| s.tls_root_cert_pem = Some(pem))
+        let options = options.as_ref().ok_or_else(|| FfiError::null("options"))?;
+        Ok(options.set(|s| s.sub_groups = Some(names))?)
     })
 }
 

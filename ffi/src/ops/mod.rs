@@ -5,6 +5,7 @@
 pub mod data;
 pub mod locks;
 pub mod membership;
+pub mod options;
 pub mod recipes;
 pub mod session;
 pub mod subscriptions;
@@ -13,6 +14,7 @@ pub mod subscriptions;
 #[cfg(test)]
 pub(crate) fn declarations() -> impl Iterator<Item = &'static crate::bridge::Declaration> {
     [
+        options::DECLARATIONS,
         session::DECLARATIONS,
         membership::DECLARATIONS,
         locks::DECLARATIONS,

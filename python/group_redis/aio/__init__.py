@@ -9,7 +9,7 @@ connection-state changes.
     async def main():
         async with await aio.connect("redis://127.0.0.1:6379", group="workers") as conn:
             await conn.join(payload={"port": 8080})
-            async with conn.locked("reindex", timeout=5) as lock:
+            async with conn.locked("reindex", wait=5) as lock:
                 print("fencing token", lock.token)
             async for event in conn.subscribe_members():
                 print(event)
@@ -23,7 +23,7 @@ the GIL), and native callbacks are handed to the event loop with
 """
 
 from .connector import AsyncConnector, AsyncLock, connect
-from .events import AsyncMemberEvents, AsyncStateEvents
+from .events import AsyncDataEvents, AsyncMemberEvents, AsyncStateEvents
 
 __all__ = [
     "connect",
@@ -31,4 +31,5 @@ __all__ = [
     "AsyncLock",
     "AsyncMemberEvents",
     "AsyncStateEvents",
+    "AsyncDataEvents",
 ]

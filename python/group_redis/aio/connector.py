@@ -6,15 +6,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import os
 from typing import Any, AsyncIterator, Iterable, Mapping, Optional, Sequence, Union
 
 from .. import connector as _blocking
-from ..connector import DEFAULT_URL, Connector, Lock
+from ..connector import _MISSING, Connector, Lock
 from ..errors import ClosedError, LockNotAcquiredError
 from ..types import ConnectionState, Entry, LockHolder, Member, Versioned
 from ._threads import DEFAULT_MAX_THREADS, BlockingCalls
-from .events import AsyncMemberEvents, AsyncStateEvents
+from .. import events as _events
+from .._subscribing import _revision
+from .._native import encode_name, lib
+from .events import AsyncDataEvents, AsyncMemberEvents, AsyncStateEvents
 
 __all__ = ["connect", "AsyncConnector", "AsyncLock"]
 
@@ -46,7 +48,7 @@ async def connect(
     bad options. Cancelled while connecting, the half-made connector is closed.
     """
     if url is None:
-        url = os.environ.get("GROUP_REDIS_URL", DEFAULT_URL)
+        url = _blocking.default_url()
     make = functools.partial(
         _blocking.connect,
         url,
@@ -232,9 +234,12 @@ class AsyncConnector:
         """Every live member, sorted by id (one round trip)."""
         return await self._calls.run(self._blocking.members)
 
-    async def update_payload(self, payload: Any, member_id: Optional[str] = None) -> None:
-        """Replaces the payload of a member this connector joined."""
-        await self._calls.run(self._blocking.update_payload, payload, member_id)
+    async def update_payload(self, member_id: Optional[str] = None, payload: Any = _MISSING) -> None:
+        """Replaces the payload of `member_id` (None: the configured member):
+        `update_payload(member_id, payload)` as in C and Java, or `update_payload(payload)`."""
+        if payload is _MISSING:
+            member_id, payload = None, member_id
+        await self._calls.run(self._blocking.update_payload, member_id, payload)
 
     async def add_sub_group(self, sub_group: str) -> None:
         """Adds a sub-group and updates every member this connector joined."""
@@ -262,17 +267,22 @@ class AsyncConnector:
     async def try_lock(
         self,
         name: str,
-        timeout: Optional[float],
+        wait: Optional[float] = _MISSING,
         member: Optional[str] = None,
         *,
         reentrant: bool = False,
+        timeout: Optional[float] = _MISSING,
     ) -> Optional[AsyncLock]:
-        """Takes `name`, waiting up to `timeout` seconds (None: until it is free) for the
+        """Takes `name`, waiting up to `wait` seconds (None: until it is free) for the
         holder's release; None when the time ran out. The event loop runs meanwhile.
+        (`timeout=` is the old name of `wait`.)
 
         Safe to cancel (also through `asyncio.wait_for`): a lock the cancelled wait still
         obtained is released at once, never left held unknown to the caller."""
-        wait_ms = _blocking._ms(timeout, "timeout")
+        wait = _blocking._wait_argument(wait, timeout, _MISSING)
+        if wait is _MISSING:
+            raise TypeError("try_lock() needs wait (seconds, or None: until it is free)")
+        wait_ms = _blocking._ms(wait, "wait")
         loop = asyncio.get_running_loop()
         forever = wait_ms is None or wait_ms >= 2**62
         deadline = 0.0 if forever else loop.time() + wait_ms / 1000
@@ -296,17 +306,20 @@ class AsyncConnector:
     async def locked(
         self,
         name: str,
-        timeout: Optional[float] = None,
+        wait: Optional[float] = _MISSING,
         member: Optional[str] = None,
         *,
         reentrant: bool = False,
+        timeout: Optional[float] = _MISSING,
     ) -> AsyncIterator[AsyncLock]:
-        """`async with conn.locked("job", timeout=5) as lock:` holds `name` for the block
+        """`async with conn.locked("job", wait=5) as lock:` holds `name` for the block
         (`lock.token` is the fencing token) and releases it after, also when the block
-        raises or is cancelled. Raises LockNotAcquiredError when `timeout` passes first."""
-        lock = await self.try_lock(name, timeout, member, reentrant=reentrant)
+        raises or is cancelled. Raises LockNotAcquiredError when `wait` seconds pass first
+        (None, the default: waits until it is free)."""
+        wait = _blocking._wait_argument(wait, timeout, None)
+        lock = await self.try_lock(name, wait, member, reentrant=reentrant)
         if lock is None:
-            raise LockNotAcquiredError(f"lock {name!r} not acquired within {timeout} s")
+            raise LockNotAcquiredError(f"lock {name!r} not acquired within {wait} s")
         try:
             yield lock
         finally:
@@ -368,17 +381,37 @@ class AsyncConnector:
 
     # -- events --------------------------------------------------------------------------
 
+    def _opener(self, native: Any, *args: Any) -> _events.Opener:
+        handle = self._blocking._handle
+        return lambda out: native(handle, *args, out)
+
     def subscribe_members(self) -> AsyncMemberEvents:
         """Membership events: `async for event in conn.subscribe_members():`, or
         `async with conn.subscribe_members() as events:` to read `events.snapshot` (the
         members at the start) first. Call from a coroutine; events are delivered on its
         event loop."""
-        return AsyncMemberEvents(self)
+        return AsyncMemberEvents(self, self._opener(lib.gr_subscribe_members), _events.MEMBERS)
 
     def subscribe_state(self) -> AsyncStateEvents:
         """Connection-state changes: `async for state in conn.subscribe_state():` ends
         after CLOSED. Call from a coroutine."""
-        return AsyncStateEvents(self)
+        return AsyncStateEvents(self, self._opener(lib.gr_subscribe_state), _events.STATE)
+
+    def watch(self, prefix: str = "", from_revision: Optional[int] = None) -> AsyncDataEvents:
+        """Persistent data under `prefix`: `async with conn.watch("cfg/") as changes:`
+        (`changes.snapshot` is a DataSnapshot), then `async for event in changes:`. See
+        `group_redis.Connector.watch`. Call from a coroutine."""
+        opener = self._opener(lib.gr_watch, encode_name(prefix, "prefix"), _revision(from_revision))
+        return AsyncDataEvents(self, opener, _events.DATA)
+
+    def watch_ephemeral(
+        self, prefix: str = "", from_revision: Optional[int] = None
+    ) -> AsyncDataEvents:
+        """`watch` over ephemeral keys ("expired" when a key goes with its session)."""
+        opener = self._opener(
+            lib.gr_watch_ephemeral, encode_name(prefix, "prefix"), _revision(from_revision)
+        )
+        return AsyncDataEvents(self, opener, _events.DATA)
 
     def __repr__(self) -> str:
         return f"<group_redis.aio.AsyncConnector {'closed' if self.closed else 'open'}>"

@@ -1,5 +1,6 @@
-"""Event streams for asyncio: membership events and connection-state changes, consumed
-with `async for` (or `await stream.get(timeout)`).
+"""Event streams for asyncio, one generic stream for every kind (membership events,
+connection-state changes, data watches), consumed with `async for` (or `await
+stream.get(timeout)`).
 
 The native library calls back on its own dispatcher thread; each callback only hands the
 event to the event loop with `loop.call_soon_threadsafe`, so nothing runs on the
@@ -16,12 +17,12 @@ from typing import TYPE_CHECKING, Any, Callable, Deque, Generator, Generic, Opti
 
 from .. import events as _events
 from ..errors import ClosedError
-from ..types import ConnectionState, Member, MembershipEvent
+from ..types import ConnectionState, DataEvent, MembershipEvent
 
 if TYPE_CHECKING:
     from .connector import AsyncConnector
 
-__all__ = ["AsyncMemberEvents", "AsyncStateEvents"]
+__all__ = ["AsyncMemberEvents", "AsyncStateEvents", "AsyncDataEvents"]
 
 T = TypeVar("T")
 S = TypeVar("S", bound="_AsyncStream[Any]")
@@ -100,20 +101,36 @@ class _Buffer(Generic[T]):
 
 
 class _AsyncStream(Generic[T]):
-    """Shared logic: lazy start (the native subscribe is a round trip, run on the
-    connector's threads), async iteration, async context manager, close."""
+    """One stream for every kind: lazy start (the native subscribe is a round trip, run on
+    the connector's threads), async iteration, async context manager, close. `snapshot` is
+    what it started from (None before it started)."""
 
-    def __init__(self, connector: "AsyncConnector") -> None:
+    def __init__(
+        self, connector: "AsyncConnector", opener: _events.Opener, kind: _events.Kind[T]
+    ) -> None:
         self._connector = connector
+        self._opener = opener
+        self._kind = kind
         self._loop = asyncio.get_running_loop()
         self._buffer: _Buffer[T] = _Buffer(self._loop)
         self._native: Optional[_events.Subscription] = None
         self._starting: Optional["asyncio.Future[None]"] = None
         self._closed = False
+        #: What the subscription started from (None before it started).
+        self.snapshot: Any = None
+
+    def _deliver(self, buffer: _Buffer[T]) -> Callable[[T], None]:
+        """What the native callback does with an event (runs on the dispatcher thread)."""
+        return buffer.push_threadsafe
 
     def _subscribe(self, buffer: _Buffer[T]) -> _events.Subscription:
-        """Runs on a pool thread: the native subscribe, delivering into `buffer`."""
-        raise NotImplementedError
+        """Runs on a pool thread: the native subscribe, delivering into `buffer`. The
+        stream owns the subscription (closing it cancels it), not the connector."""
+        subscription = _events.subscribe_callback(
+            self._opener, self._kind, self._deliver(buffer), None, buffer.end_threadsafe
+        )
+        self.snapshot = subscription.snapshot
+        return subscription
 
     async def start(self) -> None:
         """Subscribes, if not done yet (iteration, `await` and `async with` call this)."""
@@ -204,25 +221,13 @@ class AsyncMemberEvents(_AsyncStream[MembershipEvent]):
     start it first, so `events.snapshot` (the members at the start) is there.
     """
 
-    def __init__(self, connector: "AsyncConnector") -> None:
-        super().__init__(connector)
-        #: The members when the subscription started (None before it started).
-        self.snapshot: Optional[list[Member]] = None
-
-    def _subscribe(self, buffer: _Buffer[MembershipEvent]) -> _events.Subscription:
-        subscription = _events.subscribe_member_callback(
-            self._connector.blocking._handle, buffer.push_threadsafe, buffer.end_threadsafe
-        )
-        self.snapshot = subscription.snapshot
-        return subscription
-
 
 class AsyncStateEvents(_AsyncStream[ConnectionState]):
     """Connection-state changes (SUSPENDED, LOST, RECONNECTED, CLOSED, ...) from the moment
     of subscribing; CLOSED is the last, then iteration ends. The current state is
     `conn.state`."""
 
-    def _subscribe(self, buffer: _Buffer[ConnectionState]) -> _events.Subscription:
+    def _deliver(self, buffer: _Buffer[ConnectionState]) -> Callable[[ConnectionState], None]:
         def deliver(state: ConnectionState) -> None:
             # CLOSED is the last state: the stream ends with it, not when the native
             # subscription is torn down a moment later.
@@ -231,6 +236,9 @@ class AsyncStateEvents(_AsyncStream[ConnectionState]):
             else:
                 buffer.push_threadsafe(state)
 
-        return _events.subscribe_state_callback(
-            self._connector.blocking._handle, deliver, buffer.end_threadsafe
-        )
+        return deliver
+
+
+class AsyncDataEvents(_AsyncStream[DataEvent]):
+    """Changes of the data under a prefix (`conn.watch`, `conn.watch_ephemeral`), in
+    order; `snapshot` is a DataSnapshot once started."""

@@ -38,6 +38,11 @@ import java.util.Map;
  * wait and waits up to it ({@link #tryLock(String, Duration)}); {@link #lock(String)} and
  * {@link #reentrantLock(String)} make one attempt and never wait.
  *
+ * <p>Events come as a {@link Subscription}: membership ({@link #subscribeMembers()},
+ * {@link #addMemberListener}), connection states ({@link #subscribeState()},
+ * {@link #addConnectionStateListener}) and data changes ({@link #watch(String)},
+ * {@link #watchEphemeral(String)}, {@link #onDataEvent}), each pulled or pushed to a listener.
+ *
  * <p>Every blocking call that talks to Redis has a {@code CompletableFuture} twin named
  * {@code ...Async} ({@link #tryLockAsync(String, Duration)}, {@link #releaseAsync},
  * {@link #joinAsync()}, {@link #persistentGetAsync}, ...) that never blocks the caller's

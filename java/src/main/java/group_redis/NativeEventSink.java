@@ -36,6 +36,15 @@ abstract class NativeEventSink {
     /** Called once after the last event (by native code, or by a sink that saw the last one). */
     final void ended() {
         ended.countDown();
+        try {
+            afterEnd();
+        } catch (Throwable failure) {
+            LOG.log(Level.WARNING, "group-redis: a subscription's end handler threw", failure);
+        }
+    }
+
+    /** What a sink does once no event will follow (nothing by default). */
+    void afterEnd() {
     }
 
     /** Whether the calling thread is inside this sink's listener (closing from a callback). */

@@ -5,6 +5,7 @@ import java.lang.ref.Cleaner;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
+import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.LongUnaryOperator;
@@ -153,11 +154,21 @@ abstract class NativeSubscription<E, S> implements Subscription<E> {
 
     @Override
     public void listen(EventListener<? super E> listener) {
+        listen(listener, null);
+    }
+
+    /** {@link #listen(EventListener)}, and {@code onEnd} once after the last event. */
+    void listen(EventListener<? super E> listener, Runnable onEnd) {
         GroupConnector.requireArg(listener, "listener");
-        Sink<E> newSink = new Sink<>(listener, events);
+        Sink<E> newSink = new Sink<>(listener, events, onEnd);
         ref.run(h -> NativeLib.subscriptionListen(h, newSink));
         sink = newSink;
         connector.track(this);
+    }
+
+    @Override
+    public Flow.Publisher<E> asPublisher() {
+        return new SubscriptionPublisher<>(this);
     }
 
     @Override
@@ -200,15 +211,24 @@ abstract class NativeSubscription<E, S> implements Subscription<E> {
     private static final class Sink<E> extends NativeEventSink {
         private final EventListener<? super E> listener;
         private final Function<String, E> events;
+        private final Runnable onEnd;
 
-        Sink(EventListener<? super E> listener, Function<String, E> events) {
+        Sink(EventListener<? super E> listener, Function<String, E> events, Runnable onEnd) {
             this.listener = listener;
             this.events = events;
+            this.onEnd = onEnd;
         }
 
         @Override
         void handle(String json) {
             listener.onEvent(events.apply(json));
+        }
+
+        @Override
+        void afterEnd() {
+            if (onEnd != null) {
+                onEnd.run();
+            }
         }
     }
 

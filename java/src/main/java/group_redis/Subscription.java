@@ -2,6 +2,7 @@ package group_redis;
 
 import java.time.Duration;
 import java.util.Iterator;
+import java.util.concurrent.Flow;
 
 /**
  * A stream of events of one kind, starting from a snapshot: membership
@@ -90,6 +91,20 @@ public interface Subscription<E> extends AutoCloseable, Iterable<E> {
      * @throws ConnectorClosedException when the subscription is closed
      */
     void listen(EventListener<? super E> listener);
+
+    /**
+     * The push form as a {@link Flow.Publisher} for one subscriber, so reactive libraries
+     * adapt it in one line: {@code JdkFlowAdapter.flowPublisherToFlux(watch.asPublisher())}
+     * (Reactor), {@code FlowAdapters.toPublisher(watch.asPublisher())} (RxJava 3 through
+     * org.reactivestreams). Subscribing calls {@link #listen} (so it fails the same way on a
+     * subscription that already has a listener, through {@code onError}); events beyond the
+     * subscriber's demand wait in an unbounded buffer (Redis does not wait for them);
+     * cancelling closes this subscription; its end (the connector closed) is
+     * {@code onComplete}.
+     *
+     * @return a publisher taking one subscriber
+     */
+    Flow.Publisher<E> asPublisher();
 
     /**
      * Stops the subscription. With a listener: returns once a callback that is running has

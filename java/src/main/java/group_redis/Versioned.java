@@ -22,7 +22,7 @@ public final class Versioned {
     }
 
     /**
-     * The version, for {@link GroupConnector#persistentCompareAndSet}.
+     * The version, for {@link GroupConnector#persistentCas}.
      *
      * @return the version
      */

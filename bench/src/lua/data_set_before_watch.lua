@@ -1,0 +1,19 @@
+-- ARGV: prefix, expected version ('' = any, '0' = must not exist, 'N'), then path/value
+-- pairs, then the clock evidence every script gets (base.lua). All or nothing: with an expected version there is exactly one pair.
+-- Returns {1, version...} when written, {0, current_version} on a version mismatch.
+local expected = ARGV[2]
+if expected ~= '' then
+  local current = redis.call('HGET', P .. 'data:' .. ARGV[3], 'version') or '0'
+  if current ~= expected then
+    return {0, tonumber(current)}
+  end
+end
+local out = {1}
+for i = 3, #ARGV - 2, 2 do
+  local key = P .. 'data:' .. ARGV[i]
+  local version = redis.call('HINCRBY', key, 'version', 1)
+  redis.call('HSET', key, 'value', ARGV[i + 1])
+  redis.call('ZADD', P .. 'data-index', 0, ARGV[i])
+  out[#out + 1] = version
+end
+return out

@@ -15,8 +15,10 @@ from . import errors
 from .logs import refresh_log_level
 from .errors import *  # noqa: F403  (the exception classes, listed in errors.__all__)
 from .events import DataEvents, MemberEvents, StateEvents, Subscription
+from .leader import LeaderEvents, LeaderViews, Leadership
 from .types import (
-    ConnectionState, DataEvent, DataSnapshot, Entry, LockHolder, Member, MembershipEvent, Versioned,
+    ConnectionState, DataEvent, DataSnapshot, Entry, LeaderEvent, LeaderView, LockHolder, Member,
+    MembershipEvent, Versioned,
 )
 
 __version__ = "0.1.0"
@@ -38,6 +40,11 @@ __all__ = [
     "DataEvent",
     "DataSnapshot",
     "Subscription",
+    "Leadership",
+    "LeaderEvent",
+    "LeaderEvents",
+    "LeaderView",
+    "LeaderViews",
     "library_path",
     "refresh_log_level",
     "version",

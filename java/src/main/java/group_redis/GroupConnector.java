@@ -366,6 +366,46 @@ public final class GroupConnector extends AsyncGroupConnector implements AutoClo
     }
 
     /** Switches a fresh subscription to {@code listener}; closes it if that fails. */
+    // ---------------------------------------------------------------- leader election
+
+    /**
+     * Campaigns for leadership of {@code name} as this connector's member id and returns at
+     * once; the campaign goes on in the background until the returned leadership is resigned
+     * or closed, or this connector closes. One campaign per name per connector.
+     *
+     * @param name the leadership name
+     * @return the leadership; close it to resign
+     * @throws InvalidArgumentException for an empty or oversized name
+     * @throws ConnectorClosedException after close()
+     */
+    public Leadership elect(String name) {
+        requireArg(name, "name");
+        return new Leadership(handle, name);
+    }
+
+    /**
+     * Who leads {@code name} now, read from Redis (any connector, campaigning or not).
+     *
+     * @param name the leadership name
+     * @return the leader and its term, or nobody
+     */
+    public LeaderView leader(String name) {
+        requireArg(name, "name");
+        return LeaderView.fromJson(handle.call(h -> NativeLib.leader(h, name)));
+    }
+
+    /**
+     * Who leads {@code name} (the snapshot) and every change after it, "no leader" included,
+     * pull form (or {@link LeaderWatch#listen}).
+     *
+     * @param name the leadership name
+     * @return the watch; close it to stop
+     */
+    public LeaderWatch observeLeader(String name) {
+        requireArg(name, "name");
+        return new LeaderWatch(handle, h -> NativeLib.observeLeader(h, name));
+    }
+
     private static <E, T extends Subscription<E>> T listening(T subscription, EventListener<? super E> listener) {
         try {
             subscription.listen(listener);

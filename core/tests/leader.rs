@@ -106,6 +106,7 @@ async fn one_leader_at_a_time_with_growing_terms_and_observers_see_each_change()
         }
     }
     // Nobody campaigns any more: the observer says so.
+    let last_resign = Instant::now();
     loop {
         let view = next_event(&mut seen).await;
         if view.leader.is_none() {
@@ -113,6 +114,10 @@ async fn one_leader_at_a_time_with_growing_terms_and_observers_see_each_change()
             break;
         }
     }
+    println!(
+        "the observer reported \"no leader\" {:.1} ms after the last resign returned",
+        last_resign.elapsed().as_secs_f64() * 1000.0
+    );
     assert_eq!(observer.leader("job").await.unwrap().leader, None);
     for c in &connectors {
         c.close().await.unwrap();

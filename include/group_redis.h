@@ -362,10 +362,11 @@ const char *gr_version(void);
 void gr_string_free(char *string);
 
 /**
- * Hands every event of `subscription`, those already waiting first, to
- * `callback(event_json, user_data)` on a dispatcher thread owned by the library, until the
- * subscription is freed or its connector closed. Afterwards `gr_subscription_next` fails
- * with GR_INVALID_ARGUMENT.
+ * Hands every event of `subscription`, from the first one after its snapshot, to
+ * `callback(event_json, user_data)` on a dispatcher thread owned by the library (one per
+ * subscription), until the subscription is freed or its connector closed. Call it before
+ * any `gr_subscription_next`; afterwards `gr_subscription_next` fails with
+ * GR_INVALID_ARGUMENT.
  *
  * Ownership: the library takes `user_data` in every case: `destroy` (may be NULL) is
  * called exactly once, after the last callback (the subscription ended because its
@@ -373,7 +374,7 @@ void gr_string_free(char *string);
  * handle itself is still freed with `gr_subscription_free`.
  * Thread-safety: safe from any thread; call it at most once per subscription.
  * Errors: GR_NULL_ARGUMENT (subscription, callback), GR_INVALID_ARGUMENT (already
- * listening).
+ * listening, or `gr_subscription_next` was called on it).
  *
  * # Safety
  * `subscription` is NULL or live; `callback` and `destroy` are NULL or valid functions
@@ -798,8 +799,12 @@ enum gr_status gr_persistent_list(const struct gr_connector *conn,
  * exactly once, across reconnects. The snapshot (`gr_subscription_snapshot`) is the
  * members at the start as a JSON array (see `gr_members`); each event is
  * {"joined_members":[member...],"left_members":[member...],"updated_members":[...],
- * "reason":"left"|"expired"|"resync"|null,"view":N,"position":"<ms>-<seq>"}.
+ * "reason":"left"|"expired"|"resync"|null,"view":N,"position":"<ms>-<seq>"}. After a
+ * gap in history (resync) each member id is in at most one list: left = gone, joined =
+ * new, updated = same id with a changed record.
  * Ownership: free `*subscription_out` with `gr_subscription_free`.
+ * Thread-safety: openers are safe from any thread; each call is a subscription of its
+ * own (its own reader and, once it listens, its own dispatcher thread).
  * Errors: GR_NULL_ARGUMENT, GR_CLOSED, GR_CONNECTION, GR_TIMEOUT.
  */
 enum gr_status gr_subscribe_members(const struct gr_connector *conn,
@@ -850,6 +855,7 @@ enum gr_status gr_watch_ephemeral(const struct gr_connector *conn,
  * Writes what the subscription started from to `*snapshot_json_out` as JSON (per
  * kind: see the opener). Works after the connector closed.
  * Ownership: free `*snapshot_json_out` with `gr_string_free`.
+ * Thread-safety: safe from any thread, also while others wait in `gr_subscription_next`.
  * Errors: GR_NULL_ARGUMENT.
  */
 enum gr_status gr_subscription_snapshot(const struct gr_subscription *subscription,
@@ -864,7 +870,8 @@ enum gr_status gr_subscription_snapshot(const struct gr_subscription *subscripti
  * Ownership: free `*event_json_out` with `gr_string_free`.
  * Errors: GR_CLOSED once the subscription ended (its connector closed) and every
  * pending event was taken; GR_INVALID_ARGUMENT after `gr_subscription_listen`;
- * GR_NULL_ARGUMENT.
+ * GR_NULL_ARGUMENT. Events wait (in order, none lost) from the opener on, until the
+ * first `gr_subscription_next` or `gr_subscription_listen` takes them.
  */
 enum gr_status gr_subscription_next(const struct gr_subscription *subscription,
                                     int64_t timeout_ms,

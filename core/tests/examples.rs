@@ -16,6 +16,9 @@ mod fenced_lock_example;
 #[allow(dead_code)]
 #[path = "../examples/membership.rs"]
 mod membership_example;
+#[allow(dead_code)]
+#[path = "../examples/watch.rs"]
+mod watch_example;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn membership_example_lists_both_members() {
@@ -44,4 +47,22 @@ async fn data_example_loses_the_ephemeral_value_with_its_owner() {
         .await
         .expect("example runs");
     assert_eq!(after, None);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn watch_example_sees_put_delete_then_the_re_create_after_resuming() {
+    use group_redis::DataEventKind::{Delete, Put};
+    let server = RedisServer::start();
+    let seen = watch_example::run(&server.url(), &unique_group("ex-watch"))
+        .await
+        .expect("example runs");
+    let path = "config/batch".to_string();
+    assert_eq!(
+        seen,
+        [
+            (path.clone(), Put, 2),
+            (path.clone(), Delete, 2),
+            (path, Put, 1)
+        ]
+    );
 }

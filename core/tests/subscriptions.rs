@@ -84,3 +84,31 @@ fn blocking_state_changes_reach_a_callback_until_closed() {
         Err(Error::Closed)
     ));
 }
+
+#[test]
+fn the_end_callback_runs_once_after_the_last_event_however_delivery_stops() {
+    let server = RedisServer::start();
+    let group = unique_group("end-cb");
+    let c = blocking::Connector::connect(config(&server, &group, "a")).unwrap();
+    // Ended by the connector closing: CLOSED, then the end.
+    let (sender, received) = mpsc::channel();
+    let end = sender.clone();
+    let _handle = c.subscribe_state().into_callback_until_end(
+        "test-end",
+        move |state| sender.send(format!("{state:?}")).unwrap(),
+        move || end.send("end".into()).unwrap(),
+    );
+    // Ended by cancelling the handle.
+    let (cancel_sender, cancelled) = mpsc::channel();
+    let handle = c.subscribe_members().unwrap().into_callback_until_end(
+        "test-cancel",
+        |_| {},
+        move || cancel_sender.send(()).unwrap(),
+    );
+    handle.cancel();
+    cancelled.recv_timeout(PATIENCE).unwrap();
+    c.close().unwrap();
+    assert_eq!(received.recv_timeout(PATIENCE).unwrap(), "Closed");
+    assert_eq!(received.recv_timeout(PATIENCE).unwrap(), "end");
+    assert!(received.recv_timeout(Duration::from_millis(200)).is_err());
+}

@@ -191,3 +191,45 @@ async fn resuming_from_a_revision_replays_what_came_after_it() {
     );
     quiet(&mut stale).await;
 }
+
+/// Subscriptions of one connector share one stream reader: ones started while changes are
+/// being written each get every change after their snapshot, once, in order.
+#[tokio::test(flavor = "multi_thread")]
+async fn watches_of_one_connector_started_during_writes_each_see_every_later_change() {
+    let server = RedisServer::start();
+    let group = unique_group("watch-shared");
+    let watcher = connect(&server, &group, "watcher").await;
+    let writer = connect(&server, &group, "writer").await;
+    let writing = tokio::spawn(async move {
+        for i in 0..3000u64 {
+            writer
+                .persistent_set(&format!("s/k{}", i % 7), &json!(i))
+                .await
+                .unwrap();
+        }
+        writer
+    });
+    let mut watches = Vec::new();
+    for _ in 0..5 {
+        watches.push(watcher.watch("s/", None).await.unwrap());
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let writer = writing.await.unwrap();
+    let last = writer.watch("s/", None).await.unwrap().snapshot().revision;
+    let mid_writes = watches
+        .iter()
+        .filter(|w| w.snapshot().revision < last)
+        .count();
+    assert!(
+        mid_writes >= 3,
+        "only {mid_writes} watches started during the writes"
+    );
+    for mut events in watches {
+        let mut revision = events.snapshot().revision;
+        while revision < last {
+            let event = next(&mut events).await;
+            assert_eq!(event.revision, revision + 1, "every change once, in order");
+            revision = event.revision;
+        }
+    }
+}

@@ -3,22 +3,19 @@
 //! shapes, taken either by pulling (`next` with a timeout, from any number of threads, each
 //! event to one of them) or by a listener called on a dispatcher thread of the library.
 //!
-//! The core's `blocking::Subscription<E>` (any kind `E`) feeds a queue from its own
-//! dispatcher thread (`into_callback`), events serialised once, so the pull form
-//! is a wait on a condition variable, whatever the kind. `listen` hands the queue to a
-//! listener thread instead, which delivers what was queued before and everything after, in
-//! order. A new event kind is one more opener (ffi/src/ops/subscriptions.rs) over this
-//! type; the C and JNI code here and in c_api/subscription.rs and jni_api/listeners.rs
-//! serve every kind.
+//! The handle holds the core's `blocking::Subscription<E>` (any kind `E`, type-erased into a
+//! starter) unstarted; the core buffers events meanwhile. The first `listen` starts it with
+//! the listener as the callback of the core's dispatcher thread (one thread, no queue in
+//! between); the first `next` starts it feeding a queue that any number of threads wait on.
+//! A new event kind is one more opener (ffi/src/ops/subscriptions.rs) over this type; the C
+//! and JNI code here and in c_api/subscription.rs and jni_api/listeners.rs serve every kind.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use grcore::blocking::{CallbackHandle, Subscription};
 use grcore::{Error, Event};
-use serde::Serialize;
 
 /// A subscription of any kind (membership, connection state, data watch). Open it with
 /// `gr_subscribe_members`, `gr_subscribe_state`, `gr_watch` or `gr_watch_ephemeral`; read
@@ -27,58 +24,73 @@ use serde::Serialize;
 #[allow(non_camel_case_types)]
 pub struct gr_subscription {
     snapshot_json: String,
-    shared: Arc<Shared>,
-    /// The core's dispatcher that fills the queue; dropping it stops the core subscription.
-    feed: Option<CallbackHandle>,
-    listener: Mutex<Option<JoinHandle<()>>>,
+    mode: Mutex<Mode>,
 }
 
-/// Receives the events of a subscription that `listen`s: one implementation per language.
+/// Receives the events of a subscription: a listener (one implementation per language) or
+/// the pull queue.
 pub(crate) trait Sink: Send + 'static {
-    /// One event as JSON text, on the listener thread, in order.
+    /// One event as JSON text, on the dispatcher thread, in order.
     fn deliver(&mut self, event_json: &str);
     /// Once, after the last event: the subscription ended (its connector closed) or was
-    /// freed.
+    /// freed. The sink is dropped right after.
     fn ended(&mut self) {}
 }
 
-/// Events waiting to be taken, and how the subscription stands.
-#[derive(Default)]
-struct State {
-    events: VecDeque<String>,
-    /// No more events will come (the core subscription ended).
-    ended: bool,
-    /// The handle is being freed: waiters and the listener stop now.
-    stopped: bool,
-    /// Events go to a listener; `next` is refused.
-    listening: bool,
+/// Starts the core subscription with a sink as the destination of its events.
+type Starter = Box<dyn FnOnce(Box<dyn Sink>) -> CallbackHandle + Send>;
+
+enum Mode {
+    /// Neither `next` nor `listen` was called yet; the core buffers the events.
+    Unstarted(Starter),
+    /// Events go to the queue `next` takes them from (the core's dispatcher feeds it).
+    Pulling {
+        queue: Arc<Queue>,
+        _feed: CallbackHandle,
+    },
+    /// Events go to a listener on the core's dispatcher thread.
+    Listening { _dispatcher: CallbackHandle },
+    /// Being freed.
+    Freed,
 }
 
+/// Calls `ended()` when the core's dispatcher drops the callback (the subscription ended,
+/// or its handle was dropped), so it follows the last event.
+struct EndGuard(Box<dyn Sink>);
+
+impl Drop for EndGuard {
+    fn drop(&mut self) {
+        self.0.ended();
+    }
+}
+
+/// Events waiting to be pulled, and whether more can come.
 #[derive(Default)]
-struct Shared {
-    state: Mutex<State>,
+struct Queue {
+    state: Mutex<(VecDeque<String>, bool)>,
     ready: Condvar,
 }
 
-impl Shared {
-    fn lock(&self) -> MutexGuard<'_, State> {
+impl Queue {
+    fn lock(&self) -> MutexGuard<'_, (VecDeque<String>, bool)> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    fn end(&self) {
+        self.lock().1 = true;
+        self.ready.notify_all();
+    }
+
     /// The next event, waiting up to `timeout` (`None`: until one comes). `Ok(None)`: the
-    /// time ran out. `Err(Closed)`: the subscription ended and every event was taken, or it
-    /// is being freed.
+    /// time ran out. `Err(Closed)`: the subscription ended and every event was taken.
     fn pop(&self, timeout: Option<Duration>) -> grcore::Result<Option<String>> {
         let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
         let mut state = self.lock();
         loop {
-            if state.stopped {
-                return Err(Error::Closed);
-            }
-            if let Some(event) = state.events.pop_front() {
+            if let Some(event) = state.0.pop_front() {
                 return Ok(Some(event));
             }
-            if state.ended {
+            if state.1 {
                 return Err(Error::Closed);
             }
             state = match (timeout, deadline) {
@@ -91,39 +103,25 @@ impl Shared {
                     if now >= deadline {
                         return Ok(None);
                     }
-                    let (state, _) = self
-                        .ready
-                        .wait_timeout(state, deadline - now)
-                        .unwrap_or_else(|p| p.into_inner());
-                    state
+                    let wait = self.ready.wait_timeout(state, deadline - now);
+                    wait.unwrap_or_else(|p| p.into_inner()).0
                 }
             };
         }
     }
 }
 
-/// The core callback's end of the queue: pushes each event as JSON, and marks the queue
-/// ended when the core drops it (subscription cancelled or connector closed).
-struct Pusher(Arc<Shared>);
+/// The queue's end of the core's callback.
+struct QueueSink(Arc<Queue>);
 
-impl Pusher {
-    fn push<E: Serialize>(&self, event: &E) {
-        match serde_json::to_string(event) {
-            Ok(text) => {
-                self.0.lock().events.push_back(text);
-                self.0.ready.notify_one();
-            }
-            // Plain structs with string keys cannot fail; should one ever, skip it rather
-            // than deliver it half-formed.
-            Err(err) => tracing::error!("cannot encode an event, skipped: {err}"),
-        }
+impl Sink for QueueSink {
+    fn deliver(&mut self, event_json: &str) {
+        self.0.lock().0.push_back(event_json.to_string());
+        self.0.ready.notify_one();
     }
-}
 
-impl Drop for Pusher {
-    fn drop(&mut self) {
-        self.0.lock().ended = true;
-        self.0.ready.notify_all();
+    fn ended(&mut self) {
+        self.0.end();
     }
 }
 
@@ -131,23 +129,33 @@ impl Drop for Pusher {
 pub(crate) struct NewSubscription(pub Box<gr_subscription>);
 
 impl gr_subscription {
-    /// The handle over a core subscription of any kind: its snapshot as JSON, its events
-    /// fed to the queue from the core's dispatcher thread.
+    /// The handle over a core subscription of any kind: its snapshot as JSON now, its
+    /// events once `next` or `listen` starts it.
     pub(crate) fn open<E: Event>(
         subscription: grcore::Result<Subscription<E>>,
     ) -> grcore::Result<NewSubscription> {
         let subscription = subscription?;
         let snapshot_json = serde_json::to_string(subscription.snapshot())
             .map_err(|e| Error::InvalidJson(e.to_string()))?;
-        let shared = Arc::new(Shared::default());
-        let push = Pusher(Arc::clone(&shared));
-        let feed = subscription.into_callback("group-redis-feed", move |event| push.push(&event));
+        let starter: Starter = Box::new(move |sink| {
+            let mut sink = EndGuard(sink);
+            subscription.into_callback("group-redis-events", move |event: E| {
+                match serde_json::to_string(&event) {
+                    Ok(text) => sink.0.deliver(&text),
+                    // Plain structs with string keys cannot fail; should one ever, skip it
+                    // rather than deliver it half-formed.
+                    Err(err) => tracing::error!("cannot encode an event, skipped: {err}"),
+                }
+            })
+        });
         Ok(NewSubscription(Box::new(gr_subscription {
             snapshot_json,
-            shared,
-            feed: Some(feed),
-            listener: Mutex::new(None),
+            mode: Mutex::new(Mode::Unstarted(starter)),
         })))
+    }
+
+    fn mode(&self) -> MutexGuard<'_, Mode> {
+        self.mode.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// What the subscriber starts from, as JSON.
@@ -155,61 +163,62 @@ impl gr_subscription {
         &self.snapshot_json
     }
 
-    /// The next event (see [`Shared::pop`]); refused once events go to a listener.
+    /// The next event (see [`Queue::pop`]); refused once events go to a listener.
     pub(crate) fn next(&self, timeout: Option<Duration>) -> grcore::Result<Option<String>> {
-        if self.shared.lock().listening {
-            return Err(Error::InvalidArgument(
-                "this subscription delivers to a listener; next() is not available".into(),
-            ));
-        }
-        self.shared.pop(timeout)
+        let queue = {
+            let mut mode = self.mode();
+            if let Mode::Unstarted(_) = &*mode {
+                let Mode::Unstarted(start) = std::mem::replace(&mut *mode, Mode::Freed) else {
+                    unreachable!()
+                };
+                let queue = Arc::new(Queue::default());
+                let feed = start(Box::new(QueueSink(Arc::clone(&queue))));
+                *mode = Mode::Pulling { queue, _feed: feed };
+            }
+            match &*mode {
+                Mode::Pulling { queue, .. } => Arc::clone(queue),
+                Mode::Listening { .. } => {
+                    return Err(Error::InvalidArgument(
+                        "this subscription delivers to a listener; next() is not available".into(),
+                    ))
+                }
+                Mode::Unstarted(_) | Mode::Freed => return Err(Error::Closed),
+            }
+        };
+        queue.pop(timeout)
     }
 
-    /// From now on every event, those already queued first, goes to `sink` on a listener
-    /// thread of its own; `sink.ended()` follows the last one. A second listen is refused
-    /// (and its sink dropped at once).
-    pub(crate) fn listen(&self, mut sink: impl Sink) -> grcore::Result<()> {
-        {
-            let mut state = self.shared.lock();
-            if state.listening {
-                return Err(Error::InvalidArgument(
-                    "this subscription already delivers to a listener".into(),
-                ));
-            }
-            state.listening = true;
+    /// From now on every event, those the core buffered since the subscription opened
+    /// first, goes to `sink` on the core's dispatcher thread; `sink.ended()` follows the
+    /// last one. Refused (and the sink dropped at once) once `next` or `listen` was called.
+    pub(crate) fn listen(&self, sink: impl Sink) -> grcore::Result<()> {
+        let mut mode = self.mode();
+        if !matches!(&*mode, Mode::Unstarted(_)) {
+            return Err(Error::InvalidArgument(
+                "this subscription already delivers to a listener or to next()".into(),
+            ));
         }
-        let shared = Arc::clone(&self.shared);
-        let thread = thread::Builder::new()
-            .name("group-redis-events".into())
-            .spawn(move || {
-                while let Ok(Some(event)) = shared.pop(None) {
-                    sink.deliver(&event);
-                }
-                sink.ended();
-            })
-            .map_err(|e| Error::InvalidArgument(format!("cannot start a listener thread: {e}")))?;
-        *self.listener.lock().unwrap_or_else(|p| p.into_inner()) = Some(thread);
+        let Mode::Unstarted(start) = std::mem::replace(&mut *mode, Mode::Freed) else {
+            unreachable!()
+        };
+        *mode = Mode::Listening {
+            _dispatcher: start(Box::new(sink)),
+        };
         Ok(())
     }
 }
 
-/// Freeing stops everything: the core subscription, waiters, the listener (waiting for a
-/// running delivery unless this is that delivery's own thread; the listener then ends right
-/// after it returns).
+/// Freeing stops everything: the core subscription, and the dispatcher, waiting for a
+/// running delivery unless this is that delivery's own thread (it then ends right after
+/// the delivery returns). Pullers must have returned (the header says so).
 impl Drop for gr_subscription {
     fn drop(&mut self) {
-        self.shared.lock().stopped = true;
-        self.shared.ready.notify_all();
-        drop(self.feed.take());
-        let listener = self
-            .listener
-            .get_mut()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
-        if let Some(listener) = listener {
-            if listener.thread().id() != thread::current().id() {
-                let _ = listener.join();
-            }
+        // Taken out first: the dispatcher is joined without the lock held, so a callback
+        // that calls next() meanwhile is refused instead of waiting forever.
+        let mode = std::mem::replace(&mut *self.mode(), Mode::Freed);
+        if let Mode::Pulling { queue, .. } = &mode {
+            queue.end();
         }
+        drop(mode);
     }
 }

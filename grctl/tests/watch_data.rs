@@ -1,6 +1,7 @@
 //! `grctl watch-data` as a process: a snapshot line first, then one flushed JSON line per
 //! change; a watcher killed with SIGKILL and started again with `--from` its last revision
-//! sees every change exactly once.
+//! sees every change exactly once. `grctl watch` across a Redis restart: one resync line,
+//! each member id in one list, with the fresh snapshot's view and position.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -22,8 +23,12 @@ struct Watcher {
 
 impl Watcher {
     fn spawn(server: &RedisServer, group: &str, extra: &[&str]) -> Watcher {
+        Watcher::command(server, group, "watch-data", extra)
+    }
+
+    fn command(server: &RedisServer, group: &str, command: &str, extra: &[&str]) -> Watcher {
         let mut child = Command::new(env!("CARGO_BIN_EXE_grctl"))
-            .args(["--url", &server.url(), "--group", group, "watch-data"])
+            .args(["--url", &server.url(), "--group", group, command])
             .args(extra)
             .stdout(Stdio::piped())
             .spawn()
@@ -169,4 +174,78 @@ fn ephemeral_watch_prints_put_and_delete() {
         (deleted["kind"].clone(), deleted["value"].clone()),
         (json!("delete"), json!(null))
     );
+}
+
+#[test]
+fn grctl_watch_shows_a_restart_as_one_resync_with_each_id_once() {
+    let mut server = RedisServer::start();
+    let group = format!("watch-members-{}", std::process::id());
+    let member = |id: &str| {
+        let c = Connector::connect(
+            Config::new(server.url())
+                .with_group(&group)
+                .with_member_id(id)
+                .with_session_timeout(Duration::from_millis(1200)),
+        )
+        .unwrap();
+        c.join(None, None).unwrap();
+        c
+    };
+    let survivor = member("w1");
+    let gone = member("w2");
+    let watcher = Watcher::command(&server, &group, "watch", &[]);
+    let snapshot = watcher.next_line();
+    assert_eq!(snapshot["snapshot"].as_array().unwrap().len(), 2);
+    server.stop();
+    let _ = gone.close();
+    server.restart();
+    // Until w1 is back under its new session: the lines are events in the one shape.
+    let mut resyncs = Vec::new();
+    loop {
+        let event = watcher.next_line();
+        let ids = |list: &str| -> Vec<String> {
+            event[list]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m["id"].as_str().unwrap().to_string())
+                .collect()
+        };
+        let (joined, left, updated) = (
+            ids("joined_members"),
+            ids("left_members"),
+            ids("updated_members"),
+        );
+        for id in joined.iter().chain(&left) {
+            assert_eq!(
+                joined
+                    .iter()
+                    .chain(&left)
+                    .chain(&updated)
+                    .filter(|x| *x == id)
+                    .count(),
+                1,
+                "{id} in two lists: {event}"
+            );
+        }
+        assert!(!event["position"].as_str().unwrap().is_empty(), "{event}");
+        if event["reason"] == "resync" {
+            resyncs.push(event.clone());
+        }
+        let back = event["joined_members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .chain(event["updated_members"].as_array().unwrap())
+            .any(|m| m["id"] == "w1" && m["session"] == json!(survivor.session_id()));
+        if back {
+            break;
+        }
+    }
+    assert_eq!(resyncs.len(), 1, "{resyncs:?}");
+    assert!(resyncs[0]["left_members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|m| m["id"] == "w2"));
 }

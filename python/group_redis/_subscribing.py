@@ -7,7 +7,7 @@ from __future__ import annotations
 from ctypes import c_void_p
 from typing import Any, Callable, Optional
 
-from . import events
+from . import events, fanout
 from ._native import encode_name, lib
 from .errors import InvalidArgumentError
 from .types import ConnectionState, DataEvent, MembershipEvent
@@ -30,6 +30,8 @@ class Subscribing:
     _handle: c_void_p
     #: Callback subscriptions, kept until cancelled or their stream ended.
     _subscriptions: set[events.Subscription]
+    #: The native subscriptions the callbacks share, by kind (and prefix).
+    _fanouts: dict[Any, "fanout.Fanout[Any]"]
 
     def _data_opener(self, prefix: str, from_revision: Optional[int], ephemeral: bool) -> Any:
         native_prefix = encode_name(prefix, "prefix")
@@ -71,26 +73,24 @@ class Subscribing:
         opener = self._data_opener(prefix, from_revision, ephemeral=True)
         return events.DataEvents(opener, events.DATA, timeout)
 
+    def _shared(self, key: Any, opener: Any, kind: Any, callback: Any) -> events.Subscription:
+        return fanout.subscribe(self._fanouts, key, opener, kind, callback, self._subscriptions)
+
     def on_member_event(self, callback: Callable[[MembershipEvent], None]) -> events.Subscription:
         """Calls `callback(event)` for every membership event on a dispatcher thread until
         the returned subscription is cancelled or the connector closes (the connector keeps
-        it: dropping the returned object does not stop it)."""
-        return events.subscribe_callback(
-            lambda out: lib.gr_subscribe_members(self._handle, out),
-            events.MEMBERS,
-            callback,
-            self._subscriptions,
-        )
+        it: dropping the returned object does not stop it). `.snapshot` of the returned
+        subscription is the members its events start from. The callbacks of one kind on one
+        connector share one native subscription and its dispatcher thread, and run in the
+        order they subscribed (see group_redis.fanout)."""
+        opener = lambda out: lib.gr_subscribe_members(self._handle, out)  # noqa: E731
+        return self._shared("members", opener, events.MEMBERS, callback)
 
     def on_state_change(self, callback: Callable[[ConnectionState], None]) -> events.Subscription:
         """Calls `callback(state)` for every connection-state change on a dispatcher thread
-        (CLOSED is the last one); kept like `on_member_event`."""
-        return events.subscribe_callback(
-            lambda out: lib.gr_subscribe_state(self._handle, out),
-            events.STATE,
-            callback,
-            self._subscriptions,
-        )
+        (CLOSED is the last one); kept and shared like `on_member_event`."""
+        opener = lambda out: lib.gr_subscribe_state(self._handle, out)  # noqa: E731
+        return self._shared("state", opener, events.STATE, callback)
 
     def on_data_event(
         self,
@@ -102,10 +102,9 @@ class Subscribing:
     ) -> events.Subscription:
         """Calls `callback(event)` for every change of the data under `prefix` (ephemeral
         keys with `ephemeral=True`) on a dispatcher thread; `.snapshot` of the returned
-        subscription is where it started. Kept like `on_member_event`."""
-        return events.subscribe_callback(
-            self._data_opener(prefix, from_revision, ephemeral),
-            events.DATA,
-            callback,
-            self._subscriptions,
-        )
+        subscription is where it started. Kept like `on_member_event`, and shared like it
+        unless it resumes `from_revision`."""
+        opener = self._data_opener(prefix, from_revision, ephemeral)
+        if from_revision is not None:
+            return events.subscribe_callback(opener, events.DATA, callback, self._subscriptions)
+        return self._shared(("data", prefix, ephemeral), opener, events.DATA, callback)

@@ -128,6 +128,7 @@ class Connector(Subscribing, Electing):
         self._closed = False
         self._close_lock = threading.Lock()
         self._subscriptions: set[events.Subscription] = set()
+        self._fanouts: dict[Any, Any] = {}
         # Frees the native handle (closing it first) when this object is collected or at
         # interpreter exit; never while a method runs, since the method holds `self`.
         self._finalizer = weakref.finalize(self, lib.gr_connector_free, handle)

@@ -27,7 +27,7 @@ from typing import Any, Callable, Generic, Iterator, MutableSet, Optional, TypeV
 from . import _native
 from ._native import lib
 from .errors import ClosedError
-from .types import ConnectionState, DataEvent, DataSnapshot, Member, MembershipEvent
+from .types import ConnectionState, DataEvent, DataSnapshot, Entry, Member, MembershipEvent
 
 log = logging.getLogger("group_redis")
 
@@ -38,21 +38,54 @@ _WAIT_SLICE = 0.25
 
 
 class Kind(Generic[T]):
-    """How one kind of event and its snapshot are decoded from their JSON."""
+    """How one kind of event and its snapshot are decoded from their JSON, and how an event
+    changes the snapshot (`fold`), so that one native subscription can serve many callbacks
+    that subscribed at different times (group_redis.fanout)."""
 
-    def __init__(self, name: str, event: Callable[[Any], T], snapshot: Callable[[Any], Any]):
+    def __init__(
+        self,
+        name: str,
+        event: Callable[[Any], T],
+        snapshot: Callable[[Any], Any],
+        fold: Callable[[Any, T], Any],
+    ):
         self.name = name
         self.event = event
         self.snapshot = snapshot
+        self.fold = fold
+
+
+def _fold_members(members: list[Member], event: MembershipEvent) -> list[Member]:
+    by_id = {m.id: m for m in members}
+    for member in event.left_members:
+        by_id.pop(member.id, None)
+    for member in event.joined_members + event.updated_members:
+        by_id[member.id] = member
+    return sorted(by_id.values(), key=lambda m: m.id)
+
+
+def _fold_data(snapshot: DataSnapshot, event: DataEvent) -> DataSnapshot:
+    by_path = {e.path: e for e in snapshot.entries}
+    if event.kind == "put":
+        by_path[event.path] = Entry(event.path, event.value, event.version)
+    else:
+        by_path.pop(event.path, None)
+    return DataSnapshot(event.revision, sorted(by_path.values(), key=lambda e: e.path))
 
 
 MEMBERS: Kind[MembershipEvent] = Kind(
-    "membership", MembershipEvent.from_json, lambda s: [Member.from_json(m) for m in s]
+    "membership",
+    MembershipEvent.from_json,
+    lambda s: [Member.from_json(m) for m in s],
+    _fold_members,
 )
 STATE: Kind[ConnectionState] = Kind(
-    "connection-state", ConnectionState.__getitem__, ConnectionState.__getitem__
+    "connection-state",
+    ConnectionState.__getitem__,
+    ConnectionState.__getitem__,
+    lambda state, event: event,
 )
-DATA: Kind[DataEvent] = Kind("data", DataEvent.from_json, DataSnapshot.from_json)
+DATA: Kind[DataEvent] = Kind("data", DataEvent.from_json, DataSnapshot.from_json, _fold_data)
 
 #: A native opener with its arguments bound: writes the new handle to its argument.
 Opener = Callable[[Any], int]
@@ -102,31 +135,36 @@ def _destroy_trampoline(user_data: Optional[int]) -> None:
 class Subscription:
     """A running callback subscription, of any kind. `cancel()` (or leaving the `with`
     block) returns only after the last callback finished. Idempotent; safe from the
-    callback itself. Kept alive by its connector until cancelled or the connector closes:
+    callback itself. Kept alive by its connector until cancelled or its stream ended:
     dropping this object does not stop the callbacks."""
 
-    def __init__(self, handle: c_void_p, snapshot: Any, keeper: Optional[MutableSet[Any]]):
-        self._handle: Optional[c_void_p] = handle
+    def __init__(
+        self, stop: Callable[[], None], snapshot: Any, keeper: Optional[MutableSet[Any]]
+    ):
+        self._stop: Optional[Callable[[], None]] = stop
         self._lock = threading.Lock()
         #: What the subscription started from (members, the state, or a DataSnapshot).
         self.snapshot = snapshot
         self._keeper = keeper
         if keeper is not None:
             keeper.add(self)
-        self._finalizer = weakref.finalize(self, lib.gr_subscription_free, handle)
 
     def cancel(self) -> None:
         with self._lock:
-            if self._handle is None:
-                return
-            self._handle = None
+            stop, self._stop = self._stop, None
+        if stop is None:
+            return
+        self._release()
+        stop()
+
+    def _release(self) -> None:
+        """The package lets go of it (cancelled, or its stream ended)."""
         if self._keeper is not None:
             self._keeper.discard(self)
-        self._finalizer()  # gr_subscription_free, exactly once
 
     @property
     def active(self) -> bool:
-        return self._handle is not None
+        return self._stop is not None
 
     def __enter__(self) -> "Subscription":
         return self
@@ -153,7 +191,9 @@ def subscribe_callback(
     except BaseException:
         lib.gr_subscription_free(handle)
         raise
-    subscription = Subscription(handle, snapshot, keeper)
+    subscription = Subscription(lambda: None, snapshot, keeper)
+    # Frees the handle exactly once: on cancel, or when the object is collected.
+    subscription._stop = weakref.finalize(subscription, lib.gr_subscription_free, handle)
 
     def deliver(event_json: bytes) -> None:
         try:
@@ -162,8 +202,7 @@ def subscribe_callback(
             log.exception("group_redis: a %s event callback raised; delivery goes on", kind.name)
 
     def ended() -> None:
-        if keeper is not None:
-            keeper.discard(subscription)
+        subscription._release()
         if on_end is not None:
             on_end()
 

@@ -21,11 +21,12 @@ from ._native import encode_name, lib
 from .errors import ClosedError
 from .types import LeaderEvent, LeaderView
 
+# Each event is the whole new state, so folding one into a snapshot is taking it.
 LEADER: events.Kind[LeaderEvent] = events.Kind(
-    "leadership", LeaderEvent.from_json, LeaderEvent.from_json
+    "leadership", LeaderEvent.from_json, LeaderEvent.from_json, lambda _, event: event
 )
 LEADER_VIEW: events.Kind[LeaderView] = events.Kind(
-    "leader", LeaderView.from_json, LeaderView.from_json
+    "leader", LeaderView.from_json, LeaderView.from_json, lambda _, event: event
 )
 
 

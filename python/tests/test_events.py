@@ -233,3 +233,40 @@ def test_a_cancelled_callback_subscription_is_released_by_the_package(connect):
     subscription.cancel()
     assert subscription not in watcher._subscriptions
     assert not subscription.active
+
+
+def test_a_callback_subscribed_later_starts_from_the_current_members(connect):
+    """Callbacks on one connector share one native subscription; a later one gets the
+    members as they are now and only the events after that, in order, once."""
+    watcher = connect("watcher")
+    target = connect("target")
+    first: list[MembershipEvent] = []
+    second: list[MembershipEvent] = []
+    changed = threading.Condition()
+
+    def recorder(into: list[MembershipEvent]):
+        def record(event: MembershipEvent) -> None:
+            with changed:
+                into.append(event)
+                changed.notify_all()
+
+        return record
+
+    early = watcher.on_member_event(recorder(first))
+    target.join("a")
+    with changed:
+        assert changed.wait_for(lambda: len(first) == 1, PATIENCE)
+    late = watcher.on_member_event(recorder(second))
+    assert [m.id for m in late.snapshot] == ["a"]
+    assert early.snapshot == []
+    target.join("b")
+    with changed:
+        assert changed.wait_for(lambda: len(first) == 2 and len(second) == 1, PATIENCE)
+    assert [m.id for m in second[0].joined_members] == ["b"]
+    early.cancel()
+    target.leave("a")
+    with changed:
+        assert changed.wait_for(lambda: len(second) == 2, PATIENCE)
+    assert second[1].reason == "left" and len(first) == 2
+    late.cancel()
+    assert not watcher._fanouts, "the last cancel closed the shared subscription"

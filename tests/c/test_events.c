@@ -262,6 +262,14 @@ static void destroy_runs_when_listening_fails(void) {
     CHECK(destroy_calls == 3);
     gr_subscription_free(sub);
     CHECK(destroy_calls == 4);
+    /* Once pulled from, a subscription does not switch to a callback. */
+    char *event = NULL;
+    CHECK_OK(gr_subscribe_members(conn, &sub));
+    CHECK_OK(gr_subscription_next(sub, 0, &event));
+    CHECK(event == NULL);
+    CHECK_STATUS(gr_subscription_listen(sub, on_member, NULL, count_destroy), GR_INVALID_ARGUMENT);
+    CHECK(destroy_calls == 5);
+    gr_subscription_free(sub);
     CHECK_OK(gr_connector_close(conn));
     sub = NULL;
     CHECK_STATUS(gr_subscribe_members(conn, &sub), GR_CLOSED);

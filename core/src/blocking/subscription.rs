@@ -74,7 +74,24 @@ impl<E: Event> Subscription<E> {
     where
         F: FnMut(E) + Send + 'static,
     {
-        CallbackHandle::spawn(thread_name, self.events, self.task, callback)
+        CallbackHandle::spawn(thread_name, self.events, self.task, callback, || {})
+    }
+
+    /// Like [`Subscription::into_callback`], and calls `ended` once on the dispatcher
+    /// thread after the last callback, however delivery stopped (the subscription ended,
+    /// or the handle was cancelled or dropped): for a binding that must tell its listener,
+    /// or free what the callback uses, exactly once.
+    pub fn into_callback_until_end<F, G>(
+        self,
+        thread_name: &str,
+        callback: F,
+        ended: G,
+    ) -> CallbackHandle
+    where
+        F: FnMut(E) + Send + 'static,
+        G: FnOnce() + Send + 'static,
+    {
+        CallbackHandle::spawn(thread_name, self.events, self.task, callback, ended)
     }
 }
 
@@ -97,32 +114,41 @@ pub struct CallbackHandle {
 }
 
 impl CallbackHandle {
-    fn spawn<T, F>(
+    fn spawn<T, F, G>(
         name: &str,
         mut events: mpsc::UnboundedReceiver<T>,
         task: AbortOnDrop,
         mut callback: F,
+        ended: G,
     ) -> CallbackHandle
     where
         T: Send + 'static,
         F: FnMut(T) + Send + 'static,
+        G: FnOnce() + Send + 'static,
     {
         let stop = Arc::new(Notify::new());
         let stop_signal = Arc::clone(&stop);
         let handle = runtime::handle();
         let thread = thread::Builder::new()
             .name(name.to_string())
-            .spawn(move || loop {
-                let next = handle.block_on(async {
-                    tokio::select! {
-                        biased;
-                        _ = stop_signal.notified() => None,
-                        event = events.recv() => event,
+            .spawn(move || {
+                loop {
+                    let next = handle.block_on(async {
+                        tokio::select! {
+                            biased;
+                            _ = stop_signal.notified() => None,
+                            event = events.recv() => event,
+                        }
+                    });
+                    let Some(event) = next else { break };
+                    if catch_unwind(AssertUnwindSafe(|| callback(event))).is_err() {
+                        tracing::error!("an event callback panicked; delivery goes on");
                     }
-                });
-                let Some(event) = next else { return };
-                if catch_unwind(AssertUnwindSafe(|| callback(event))).is_err() {
-                    tracing::error!("an event callback panicked; delivery goes on");
+                }
+                // The callback goes first: what it holds is freed before `ended` runs.
+                drop(callback);
+                if catch_unwind(AssertUnwindSafe(ended)).is_err() {
+                    tracing::error!("an end-of-events callback panicked");
                 }
             })
             .expect("cannot start a group-redis dispatcher thread");

@@ -46,6 +46,11 @@ impl LeaveReason {
 
 /// One change of the group's membership, in the seed's shape
 /// `{joined_members, left_members}` plus updates, the leave reason and the position.
+///
+/// A resync event (history was lost: trimmed, or Redis lost its data) carries the
+/// difference between what the subscriber knew and a fresh snapshot, each member id in at
+/// most one list: `left_members` gone (reason `resync`), `joined_members` new,
+/// `updated_members` changed (also a member back under a new session).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MembershipEvent {
     /// Members that joined.
@@ -56,9 +61,11 @@ pub struct MembershipEvent {
     pub updated_members: Vec<Member>,
     /// Why `left_members` left; `None` when nobody left.
     pub reason: Option<LeaveReason>,
-    /// The group's view counter after this change.
+    /// The group's view counter after this change; for a resync, the fresh snapshot's.
     pub view: u64,
-    /// Stream position of the change (`<ms>-<seq>`), empty for a resync.
+    /// Stream position of the change (`<ms>-<seq>`); for a resync, the fresh snapshot's
+    /// (`0-0` while the group's event stream is empty, as right after Redis restarted
+    /// empty).
     pub position: String,
 }
 

@@ -1,6 +1,8 @@
 //! The one follower behind every subscription to a group's event stream. It starts from a
-//! consistent snapshot and then reads the stream in order on a connection of its own
-//! (`XREAD BLOCK`, no polling). Every entry carries a counter that grows by exactly one per
+//! consistent snapshot and then follows the stream in order: new entries come from the
+//! connector's [`hub`](super::hub) for that stream (one `XREAD BLOCK` shared by every
+//! subscription, no polling), and the follower reads on its own connection, without
+//! blocking, whenever it is behind what the hub hands it. Every entry carries a counter that grows by exactly one per
 //! entry (membership: the group's view; data: the data revision) and may carry the epoch
 //! it was written in. The next counter is applied, an older one is a duplicate (skipped),
 //! a jump (trimmed history) or another epoch (Redis lost its data) is a gap: the follower
@@ -17,15 +19,25 @@ use std::time::Duration;
 use redis::aio::ConnectionManager;
 use redis::streams::{StreamId, StreamReadReply};
 use redis::Value as RedisValue;
-use tokio::sync::mpsc;
+use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::{broadcast, mpsc};
 
 use crate::error::{Error, Result};
+use crate::subscription::hub::{Batch, READ_COUNT};
 use crate::subscription::Event;
 
 /// How long one blocking stream read waits on the server.
 pub(crate) const READ_BLOCK: Duration = Duration::from_millis(2000);
-/// Entries read per round trip.
-const READ_COUNT: usize = 512;
+
+/// A subscription's (or hub's) own connection, as `Transport::open_reader` makes it.
+pub(crate) type ReaderConnection = ConnectionManager;
+
+/// The connection to send on now (the one place that knows what a [`ReaderConnection`] is).
+pub(crate) async fn connection(
+    conn: &mut ReaderConnection,
+) -> redis::RedisResult<&mut ConnectionManager> {
+    Ok(conn)
+}
 
 /// Where a subscriber is: in `epoch`, everything up to `counter` applied, read up to the
 /// stream entry `last_id`.
@@ -43,7 +55,7 @@ pub(crate) struct Stamp {
 }
 
 /// One kind of event read from one stream.
-pub(crate) trait Feed: Send + 'static {
+pub(crate) trait Feed: Send + Sync + 'static {
     /// The events the subscriber receives.
     type Event: Event;
     /// What the subscriber knows (e.g. the members, the watched keys).
@@ -84,32 +96,45 @@ pub(crate) struct Known<F: Feed> {
 enum Step {
     Apply,
     Skip,
-    Resync,
+    /// Not the next entry: a gap if our own read says so, else just ahead of us.
+    Ahead,
 }
 
 /// Follows one stream for one subscriber.
 pub(crate) struct Follower<F: Feed> {
-    conn: ConnectionManager,
+    conn: ReaderConnection,
+    hub: broadcast::Receiver<Batch>,
     feed: F,
     known: Known<F>,
     /// A gap found before the first read (a resume whose history is gone).
     resync_first: bool,
+    /// Whether there may be entries after our position that the hub will not hand us.
+    behind: bool,
 }
 
 impl<F: Feed> Follower<F> {
-    /// Starts from `known` on `conn`, a connection of the subscription's own (made for
-    /// reads that block up to [`READ_BLOCK`]). With `resync_first`, the first thing it does
-    /// is a resync.
-    pub fn new(conn: ConnectionManager, feed: F, known: Known<F>, resync_first: bool) -> Self {
+    /// Starts from `known` with `hub` (subscribed before the snapshot `known` comes from)
+    /// and `conn`, a connection of the subscription's own for snapshots and catching up.
+    /// With `resync_first`, the first thing it does is a resync.
+    pub fn new(
+        conn: ReaderConnection,
+        hub: broadcast::Receiver<Batch>,
+        feed: F,
+        known: Known<F>,
+        resync_first: bool,
+    ) -> Self {
         Follower {
             conn,
+            hub,
             feed,
             known,
             resync_first,
+            behind: true,
         }
     }
 
-    /// Follows the stream, sending events to `sender` until it is dropped.
+    /// Follows the stream, sending events to `sender` until it is dropped or the hub ends
+    /// (its connector closed).
     pub async fn run(mut self, sender: mpsc::UnboundedSender<F::Event>) {
         let mut backoff = Duration::from_millis(50);
         let mut verify_epoch = false;
@@ -118,11 +143,32 @@ impl<F: Feed> Follower<F> {
                 self.resync(&sender).await
             } else if verify_epoch {
                 self.verify_epoch(&sender).await
+            } else if self.behind {
+                self.catch_up(&sender).await
             } else {
-                self.read_once(&sender).await
+                match self.hub.recv().await {
+                    Ok(Batch::Entries(entries)) => {
+                        self.take(&entries, &sender);
+                        Ok(())
+                    }
+                    // Redis may have restarted or lost data while the hub was cut off.
+                    Ok(Batch::Resumed) => {
+                        verify_epoch = true;
+                        continue;
+                    }
+                    Err(RecvError::Lagged(_)) => {
+                        self.behind = true;
+                        Ok(())
+                    }
+                    Err(RecvError::Closed) => return,
+                }
             };
             match result {
                 Ok(()) => {
+                    if verify_epoch {
+                        // Whatever happened meanwhile is read on our own.
+                        self.behind = true;
+                    }
                     verify_epoch = false;
                     backoff = Duration::from_millis(50);
                 }
@@ -138,68 +184,95 @@ impl<F: Feed> Follower<F> {
         }
     }
 
+    /// Applies what the hub handed us; anything ahead of our position means we missed
+    /// entries the hub had handed out before, so we read on our own.
+    fn take(&mut self, entries: &[StreamId], sender: &mpsc::UnboundedSender<F::Event>) {
+        for entry in entries {
+            match self.classify(entry) {
+                Ok(Step::Skip) => {}
+                Ok(Step::Apply) => self.apply(entry, sender),
+                Ok(Step::Ahead) | Err(_) => {
+                    self.behind = true;
+                    return;
+                }
+            }
+        }
+    }
+
     async fn verify_epoch(&mut self, sender: &mpsc::UnboundedSender<F::Event>) -> Result<()> {
         // The snapshot script also notices a Redis restart (a new epoch), so a rollback to
         // an older RDB is caught here and not only at the next entry.
-        let (position, state) = self.feed.snapshot(&mut self.conn).await?;
+        let (position, state) = self
+            .feed
+            .snapshot(connection(&mut self.conn).await?)
+            .await?;
         if position.epoch != self.known.position.epoch {
             self.resync_to(position, state, sender);
         }
         Ok(())
     }
 
-    async fn read_once(&mut self, sender: &mpsc::UnboundedSender<F::Event>) -> Result<()> {
+    /// Reads on our own connection, without blocking, from our position to the stream's
+    /// end; a jump there is a real gap (trimmed history, a new epoch) and means resync.
+    async fn catch_up(&mut self, sender: &mpsc::UnboundedSender<F::Event>) -> Result<()> {
         let reply: Option<StreamReadReply> = redis::cmd("XREAD")
             .arg("COUNT")
             .arg(READ_COUNT)
-            .arg("BLOCK")
-            .arg(READ_BLOCK.as_millis() as u64)
             .arg("STREAMS")
             .arg(self.feed.stream())
             .arg(&self.known.position.last_id)
-            .query_async(&mut self.conn)
+            .query_async(connection(&mut self.conn).await?)
             .await?;
-        let entries = reply.into_iter().flat_map(|r| r.keys).flat_map(|k| k.ids);
-        for entry in entries {
-            match self.classify(&entry)? {
+        let entries: Vec<StreamId> = reply
+            .into_iter()
+            .flat_map(|r| r.keys)
+            .flat_map(|k| k.ids)
+            .collect();
+        self.behind = entries.len() >= READ_COUNT;
+        for entry in &entries {
+            match self.classify(entry)? {
                 Step::Skip => self.known.position.last_id = entry.id.clone(),
-                Step::Apply => {
-                    let position = &mut self.known.position;
-                    position.counter += 1;
-                    position.last_id = entry.id.clone();
-                    // An entry this library cannot read is passed over (its counter still
-                    // counts), so one bad record never stalls the subscription.
-                    match self.feed.apply(&mut self.known.state, &entry, position) {
-                        Ok(events) => {
-                            for event in events {
-                                let _ = sender.send(event);
-                            }
-                        }
-                        Err(err) => {
-                            tracing::warn!(event = %entry.id, error = %err, "skipping an event")
-                        }
-                    }
-                }
-                Step::Resync => return self.resync(sender).await,
+                Step::Apply => self.apply(entry, sender),
+                Step::Ahead => return self.resync(sender).await,
             }
         }
         Ok(())
+    }
+
+    /// Applies the next entry and sends its events.
+    fn apply(&mut self, entry: &StreamId, sender: &mpsc::UnboundedSender<F::Event>) {
+        let position = &mut self.known.position;
+        position.counter += 1;
+        position.last_id = entry.id.clone();
+        // An entry this library cannot read is passed over (its counter still counts), so
+        // one bad record never stalls the subscription.
+        match self.feed.apply(&mut self.known.state, entry, position) {
+            Ok(events) => {
+                for event in events {
+                    let _ = sender.send(event);
+                }
+            }
+            Err(err) => tracing::warn!(event = %entry.id, error = %err, "skipping an event"),
+        }
     }
 
     fn classify(&self, entry: &StreamId) -> Result<Step> {
         let stamp = self.feed.stamp(entry)?;
         let known = &self.known.position;
         Ok(match stamp.epoch {
-            Some(epoch) if epoch != known.epoch => Step::Resync,
+            Some(epoch) if epoch != known.epoch => Step::Ahead,
             _ if stamp.counter <= known.counter => Step::Skip,
             _ if stamp.counter == known.counter + 1 => Step::Apply,
-            _ => Step::Resync,
+            _ => Step::Ahead,
         })
     }
 
     /// Replaces what we know with a fresh snapshot and emits the difference.
     async fn resync(&mut self, sender: &mpsc::UnboundedSender<F::Event>) -> Result<()> {
-        let (position, state) = self.feed.snapshot(&mut self.conn).await?;
+        let (position, state) = self
+            .feed
+            .snapshot(connection(&mut self.conn).await?)
+            .await?;
         self.resync_to(position, state, sender);
         Ok(())
     }
@@ -219,6 +292,8 @@ impl<F: Feed> Follower<F> {
             let _ = sender.send(event);
         }
         self.known = Known { position, state };
+        // Entries after the fresh snapshot may have been handed out already.
+        self.behind = true;
     }
 }
 

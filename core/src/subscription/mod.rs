@@ -1,9 +1,11 @@
 //! Subscriptions, one mechanism for every kind of event: a starting snapshot, then events
 //! in order, each exactly once ([`Subscription`]). The follower that reads a group's Redis
-//! stream for a subscription lives in [`follower`] (opened by [`open`]); each kind of event
-//! says how to read its stream ([`follower::Feed`]).
+//! stream for a subscription lives in [`follower`] (opened by [`open`], fed by the
+//! connector's one reader per stream, [`hub`]); each kind of event says how to read its
+//! stream ([`follower::Feed`]).
 
 pub(crate) mod follower;
+pub(crate) mod hub;
 pub(crate) mod open;
 
 use std::pin::Pin;

@@ -1,12 +1,12 @@
-//! Opening a subscription on a [`Feed`]: a connection of its own, the first snapshot, the
-//! follower task.
+//! Opening a subscription on a [`Feed`]: its place at the stream's hub, a connection of its
+//! own, the first snapshot, the follower task.
 
 use tokio::sync::mpsc;
 use tracing::Instrument;
 
 use crate::connector::Connector;
 use crate::error::{Error, Result};
-use crate::subscription::follower::{Feed, Follower, Known, Position, READ_BLOCK};
+use crate::subscription::follower::{connection, Feed, Follower, Known, Position, READ_BLOCK};
 use crate::subscription::{Event, Subscription};
 use crate::transport::runtime;
 
@@ -27,14 +27,21 @@ impl Connector {
         S: FnOnce(&F, Position, F::State) -> Start<F> + Send + 'static,
     {
         self.inner.check_open()?;
-        let connection = self.inner.transport.open_reader(READ_BLOCK);
+        // Before the snapshot: every entry after it is then either handed over by the hub
+        // or read by the follower's first catch-up.
+        let hub = self
+            .inner
+            .hubs
+            .subscribe(&self.inner, feed.stream())
+            .await?;
+        let connecting = self.inner.transport.open_reader(READ_BLOCK);
         let (follower, snapshot) = runtime::handle()
             .spawn(
                 async move {
-                    let mut conn = connection.await?;
-                    let (position, state) = feed.snapshot(&mut conn).await?;
+                    let mut conn = connecting.await?;
+                    let (position, state) = feed.snapshot(connection(&mut conn).await?).await?;
                     let begin = start(&feed, position, state);
-                    let follower = Follower::new(conn, feed, begin.known, begin.resync_first);
+                    let follower = Follower::new(conn, hub, feed, begin.known, begin.resync_first);
                     Ok::<_, Error>((follower, begin.snapshot))
                 }
                 .in_current_span(),

@@ -92,33 +92,29 @@ impl Handle for Open {
     }
 }
 
-/// A subscription of any kind ([`gr_subscription`]). Java passes 0 once its object was
-/// closed, which reads as ended.
-impl Handle for gr_subscription {
-    type Target = gr_subscription;
-    type C = gr_subscription;
-    const C_TYPE: &'static str = "const struct gr_subscription *";
+/// A handle that is its own target: NULL is refused (`what` names it); Java passes 0 once
+/// its object was closed, which reads as closed.
+macro_rules! plain_handle {
+    ($($ty:ident as $c:literal, $what:literal;)*) => {$(
+        impl Handle for $ty {
+            type Target = $ty;
+            type C = $ty;
+            const C_TYPE: &'static str = $c;
 
-    unsafe fn from_c<'a>(raw: *const gr_subscription) -> FfiResult<&'a gr_subscription> {
-        raw.as_ref().ok_or_else(|| FfiError::null("subscription"))
-    }
+            unsafe fn from_c<'a>(raw: *const $ty) -> FfiResult<&'a $ty> {
+                raw.as_ref().ok_or_else(|| FfiError::null($what))
+            }
 
-    unsafe fn from_jni<'a>(raw: jlong) -> BridgeResult<&'a gr_subscription> {
-        borrow(raw)
-    }
+            unsafe fn from_jni<'a>(raw: jlong) -> BridgeResult<&'a $ty> {
+                borrow(raw)
+            }
+        }
+    )*};
 }
 
-/// Connect options (C only; Java sends its options as JSON).
-impl Handle for gr_options {
-    type Target = gr_options;
-    type C = gr_options;
-    const C_TYPE: &'static str = "struct gr_options *";
-
-    unsafe fn from_c<'a>(raw: *const gr_options) -> FfiResult<&'a gr_options> {
-        raw.as_ref().ok_or_else(|| FfiError::null("options"))
-    }
-
-    unsafe fn from_jni<'a>(raw: jlong) -> BridgeResult<&'a gr_options> {
-        borrow(raw)
-    }
+plain_handle! {
+    // A subscription of any kind.
+    gr_subscription as "const struct gr_subscription *", "subscription";
+    // Connect options (C only; Java sends its options as JSON).
+    gr_options as "struct gr_options *", "options";
 }

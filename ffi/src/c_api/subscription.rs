@@ -51,10 +51,11 @@ impl Drop for CallbackSink {
     }
 }
 
-/// Hands every event of `subscription`, those already waiting first, to
-/// `callback(event_json, user_data)` on a dispatcher thread owned by the library, until the
-/// subscription is freed or its connector closed. Afterwards `gr_subscription_next` fails
-/// with GR_INVALID_ARGUMENT.
+/// Hands every event of `subscription`, from the first one after its snapshot, to
+/// `callback(event_json, user_data)` on a dispatcher thread owned by the library (one per
+/// subscription), until the subscription is freed or its connector closed. Call it before
+/// any `gr_subscription_next`; afterwards `gr_subscription_next` fails with
+/// GR_INVALID_ARGUMENT.
 ///
 /// Ownership: the library takes `user_data` in every case: `destroy` (may be NULL) is
 /// called exactly once, after the last callback (the subscription ended because its
@@ -62,7 +63,7 @@ impl Drop for CallbackSink {
 /// handle itself is still freed with `gr_subscription_free`.
 /// Thread-safety: safe from any thread; call it at most once per subscription.
 /// Errors: GR_NULL_ARGUMENT (subscription, callback), GR_INVALID_ARGUMENT (already
-/// listening).
+/// listening, or `gr_subscription_next` was called on it).
 ///
 /// # Safety
 /// `subscription` is NULL or live; `callback` and `destroy` are NULL or valid functions

@@ -13,8 +13,12 @@ bridge_fns! {
     /// exactly once, across reconnects. The snapshot (`gr_subscription_snapshot`) is the
     /// members at the start as a JSON array (see `gr_members`); each event is
     /// {"joined_members":[member...],"left_members":[member...],"updated_members":[...],
-    /// "reason":"left"|"expired"|"resync"|null,"view":N,"position":"<ms>-<seq>"}.
+    /// "reason":"left"|"expired"|"resync"|null,"view":N,"position":"<ms>-<seq>"}. After a
+    /// gap in history (resync) each member id is in at most one list: left = gone, joined =
+    /// new, updated = same id with a changed record.
     /// Ownership: free `*subscription_out` with `gr_subscription_free`.
+    /// Thread-safety: openers are safe from any thread; each call is a subscription of its
+    /// own (its own reader and, once it listens, its own dispatcher thread).
     /// Errors: GR_NULL_ARGUMENT, GR_CLOSED, GR_CONNECTION, GR_TIMEOUT.
     #[c(gr_subscribe_members, out = subscription_out)]
     #[jni]
@@ -67,6 +71,7 @@ bridge_fns! {
     /// Writes what the subscription started from to `*snapshot_json_out` as JSON (per
     /// kind: see the opener). Works after the connector closed.
     /// Ownership: free `*snapshot_json_out` with `gr_string_free`.
+    /// Thread-safety: safe from any thread, also while others wait in `gr_subscription_next`.
     /// Errors: GR_NULL_ARGUMENT.
     #[c(gr_subscription_snapshot, out = snapshot_json_out)]
     #[jni]
@@ -82,7 +87,8 @@ bridge_fns! {
     /// Ownership: free `*event_json_out` with `gr_string_free`.
     /// Errors: GR_CLOSED once the subscription ended (its connector closed) and every
     /// pending event was taken; GR_INVALID_ARGUMENT after `gr_subscription_listen`;
-    /// GR_NULL_ARGUMENT.
+    /// GR_NULL_ARGUMENT. Events wait (in order, none lost) from the opener on, until the
+    /// first `gr_subscription_next` or `gr_subscription_listen` takes them.
     #[c(gr_subscription_next, out = event_json_out)]
     #[jni]
     fn subscription_next(subscription: gr_subscription, timeout_ms: Option<Duration>) -> Option<String> {

@@ -101,3 +101,37 @@ def test_bad_names_and_a_closed_connector_are_refused(connect):
         a.elect("job")
     with pytest.raises(group_redis.ClosedError):
         a.leader("job")
+
+
+def test_asyncio_campaign_hand_over_and_observer(url, group):
+    import asyncio
+
+    import group_redis.aio
+
+    async def main() -> None:
+        async with await group_redis.aio.connect(url, group=group, member_id="a") as a, \
+                await group_redis.aio.connect(url, group=group, member_id="b") as b:
+            async with a.observe_leader("job") as views:
+                assert views.snapshot == LeaderView(None, None)
+                first = await a.elect("job")
+                async with first.events() as states:
+                    event = states.snapshot if states.snapshot.leader else await states.get(PATIENCE)
+                    assert event is not None and event.leader
+                assert first.is_leader() and first.token() == event.token
+                assert await b.leader("job") == LeaderView("a", event.token)
+                assert await views.get(PATIENCE) == LeaderView("a", event.token)
+                second = await b.elect("job")
+                async with second:  # resigns at the end of the block
+                    async with second.events() as states:
+                        assert not states.snapshot.leader  # a still leads
+                        await first.resign()
+                        assert not first.is_leader()
+                        state = await states.get(PATIENCE)
+                        assert state is not None and state.leader and state.token > event.token
+                    assert second.is_leader()
+                await first.close()
+                async for view in views:
+                    if view.leader is None:
+                        break
+
+    asyncio.run(asyncio.wait_for(main(), PATIENCE * 3))

@@ -43,7 +43,7 @@
 //! | `membership` | join, leave, members, payloads, sub-groups, [`Member`], membership events and subscriptions |
 //! | `locks` | lock, re-entrant lock, waiting, release, forced release, [`LockHolder`] |
 //! | `data` | ephemeral and persistent data, value checks, watching data ([`DataEvent`]) |
-//! | `recipes` | built on the public API above only: leader election ([`Leadership`], [`LeaderEvent`]) and who leads ([`LeaderView`]) |
+//! | `recipes` | built on the public API above only: leader election ([`Leadership`], [`LeaderEvent`]), who leads ([`LeaderView`]), the balanced sticky plan of controlled assignments ([`assignment_plan`]) |
 //! | [`blocking`] | the blocking facade and callback dispatch |
 //! | [`names`], `config`, `error`, [`logs`] | name checks, options, errors, what is logged |
 //!
@@ -78,6 +78,7 @@ pub use error::{Error, Result};
 pub use locks::LockHolder;
 pub use membership::member::{LeaveReason, Member, MembershipEvent};
 pub use membership::MAX_PAYLOAD_BYTES;
+pub use recipes::assignments::plan as assignment_plan;
 pub use recipes::leader::{LeaderEvent, Leadership};
 pub use recipes::observe::LeaderView;
 pub use session::restore::RestoreFailure;

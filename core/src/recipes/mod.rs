@@ -3,6 +3,7 @@
 //! the term is the lock's fencing token) and observing who leads ([`observe`]). Each
 //! recipe documents what it does on SUSPENDED and LOST.
 
+pub mod assignments;
 pub(crate) mod leader;
 pub(crate) mod observe;
 

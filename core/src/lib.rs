@@ -78,6 +78,7 @@ pub use error::{Error, Result};
 pub use locks::LockHolder;
 pub use membership::member::{LeaveReason, Member, MembershipEvent};
 pub use membership::MAX_PAYLOAD_BYTES;
+pub use recipes::assignments::participant::{Assignment, AssignmentEvent};
 pub use recipes::assignments::plan as assignment_plan;
 pub use recipes::leader::{LeaderEvent, Leadership};
 pub use recipes::observe::LeaderView;

@@ -1,0 +1,59 @@
+//! The records of an assignment topic (docs/PROTOCOL.md, "Controlled assignments"): the
+//! leader's persistent record of who owns what, and each participant's ephemeral record of
+//! what it holds (its acknowledgement).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+/// One id in the leader's record.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Slot {
+    /// Who owns it now; `None` while unassigned or being revoked.
+    pub owner: Option<String>,
+    /// The id's fencing token: grows with each assignment of the id.
+    pub token: u64,
+    /// The previous owner, while it has not acknowledged the revocation (and its session
+    /// lives): nobody else gets the id meanwhile.
+    pub revoking: Option<String>,
+}
+
+/// `assign/<topic>/state`: written by the leader only, with compare-and-set.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Record {
+    /// +1 on every change.
+    pub epoch: u64,
+    pub ids: BTreeMap<String, Slot>,
+}
+
+impl Record {
+    /// The ids `member` owns, with their tokens.
+    pub fn share(&self, member: &str) -> BTreeMap<String, u64> {
+        self.ids
+            .iter()
+            .filter(|(_, slot)| slot.owner.as_deref() == Some(member))
+            .map(|(id, slot)| (id.clone(), slot.token))
+            .collect()
+    }
+}
+
+/// `assign/<topic>/held/<member>`: what a participant holds (ephemeral: it goes with the
+/// participant's session, which is how the leader learns it ended).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Held {
+    /// The record epoch the participant last applied.
+    pub epoch: u64,
+    pub ids: BTreeSet<String>,
+}
+
+pub(crate) fn record_path(topic: &str) -> String {
+    format!("assign/{topic}/state")
+}
+
+pub(crate) fn held_prefix(topic: &str) -> String {
+    format!("assign/{topic}/held/")
+}
+
+pub(crate) fn leadership_name(topic: &str) -> String {
+    format!("assign/{topic}")
+}

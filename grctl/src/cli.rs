@@ -109,6 +109,25 @@ pub enum Command {
         #[arg(long)]
         session_timeout: Option<u64>,
     },
+    /// Take part in assigning ids among the participants of TOPIC until SIGINT/SIGTERM
+    /// (then leave: the ids move to the others at once). Prints
+    /// {"member":ID,"epoch":N,"ids":[...],"tokens":{...}} each time its own share changes.
+    Assign {
+        /// Assignment topic.
+        topic: String,
+        /// The ids to distribute, comma-separated (the leader's list is the one used).
+        #[arg(long, value_delimiter = ',')]
+        ids: Vec<String>,
+        /// Take part as this member id.
+        #[arg(long)]
+        member: Option<String>,
+        /// Only members of this sub-group take part (joined into it).
+        #[arg(long)]
+        sub_group: Option<String>,
+        /// Session lease in milliseconds.
+        #[arg(long)]
+        session_timeout: Option<u64>,
+    },
     /// Print who leads NAME: {"leader":ID or null,"token":N or null}; with --follow, one
     /// line per change until interrupted.
     Leader {

@@ -103,6 +103,25 @@ pub fn run(cli: Cli) -> CmdResult {
             crate::recipes::elect(config, &name)
         }
         Command::Leader { name, follow } => crate::recipes::leader(config, &name, follow),
+        Command::Assign {
+            topic,
+            ids,
+            member,
+            sub_group,
+            session_timeout,
+        } => {
+            let mut config = config;
+            if let Some(member) = member {
+                config = config.with_member_id(member);
+            }
+            if let Some(sub_group) = &sub_group {
+                config = config.with_sub_groups(vec![sub_group.clone()]);
+            }
+            if let Some(ms) = session_timeout {
+                config = config.with_session_timeout(Duration::from_millis(ms));
+            }
+            crate::recipes::assign(config, &topic, &ids, sub_group.as_deref())
+        }
         Command::Release { name } => {
             let c = connect(config)?;
             verbose!("freeing lock {name:?} whoever holds it");

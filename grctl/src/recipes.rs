@@ -1,5 +1,5 @@
 //! The recipe commands: `elect` (campaign until interrupted), `leader` (who leads, once or
-//! every change), and `lock NAME -- CMD` (run a command holding a lock, as flock(1) and
+//! every change), `assign` (take part in an assignment topic), and `lock NAME -- CMD` (run a command holding a lock, as flock(1) and
 //! `etcdctl lock NAME CMD` do).
 
 use std::process::{Command as Process, Stdio};
@@ -63,6 +63,26 @@ pub fn elect(config: Config, name: &str) -> CmdResult {
     leadership.resign().map_err(|e| failure(&c, e))?;
     c.close().map_err(|e| failure(&c, e))?;
     Ok(())
+}
+
+/// `assign TOPIC --ids a,b,c`: joins (so `--sub-group` filters it), takes part, prints its
+/// share each time it changes, and leaves on SIGINT/SIGTERM.
+pub fn assign(config: Config, topic: &str, ids: &[String], sub_group: Option<&str>) -> CmdResult {
+    let (_, stop) = wake_on_signals()?;
+    let c = connect(config)?;
+    c.join(None, None).map_err(|e| failure(&c, e))?;
+    let assignment = c
+        .assignments(topic, ids, sub_group)
+        .map_err(|e| failure(&c, e))?;
+    verbose!("taking part in {topic:?} with {} id(s)", ids.len());
+    let shares = assignment.subscribe();
+    let _printer = shares.into_callback("grctl-assign", |share| {
+        print_json(&json!(share));
+    });
+    let _ = stop.recv();
+    verbose!("interrupted: leaving the topic");
+    assignment.close().map_err(|e| failure(&c, e))?;
+    c.close().map_err(|e| failure(&c, e))
 }
 
 fn view_line(view: &LeaderView) -> group_redis::Value {

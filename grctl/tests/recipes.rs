@@ -197,3 +197,50 @@ fn join_with_lock_and_wait_says_when_the_lock_was_not_acquired() {
     let joined = third.next_json();
     assert!(joined["locks"]["L"].as_u64().is_some());
 }
+
+#[test]
+fn assign_prints_each_share_and_a_leaver_hands_its_ids_over() {
+    let server = RedisServer::start();
+    let url = server.url();
+    let group = group("grctl-assign");
+    let base = ["--url", &url, "--group", &group];
+    let args = |extra: &[&str]| -> Vec<String> {
+        base.iter().chain(extra).map(|s| s.to_string()).collect()
+    };
+    let ids_of = |line: &Value| -> Vec<String> {
+        line["ids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect()
+    };
+    let mut one = Running::spawn(&args(&[
+        "assign", "jobs", "--ids", "a,b,c,d", "--member", "one",
+    ]));
+    let first = one.next_json();
+    assert_eq!(first["member"], json!("one"));
+    assert_eq!(ids_of(&first), ["a", "b", "c", "d"]);
+    let mut two = Running::spawn(&args(&[
+        "assign", "jobs", "--ids", "a,b,c,d", "--member", "two",
+    ]));
+    // one gives two ids up first, then two gets them.
+    let shrunk = one.next_json();
+    let grown = two.next_json();
+    let (mine, theirs) = (ids_of(&shrunk), ids_of(&grown));
+    assert_eq!(mine.len(), 2, "{shrunk}");
+    assert_eq!(theirs.len(), 2, "{grown}");
+    assert!(mine.iter().all(|id| !theirs.contains(id)));
+    assert!(
+        grown["tokens"][&theirs[0]].as_u64().unwrap()
+            > first["tokens"][&theirs[0]].as_u64().unwrap()
+    );
+    let left = Instant::now();
+    one.signal("TERM");
+    assert_eq!(one.wait(), Some(0));
+    assert_eq!(ids_of(&two.next_json()), ["a", "b", "c", "d"]);
+    println!(
+        "grctl assign: the leaver's ids moved {} ms after SIGTERM",
+        left.elapsed().as_millis()
+    );
+}

@@ -69,3 +69,43 @@ impl Connector {
         )??))
     }
 }
+
+/// Blocking twin of [`crate::Assignment`]. Dropping it leaves the topic in the background.
+pub struct Assignment {
+    inner: crate::Assignment,
+}
+
+impl Assignment {
+    /// See [`crate::Assignment::share`].
+    pub fn share(&self) -> crate::AssignmentEvent {
+        self.inner.share()
+    }
+
+    /// See [`crate::Assignment::subscribe`].
+    pub fn subscribe(&self) -> Subscription<crate::AssignmentEvent> {
+        Subscription::from_async(self.inner.subscribe())
+    }
+
+    /// See [`crate::Assignment::set_ids`].
+    pub fn set_ids(&self, ids: &[String]) -> Result<()> {
+        self.inner.set_ids(ids)
+    }
+
+    /// See [`crate::Assignment::close`].
+    pub fn close(&self) -> Result<()> {
+        runtime::block_on(self.inner.close())?
+    }
+}
+
+impl Connector {
+    /// Takes part in an assignment topic (see [`crate::Connector::assignments`]).
+    pub fn assignments(
+        &self,
+        topic: &str,
+        ids: &[String],
+        sub_group: Option<&str>,
+    ) -> Result<Assignment> {
+        let inner = runtime::block_on(self.as_async().assignments(topic, ids, sub_group))??;
+        Ok(Assignment { inner })
+    }
+}

@@ -160,6 +160,13 @@ typedef enum gr_connection_state {
 } gr_connection_state;
 
 /**
+ * Taking part in an assignment topic (`gr_assignments`): read the share with
+ * `gr_assignment_share`, follow it with `gr_assignment_subscribe`, leave with
+ * `gr_assignment_free`.
+ */
+typedef struct gr_assignment gr_assignment;
+
+/**
  * One client's handle on one group: owns one session (lease, heartbeat), the members it
  * joined, the locks it holds and its ephemeral keys. Create with `gr_connect`; every
  * function may be called on it from many threads at once. `gr_connector_close` ends the
@@ -408,6 +415,16 @@ void gr_subscription_free(struct gr_subscription *subscription);
  * `leadership` is NULL or a live handle from `gr_elect`, not freed before.
  */
 void gr_leadership_free(struct gr_leadership *leadership);
+
+/**
+ * Leaves the topic (the share is dropped and its ids move to the others) and frees the
+ * handle. Subscriptions opened from it end and are still freed with
+ * `gr_subscription_free`. NULL is ignored.
+ *
+ * # Safety
+ * `assignment` is NULL or a live handle from `gr_assignments`, not freed before.
+ */
+void gr_assignment_free(struct gr_assignment *assignment);
 
 /* BEGIN bridged operations: each defined once in ffi/src/ops (see ffi/src/bridge/mod.rs),
  * rendered by ffi/src/bridge/declarations.rs. */
@@ -946,6 +963,42 @@ enum gr_status gr_leader(const struct gr_connector *conn, const char *name, char
 enum gr_status gr_observe_leader(const struct gr_connector *conn,
                                  const char *name,
                                  struct gr_subscription **subscription_out);
+
+/**
+ * Takes part in assigning the ids of `ids_json` (a JSON array of strings) among the
+ * participants of `topic` (those of `sub_group` only, when not NULL: they must have
+ * joined it) as the configured member: every id to exactly one participant, shares
+ * differing by at most one, an id moving only when balance needs it and only after its
+ * previous owner let it go or its session ended. Every participant passes the id set;
+ * the leader's is the one used. Returns at once; the share comes through
+ * `gr_assignment_subscribe`. On LOST the share is dropped at once.
+ * Ownership: free `*assignment_out` with `gr_assignment_free`.
+ * Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT, GR_INVALID_JSON, GR_CLOSED,
+ * GR_CONNECTION, GR_TIMEOUT.
+ */
+enum gr_status gr_assignments(const struct gr_connector *conn,
+                              const char *topic,
+                              const char *ids_json,
+                              const char *sub_group,
+                              struct gr_assignment **assignment_out);
+
+/**
+ * Writes this participant's share now to `*share_json_out`:
+ * {"member":"<id>","epoch":N,"ids":[...],"tokens":{"<id>":N,...}} (each id's fencing
+ * token grows with every assignment of the id).
+ * Ownership: free `*share_json_out` with `gr_string_free`.
+ * Errors: GR_NULL_ARGUMENT.
+ */
+enum gr_status gr_assignment_share(const struct gr_assignment *assignment, char **share_json_out);
+
+/**
+ * Subscribes to this participant's share: the snapshot is the share now, each event
+ * the new share when it changes, as `gr_assignment_share` writes it.
+ * Ownership: free `*subscription_out` with `gr_subscription_free`.
+ * Errors: GR_NULL_ARGUMENT.
+ */
+enum gr_status gr_assignment_subscribe(const struct gr_assignment *assignment,
+                                       struct gr_subscription **subscription_out);
 
 /* END bridged operations */
 

@@ -16,6 +16,7 @@ from .logs import refresh_log_level
 from .errors import *  # noqa: F403  (the exception classes, listed in errors.__all__)
 from .events import DataEvents, MemberEvents, StateEvents, Subscription
 from .leader import LeaderEvents, LeaderViews, Leadership
+from .assignments import Assignment, AssignmentEvent, AssignmentEvents
 from .types import (
     ConnectionState, DataEvent, DataSnapshot, Entry, LeaderEvent, LeaderView, LockHolder, Member,
     MembershipEvent, Versioned,
@@ -41,6 +42,9 @@ __all__ = [
     "DataSnapshot",
     "Subscription",
     "Leadership",
+    "Assignment",
+    "AssignmentEvent",
+    "AssignmentEvents",
     "LeaderEvent",
     "LeaderEvents",
     "LeaderView",

@@ -88,7 +88,7 @@ C_TYPES: dict[str, Any] = {
     "enum gr_connection_state *": POINTER(c_int),
 }
 # Opaque handles: a void* to Python, whether the header passes them const or not.
-for _handle in ("gr_connector", "gr_options", "gr_subscription", "gr_leadership"):
+for _handle in ("gr_connector", "gr_options", "gr_subscription", "gr_leadership", "gr_assignment"):
     C_TYPES[f"struct {_handle} *"] = C_TYPES[f"const struct {_handle} *"] = c_void_p
     C_TYPES[f"struct {_handle} **"] = POINTER(c_void_p)
 
@@ -241,6 +241,19 @@ FUNCTIONS: dict[str, Declaration] = {
     "gr_leadership_free": ("void", [("struct gr_leadership *", "leadership")]),
     "gr_leader": (_STATUS, [_CONN, ("const char *", "name"), ("char **", "leader_json_out")]),
     "gr_observe_leader": (_STATUS, [_CONN, ("const char *", "name"), _SUB_OUT]),
+    # controlled assignments: an assignment handle, its shares through the subscription handle
+    "gr_assignments": (
+        _STATUS,
+        [_CONN, ("const char *", "topic"), ("const char *", "ids_json"),
+         ("const char *", "sub_group"), ("struct gr_assignment **", "assignment_out")],
+    ),
+    "gr_assignment_share": (
+        _STATUS, [("const struct gr_assignment *", "assignment"), ("char **", "share_json_out")]
+    ),
+    "gr_assignment_subscribe": (
+        _STATUS, [("const struct gr_assignment *", "assignment"), _SUB_OUT]
+    ),
+    "gr_assignment_free": ("void", [("struct gr_assignment *", "assignment")]),
 }
 
 #: Exports of the header this package deliberately does not call, and why. A new export

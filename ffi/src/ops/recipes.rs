@@ -1,9 +1,12 @@
 //! Recipes: leader election (a [`gr_leadership`] handle whose events go through the one
-//! subscription handle) and who leads a name.
+//! subscription handle), who leads a name, and controlled assignments (a
+//! [`gr_assignment`] handle).
 
 use crate::bridge::bridge_fns;
+use grcore::Value;
+
 use crate::bridge::values::{Json, Open, Token};
-use crate::recipes::{gr_leadership, NewLeadership};
+use crate::recipes::{gr_assignment, gr_leadership, NewAssignment, NewLeadership};
 use crate::subscription::{gr_subscription, NewSubscription};
 
 bridge_fns! {
@@ -84,5 +87,45 @@ bridge_fns! {
     #[jni]
     fn observe_leader(conn: Open, name: String) -> NewSubscription {
         gr_subscription::open(conn.observe_leader(&name))
+    }
+
+    /// Takes part in assigning the ids of `ids_json` (a JSON array of strings) among the
+    /// participants of `topic` (those of `sub_group` only, when not NULL: they must have
+    /// joined it) as the configured member: every id to exactly one participant, shares
+    /// differing by at most one, an id moving only when balance needs it and only after its
+    /// previous owner let it go or its session ended. Every participant passes the id set;
+    /// the leader's is the one used. Returns at once; the share comes through
+    /// `gr_assignment_subscribe`. On LOST the share is dropped at once.
+    /// Ownership: free `*assignment_out` with `gr_assignment_free`.
+    /// Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT, GR_INVALID_JSON, GR_CLOSED,
+    /// GR_CONNECTION, GR_TIMEOUT.
+    #[c(gr_assignments, out = assignment_out)]
+    #[jni]
+    fn assignments(conn: Open, topic: String, ids_json: Value, sub_group: Option<String>) -> NewAssignment {
+        let ids: Vec<String> = serde_json::from_value(ids_json)
+            .map_err(|e| grcore::Error::InvalidArgument(format!("ids_json must be an array of strings: {e}")))?;
+        let inner = conn.assignments(&topic, &ids, sub_group.as_deref())?;
+        Ok(NewAssignment(Box::new(gr_assignment { inner })))
+    }
+
+    /// Writes this participant's share now to `*share_json_out`:
+    /// {"member":"<id>","epoch":N,"ids":[...],"tokens":{"<id>":N,...}} (each id's fencing
+    /// token grows with every assignment of the id).
+    /// Ownership: free `*share_json_out` with `gr_string_free`.
+    /// Errors: GR_NULL_ARGUMENT.
+    #[c(gr_assignment_share, out = share_json_out)]
+    #[jni]
+    fn assignment_share(assignment: gr_assignment) -> Json<grcore::AssignmentEvent> {
+        Ok(Json(assignment.share()))
+    }
+
+    /// Subscribes to this participant's share: the snapshot is the share now, each event
+    /// the new share when it changes, as `gr_assignment_share` writes it.
+    /// Ownership: free `*subscription_out` with `gr_subscription_free`.
+    /// Errors: GR_NULL_ARGUMENT.
+    #[c(gr_assignment_subscribe, out = subscription_out)]
+    #[jni]
+    fn assignment_subscribe(assignment: gr_assignment) -> NewSubscription {
+        gr_subscription::open(Ok(assignment.subscribe()))
     }
 }

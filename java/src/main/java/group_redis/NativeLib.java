@@ -169,6 +169,20 @@ final class NativeLib {
     /** A subscription to who leads name (snapshot and events as leader() returns them). */
     static native long observeLeader(long handle, String name);
 
+    // Controlled assignments: an assignment handle, its shares through the subscription handle.
+
+    /** Takes part in assigning the ids (a JSON array) of topic; subGroup may be null. */
+    static native long assignments(long handle, String topic, String idsJson, String subGroup);
+
+    /** This participant's share: {"member","epoch","ids":[...],"tokens":{...}}. */
+    static native String assignmentShare(long assignment);
+
+    /** A subscription to this participant's share (snapshot and events as assignmentShare). */
+    static native long assignmentSubscribe(long assignment);
+
+    /** Leaves the topic and frees the handle. */
+    static native void assignmentFree(long assignment);
+
     /**
      * Delivers the library's log records at {@code level} (1 = ERROR .. 5 = TRACE) or more
      * severe to {@link Logs}; 0 turns delivery off.

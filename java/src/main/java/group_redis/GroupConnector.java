@@ -406,6 +406,25 @@ public final class GroupConnector extends AsyncGroupConnector implements AutoClo
         return new LeaderWatch(handle, h -> NativeLib.observeLeader(h, name));
     }
 
+    // ---------------------------------------------------------------- controlled assignments
+
+    /**
+     * Takes part in assigning {@code ids} among the participants of {@code topic} as this
+     * connector's member id (see {@link Assignment}). Every participant passes the id set;
+     * the leader's is the one used.
+     *
+     * @param topic the topic
+     * @param ids the ids to distribute
+     * @param subGroup only members of this sub-group take part (they must have joined it), or
+     *     null for all participants
+     * @return the assignment; close it to leave the topic
+     */
+    public Assignment assignments(String topic, List<String> ids, String subGroup) {
+        requireArg(topic, "topic");
+        requireArg(ids, "ids");
+        return new Assignment(handle, topic, ids, subGroup);
+    }
+
     private static <E, T extends Subscription<E>> T listening(T subscription, EventListener<? super E> listener) {
         try {
             subscription.listen(listener);

@@ -42,10 +42,25 @@ async fn wait_for(
     seen: &Mutex<Vec<(LeaderEvent, Instant)>>,
     what: impl Fn(&LeaderEvent) -> bool,
 ) -> (LeaderEvent, Instant) {
+    wait_for_after(seen, None, what).await
+}
+
+/// The first event matching `what` that arrived after `after` (any, with `None`).
+async fn wait_for_after(
+    seen: &Mutex<Vec<(LeaderEvent, Instant)>>,
+    after: Option<Instant>,
+    what: impl Fn(&LeaderEvent) -> bool,
+) -> (LeaderEvent, Instant) {
     let deadline = Instant::now() + PATIENCE;
     loop {
-        if let Some(found) = seen.lock().unwrap().iter().find(|(e, _)| what(e)) {
-            return *found;
+        let found = seen
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|(e, at)| after.map_or(true, |t| *at > t) && what(e))
+            .copied();
+        if let Some(found) = found {
+            return found;
         }
         assert!(Instant::now() < deadline, "no such leadership event");
         tokio::time::sleep(Duration::from_millis(2)).await;
@@ -86,7 +101,9 @@ async fn a_leader_cut_off_reports_unsure_then_follower_before_anyone_else_leads(
         let (unsure_at_least, follower) = {
             let (_, unsure) =
                 wait_for(&leader_seen, |e| matches!(e, LeaderEvent::Unsure { .. })).await;
-            let (_, follower) = wait_for(&leader_seen, |e| *e == LeaderEvent::Follower).await;
+            // After the cut: the snapshot may be a FOLLOWER from before the election.
+            let (_, follower) =
+                wait_for_after(&leader_seen, Some(cut), |e| *e == LeaderEvent::Follower).await;
             (unsure, follower)
         };
         let (LeaderEvent::Leader { token: old }, LeaderEvent::Leader { token: new }) =

@@ -121,8 +121,19 @@ impl Connector {
         )
         .await?;
         let states = self.subscribe_state();
-        let record = self.watch(&record_path(topic), None).await?;
-        let leadership = self.elect(&leadership_name(topic)).await?;
+        let started = async {
+            let record = self.watch(&record_path(topic), None).await?;
+            let leadership = self.elect(&leadership_name(topic)).await?;
+            Ok::<_, Error>((record, leadership))
+        };
+        let (record, leadership) = match started.await {
+            Ok(started) => started,
+            Err(err) => {
+                // Not taking part after all: the leader must not count this participant.
+                let _ = self.ephemeral_del(&shared.held_key()).await;
+                return Err(err);
+            }
+        };
         let follower = runtime::handle().spawn(follow(Arc::clone(&shared), record, states));
         let leader = runtime::handle().spawn(lead(Arc::clone(&shared), leadership));
         Ok(Assignment {

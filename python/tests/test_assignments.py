@@ -47,3 +47,28 @@ def test_bad_input_is_refused(connect):
         c.assignments("", ["a"])
     with pytest.raises(group_redis.InvalidArgumentError):
         c.assignments("jobs", [1, 2])  # type: ignore[list-item]
+
+
+def test_asyncio_share_and_events(url, group):
+    import asyncio
+
+    import group_redis.aio
+
+    async def main() -> None:
+        async with await group_redis.aio.connect(url, group=group, member_id="one") as one, \
+                await group_redis.aio.connect(url, group=group, member_id="two") as two:
+            first = await one.assignments("jobs", ["a", "b"])
+            async with first.events() as shares:
+                share = shares.snapshot
+                while len(share.ids) != 2:
+                    share = await shares.get(PATIENCE)
+                async with await two.assignments("jobs", ["a", "b"]) as second:
+                    share = await shares.get(PATIENCE)
+                    assert share is not None and len(share.ids) == 1
+                    deadline = time.monotonic() + PATIENCE
+                    while len((await second.share()).ids) != 1:
+                        assert time.monotonic() < deadline
+                        await asyncio.sleep(0.005)
+            await first.close()
+
+    asyncio.run(asyncio.wait_for(main(), PATIENCE * 3))

@@ -25,6 +25,7 @@ the GIL), and native callbacks are handed to the event loop with
 from .connector import AsyncConnector, AsyncLock, connect
 from .events import AsyncDataEvents, AsyncMemberEvents, AsyncStateEvents
 from .leader import AsyncLeaderEvents, AsyncLeaderViews, AsyncLeadership
+from .assignments import AsyncAssignment, AsyncAssignmentEvents
 
 __all__ = [
     "connect",
@@ -36,4 +37,6 @@ __all__ = [
     "AsyncLeadership",
     "AsyncLeaderEvents",
     "AsyncLeaderViews",
+    "AsyncAssignment",
+    "AsyncAssignmentEvents",
 ]

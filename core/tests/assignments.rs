@@ -192,3 +192,106 @@ async fn ids_are_shared_balanced_sticky_and_never_owned_twice() {
     c.close().await.unwrap();
     d.close().await.unwrap();
 }
+
+/// Benchmark: a join (and a clean leave) to the rebalanced shares, 3 + 1 participants,
+/// 30 ids, lease 1 s, 20 trials.
+/// `cargo test -p group-redis --test assignments -- --ignored --nocapture rebalance_benchmark`
+#[tokio::test(flavor = "multi_thread")]
+#[ignore]
+async fn rebalance_after_a_join_and_a_leave_benchmark() {
+    let server = RedisServer::start();
+    let group = unique_group("assign-bench");
+    let all = ids(30);
+    let shares = Arc::new(Shares::default());
+    let mut keep = Vec::new();
+    for member in ["a", "b", "c"] {
+        let c = Connector::connect(short_lease(&server, &group, member, 1000))
+            .await
+            .unwrap();
+        let part = c.assignments("jobs", &all, None).await.unwrap();
+        shares.follow(&part);
+        keep.push((c, part));
+    }
+    shares.settled(&["a", "b", "c"], 30).await;
+    let (mut joins, mut leaves) = (Vec::new(), Vec::new());
+    for _ in 0..20 {
+        let d = Connector::connect(short_lease(&server, &group, "d", 1000))
+            .await
+            .unwrap();
+        let started = Instant::now();
+        let part = d.assignments("jobs", &all, None).await.unwrap();
+        shares.follow(&part);
+        shares.settled(&["a", "b", "c", "d"], 30).await;
+        joins.push(started.elapsed());
+        let left = Instant::now();
+        part.close().await.unwrap();
+        shares.forget("d");
+        shares.settled(&["a", "b", "c"], 30).await;
+        leaves.push(left.elapsed());
+        d.close().await.unwrap();
+    }
+    assert!(shares.violations.lock().unwrap().is_empty());
+    let pct = |v: &mut Vec<Duration>, p: f64| {
+        v.sort();
+        v[((v.len() as f64 * p).ceil() as usize).min(v.len()) - 1].as_secs_f64() * 1000.0
+    };
+    println!(
+        "30 ids, 3 participants + 1, 20 trials: join to rebalanced shares p50 {:.1} ms p99 {:.1} ms; \
+         clean leave p50 {:.1} ms p99 {:.1} ms",
+        pct(&mut joins, 0.5),
+        pct(&mut joins, 0.99),
+        pct(&mut leaves, 0.5),
+        pct(&mut leaves, 0.99)
+    );
+}
+
+/// Benchmark: 10,000 ids (or $GR_BENCH_IDS) over 10 participants: time to a full assignment, then a join: ids
+/// moved and time to the rebalanced shares.
+/// `cargo test -p group-redis --test assignments -- --ignored --nocapture many_ids`
+#[tokio::test(flavor = "multi_thread")]
+#[ignore]
+async fn many_ids_benchmark() {
+    let server = RedisServer::start();
+    let group = unique_group("assign-many");
+    let count: usize = std::env::var("GR_BENCH_IDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
+    let all: Vec<String> = (0..count).map(|i| format!("id-{i:05}")).collect();
+    let shares = Arc::new(Shares::default());
+    let names: Vec<String> = (0..10).map(|i| format!("m{i}")).collect();
+    let started = Instant::now();
+    let mut keep = Vec::new();
+    for member in &names {
+        let c = Connector::connect(short_lease(&server, &group, member, 1000))
+            .await
+            .unwrap();
+        let part = c.assignments("jobs", &all, None).await.unwrap();
+        shares.follow(&part);
+        keep.push((c, part));
+    }
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let before = shares.settled(&refs, count).await;
+    let full = started.elapsed();
+    let c = Connector::connect(short_lease(&server, &group, "m10", 1000))
+        .await
+        .unwrap();
+    let joined = Instant::now();
+    let part = c.assignments("jobs", &all, None).await.unwrap();
+    shares.follow(&part);
+    let mut refs11 = refs.clone();
+    refs11.push("m10");
+    let after = shares.settled(&refs11, count).await;
+    let join = joined.elapsed();
+    assert!(shares.violations.lock().unwrap().is_empty());
+    println!(
+        "{count} ids over 10 participants: full assignment {:.0} ms after the first started; \
+         an 11th joined: {} ids moved (minimum {}), rebalanced in {:.0} ms",
+        full.as_secs_f64() * 1000.0,
+        moved(&before, &after),
+        count / 11,
+        join.as_secs_f64() * 1000.0
+    );
+    drop(part);
+    drop(keep);
+}

@@ -212,9 +212,11 @@ async fn follow(
         .and_then(|e| serde_json::from_value(e.value.clone()).ok());
     // Whether `current` changed since it was last applied.
     let mut dirty = true;
+    // The ids last acknowledged (the empty acknowledgement was written at the start).
+    let mut acked = Some(BTreeSet::new());
     loop {
         if let (true, Some(rec)) = (dirty, &current) {
-            apply(&shared, rec).await;
+            apply(&shared, rec, &mut acked).await;
         }
         dirty = true;
         tokio::select! {
@@ -228,6 +230,8 @@ async fn follow(
                     current = None;
                 }
                 Some(ConnectionState::Reconnected) => {
+                    // The new session restored an old acknowledgement: write it again.
+                    acked = None;
                     current = connector.persistent_get(&path).await.ok().flatten()
                         .and_then(|v| serde_json::from_value(v).ok());
                 }
@@ -256,26 +260,34 @@ async fn follow(
 }
 
 /// Publishes the share `record` gives this participant, then acknowledges it (so the
-/// leader may give what it let go to others).
-async fn apply(shared: &Shared, record: &Record) {
+/// leader may give what it let go to others) when the ids it holds changed: an unchanged
+/// acknowledgement would only wake the leader for nothing. `acked` is what it last wrote.
+async fn apply(shared: &Shared, record: &Record, acked: &mut Option<BTreeSet<String>>) {
     let tokens = record.share(&shared.member);
+    let ids: BTreeSet<String> = tokens.keys().cloned().collect();
     shared.publish(AssignmentEvent {
         member: shared.member.clone(),
         epoch: record.epoch,
         ids: tokens.keys().cloned().collect(),
         tokens: tokens.clone(),
     });
+    if acked.as_ref() == Some(&ids) {
+        return;
+    }
     let held = Held {
         epoch: record.epoch,
-        ids: tokens.into_keys().collect(),
+        ids: ids.clone(),
     };
     let value = serde_json::to_value(&held).unwrap();
-    if let Err(err) = shared
+    match shared
         .connector
         .ephemeral_set(&shared.held_key(), &value)
         .await
     {
-        tracing::debug!(topic = %shared.topic, error = %err, "cannot acknowledge the share");
+        Ok(()) => *acked = Some(ids),
+        Err(err) => {
+            tracing::debug!(topic = %shared.topic, error = %err, "cannot acknowledge the share")
+        }
     }
 }
 
@@ -306,7 +318,12 @@ async fn lead(shared: Arc<Shared>, leadership: crate::Leadership) {
             _ = shared.ids_changed.notified() => {}
             _ = leader_events.next() => {}
             event = async { match acks.as_mut() { Some(a) => a.next().await, None => std::future::pending().await } } => {
-                if event.is_none() { acks = None; }
+                match acks.as_mut() {
+                    None => {}
+                    Some(_) if event.is_none() => acks = None,
+                    // Acknowledgements that arrived together make one step.
+                    Some(a) => while a.try_next().is_some() {},
+                }
             }
             _ = tokio::time::sleep(RECHECK) => {}
         }

@@ -250,14 +250,21 @@ async fn a_frozen_leader_is_replaced_and_never_claims_leadership_after_its_succe
     }
 }
 
-/// Benchmark: leader SIGKILL to the successor's LEADER event, session_timeout 1 s.
+/// Benchmark: leader SIGKILL to the successor's LEADER event, session_timeout 1 s
+/// ($GR_BENCH_LEASE_MS), 20 trials ($GR_BENCH_TRIALS).
 /// `cargo test -p group-redis --test leader_faults -- --ignored --nocapture leader_failover`
 #[tokio::test(flavor = "multi_thread")]
 #[ignore]
 async fn leader_failover_after_sigkill_benchmark() {
     let server = RedisServer::start();
-    let lease = 1000;
-    let trials = 20;
+    let env = |name: &str, default: u64| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let lease = env("GR_BENCH_LEASE_MS", 1000);
+    let trials = env("GR_BENCH_TRIALS", 20);
     let mut took = Vec::new();
     for _ in 0..trials {
         let group = unique_group("leader-kill");

@@ -10,3 +10,6 @@ pub(crate) mod participant;
 pub mod plan;
 pub(crate) mod state;
 pub(crate) mod step;
+
+#[cfg(test)]
+mod simulation;

@@ -213,7 +213,7 @@ async fn follow(
     // Whether `current` changed since it was last applied.
     let mut dirty = true;
     // The ids last acknowledged (the empty acknowledgement was written at the start).
-    let mut acked = Some(BTreeSet::new());
+    let mut acked = Some(Held::default());
     loop {
         if let (true, Some(rec)) = (dirty, &current) {
             apply(&shared, rec, &mut acked).await;
@@ -260,23 +260,18 @@ async fn follow(
 }
 
 /// Publishes the share `record` gives this participant, then acknowledges it (so the
-/// leader may give what it let go to others) when the ids it holds changed: an unchanged
-/// acknowledgement would only wake the leader for nothing. `acked` is what it last wrote.
-async fn apply(shared: &Shared, record: &Record, acked: &mut Option<BTreeSet<String>>) {
+/// leader may give what it let go to others) when [`acknowledgement`] says so. `acked` is
+/// what it last wrote (`None`: unknown, write again).
+async fn apply(shared: &Shared, record: &Record, acked: &mut Option<Held>) {
     let tokens = record.share(&shared.member);
-    let ids: BTreeSet<String> = tokens.keys().cloned().collect();
     shared.publish(AssignmentEvent {
         member: shared.member.clone(),
         epoch: record.epoch,
         ids: tokens.keys().cloned().collect(),
-        tokens: tokens.clone(),
+        tokens,
     });
-    if acked.as_ref() == Some(&ids) {
+    let Some(held) = acknowledgement(record, &shared.member, acked.as_ref()) else {
         return;
-    }
-    let held = Held {
-        epoch: record.epoch,
-        ids: ids.clone(),
     };
     let value = serde_json::to_value(&held).unwrap();
     match shared
@@ -284,11 +279,32 @@ async fn apply(shared: &Shared, record: &Record, acked: &mut Option<BTreeSet<Str
         .ephemeral_set(&shared.held_key(), &value)
         .await
     {
-        Ok(()) => *acked = Some(ids),
+        Ok(()) => *acked = Some(held),
         Err(err) => {
             tracing::debug!(topic = %shared.topic, error = %err, "cannot acknowledge the share")
         }
     }
+}
+
+/// The acknowledgement `member` writes once it published its share of `record`, or `None`
+/// when the one it last wrote (`acked`) already tells the leader everything: the same ids,
+/// and no revocation from `member` started after it (the leader waits for an
+/// acknowledgement of the revocation's epoch). An unneeded one would only wake the leader.
+pub(crate) fn acknowledgement(record: &Record, member: &str, acked: Option<&Held>) -> Option<Held> {
+    let ids: BTreeSet<String> = record.share(member).into_keys().collect();
+    if let Some(acked) = acked {
+        let revocation_unacked = record
+            .ids
+            .values()
+            .any(|s| s.revoking.as_deref() == Some(member) && s.revoked_at > acked.epoch);
+        if acked.ids == ids && !revocation_unacked {
+            return None;
+        }
+    }
+    Some(Held {
+        epoch: record.epoch,
+        ids,
+    })
 }
 
 /// While this participant leads: step the record whenever a participant comes, goes or

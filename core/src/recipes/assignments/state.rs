@@ -16,6 +16,15 @@ pub(crate) struct Slot {
     /// The previous owner, while it has not acknowledged the revocation (and its session
     /// lives): nobody else gets the id meanwhile.
     pub revoking: Option<String>,
+    /// The epoch of the record that started the revocation: it ends only with an
+    /// acknowledgement of that epoch or later, so a record still in flight to the old owner
+    /// (one that gave it the id) cannot hand the id back to it after the leader moved it.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub revoked_at: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// `assign/<topic>/state`: written by the leader only, with compare-and-set.

@@ -19,13 +19,15 @@ pub(crate) fn step(
 ) -> Record {
     let mut next = record.clone();
     for (id, slot) in next.ids.iter_mut() {
-        // A revocation ends when the old owner no longer holds the id or its session ended.
+        // A revocation ends when the old owner acknowledged a record from the revocation
+        // on without the id, or its session ended.
         if let Some(old) = &slot.revoking {
             if !participants
                 .get(old)
-                .is_some_and(|held| held.ids.contains(id))
+                .is_some_and(|held| held.ids.contains(id) || held.epoch < slot.revoked_at)
             {
                 slot.revoking = None;
+                slot.revoked_at = 0;
             }
         }
         // An owner whose session ended holds nothing: nothing to wait for.
@@ -40,6 +42,7 @@ pub(crate) fn step(
         if !ids.contains(id) {
             if let Some(owner) = slot.owner.take() {
                 slot.revoking = Some(owner);
+                slot.revoked_at = record.epoch + 1;
             }
         }
     }
@@ -56,6 +59,7 @@ pub(crate) fn step(
         if slot.owner.is_some() && slot.owner.as_ref() != wanted {
             // Revoke first; the new owner gets it in a later step, once acknowledged.
             slot.revoking = slot.owner.take();
+            slot.revoked_at = record.epoch + 1;
         }
         if slot.owner.is_none() && slot.revoking.is_none() {
             if let Some(owner) = wanted {
@@ -96,6 +100,7 @@ mod tests {
                     let share = record.share(m);
                     let mut h = held(&[]);
                     h.ids = share.keys().cloned().collect();
+                    h.epoch = record.epoch;
                     // Still holding what is being revoked from it until it acknowledges:
                     // here it acknowledges at once.
                     (m.to_string(), h)
@@ -135,16 +140,19 @@ mod tests {
         assert_eq!(step(&next, &all, &participants, 10).share("b").len(), 0);
         // a acknowledges: b gets them, with tokens above the old ones.
         let mut acked = participants.clone();
-        acked.insert(
-            "a".into(),
-            held(
-                &next
-                    .share("a")
-                    .keys()
-                    .map(String::as_str)
-                    .collect::<Vec<_>>(),
-            ),
+        let mut ack = held(
+            &next
+                .share("a")
+                .keys()
+                .map(String::as_str)
+                .collect::<Vec<_>>(),
         );
+        // An acknowledgement of a record from before the revocation releases nothing.
+        ack.epoch = record.epoch;
+        acked.insert("a".into(), ack.clone());
+        assert!(step(&next, &all, &acked, 10).share("b").is_empty());
+        ack.epoch = next.epoch;
+        acked.insert("a".into(), ack);
         let after = step(&next, &all, &acked, 10);
         assert_eq!(after.share("b").len(), 2);
         for (id, token) in after.share("b") {

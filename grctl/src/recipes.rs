@@ -76,6 +76,10 @@ pub fn assign(config: Config, topic: &str, ids: &[String], sub_group: Option<&st
         .map_err(|e| failure(&c, e))?;
     verbose!("taking part in {topic:?} with {} id(s)", ids.len());
     let shares = assignment.subscribe();
+    // The share may have come before the subscription: the callback sees only changes.
+    if !shares.snapshot().ids.is_empty() {
+        print_json(&json!(shares.snapshot()));
+    }
     let _printer = shares.into_callback("grctl-assign", |share| {
         print_json(&json!(share));
     });

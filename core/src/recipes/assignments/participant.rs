@@ -29,6 +29,9 @@ use crate::transport::runtime;
 /// How often the leader looks again without a trigger (sub-group changes, a lost event).
 const RECHECK: Duration = Duration::from_millis(500);
 
+/// How soon a participant tries again to write an acknowledgement that failed.
+const ACK_RETRY: Duration = Duration::from_millis(50);
+
 /// A participant's share, each time it changes: `{"member","epoch","ids":[...],
 /// "tokens":{"<id>":N}}`. `tokens` holds each id's fencing token, which grows with every
 /// assignment of that id, so the resource behind an id can refuse a previous owner.
@@ -214,14 +217,20 @@ async fn follow(
     let mut dirty = true;
     // The ids last acknowledged (the empty acknowledgement was written at the start).
     let mut acked = Some(Held::default());
+    // An acknowledgement that could not be written (a command timeout under load) is
+    // retried: the leader may be waiting for it, and no new record comes until it lands.
+    let mut ack_failed = false;
     loop {
-        if let (true, Some(rec)) = (dirty, &current) {
-            apply(&shared, rec, &mut acked).await;
+        match (dirty, &current) {
+            (true, Some(rec)) => ack_failed = !apply(&shared, rec, &mut acked).await,
+            (_, None) => ack_failed = false,
+            (false, Some(_)) => {}
         }
         dirty = true;
         tokio::select! {
             biased;
             _ = async { let _ = stop.wait_for(|s| *s).await; } => break,
+            _ = tokio::time::sleep(ACK_RETRY), if ack_failed => {}
             state = states.next() => match state {
                 None | Some(ConnectionState::Closed) => break,
                 Some(ConnectionState::Lost) => {
@@ -261,8 +270,9 @@ async fn follow(
 
 /// Publishes the share `record` gives this participant, then acknowledges it (so the
 /// leader may give what it let go to others) when [`acknowledgement`] says so. `acked` is
-/// what it last wrote (`None`: unknown, write again).
-async fn apply(shared: &Shared, record: &Record, acked: &mut Option<Held>) {
+/// what it last wrote (`None`: unknown, write again). Returns false when the
+/// acknowledgement it needed could not be written.
+async fn apply(shared: &Shared, record: &Record, acked: &mut Option<Held>) -> bool {
     let tokens = record.share(&shared.member);
     shared.publish(AssignmentEvent {
         member: shared.member.clone(),
@@ -271,7 +281,7 @@ async fn apply(shared: &Shared, record: &Record, acked: &mut Option<Held>) {
         tokens,
     });
     let Some(held) = acknowledgement(record, &shared.member, acked.as_ref()) else {
-        return;
+        return true;
     };
     let value = serde_json::to_value(&held).unwrap();
     match shared
@@ -279,9 +289,13 @@ async fn apply(shared: &Shared, record: &Record, acked: &mut Option<Held>) {
         .ephemeral_set(&shared.held_key(), &value)
         .await
     {
-        Ok(()) => *acked = Some(held),
+        Ok(()) => {
+            *acked = Some(held);
+            true
+        }
         Err(err) => {
-            tracing::debug!(topic = %shared.topic, error = %err, "cannot acknowledge the share")
+            tracing::debug!(topic = %shared.topic, error = %err, "cannot acknowledge the share");
+            false
         }
     }
 }

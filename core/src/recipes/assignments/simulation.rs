@@ -225,3 +225,53 @@ fn random_schedules_never_give_an_id_to_two_participants() {
         }
     }
 }
+
+/// Sticky through the protocol, not only in the plan: with acknowledgements landing in
+/// random order between the leader's steps, a join of the (N+1)th participant moves at
+/// most ceil(P/(N+1)) ids from the settled record to the next settled one.
+#[test]
+fn a_join_moves_few_ids_whatever_order_acknowledgements_land_in() {
+    let mut rng = StdRng::seed_from_u64(0x0017_a55e);
+    for case in 0..15 {
+        let count: usize = rng.random_range(1..150);
+        let n: usize = rng.random_range(1..8);
+        let mut world = World {
+            records: vec![Record::default()],
+            held: BTreeMap::new(),
+            participants: BTreeMap::new(),
+            ids: (0..count).map(|i| format!("id-{i}")).collect(),
+            term: 1,
+            handed: BTreeMap::new(),
+        };
+        for i in 0..n {
+            world.join(&format!("m{i}"));
+        }
+        world.settle(&mut rng);
+        let owners = |r: &Record| -> Plan {
+            r.ids
+                .iter()
+                .filter_map(|(id, s)| Some((id.clone(), s.owner.clone()?)))
+                .collect()
+        };
+        let before = owners(world.latest());
+        world.join("new");
+        // Until quiet: a random participant applies or acknowledges, or the leader steps.
+        for _ in 0..1_000 {
+            let members: Vec<String> = world.participants.keys().cloned().collect();
+            let m = members[rng.random_range(0..members.len())].clone();
+            match rng.random_range(0..3) {
+                0 => world.lead(),
+                1 => world.apply(&m, &mut rng),
+                _ => world.ack(&m),
+            }
+            world.check_no_two_owners();
+        }
+        world.settle(&mut rng);
+        let after = owners(world.latest());
+        let moves = super::plan::moved(&before, &after);
+        assert!(
+            moves <= count.div_ceil(n + 1),
+            "case {case}: {count} ids over {n}+1 moved {moves}"
+        );
+    }
+}

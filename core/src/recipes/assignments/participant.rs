@@ -54,6 +54,8 @@ struct Shared {
     topic: String,
     member: String,
     sub_group: Option<String>,
+    /// This participant's [`Held::incarnation`].
+    incarnation: u64,
     ids: Mutex<BTreeSet<String>>,
     ids_changed: Notify,
     share: Mutex<(AssignmentEvent, Vec<mpsc::UnboundedSender<AssignmentEvent>>)>,
@@ -112,17 +114,19 @@ impl Connector {
             topic: topic.to_string(),
             member,
             sub_group: sub_group.map(str::to_string),
+            incarnation: rand::random::<u64>().max(1),
             ids: Mutex::new(ids.iter().cloned().collect()),
             ids_changed: Notify::new(),
             share: Mutex::new((empty, Vec::new())),
             stop,
         });
         // Taking part starts with the (empty) acknowledgement the leader counts.
-        self.ephemeral_set(
-            &shared.held_key(),
-            &serde_json::to_value(Held::default()).unwrap(),
-        )
-        .await?;
+        let held = Held {
+            incarnation: shared.incarnation,
+            ..Held::default()
+        };
+        self.ephemeral_set(&shared.held_key(), &serde_json::to_value(held).unwrap())
+            .await?;
         let states = self.subscribe_state();
         let started = async {
             let record = self.watch(&record_path(topic), None).await?;
@@ -216,7 +220,10 @@ async fn follow(
     // Whether `current` changed since it was last applied.
     let mut dirty = true;
     // The ids last acknowledged (the empty acknowledgement was written at the start).
-    let mut acked = Some(Held::default());
+    let mut acked = Some(Held {
+        incarnation: shared.incarnation,
+        ..Held::default()
+    });
     // An acknowledgement that could not be written (a command timeout under load) is
     // retried: the leader may be waiting for it, and no new record comes until it lands.
     let mut ack_failed = false;
@@ -273,14 +280,15 @@ async fn follow(
 /// what it last wrote (`None`: unknown, write again). Returns false when the
 /// acknowledgement it needed could not be written.
 async fn apply(shared: &Shared, record: &Record, acked: &mut Option<Held>) -> bool {
-    let tokens = record.share(&shared.member);
+    let tokens = record.share_of(&shared.member, shared.incarnation);
     shared.publish(AssignmentEvent {
         member: shared.member.clone(),
         epoch: record.epoch,
         ids: tokens.keys().cloned().collect(),
         tokens,
     });
-    let Some(held) = acknowledgement(record, &shared.member, acked.as_ref()) else {
+    let Some(held) = acknowledgement(record, &shared.member, shared.incarnation, acked.as_ref())
+    else {
         return true;
     };
     let value = serde_json::to_value(&held).unwrap();
@@ -304,8 +312,13 @@ async fn apply(shared: &Shared, record: &Record, acked: &mut Option<Held>) -> bo
 /// when the one it last wrote (`acked`) already tells the leader everything: the same ids,
 /// and no revocation from `member` started after it (the leader waits for an
 /// acknowledgement of the revocation's epoch). An unneeded one would only wake the leader.
-pub(crate) fn acknowledgement(record: &Record, member: &str, acked: Option<&Held>) -> Option<Held> {
-    let ids: BTreeSet<String> = record.share(member).into_keys().collect();
+pub(crate) fn acknowledgement(
+    record: &Record,
+    member: &str,
+    incarnation: u64,
+    acked: Option<&Held>,
+) -> Option<Held> {
+    let ids: BTreeSet<String> = record.share_of(member, incarnation).into_keys().collect();
     if let Some(acked) = acked {
         let revocation_unacked = record
             .ids
@@ -318,6 +331,7 @@ pub(crate) fn acknowledgement(record: &Record, member: &str, acked: Option<&Held
     Some(Held {
         epoch: record.epoch,
         ids,
+        incarnation,
     })
 }
 

@@ -21,6 +21,11 @@ pub(crate) struct Slot {
     /// (one that gave it the id) cannot hand the id back to it after the leader moved it.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub revoked_at: u64,
+    /// The incarnation (see [`Held::incarnation`]) of `owner`, or of `revoking`: a process
+    /// that took the member id over from an ended session is another owner, whose tokens
+    /// must be larger. 0 in records from before this field: any incarnation.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub incarnation: u64,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -36,11 +41,18 @@ pub(crate) struct Record {
 }
 
 impl Record {
-    /// The ids `member` owns, with their tokens.
+    /// The ids `member` owns, with their tokens, whatever its incarnation.
+    #[cfg(test)]
     pub fn share(&self, member: &str) -> BTreeMap<String, u64> {
+        self.share_of(member, 0)
+    }
+
+    /// The ids the `incarnation` of `member` owns (0: any), with their tokens.
+    pub fn share_of(&self, member: &str, incarnation: u64) -> BTreeMap<String, u64> {
         self.ids
             .iter()
             .filter(|(_, slot)| slot.owner.as_deref() == Some(member))
+            .filter(|(_, slot)| same_incarnation(slot.incarnation, incarnation))
             .map(|(id, slot)| (id.clone(), slot.token))
             .collect()
     }
@@ -53,6 +65,15 @@ pub(crate) struct Held {
     /// The record epoch the participant last applied.
     pub epoch: u64,
     pub ids: BTreeSet<String>,
+    /// Random, chosen by each [`crate::Assignment`] (kept across its reconnects): tells a
+    /// process that restarted with the same member id from the one before it.
+    #[serde(default)]
+    pub incarnation: u64,
+}
+
+/// Whether two incarnations are the same participant (0 stands for any).
+pub(crate) fn same_incarnation(a: u64, b: u64) -> bool {
+    a == 0 || b == 0 || a == b
 }
 
 pub(crate) fn record_path(topic: &str) -> String {

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::plan::{rebalance, Plan};
-use super::state::{Held, Record};
+use super::state::{same_incarnation, Held, Record};
 
 /// The next record (the same, epoch included, when nothing changes). `participants` are
 /// the live participants (their session lives) with what they hold; `term` is the
@@ -21,22 +21,25 @@ pub(crate) fn step(
     for (id, slot) in next.ids.iter_mut() {
         // A revocation ends when the old owner acknowledged a record from the revocation
         // on without the id, or its session ended.
+        let live = |member: &String| {
+            participants
+                .get(member)
+                .filter(|held| same_incarnation(held.incarnation, slot.incarnation))
+        };
         if let Some(old) = &slot.revoking {
-            if !participants
-                .get(old)
-                .is_some_and(|held| held.ids.contains(id) || held.epoch < slot.revoked_at)
+            if !live(old).is_some_and(|held| held.ids.contains(id) || held.epoch < slot.revoked_at)
             {
                 slot.revoking = None;
                 slot.revoked_at = 0;
             }
         }
-        // An owner whose session ended holds nothing: nothing to wait for.
-        if slot
-            .owner
-            .as_ref()
-            .is_some_and(|o| !participants.contains_key(o))
-        {
+        // An owner whose session ended (or whose member id another process took over)
+        // holds nothing: nothing to wait for.
+        if slot.owner.as_ref().is_some_and(|o| live(o).is_none()) {
             slot.owner = None;
+        }
+        if slot.owner.is_none() && slot.revoking.is_none() {
+            slot.incarnation = 0;
         }
         // An id taken out of the set is revoked from its owner.
         if !ids.contains(id) {
@@ -65,6 +68,7 @@ pub(crate) fn step(
             if let Some(owner) = wanted {
                 slot.owner = Some(owner.clone());
                 slot.token = (slot.token + 1).max(term);
+                slot.incarnation = participants[owner].incarnation;
             }
         }
     }
@@ -82,6 +86,7 @@ mod tests {
         Held {
             epoch: 0,
             ids: ids.iter().map(|s| s.to_string()).collect(),
+            incarnation: 0,
         }
     }
 

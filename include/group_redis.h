@@ -895,6 +895,147 @@ enum gr_status gr_subscription_next(const struct gr_subscription *subscription,
                                     char **event_json_out);
 
 /**
+ * Appends the messages of the JSON array `messages_json` to `topic` in one round trip;
+ * `*indexes_json_out` receives their indexes as a JSON array (consecutive, larger than
+ * every index the topic gave before, also after Redis lost its data).
+ * Ownership: free `*indexes_json_out` with `gr_string_free`.
+ * Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT (bad topic name, not an array),
+ * GR_INVALID_JSON, GR_CLOSED, GR_CONNECTION, GR_TIMEOUT.
+ */
+enum gr_status gr_topic_send(const struct gr_connector *conn,
+                             const char *topic,
+                             const char *messages_json,
+                             char **indexes_json_out);
+
+/**
+ * Reads up to `max_count` (1..10000) messages of `topic` from `from_index` on into
+ * `*batch_json_out`: {"messages":[{"index":N,"payload":<json>,"time":ms},...],
+ * "next_index":N}. A trimmed `from_index` reads from the first message held. With
+ * `wait_ms` > 0, a read that finds nothing waits up to that long for a message (0 or
+ * negative: no wait); the batch is empty when the time ran out.
+ * Ownership: free `*batch_json_out` with `gr_string_free`.
+ * Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT, GR_CLOSED, GR_CONNECTION, GR_TIMEOUT.
+ */
+enum gr_status gr_topic_read(const struct gr_connector *conn,
+                             const char *topic,
+                             uint64_t from_index,
+                             uint64_t max_count,
+                             int64_t wait_ms,
+                             char **batch_json_out);
+
+/**
+ * Writes {"first_index":N|null,"last_index":N|null,"length":N} of `topic` to
+ * `*info_json_out`.
+ * Ownership: free `*info_json_out` with `gr_string_free`.
+ * Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT, GR_CLOSED, GR_CONNECTION, GR_TIMEOUT.
+ */
+enum gr_status gr_topic_info(const struct gr_connector *conn,
+                             const char *topic,
+                             char **info_json_out);
+
+/**
+ * Keeps at most `max_len` messages of `topic` (0: no limit) and none older than
+ * `max_age_ms` (0: no limit), applied now and every second by the connectors using
+ * topics; `*removed_out` (may be NULL) receives how many were removed now.
+ * Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT, GR_CLOSED, GR_CONNECTION, GR_TIMEOUT.
+ */
+enum gr_status gr_topic_set_retention(const struct gr_connector *conn,
+                                      const char *topic,
+                                      uint64_t max_len,
+                                      uint64_t max_age_ms,
+                                      uint64_t *removed_out);
+
+/**
+ * Takes up to `max_count` messages of `topic` for this connector's session in the
+ * consumer group `group` into `*messages_json_out` (a JSON array of
+ * {"index","payload","time"}): first the unacknowledged messages of consumers whose
+ * session ended, then new ones; with `wait_ms` > 0 waits up to that long for one.
+ * Acknowledge each with `gr_topic_ack` once processed.
+ * Ownership: free `*messages_json_out` with `gr_string_free`.
+ * Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT, GR_CLOSED, GR_CONNECTION, GR_TIMEOUT,
+ * GR_SESSION_EXPIRED (this connector's session was lost; it makes a new one).
+ */
+enum gr_status gr_topic_consume(const struct gr_connector *conn,
+                                const char *topic,
+                                const char *group,
+                                uint64_t max_count,
+                                int64_t wait_ms,
+                                char **messages_json_out);
+
+/**
+ * Acknowledges the messages whose indexes are in the JSON array `indexes_json`;
+ * `*acked_json_out` receives one JSON boolean per index: true when this connector's
+ * live session held it and it is now acknowledged, false when it was not this
+ * session's (its session ended and another consumer has it: drop that work).
+ * Ownership: free `*acked_json_out` with `gr_string_free`.
+ * Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT, GR_CLOSED, GR_CONNECTION, GR_TIMEOUT.
+ */
+enum gr_status gr_topic_ack(const struct gr_connector *conn,
+                            const char *topic,
+                            const char *group,
+                            const char *indexes_json,
+                            char **acked_json_out);
+
+/**
+ * Sends the JSON `payload_json` to the live member `member_id`.
+ * Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT (also: the member is not in the group
+ * or its lease ran out; the message names it), GR_INVALID_JSON, GR_CLOSED,
+ * GR_CONNECTION, GR_TIMEOUT.
+ */
+enum gr_status gr_send(const struct gr_connector *conn,
+                       const char *member_id,
+                       const char *payload_json);
+
+/**
+ * Sends the JSON `payload_json` to every live member of the group, or of `sub_group`
+ * (NULL: all); `*recipients_out` (may be NULL) receives how many it went to.
+ * Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT, GR_INVALID_JSON, GR_CLOSED,
+ * GR_CONNECTION, GR_TIMEOUT.
+ */
+enum gr_status gr_broadcast(const struct gr_connector *conn,
+                            const char *payload_json,
+                            const char *sub_group,
+                            uint64_t *recipients_out);
+
+/**
+ * Sends the JSON `payload_json` as a request to the live member `member_id` and waits
+ * up to `timeout_ms` for its reply (JSON) in `*reply_json_out`.
+ * Ownership: free `*reply_json_out` with `gr_string_free`.
+ * Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT (also: no such live member),
+ * GR_INVALID_JSON, GR_TIMEOUT (no reply in time), GR_CLOSED, GR_CONNECTION.
+ */
+enum gr_status gr_request(const struct gr_connector *conn,
+                          const char *member_id,
+                          const char *payload_json,
+                          uint64_t timeout_ms,
+                          char **reply_json_out);
+
+/**
+ * Answers the request `request_json` (the message as a listener received it) with the
+ * JSON `payload_json`.
+ * Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT (not a request), GR_INVALID_JSON,
+ * GR_CLOSED, GR_CONNECTION, GR_TIMEOUT.
+ */
+enum gr_status gr_reply(const struct gr_connector *conn,
+                        const char *request_json,
+                        const char *payload_json);
+
+/**
+ * Subscribes to the messages of `member_id` (NULL: the connector's member id), a
+ * member this connector joined. The snapshot is {"member_id":"..."}; each event is
+ * {"to","from","session","kind":"send"|"broadcast"|"request","payload":<json>,
+ * "request_id":"..."|null,"id":"<stream id>"}, in send order per sender, each once,
+ * across a broken connection within the lease. The first listener also gets what was
+ * sent before it started; a later one starts after what an earlier one was given.
+ * Ownership: free `*subscription_out` with `gr_subscription_free`.
+ * Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT (not a live member), GR_CLOSED,
+ * GR_CONNECTION, GR_TIMEOUT.
+ */
+enum gr_status gr_listen(const struct gr_connector *conn,
+                         const char *member_id,
+                         struct gr_subscription **subscription_out);
+
+/**
  * Campaigns for leadership of `name` as the configured member and returns at once;
  * the campaign goes on in the background (through SUSPENDED, LOST and Redis restarts)
  * until `gr_leadership_resign` or `gr_leadership_free`, or the connector closes. A

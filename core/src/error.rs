@@ -57,6 +57,9 @@ impl From<redis::RedisError> for Error {
             Some("SESSION_EXPIRED") => return Error::SessionExpired(detail(&err)),
             Some("MEMBER_EXISTS") => return Error::MemberExists(detail(&err)),
             Some("KEY_OWNED") => return Error::KeyOwned(detail(&err)),
+            Some("NO_MEMBER") => {
+                return Error::InvalidArgument(format!("no live member: {}", detail(&err)))
+            }
             _ => {}
         }
         if err.is_timeout() {

@@ -44,6 +44,7 @@
 //! | `locks` | lock, re-entrant lock, waiting, release, forced release, [`LockHolder`] |
 //! | `data` | ephemeral and persistent data, value checks, watching data ([`DataEvent`]) |
 //! | `recipes` | built on the public API above only: leader election ([`Leadership`], [`LeaderEvent`]), who leads ([`LeaderView`]), the balanced sticky plan of controlled assignments ([`assignment_plan`]) |
+//! | `messages` | messages to live members ([`Message`]: send, broadcast, request/reply, listen) and the durable topic log ([`TopicMessage`]) |
 //! | [`blocking`] | the blocking facade and callback dispatch |
 //! | [`names`], `config`, `error`, [`logs`] | name checks, options, errors, what is logged |
 //!
@@ -58,6 +59,7 @@ mod error;
 mod locks;
 pub mod logs;
 mod membership;
+mod messages;
 pub mod names;
 mod protocol;
 mod recipes;
@@ -78,6 +80,9 @@ pub use error::{Error, Result};
 pub use locks::LockHolder;
 pub use membership::member::{LeaveReason, Member, MembershipEvent};
 pub use membership::MAX_PAYLOAD_BYTES;
+pub use messages::{
+    InboxSnapshot, Message, MessageKind, MessageSubscription, TopicBatch, TopicInfo, TopicMessage,
+};
 pub use recipes::assignments::participant::{Assignment, AssignmentEvent};
 pub use recipes::assignments::plan as assignment_plan;
 pub use recipes::leader::{LeaderEvent, Leadership};

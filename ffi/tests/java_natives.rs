@@ -11,11 +11,13 @@ use std::process::Command;
 
 const PREFIX: &str = "Java_group_1redis_NativeLib_";
 
-/// The cdylib cargo built next to this test's binary (target/<profile>/).
+/// The cdylib cargo built with this test (target/<profile>/deps/). `cargo test` writes it
+/// there and does not copy it up to target/<profile>/, where an older `cargo build` may
+/// have left a stale one (or none, on a fresh clone).
 fn library() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
-    let profile_dir = exe.parent().and_then(|deps| deps.parent()).unwrap();
-    let path = profile_dir.join("libgroup_redis.so");
+    let deps = exe.parent().unwrap();
+    let path = deps.join("libgroup_redis.so");
     assert!(path.is_file(), "{} was not built", path.display());
     path
 }

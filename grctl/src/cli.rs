@@ -166,8 +166,87 @@ pub enum Command {
     /// lives only as long as the session that set it.
     #[command(subcommand, visible_alias = "eph")]
     Ephemeral(EphemeralCommand),
+    /// Send JSON to every live member (or those of --sub-group); prints {"recipients":N}.
+    Broadcast {
+        json: String,
+        #[arg(long = "sub-group")]
+        sub_group: Option<String>,
+    },
+    /// Send JSON to one live member; exits 2 when it is not a live member.
+    Send { member: String, json: String },
+    /// Send a request to a live member and print its reply; exits 5 when none came in
+    /// --timeout milliseconds.
+    Request {
+        member: String,
+        json: String,
+        #[arg(long, default_value_t = 5000)]
+        timeout: u64,
+    },
+    /// Join as ID and print every message sent to it, one JSON line each, until
+    /// interrupted. With --reply, requests are answered with that JSON.
+    Listen {
+        id: String,
+        #[arg(long = "sub-group")]
+        sub_groups: Vec<String>,
+        #[arg(long)]
+        reply: Option<String>,
+    },
+    /// The durable topic log: send, read, tail, info.
+    #[command(subcommand)]
+    Topic(TopicCommand),
     /// The README's demo: several members, a contended lock, a crash.
     Demo,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TopicCommand {
+    /// Append messages (each argument one JSON document, in one round trip); prints
+    /// {"indexes":[...]}.
+    Send {
+        topic: String,
+        #[arg(required = true)]
+        json: Vec<String>,
+    },
+    /// Print messages from index --from on, one {"index","payload","time"} line each, then
+    /// {"next_index":N}. With --wait MS, waits that long for a first message.
+    Read {
+        topic: String,
+        #[arg(long, default_value_t = 0)]
+        from: u64,
+        #[arg(long, default_value_t = 100)]
+        max: usize,
+        #[arg(long)]
+        wait: Option<u64>,
+    },
+    /// Print every new message (from --from, default: after the last) until interrupted.
+    Tail {
+        topic: String,
+        #[arg(long)]
+        from: Option<u64>,
+    },
+    /// Take messages of consumer group GROUP as this process's session, print each
+    /// {"index","payload","time","acked":bool} after acknowledging it, until interrupted
+    /// (or once with --once).
+    Consume {
+        topic: String,
+        /// The consumer group (not the --group the members are in).
+        #[arg(value_name = "GROUP")]
+        consumer_group: String,
+        #[arg(long, default_value_t = 100)]
+        max: usize,
+        #[arg(long)]
+        once: bool,
+    },
+    /// Print {"first_index","last_index","length"}.
+    Info { topic: String },
+    /// Set retention: --max-len N messages, --max-age MS (0: no limit).
+    Retain {
+        topic: String,
+        #[arg(long, default_value_t = 0)]
+        max_len: u64,
+        #[arg(long, default_value_t = 0)]
+        max_age: u64,
+    },
 }
 
 #[derive(Subcommand, Debug)]

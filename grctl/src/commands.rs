@@ -67,6 +67,21 @@ pub fn run(cli: Cli) -> CmdResult {
             join_and_stay(config, &ephemerals, &locks, wait)
         }
         Command::Watch => watch(config),
+        Command::Broadcast { json, sub_group } => {
+            crate::messages::broadcast(config, &json, sub_group.as_deref())
+        }
+        Command::Send { member, json } => crate::messages::send(config, &member, &json),
+        Command::Request {
+            member,
+            json,
+            timeout,
+        } => crate::messages::request(config, &member, &json, timeout),
+        Command::Listen {
+            id,
+            sub_groups,
+            reply,
+        } => crate::messages::listen(config, &id, sub_groups, reply.as_deref()),
+        Command::Topic(command) => crate::messages::topic(config, command),
         Command::WatchData {
             prefix,
             from_revision,
@@ -303,7 +318,7 @@ pub fn print_json(value: &Value) {
 }
 
 /// A channel that receives one message on SIGINT or SIGTERM.
-fn interrupted() -> Result<mpsc::Receiver<()>, Failure> {
+pub fn interrupted() -> Result<mpsc::Receiver<()>, Failure> {
     let (sender, receiver) = mpsc::channel();
     ctrlc::set_handler(move || {
         let _ = sender.send(());

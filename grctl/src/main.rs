@@ -9,6 +9,7 @@ mod demo;
 mod embedded_redis;
 mod exit;
 mod json_arg;
+mod messages;
 mod recipes;
 mod verbose;
 

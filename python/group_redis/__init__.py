@@ -17,6 +17,7 @@ from .errors import *  # noqa: F403  (the exception classes, listed in errors.__
 from .events import DataEvents, MemberEvents, StateEvents, Subscription
 from .leader import LeaderEvents, LeaderViews, Leadership
 from .assignments import Assignment, AssignmentEvent, AssignmentEvents
+from .messages import Message, MessageEvents, TopicBatch, TopicInfo, TopicMessage
 from .types import (
     ConnectionState, DataEvent, DataSnapshot, Entry, LeaderEvent, LeaderView, LockHolder, Member,
     MembershipEvent, Versioned,
@@ -49,6 +50,11 @@ __all__ = [
     "LeaderEvents",
     "LeaderView",
     "LeaderViews",
+    "Message",
+    "MessageEvents",
+    "TopicMessage",
+    "TopicBatch",
+    "TopicInfo",
     "library_path",
     "refresh_log_level",
     "version",

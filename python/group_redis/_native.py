@@ -254,6 +254,50 @@ FUNCTIONS: dict[str, Declaration] = {
         _STATUS, [("const struct gr_assignment *", "assignment"), _SUB_OUT]
     ),
     "gr_assignment_free": ("void", [("struct gr_assignment *", "assignment")]),
+    # messages and topics
+    "gr_topic_send": (
+        _STATUS,
+        [_CONN, ("const char *", "topic"), ("const char *", "messages_json"),
+         ("char **", "indexes_json_out")],
+    ),
+    "gr_topic_read": (
+        _STATUS,
+        [_CONN, ("const char *", "topic"), ("uint64_t", "from_index"), ("uint64_t", "max_count"),
+         ("int64_t", "wait_ms"), ("char **", "batch_json_out")],
+    ),
+    "gr_topic_info": (_STATUS, [_CONN, ("const char *", "topic"), ("char **", "info_json_out")]),
+    "gr_topic_set_retention": (
+        _STATUS,
+        [_CONN, ("const char *", "topic"), ("uint64_t", "max_len"), ("uint64_t", "max_age_ms"),
+         ("uint64_t *", "removed_out")],
+    ),
+    "gr_topic_consume": (
+        _STATUS,
+        [_CONN, ("const char *", "topic"), ("const char *", "group"), ("uint64_t", "max_count"),
+         ("int64_t", "wait_ms"), ("char **", "messages_json_out")],
+    ),
+    "gr_topic_ack": (
+        _STATUS,
+        [_CONN, ("const char *", "topic"), ("const char *", "group"),
+         ("const char *", "indexes_json"), ("char **", "acked_json_out")],
+    ),
+    "gr_send": (
+        _STATUS, [_CONN, ("const char *", "member_id"), ("const char *", "payload_json")]
+    ),
+    "gr_broadcast": (
+        _STATUS,
+        [_CONN, ("const char *", "payload_json"), ("const char *", "sub_group"),
+         ("uint64_t *", "recipients_out")],
+    ),
+    "gr_request": (
+        _STATUS,
+        [_CONN, ("const char *", "member_id"), ("const char *", "payload_json"),
+         ("uint64_t", "timeout_ms"), ("char **", "reply_json_out")],
+    ),
+    "gr_reply": (
+        _STATUS, [_CONN, ("const char *", "request_json"), ("const char *", "payload_json")]
+    ),
+    "gr_listen": (_STATUS, [_CONN, ("const char *", "member_id"), _SUB_OUT]),
 }
 
 #: Exports of the header this package deliberately does not call, and why. A new export

@@ -5,6 +5,7 @@ import group_redis.LockHandle;
 import group_redis.Member;
 import group_redis.MemberSubscription;
 import group_redis.MembershipEvent;
+import group_redis.TopicMessage;
 import group_redis.Versioned;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -93,6 +94,12 @@ public final class CrossMember {
                 return true;
             case "CHECK":
                 check(words[1]);
+                return true;
+            case "BROADCAST":
+                broadcastSequence(Integer.parseInt(words[1]));
+                return true;
+            case "CONSUME":
+                consume(words[1], words[2]);
                 return true;
             case "LEAVE":
                 out.println(leave() ? "OK LEAVE" : "FAIL LEAVE: was not a member");
@@ -254,6 +261,39 @@ public final class CrossMember {
             return items.toString();
         }
         return value == null ? "null" : value + ":" + value.getClass().getSimpleName();
+    }
+
+    // ------------------------------------------------------------ messages
+
+    /** Broadcasts 0..count-1 to every live member, in order. */
+    private void broadcastSequence(int count) {
+        for (int i = 0; i < count; i++) {
+            long recipients = conn.messages().broadcast(Map.of("seq", i, "from", "java"), null);
+            if (recipients < 2) {
+                out.println("FAIL BROADCAST reached " + recipients + " members");
+                return;
+            }
+        }
+        out.println("OK BROADCAST " + count);
+    }
+
+    /**
+     * Consumes {@code topic} in consumer group {@code group} until a wait of a second brings
+     * nothing: "DONE index" for every message this member acknowledged, "LOST index" for one
+     * another consumer had.
+     */
+    private void consume(String topic, String group) {
+        while (true) {
+            List<TopicMessage> taken = conn.messages().topicConsume(topic, group, 10, Duration.ofSeconds(1));
+            if (taken.isEmpty()) {
+                break;
+            }
+            for (TopicMessage message : taken) {
+                boolean acked = conn.messages().topicAck(topic, group, List.of(message.index())).get(0);
+                out.println((acked ? "DONE " : "LOST ") + message.index());
+            }
+        }
+        out.println("OK CONSUME");
     }
 
     // ------------------------------------------------------------ library calls

@@ -24,6 +24,8 @@
 
 static gr_connector *conn;
 static gr_subscription *events;
+static gr_subscription *inbox; /* LISTEN: this member's messages, pulled by RECEIVE */
+static gr_subscription *server; /* SERVE: this member's requests, answered by a callback */
 static const char *me;
 static char failure[512]; /* the first failure of the running command, "" if none */
 
@@ -126,6 +128,8 @@ static char *ephemeral_get(const char *key) {
 static void disconnect(void) {
     ok(gr_connector_close(conn), "close");
     gr_subscription_free(events);
+    if (inbox != NULL) gr_subscription_free(inbox);
+    if (server != NULL) gr_subscription_free(server);
     gr_connector_free(conn);
 }
 
@@ -292,6 +296,74 @@ static void check(const char *peer) {
     free(persistent);
 }
 
+/* ------------------------------------------------------------------ messages */
+
+static void listen_inbox(void) {
+    if (ok(gr_listen(conn, NULL, &inbox), "listen")) printf("OK LISTEN\n");
+}
+
+/* Takes `count` messages of the inbox, printing "MSG <message JSON>" for each. */
+static void receive(int count) {
+    for (int i = 0; i < count && failure[0] == '\0'; i++) {
+        char *message = NULL;
+        if (!ok(gr_subscription_next(inbox, PATIENCE_MS, &message), "next message")) break;
+        if (message == NULL) {
+            fail("%s", "no message within the bound");
+            break;
+        }
+        printf("MSG %s\n", message);
+        gr_string_free(message);
+    }
+    if (failure[0] == '\0') printf("OK RECEIVE %d\n", count);
+}
+
+/* Answers every request with {"from":"c","echo":<its payload>}: the payload is cut out of
+ * the message's JSON text, which puts "payload" right before "request_id". */
+static void answer(const char *message, void *user_data) {
+    (void)user_data;
+    const char *start = strstr(message, "\"payload\":");
+    const char *end = strstr(message, ",\"request_id\":");
+    if (strstr(message, "\"kind\":\"request\"") == NULL || start == NULL || end == NULL || end < start) return;
+    start += strlen("\"payload\":");
+    char reply[1024];
+    snprintf(reply, sizeof reply, "{\"from\":\"c\",\"echo\":%.*s}", (int)(end - start), start);
+    gr_status status = gr_reply(conn, message, reply);
+    if (status != GR_OK) fprintf(stderr, "reply failed: %s %s\n", gr_status_name(status), gr_last_error());
+}
+
+static void serve(void) {
+    /* The pulled inbox goes first: a later listener starts after what it was given. */
+    if (inbox != NULL) gr_subscription_free(inbox);
+    inbox = NULL;
+    if (ok(gr_listen(conn, NULL, &server), "listen") &&
+        ok(gr_subscription_listen(server, answer, NULL, NULL), "subscription listen")) {
+        printf("OK SERVE\n");
+    }
+}
+
+/* Consumes `topic` in consumer group `group` until a wait of a second brings nothing:
+ * "DONE <index>" for every message this member acknowledged, "LOST <index>" otherwise. */
+static void consume(const char *topic, const char *group) {
+    while (failure[0] == '\0') {
+        char *taken = NULL;
+        if (!ok(gr_topic_consume(conn, topic, group, 10, 1000, &taken), "consume")) break;
+        bool any = false;
+        for (const char *at = strstr(taken, "\"index\":"); at != NULL; at = strstr(at + 1, "\"index\":")) {
+            any = true;
+            unsigned long long index = strtoull(at + strlen("\"index\":"), NULL, 10);
+            char list[64];
+            snprintf(list, sizeof list, "[%llu]", index);
+            char *acked = NULL;
+            if (!ok(gr_topic_ack(conn, topic, group, list, &acked), "ack")) break;
+            printf("%s %llu\n", strcmp(acked, "[true]") == 0 ? "DONE" : "LOST", index);
+            gr_string_free(acked);
+        }
+        gr_string_free(taken);
+        if (!any) break;
+    }
+    if (failure[0] == '\0') printf("OK CONSUME\n");
+}
+
 /* ------------------------------------------------------------------ commands */
 
 int main(int argc, char **argv) {
@@ -330,6 +402,16 @@ int main(int argc, char **argv) {
             if (failure[0] == '\0') printf("OK WRITE\n");
         } else if (strcmp(line, "CHECK") == 0 && argument != NULL) {
             check(argument);
+        } else if (strcmp(line, "LISTEN") == 0) {
+            listen_inbox();
+        } else if (strcmp(line, "RECEIVE") == 0 && argument != NULL) {
+            receive(atoi(argument));
+        } else if (strcmp(line, "SERVE") == 0) {
+            serve();
+        } else if (strcmp(line, "CONSUME") == 0 && argument != NULL && strchr(argument, ' ') != NULL) {
+            char *group = strchr(argument, ' ');
+            *group++ = '\0';
+            consume(argument, group);
         } else if (strcmp(line, "LEAVE") == 0) {
             if (leave()) printf("OK LEAVE\n");
             else fail("%s", "leave: was not a member");

@@ -14,6 +14,12 @@ to LOCK):
     WRITE               write the test's JSON document as ephemeral and persistent json/<id>
     CHECK <id>          read <id>'s two documents and compare them exactly with its own
     LEAVE, QUIT
+    LISTEN              (C) listen to its own messages; RECEIVE <n> prints "MSG <json>" for
+                        the next n
+    SERVE               (C) answer every request with {"from":"c","echo":<payload>}
+    BROADCAST <n>       (Java) broadcast {"seq":i,"from":"java"} for i in 0..n-1
+    CONSUME <topic> <g> consume the topic in consumer group <g> until a second passes without
+                        a message: "DONE <index>" per message it acknowledged
 
 The lock round, the same in all three languages: take the lock (waiting up to 20 s), then
 - read the persistent counter cross/holders with its version: it must be absent or 0; write
@@ -28,6 +34,7 @@ gives the grant order across the three processes, checked here at the end.
 
 from __future__ import annotations
 
+import json
 import math
 import queue
 import shutil
@@ -370,3 +377,78 @@ def test_java_c_and_python_share_a_group_a_lock_and_values(c_command, java_comma
         print(f"  {member}: {len(taken)} rounds, wait median {statistics.median(waited) * 1000:.1f} ms, "
               f"max {max(waited) * 1000:.1f} ms")
     print("event waits (ms): " + ", ".join(f"{k} {v}" for k, v in waits.items()))
+
+
+# --------------------------------------------------------------------- messages
+
+
+BROADCASTS = 50
+TOPIC_MESSAGES = 300
+
+
+def test_messages_and_a_consumer_group_across_java_c_and_python(c_command, java_command, url, group):
+    """A Java member broadcasts, the Python and C members receive every message once and in
+    order; the C member answers a Python request; one consumer group with a member in each
+    language processes a topic once."""
+    python = PythonMember(url, group)
+    c = Child("C", [*c_command, url, group, C])
+    java = Child("Java", [*java_command, url, group, JAVA])
+    children = {C: c, JAVA: java}
+    try:
+        for child in children.values():
+            child.answer(60.0)
+        for child in children.values():
+            child.ask("JOIN")
+        python.conn.join(payload={"language": "python"})
+        for other in (C, JAVA):
+            python.await_event(other, leaving=False)
+
+        c.ask("LISTEN")
+        with python.conn.listen() as inbox:
+            java.ask(f"BROADCAST {BROADCASTS}")
+            expected = [{"seq": i, "from": "java"} for i in range(BROADCASTS)]
+            got = [inbox.get(PATIENCE) for _ in range(BROADCASTS)]
+            assert [m.payload for m in got] == expected
+            assert {(m.sender, m.kind) for m in got} == {(JAVA, "broadcast")}
+            assert inbox.get(0.3) is None, "a broadcast delivered twice to Python"
+        c.send(f"RECEIVE {BROADCASTS}")
+        _, lines = c.answer()
+        received = [json.loads(line[len("MSG "):]) for line in lines if line.startswith("MSG ")]
+        assert [m["payload"] for m in received] == expected
+        assert {(m["from"], m["kind"], m["to"]) for m in received} == {(JAVA, "broadcast", C)}
+
+        c.ask("SERVE")
+        for n in range(5):
+            reply = python.conn.request(C, {"n": n}, timeout=PATIENCE)
+            assert reply == {"from": "c", "echo": {"n": n}}
+
+        indexes = python.conn.topic_send("cross-topic", [{"job": i} for i in range(TOPIC_MESSAGES)])
+        for child in children.values():
+            child.send("CONSUME cross-topic cross-workers")
+        done: dict[int, list[str]] = {}
+        while True:
+            taken = python.conn.topic_consume("cross-topic", "cross-workers", 10, wait=1.0)
+            if not taken:
+                break
+            for message in taken:
+                if python.conn.topic_ack("cross-topic", "cross-workers", [message.index]) == [True]:
+                    done.setdefault(message.index, []).append(PY)
+        for member, child in children.items():
+            answer, lines = child.answer()
+            assert answer == "OK CONSUME"
+            for line in lines:
+                verdict, index = line.split()
+                if verdict == "DONE":
+                    done.setdefault(int(index), []).append(member)
+        twice = {index: by for index, by in done.items() if len(by) > 1}
+        assert not twice, f"processed more than once: {twice}"
+        assert sorted(done) == indexes, f"{len(done)} of {len(indexes)} processed"
+        shares = {member: sum(1 for by in done.values() if by == [member]) for member in (PY, C, JAVA)}
+    finally:
+        for child in children.values():
+            child.stop()
+        python.close()
+    for child in children.values():
+        assert child.process.returncode == 0, f"{child.name} exited {child.process.returncode}: {child.output}"
+    print(f"\nmessages: {BROADCASTS} broadcasts from Java received in order by Python and C; "
+          f"5 requests answered by C; {TOPIC_MESSAGES} topic messages processed once, shares {shares}")

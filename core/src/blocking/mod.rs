@@ -2,6 +2,7 @@
 //! on the library's own runtime; callbacks run on a dispatcher thread of their own, never on
 //! the runtime, and a panicking callback is logged without stopping delivery.
 
+mod messages;
 mod recipes;
 mod subscription;
 

@@ -102,6 +102,36 @@ impl Keys {
     pub fn lock(&self, name: &str) -> String {
         format!("{}lock:{name}", self.prefix)
     }
+
+    /// Stream of one topic: entry id `<index>-0`, fields `m` (message JSON), `t` (server ms).
+    pub fn topic(&self, name: &str) -> String {
+        format!("{}topic:{name}", self.prefix)
+    }
+
+    /// Hash: topic name -> its last index (the next send starts above it).
+    pub fn topics(&self) -> String {
+        format!("{}topics", self.prefix)
+    }
+
+    /// Hash: topic name -> its retention, `"<max_len> <max_age_ms>"` (0: no limit).
+    pub fn topic_retention(&self) -> String {
+        format!("{}topic-retention", self.prefix)
+    }
+
+    /// Stream: the inbox of one live member (messages sent to it); deleted when it leaves.
+    pub fn inbox(&self, member: &str) -> String {
+        format!("{}inbox:{member}", self.prefix)
+    }
+
+    /// Hash: member id -> the counter of the last message put in its inbox.
+    pub fn inbox_seq(&self) -> String {
+        format!("{}inbox-seq", self.prefix)
+    }
+
+    /// List: the reply to one request (expires on its own).
+    pub fn reply(&self, request_id: &str) -> String {
+        format!("{}reply:{request_id}", self.prefix)
+    }
 }
 
 #[cfg(test)]
@@ -142,6 +172,12 @@ mod tests {
             keys.data_revision(),
             keys.data_events(),
             keys.lock(""),
+            keys.topic(""),
+            keys.topics(),
+            keys.topic_retention(),
+            keys.inbox(""),
+            keys.inbox_seq(),
+            keys.reply(""),
         ]
         .iter()
         .map(|key| key.strip_prefix(keys.prefix()).unwrap().to_string())

@@ -35,6 +35,8 @@ macro_rules! library_preludes {
             "\n",
             include_str!("lua/reads.lua"),
             "\n",
+            include_str!("lua/topics.lua"),
+            "\n",
         )
     };
 }
@@ -55,6 +57,9 @@ macro_rules! script_text {
             include_str!("lua/base.lua"), include_str!("lua/holds.lua"),
             include_str!("lua/liveness.lua"), include_str!("lua/reap.lua"),
             include_str!("lua/reads.lua"))
+    };
+    (topic, $file:ident) => {
+        script_text!(@ $file, include_str!("lua/base.lua"), include_str!("lua/topics.lua"))
     };
     (@ $file:ident, $($prelude:expr),*) => {
         concat!(
@@ -127,6 +132,15 @@ operations! {
     data_del: reaping ["allow-oom"];
     data_snapshot: reading ["allow-oom"];
     data_list: plain ["allow-oom"];
+    topic_send: reaping [];
+    topic_info: plain ["allow-oom"];
+    topic_retain: topic ["allow-oom"];
+    topic_trim: topic ["allow-oom"];
+    topic_take: reaping [];
+    topic_ack: reaping ["allow-oom"];
+    message: reaping [];
+    inbox_snapshot: reaping ["allow-oom"];
+    reply: plain [];
 }
 
 /// The library's name carries a hash of its code, so connectors of different versions

@@ -55,6 +55,8 @@ pub(crate) struct Session {
     pub beat_now: tokio::sync::Notify,
     /// What the last session replacements could not restore, until the application reads it.
     pub restore_failures: Mutex<Vec<RestoreFailure>>,
+    /// Reader connections, the topic retention timer, inbox cursors (`messages/`).
+    pub messages: crate::messages::Local,
     /// The one reader per event stream that this connector's subscriptions share.
     pub hubs: crate::subscription::hub::Hubs,
 }
@@ -79,6 +81,7 @@ impl Session {
             clock: ServerClock::default(),
             beat_now: tokio::sync::Notify::new(),
             restore_failures: Mutex::new(Vec::new()),
+            messages: Default::default(),
             hubs: Default::default(),
         })
     }

@@ -5,6 +5,7 @@
 pub mod data;
 pub mod locks;
 pub mod membership;
+pub mod messages;
 pub mod options;
 pub mod recipes;
 pub mod session;
@@ -20,6 +21,7 @@ pub(crate) fn declarations() -> impl Iterator<Item = &'static crate::bridge::Dec
         locks::DECLARATIONS,
         data::DECLARATIONS,
         subscriptions::DECLARATIONS,
+        messages::DECLARATIONS,
         recipes::DECLARATIONS,
     ]
     .into_iter()

@@ -19,6 +19,7 @@ from .._native import encode_name, lib
 from .assignments import AsyncAssigning
 from .leader import AsyncElecting
 from .events import AsyncDataEvents, AsyncMemberEvents, AsyncStateEvents
+from .messages import AsyncMessaging
 
 __all__ = ["connect", "AsyncConnector", "AsyncLock"]
 
@@ -129,7 +130,7 @@ class AsyncLock:
         return f"AsyncLock(name={self.name!r}, token={self.token}, member={self.member!r})"
 
 
-class AsyncConnector(AsyncElecting, AsyncAssigning):
+class AsyncConnector(AsyncMessaging, AsyncElecting, AsyncAssigning):
     """A client's handle on one group, for asyncio. Create with `await
     group_redis.aio.connect(...)`, or wrap a blocking `Connector` you own.
 

@@ -94,8 +94,13 @@ end
 
 -- Every membership change bumps the view counter and appends one stream entry that
 -- carries the new view, so a reader can tell a gap (trimmed history) from a duplicate.
+-- A member that leaves takes its inbox with it (messages are for live members).
 local function emit(kind, member_id, reason, record)
   local epoch = current_epoch().id
+  if kind == 'left' then
+    redis.call('DEL', P .. 'inbox:' .. member_id)
+    redis.call('HDEL', P .. 'inbox-seq', member_id)
+  end
   local view = redis.call('INCR', P .. 'view')
   redis.call('XADD', P .. 'events', 'MAXLEN', '~', '10000', '*',
     'view', view, 'epoch', epoch, 'kind', kind, 'member', member_id,

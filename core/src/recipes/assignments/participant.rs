@@ -344,7 +344,7 @@ async fn lead(shared: Arc<Shared>, leadership: crate::Leadership) {
         .watch_ephemeral(&held_prefix(&shared.topic), None)
         .await
         .ok();
-    let mut leader_events = leadership.subscribe();
+    let mut leader_events = Some(leadership.subscribe());
     loop {
         if let Some(term) = leadership.token() {
             match lead_once(&shared, term).await {
@@ -360,7 +360,10 @@ async fn lead(shared: Arc<Shared>, leadership: crate::Leadership) {
             biased;
             _ = async { let _ = stop.wait_for(|s| *s).await; } => break,
             _ = shared.ids_changed.notified() => {}
-            _ = leader_events.next() => {}
+            event = async { match leader_events.as_mut() { Some(e) => e.next().await, None => std::future::pending().await } } => {
+                // Ended (the connector closed): stop asking it, or this loop would spin.
+                if event.is_none() { leader_events = None; }
+            }
             event = async { match acks.as_mut() { Some(a) => a.next().await, None => std::future::pending().await } } => {
                 match acks.as_mut() {
                     None => {}

@@ -365,6 +365,16 @@ public final class GroupConnector extends AsyncGroupConnector implements AutoClo
         return fromRevision;
     }
 
+    /**
+     * Messages to live members and the durable topic log of this connector (see
+     * {@link Messages}).
+     *
+     * @return this connector's messages
+     */
+    public Messages messages() {
+        return new Messages(handle);
+    }
+
     /** Switches a fresh subscription to {@code listener}; closes it if that fails. */
     // ---------------------------------------------------------------- leader election
 

@@ -182,6 +182,40 @@ final class NativeLib {
 
     /** Leaves the topic and frees the handle. */
     static native void assignmentFree(long assignment);
+    // Messages and topics (docs/MESSAGES.md); documents cross as JSON text.
+
+    /** Appends a JSON array of messages to a topic; returns their indexes as a JSON array. */
+    static native String topicSend(long handle, String topic, String messagesJson);
+
+    /** {"messages":[{"index","payload","time"}...],"next_index":N}; waitMs &lt;= 0: no wait. */
+    static native String topicRead(long handle, String topic, long fromIndex, long maxCount, long waitMs);
+
+    /** {"first_index","last_index","length"} of a topic. */
+    static native String topicInfo(long handle, String topic);
+
+    /** Sets a topic's retention (0: no limit); returns how many messages were removed now. */
+    static native long topicSetRetention(long handle, String topic, long maxLen, long maxAgeMs);
+
+    /** Takes messages for this session in a consumer group: a JSON array of messages. */
+    static native String topicConsume(long handle, String topic, String group, long maxCount, long waitMs);
+
+    /** Acknowledges a JSON array of indexes; returns a JSON array of booleans. */
+    static native String topicAck(long handle, String topic, String group, String indexesJson);
+
+    /** Sends JSON to one live member (InvalidArgumentException: no such live member). */
+    static native void send(long handle, String memberId, String payloadJson);
+
+    /** Sends JSON to every live member (of subGroup, null: all); returns how many. */
+    static native long broadcast(long handle, String payloadJson, String subGroup);
+
+    /** Sends a request and waits up to timeoutMs for the reply (JSON). */
+    static native String request(long handle, String memberId, String payloadJson, long timeoutMs);
+
+    /** Answers a request (the message JSON as received) with JSON. */
+    static native void reply(long handle, String requestJson, String payloadJson);
+
+    /** Opens a subscription to a member's messages (null: the connector's member id). */
+    static native long listen(long handle, String memberId);
 
     /**
      * Delivers the library's log records at {@code level} (1 = ERROR .. 5 = TRACE) or more

@@ -165,6 +165,13 @@ typedef enum gr_connection_state {
 } gr_connection_state;
 
 /**
+ * Taking part in an assignment topic (`gr_assignments`): read the share with
+ * `gr_assignment_share`, follow it with `gr_assignment_subscribe`, leave with
+ * `gr_assignment_free`.
+ */
+typedef struct gr_assignment gr_assignment;
+
+/**
  * One client's handle on one group: owns one session (lease, heartbeat), the members it
  * joined, the locks it holds and its ephemeral keys. Create with `gr_connect`; every
  * function may be called on it from many threads at once. `gr_connector_close` ends the
@@ -172,6 +179,13 @@ typedef enum gr_connection_state {
  * handle.
  */
 typedef struct gr_connector gr_connector;
+
+/**
+ * A campaign for leadership of one name (`gr_elect`): ask `gr_leadership_is_leader`,
+ * follow it with `gr_leadership_subscribe`, give it up with `gr_leadership_resign`, free
+ * it with `gr_leadership_free` (which resigns first).
+ */
+typedef struct gr_leadership gr_leadership;
 
 /**
  * Connect options. Create with `gr_options_new`, free with `gr_options_free`. Unset
@@ -396,6 +410,26 @@ enum gr_status gr_subscription_listen(const struct gr_subscription *subscription
  * `subscription` is NULL or a live handle from an opener, not freed before.
  */
 void gr_subscription_free(struct gr_subscription *subscription);
+
+/**
+ * Resigns (the lock is released, so the next leader is elected without waiting for a
+ * lease) and frees the handle. Subscriptions opened from it end after their final
+ * {"state":"FOLLOWER"} and are still freed with `gr_subscription_free`. NULL is ignored.
+ *
+ * # Safety
+ * `leadership` is NULL or a live handle from `gr_elect`, not freed before.
+ */
+void gr_leadership_free(struct gr_leadership *leadership);
+
+/**
+ * Leaves the topic (the share is dropped and its ids move to the others) and frees the
+ * handle. Subscriptions opened from it end and are still freed with
+ * `gr_subscription_free`. NULL is ignored.
+ *
+ * # Safety
+ * `assignment` is NULL or a live handle from `gr_assignments`, not freed before.
+ */
+void gr_assignment_free(struct gr_assignment *assignment);
 
 /* BEGIN bridged operations: each defined once in ffi/src/ops (see ffi/src/bridge/mod.rs),
  * rendered by ffi/src/bridge/declarations.rs. */
@@ -1030,6 +1064,112 @@ enum gr_status gr_reply(const struct gr_connector *conn,
 enum gr_status gr_listen(const struct gr_connector *conn,
                          const char *member_id,
                          struct gr_subscription **subscription_out);
+
+/**
+ * Campaigns for leadership of `name` as the configured member and returns at once;
+ * the campaign goes on in the background (through SUSPENDED, LOST and Redis restarts)
+ * until `gr_leadership_resign` or `gr_leadership_free`, or the connector closes. A
+ * campaign waits for the lock "leader/<name>"; the term's fencing token is that lock's
+ * token, which only grows. At most one live session leads a name. SUSPENDED: a leader
+ * reports {"state":"UNSURE","token":N} and is not leader until renewed; LOST: it
+ * reports {"state":"FOLLOWER"} before anyone else can be elected, and campaigns again
+ * under its new session. Run one campaign per name per connector.
+ * Ownership: free `*leadership_out` with `gr_leadership_free`.
+ * Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT (empty, oversized, not UTF-8),
+ * GR_CLOSED.
+ */
+enum gr_status gr_elect(const struct gr_connector *conn,
+                        const char *name,
+                        struct gr_leadership **leadership_out);
+
+/**
+ * Whether this connector leads now, answered locally without I/O: the term is held,
+ * the lease is good and the connection is not SUSPENDED.
+ * Errors: GR_NULL_ARGUMENT.
+ */
+enum gr_status gr_leadership_is_leader(const struct gr_leadership *leadership, bool *is_leader_out);
+
+/**
+ * The term's fencing token while `gr_leadership_is_leader` holds, else 0 (locally).
+ * Errors: GR_NULL_ARGUMENT.
+ */
+enum gr_status gr_leadership_token(const struct gr_leadership *leadership, uint64_t *token_out);
+
+/**
+ * Subscribes to the leadership's changes of state. The snapshot is the state now and
+ * each event a new state, as JSON: {"state":"LEADER","token":N},
+ * {"state":"UNSURE","token":N} (lease in doubt: act as not leading) or
+ * {"state":"FOLLOWER"}. It ends (GR_CLOSED from `gr_subscription_next`) after the
+ * final FOLLOWER once resigned, freed or the connector closed.
+ * Ownership: free `*subscription_out` with `gr_subscription_free`.
+ * Errors: GR_NULL_ARGUMENT.
+ */
+enum gr_status gr_leadership_subscribe(const struct gr_leadership *leadership,
+                                       struct gr_subscription **subscription_out);
+
+/**
+ * Stops campaigning and gives leadership up now: the lock is released (the next
+ * leader is elected without waiting for a lease) and the term's record deleted.
+ * Returns when done. Idempotent; the handle is still freed with `gr_leadership_free`.
+ * Errors: GR_NULL_ARGUMENT.
+ */
+enum gr_status gr_leadership_resign(const struct gr_leadership *leadership);
+
+/**
+ * Writes who leads `name` now, read from Redis (any connector, campaigning or not),
+ * to `*leader_json_out`: {"leader":"<member id>","token":N}, or
+ * {"leader":null,"token":null} when nobody does.
+ * Ownership: free `*leader_json_out` with `gr_string_free`.
+ * Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT, GR_CLOSED, GR_CONNECTION, GR_TIMEOUT.
+ */
+enum gr_status gr_leader(const struct gr_connector *conn, const char *name, char **leader_json_out);
+
+/**
+ * Subscribes to who leads `name`: the snapshot is the leader now and each event the
+ * new one, "no leader" included, as `gr_leader` writes them; every change is
+ * delivered (the latest state is never skipped).
+ * Ownership: free `*subscription_out` with `gr_subscription_free`.
+ * Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT, GR_CLOSED, GR_CONNECTION, GR_TIMEOUT.
+ */
+enum gr_status gr_observe_leader(const struct gr_connector *conn,
+                                 const char *name,
+                                 struct gr_subscription **subscription_out);
+
+/**
+ * Takes part in assigning the ids of `ids_json` (a JSON array of strings) among the
+ * participants of `topic` (those of `sub_group` only, when not NULL: they must have
+ * joined it) as the configured member: every id to exactly one participant, shares
+ * differing by at most one, an id moving only when balance needs it and only after its
+ * previous owner let it go or its session ended. Every participant passes the id set;
+ * the leader's is the one used. Returns at once; the share comes through
+ * `gr_assignment_subscribe`. On LOST the share is dropped at once.
+ * Ownership: free `*assignment_out` with `gr_assignment_free`.
+ * Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT, GR_INVALID_JSON, GR_CLOSED,
+ * GR_CONNECTION, GR_TIMEOUT.
+ */
+enum gr_status gr_assignments(const struct gr_connector *conn,
+                              const char *topic,
+                              const char *ids_json,
+                              const char *sub_group,
+                              struct gr_assignment **assignment_out);
+
+/**
+ * Writes this participant's share now to `*share_json_out`:
+ * {"member":"<id>","epoch":N,"ids":[...],"tokens":{"<id>":N,...}} (each id's fencing
+ * token grows with every assignment of the id).
+ * Ownership: free `*share_json_out` with `gr_string_free`.
+ * Errors: GR_NULL_ARGUMENT.
+ */
+enum gr_status gr_assignment_share(const struct gr_assignment *assignment, char **share_json_out);
+
+/**
+ * Subscribes to this participant's share: the snapshot is the share now, each event
+ * the new share when it changes, as `gr_assignment_share` writes it.
+ * Ownership: free `*subscription_out` with `gr_subscription_free`.
+ * Errors: GR_NULL_ARGUMENT.
+ */
+enum gr_status gr_assignment_subscribe(const struct gr_assignment *assignment,
+                                       struct gr_subscription **subscription_out);
 
 /* END bridged operations */
 

@@ -43,6 +43,7 @@
 //! | `membership` | join, leave, members, payloads, sub-groups, [`Member`], membership events and subscriptions |
 //! | `locks` | lock, re-entrant lock, waiting, release, forced release, [`LockHolder`] |
 //! | `data` | ephemeral and persistent data, value checks, watching data ([`DataEvent`]) |
+//! | `recipes` | built on the public API above only: leader election ([`Leadership`], [`LeaderEvent`]), who leads ([`LeaderView`]), the balanced sticky plan of controlled assignments ([`assignment_plan`]) |
 //! | `messages` | messages to live members ([`Message`]: send, broadcast, request/reply, listen) and the durable topic log ([`TopicMessage`]) |
 //! | [`blocking`] | the blocking facade and callback dispatch |
 //! | [`names`], `config`, `error`, [`logs`] | name checks, options, errors, what is logged |
@@ -61,6 +62,7 @@ mod membership;
 mod messages;
 pub mod names;
 mod protocol;
+mod recipes;
 mod session;
 mod subscription;
 mod transport;
@@ -81,6 +83,10 @@ pub use membership::MAX_PAYLOAD_BYTES;
 pub use messages::{
     InboxSnapshot, Message, MessageKind, MessageSubscription, TopicBatch, TopicInfo, TopicMessage,
 };
+pub use recipes::assignments::participant::{Assignment, AssignmentEvent};
+pub use recipes::assignments::plan as assignment_plan;
+pub use recipes::leader::{LeaderEvent, Leadership};
+pub use recipes::observe::LeaderView;
 pub use session::restore::RestoreFailure;
 pub use session::state::ConnectionState;
 pub use subscription::{Event, MemberSubscription, StateSubscription, Subscription};

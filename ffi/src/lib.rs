@@ -11,6 +11,9 @@ pub mod c_api;
 /// The one subscription handle behind every event kind (its type is in the header).
 pub mod subscription;
 
+/// Recipe handles (leader election; their types are in the header).
+pub mod recipes;
+
 /// cbindgen:ignore
 mod bridge;
 

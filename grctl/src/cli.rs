@@ -58,6 +58,10 @@ pub enum Command {
         /// Also take a lock and hold it while joined (repeatable).
         #[arg(long = "lock")]
         locks: Vec<String>,
+        /// Wait up to this many milliseconds for each --lock (default: do not wait); a
+        /// lock not acquired is listed in "not_acquired" and said on stderr.
+        #[arg(long, default_value_t = 0)]
+        wait: u64,
     },
     /// Print one JSON line per membership event until interrupted: {"snapshot":[...]}
     /// first. After a gap (Redis restarted, history trimmed) one event with reason
@@ -89,9 +93,56 @@ pub enum Command {
         /// Wait up to this many milliseconds for it.
         #[arg(long, default_value_t = 0)]
         wait: u64,
-        /// Hold it this many milliseconds before releasing.
+        /// Hold it this many milliseconds before releasing (SIGINT/SIGTERM release at
+        /// once).
         #[arg(long, default_value_t = 0)]
         hold: u64,
+        /// Run this command while holding the lock instead of --hold, with the fencing
+        /// token in $GR_FENCING_TOKEN; release when it exits and exit with its code.
+        #[arg(last = true, value_name = "CMD")]
+        command: Vec<String>,
+    },
+    /// Campaign for leadership of NAME until SIGINT/SIGTERM, then resign (the next leader
+    /// is elected at once). Prints {"leader":true,"token":N} when elected, and
+    /// {"leader":false} (with "unsure":true while the lease is in doubt) when not leading
+    /// any more.
+    Elect {
+        /// Leadership name.
+        name: String,
+        /// Campaign as this member id.
+        #[arg(long)]
+        member: Option<String>,
+        /// Session lease in milliseconds.
+        #[arg(long)]
+        session_timeout: Option<u64>,
+    },
+    /// Take part in assigning ids among the participants of TOPIC until SIGINT/SIGTERM
+    /// (then leave: the ids move to the others at once). Prints
+    /// {"member":ID,"epoch":N,"ids":[...],"tokens":{...}} each time its own share changes.
+    Assign {
+        /// Assignment topic.
+        topic: String,
+        /// The ids to distribute, comma-separated (the leader's list is the one used).
+        #[arg(long, value_delimiter = ',')]
+        ids: Vec<String>,
+        /// Take part as this member id.
+        #[arg(long)]
+        member: Option<String>,
+        /// Only members of this sub-group take part (joined into it).
+        #[arg(long)]
+        sub_group: Option<String>,
+        /// Session lease in milliseconds.
+        #[arg(long)]
+        session_timeout: Option<u64>,
+    },
+    /// Print who leads NAME: {"leader":ID or null,"token":N or null}; with --follow, one
+    /// line per change until interrupted.
+    Leader {
+        /// Leadership name.
+        name: String,
+        /// Print every change, "no leader" included.
+        #[arg(long)]
+        follow: bool,
     },
     /// Free a lock whoever holds it (an operator's tool for a stuck holder, as Redisson's
     /// forceUnlock): prints {"released":true,"member","session","token"} of the old hold.

@@ -53,6 +53,7 @@ pub fn run(cli: Cli) -> CmdResult {
             heartbeat,
             ephemerals,
             locks,
+            wait,
         } => {
             let mut config = config.with_member_id(&id);
             if let Some(payload) = payload {
@@ -67,7 +68,7 @@ pub fn run(cli: Cli) -> CmdResult {
             if let Some(ms) = heartbeat {
                 config = config.with_heartbeat(Duration::from_millis(ms));
             }
-            join_and_stay(config, &ephemerals, &locks)
+            join_and_stay(config, &ephemerals, &locks, wait)
         }
         Command::Watch => watch(config),
         Command::Broadcast { json, sub_group } => {
@@ -94,8 +95,52 @@ pub fn run(cli: Cli) -> CmdResult {
             name,
             member,
             wait,
+            hold: _,
+            command,
+        } if !command.is_empty() => {
+            crate::recipes::lock_and_run(config, &name, member.as_deref(), wait, &command)
+        }
+        Command::Lock {
+            name,
+            member,
+            wait,
             hold,
+            command: _,
         } => lock(config, &name, member.as_deref(), wait, hold),
+        Command::Elect {
+            name,
+            member,
+            session_timeout,
+        } => {
+            let mut config = config;
+            if let Some(member) = member {
+                config = config.with_member_id(member);
+            }
+            if let Some(ms) = session_timeout {
+                config = config.with_session_timeout(Duration::from_millis(ms));
+            }
+            crate::recipes::elect(config, &name)
+        }
+        Command::Leader { name, follow } => crate::recipes::leader(config, &name, follow),
+        Command::Assign {
+            topic,
+            ids,
+            member,
+            sub_group,
+            session_timeout,
+        } => {
+            let mut config = config;
+            if let Some(member) = member {
+                config = config.with_member_id(member);
+            }
+            if let Some(sub_group) = &sub_group {
+                config = config.with_sub_groups(vec![sub_group.clone()]);
+            }
+            if let Some(ms) = session_timeout {
+                config = config.with_session_timeout(Duration::from_millis(ms));
+            }
+            crate::recipes::assign(config, &topic, &ids, sub_group.as_deref())
+        }
         Command::Release { name } => {
             let c = connect(config)?;
             verbose!("freeing lock {name:?} whoever holds it");
@@ -200,6 +245,7 @@ pub fn run(cli: Cli) -> CmdResult {
 }
 
 fn lock(config: Config, name: &str, member: Option<&str>, wait: u64, hold: u64) -> CmdResult {
+    let stop = interrupted()?;
     let c = connect(config)?;
     verbose!("asking for lock {name:?}, waiting up to {wait} ms");
     let asked = Instant::now();
@@ -222,7 +268,10 @@ fn lock(config: Config, name: &str, member: Option<&str>, wait: u64, hold: u64) 
         "acquired with fencing token {token} after {} ms; holding it {hold} ms",
         asked.elapsed().as_millis()
     );
-    std::thread::sleep(Duration::from_millis(hold));
+    // SIGINT/SIGTERM end the hold early: released now, not after a lease.
+    if stop.recv_timeout(Duration::from_millis(hold)).is_ok() {
+        verbose!("interrupted: releasing {name:?} now");
+    }
     match member {
         Some(m) => c.release_as(m, name),
         None => c.release(name),
@@ -310,7 +359,7 @@ pub fn interrupted() -> Result<mpsc::Receiver<()>, Failure> {
     Ok(receiver)
 }
 
-fn join_and_stay(config: Config, ephemerals: &[String], locks: &[String]) -> CmdResult {
+fn join_and_stay(config: Config, ephemerals: &[String], locks: &[String], wait: u64) -> CmdResult {
     // Bad input is refused before anything is written to Redis.
     let ephemerals = ephemerals
         .iter()
@@ -325,9 +374,18 @@ fn join_and_stay(config: Config, ephemerals: &[String], locks: &[String]) -> Cmd
         verbose!("set the ephemeral key {key:?}");
     }
     let mut tokens = serde_json::Map::new();
+    let mut not_acquired = Vec::new();
     for name in locks {
-        let token = c.lock(name).map_err(|e| failure(&c, e))?;
+        let token = c
+            .try_lock(name, Duration::from_millis(wait))
+            .map_err(|e| failure(&c, e))?;
         verbose!("lock {name:?}: token {token:?}");
+        if token.is_none() {
+            eprintln!(
+                "grctl: lock {name:?} not acquired within {wait} ms: another session holds it"
+            );
+            not_acquired.push(name.clone());
+        }
         tokens.insert(name.clone(), json!(token));
     }
     print_json(&json!({
@@ -335,6 +393,7 @@ fn join_and_stay(config: Config, ephemerals: &[String], locks: &[String]) -> Cmd
         "session": member.session,
         "joined_at": member.joined_at,
         "locks": tokens,
+        "not_acquired": not_acquired,
     }));
     let lock_names: Vec<String> = locks.to_vec();
     let shared = std::sync::Arc::new(c);

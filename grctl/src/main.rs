@@ -10,6 +10,7 @@ mod embedded_redis;
 mod exit;
 mod json_arg;
 mod messages;
+mod recipes;
 mod verbose;
 
 use std::process::ExitCode;

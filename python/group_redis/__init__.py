@@ -15,9 +15,12 @@ from . import errors
 from .logs import refresh_log_level
 from .errors import *  # noqa: F403  (the exception classes, listed in errors.__all__)
 from .events import DataEvents, MemberEvents, StateEvents, Subscription
+from .leader import LeaderEvents, LeaderViews, Leadership
+from .assignments import Assignment, AssignmentEvent, AssignmentEvents
 from .messages import Message, MessageEvents, TopicBatch, TopicInfo, TopicMessage
 from .types import (
-    ConnectionState, DataEvent, DataSnapshot, Entry, LockHolder, LockStatus, Member, MembershipEvent, Versioned,
+    ConnectionState, DataEvent, DataSnapshot, Entry, LeaderEvent, LeaderView, LockHolder,
+    LockStatus, Member, MembershipEvent, Versioned,
 )
 
 __version__ = "0.1.0"
@@ -40,6 +43,14 @@ __all__ = [
     "DataEvent",
     "DataSnapshot",
     "Subscription",
+    "Leadership",
+    "Assignment",
+    "AssignmentEvent",
+    "AssignmentEvents",
+    "LeaderEvent",
+    "LeaderEvents",
+    "LeaderView",
+    "LeaderViews",
     "Message",
     "MessageEvents",
     "TopicMessage",

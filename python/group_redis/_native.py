@@ -88,7 +88,7 @@ C_TYPES: dict[str, Any] = {
     "enum gr_connection_state *": POINTER(c_int),
 }
 # Opaque handles: a void* to Python, whether the header passes them const or not.
-for _handle in ("gr_connector", "gr_options", "gr_subscription"):
+for _handle in ("gr_connector", "gr_options", "gr_subscription", "gr_leadership", "gr_assignment"):
     C_TYPES[f"struct {_handle} *"] = C_TYPES[f"const struct {_handle} *"] = c_void_p
     C_TYPES[f"struct {_handle} **"] = POINTER(c_void_p)
 
@@ -115,6 +115,7 @@ LOG_CALLBACK = C_TYPES["gr_log_callback"]
 _CONN = ("const struct gr_connector *", "conn")
 _SUB = ("const struct gr_subscription *", "subscription")
 _SUB_OUT = ("struct gr_subscription **", "subscription_out")
+_LEADERSHIP = ("const struct gr_leadership *", "leadership")
 _OPTIONS = ("struct gr_options *", "options")
 _STATUS = "enum gr_status"
 
@@ -231,6 +232,30 @@ FUNCTIONS: dict[str, Declaration] = {
          ("gr_destroy_callback", "destroy")],
     ),
     "gr_subscription_free": ("void", [("struct gr_subscription *", "subscription")]),
+    # leader election: a leadership handle, its states through the subscription handle
+    "gr_elect": (
+        _STATUS, [_CONN, ("const char *", "name"), ("struct gr_leadership **", "leadership_out")]
+    ),
+    "gr_leadership_is_leader": (_STATUS, [_LEADERSHIP, ("bool *", "is_leader_out")]),
+    "gr_leadership_token": (_STATUS, [_LEADERSHIP, ("uint64_t *", "token_out")]),
+    "gr_leadership_subscribe": (_STATUS, [_LEADERSHIP, _SUB_OUT]),
+    "gr_leadership_resign": (_STATUS, [_LEADERSHIP]),
+    "gr_leadership_free": ("void", [("struct gr_leadership *", "leadership")]),
+    "gr_leader": (_STATUS, [_CONN, ("const char *", "name"), ("char **", "leader_json_out")]),
+    "gr_observe_leader": (_STATUS, [_CONN, ("const char *", "name"), _SUB_OUT]),
+    # controlled assignments: an assignment handle, its shares through the subscription handle
+    "gr_assignments": (
+        _STATUS,
+        [_CONN, ("const char *", "topic"), ("const char *", "ids_json"),
+         ("const char *", "sub_group"), ("struct gr_assignment **", "assignment_out")],
+    ),
+    "gr_assignment_share": (
+        _STATUS, [("const struct gr_assignment *", "assignment"), ("char **", "share_json_out")]
+    ),
+    "gr_assignment_subscribe": (
+        _STATUS, [("const struct gr_assignment *", "assignment"), _SUB_OUT]
+    ),
+    "gr_assignment_free": ("void", [("struct gr_assignment *", "assignment")]),
     # messages and topics
     "gr_topic_send": (
         _STATUS,

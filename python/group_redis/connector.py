@@ -13,6 +13,8 @@ import warnings
 
 from . import _native, events, logs
 from ._subscribing import Subscribing
+from .assignments import Assigning
+from .leader import Electing
 from .messages import Messaging
 from .lock import Lock
 from ._native import encode_json, encode_name, lib
@@ -124,7 +126,7 @@ def connect(
     return Connector(handle)
 
 
-class Connector(Subscribing, Messaging):
+class Connector(Subscribing, Messaging, Electing, Assigning):
     """A client's handle on one group. Create with `connect()`. Every method is safe to
     call from many threads at once, and blocking calls release the GIL. A context manager:
     leaving the `with` block closes it."""

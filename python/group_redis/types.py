@@ -164,3 +164,36 @@ class DataSnapshot:
     def from_json(cls, data: dict[str, Any]) -> "DataSnapshot":
         entries = [Entry(e["path"], e.get("value"), int(e["version"])) for e in data["entries"]]
         return cls(revision=int(data.get("revision", 0)), entries=entries)
+
+
+@dataclass(frozen=True)
+class LeaderEvent:
+    """A leadership's state (`Leadership.events`, `Leadership.on_change`): "LEADER" with the
+    term's fencing token, "UNSURE" (the lease is in doubt: act as not leading) with the
+    token it led with, or "FOLLOWER"."""
+
+    state: str
+    token: Optional[int] = None
+
+    @property
+    def leader(self) -> bool:
+        return self.state == "LEADER"
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "LeaderEvent":
+        token = data.get("token")
+        return cls(state=data["state"], token=None if token is None else int(token))
+
+
+@dataclass(frozen=True)
+class LeaderView:
+    """Who leads a name (`Connector.leader`, `observe_leader`): the leader's member id and
+    its term's fencing token, both None when nobody leads."""
+
+    leader: Optional[str]
+    token: Optional[int]
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "LeaderView":
+        token = data.get("token")
+        return cls(leader=data.get("leader"), token=None if token is None else int(token))

@@ -389,7 +389,8 @@ def test_connect_failure_raises_without_blocking_the_loop():
 
 def test_the_async_connector_has_every_operation_of_the_blocking_one():
     # Event subscriptions take the async shape (subscribe_members / subscribe_state / listen).
-    replaced = {"member_events", "on_member_event", "state_events", "on_state_change", "on_data_event", "on_message"}
+    replaced = {"member_events", "on_member_event", "state_events", "on_state_change", "on_data_event", "on_message",
+                "on_leader_change"}
     blocking = {n for n in dir(group_redis.Connector) if not n.startswith("_")} - replaced
     missing = blocking - set(dir(aio.AsyncConnector))
     assert not missing, f"AsyncConnector lacks {sorted(missing)}"

@@ -3,6 +3,7 @@
 //! the runtime, and a panicking callback is logged without stopping delivery.
 
 mod messages;
+mod recipes;
 mod subscription;
 
 use std::time::Duration;
@@ -17,6 +18,7 @@ use crate::membership::member::{Member, MembershipEvent};
 use crate::session::state::ConnectionState;
 use crate::transport::runtime;
 
+pub use recipes::{Assignment, Leadership};
 pub use subscription::{CallbackHandle, MemberSubscription, StateSubscription, Subscription};
 
 /// Blocking twin of [`crate::Connector`]; share it between threads with `Arc`.

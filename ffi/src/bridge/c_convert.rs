@@ -14,6 +14,7 @@ use crate::c_api::status::{gr_status, FfiError, FfiResult};
 use crate::c_api::strings::{
     self, into_c_string, optional_json, optional_str, out_ptr, required_json, required_str,
 };
+use crate::recipes::{gr_assignment, gr_leadership, NewAssignment, NewLeadership};
 use crate::subscription::{gr_subscription, NewSubscription};
 
 /// An argument type: its C form and how it is read (NULL, UTF-8 and JSON checks here; the
@@ -100,6 +101,12 @@ c_result! {
         gr_connection_state::GR_STATE_NONE, |v| Ok(v.into());
     // A new subscription: the caller owns the handle (`gr_subscription_free`).
     NewSubscription: *mut gr_subscription as "struct gr_subscription *", null_mut(),
+        |v| Ok(Box::into_raw(v.0));
+    // A new leadership: the caller owns the handle (`gr_leadership_free`).
+    NewLeadership: *mut gr_leadership as "struct gr_leadership *", null_mut(),
+        |v| Ok(Box::into_raw(v.0));
+    // A new assignment: the caller owns the handle (`gr_assignment_free`).
+    NewAssignment: *mut gr_assignment as "struct gr_assignment *", null_mut(),
         |v| Ok(Box::into_raw(v.0));
 }
 

@@ -14,6 +14,7 @@ use serde::Serialize;
 use super::values::{Json, Released, Token};
 use crate::jni_api::args::{json, millis, optional, required};
 use crate::jni_api::errors::BridgeResult;
+use crate::recipes::{NewAssignment, NewLeadership};
 use crate::subscription::NewSubscription;
 
 /// An argument type: its JNI form and how it is read.
@@ -107,4 +108,8 @@ jni_result! {
     };
     // A new subscription: Java owns the handle (`subscriptionFree`).
     NewSubscription: jlong as "long", |v, env| Ok(Box::into_raw(v.0) as jlong);
+    // A new leadership: Java owns the handle (`leadershipFree`).
+    NewLeadership: jlong as "long", |v, env| Ok(Box::into_raw(v.0) as jlong);
+    // A new assignment: Java owns the handle (`assignmentFree`).
+    NewAssignment: jlong as "long", |v, env| Ok(Box::into_raw(v.0) as jlong);
 }

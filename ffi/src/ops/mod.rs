@@ -1,12 +1,13 @@
 //! Every operation on a connector, each defined once (see [`crate::bridge`]); the C and
 //! JNI exports come from these definitions. Laid out as the core is: the connector's own
-//! state, membership, locks, data, subscriptions.
+//! state, membership, locks, data, subscriptions, recipes.
 
 pub mod data;
 pub mod locks;
 pub mod membership;
 pub mod messages;
 pub mod options;
+pub mod recipes;
 pub mod session;
 pub mod subscriptions;
 
@@ -21,6 +22,7 @@ pub(crate) fn declarations() -> impl Iterator<Item = &'static crate::bridge::Dec
         data::DECLARATIONS,
         subscriptions::DECLARATIONS,
         messages::DECLARATIONS,
+        recipes::DECLARATIONS,
     ]
     .into_iter()
     .flatten()

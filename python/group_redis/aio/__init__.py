@@ -24,6 +24,8 @@ the GIL), and native callbacks are handed to the event loop with
 
 from .connector import AsyncConnector, AsyncLock, connect
 from .events import AsyncDataEvents, AsyncMemberEvents, AsyncStateEvents
+from .leader import AsyncLeaderEvents, AsyncLeaderViews, AsyncLeadership
+from .assignments import AsyncAssignment, AsyncAssignmentEvents
 
 __all__ = [
     "connect",
@@ -32,4 +34,9 @@ __all__ = [
     "AsyncMemberEvents",
     "AsyncStateEvents",
     "AsyncDataEvents",
+    "AsyncLeadership",
+    "AsyncLeaderEvents",
+    "AsyncLeaderViews",
+    "AsyncAssignment",
+    "AsyncAssignmentEvents",
 ]

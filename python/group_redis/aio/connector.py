@@ -16,6 +16,8 @@ from ._threads import DEFAULT_MAX_THREADS, BlockingCalls
 from .. import events as _events
 from .._subscribing import _revision
 from .._native import encode_name, lib
+from .assignments import AsyncAssigning
+from .leader import AsyncElecting
 from .events import AsyncDataEvents, AsyncMemberEvents, AsyncStateEvents
 from .messages import AsyncMessaging
 
@@ -130,7 +132,7 @@ class AsyncLock:
         return f"AsyncLock(name={self.name!r}, token={self.token}, member={self.member!r})"
 
 
-class AsyncConnector(AsyncMessaging):
+class AsyncConnector(AsyncMessaging, AsyncElecting, AsyncAssigning):
     """A client's handle on one group, for asyncio. Create with `await
     group_redis.aio.connect(...)`, or wrap a blocking `Connector` you own.
 

@@ -376,6 +376,65 @@ public final class GroupConnector extends AsyncGroupConnector implements AutoClo
     }
 
     /** Switches a fresh subscription to {@code listener}; closes it if that fails. */
+    // ---------------------------------------------------------------- leader election
+
+    /**
+     * Campaigns for leadership of {@code name} as this connector's member id and returns at
+     * once; the campaign goes on in the background until the returned leadership is resigned
+     * or closed, or this connector closes. One campaign per name per connector.
+     *
+     * @param name the leadership name
+     * @return the leadership; close it to resign
+     * @throws InvalidArgumentException for an empty or oversized name
+     * @throws ConnectorClosedException after close()
+     */
+    public Leadership elect(String name) {
+        requireArg(name, "name");
+        return new Leadership(handle, name);
+    }
+
+    /**
+     * Who leads {@code name} now, read from Redis (any connector, campaigning or not).
+     *
+     * @param name the leadership name
+     * @return the leader and its term, or nobody
+     */
+    public LeaderView leader(String name) {
+        requireArg(name, "name");
+        return LeaderView.fromJson(handle.call(h -> NativeLib.leader(h, name)));
+    }
+
+    /**
+     * Who leads {@code name} (the snapshot) and every change after it, "no leader" included,
+     * pull form (or {@link LeaderWatch#listen}).
+     *
+     * @param name the leadership name
+     * @return the watch; close it to stop
+     */
+    public LeaderWatch observeLeader(String name) {
+        requireArg(name, "name");
+        return new LeaderWatch(handle, h -> NativeLib.observeLeader(h, name));
+    }
+
+    // ---------------------------------------------------------------- controlled assignments
+
+    /**
+     * Takes part in assigning {@code ids} among the participants of {@code topic} as this
+     * connector's member id (see {@link Assignment}). Every participant passes the id set;
+     * the leader's is the one used.
+     *
+     * @param topic the topic
+     * @param ids the ids to distribute
+     * @param subGroup only members of this sub-group take part (they must have joined it), or
+     *     null for all participants
+     * @return the assignment; close it to leave the topic
+     */
+    public Assignment assignments(String topic, List<String> ids, String subGroup) {
+        requireArg(topic, "topic");
+        requireArg(ids, "ids");
+        return new Assignment(handle, topic, ids, subGroup);
+    }
+
     private static <E, T extends Subscription<E>> T listening(T subscription, EventListener<? super E> listener) {
         try {
             subscription.listen(listener);

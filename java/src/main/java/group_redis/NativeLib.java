@@ -147,6 +147,46 @@ final class NativeLib {
     /** Stops and frees: waits for a running delivery to return, unless called from inside it. */
     static native void subscriptionFree(long subscription);
 
+    // Leader election: a leadership handle (NativeLeadership), its events through the
+    // subscription handle above. JSON shapes as in include/group_redis.h (gr_elect, gr_leader).
+
+    /** Campaigns for leadership of name; returns the leadership handle. */
+    static native long elect(long handle, String name);
+
+    /** Whether this connector leads now (local). */
+    static native boolean leadershipIsLeader(long leadership);
+
+    /** The term's fencing token while leading, else 0 (local). */
+    static native long leadershipToken(long leadership);
+
+    /** A subscription to the leadership's states ({"state":"LEADER","token":N}, ...). */
+    static native long leadershipSubscribe(long leadership);
+
+    /** Gives leadership up now (releases the lock). */
+    static native void leadershipResign(long leadership);
+
+    /** Resigns and frees the handle. */
+    static native void leadershipFree(long leadership);
+
+    /** Who leads name: {"leader":ID or null,"token":N or null}. */
+    static native String leader(long handle, String name);
+
+    /** A subscription to who leads name (snapshot and events as leader() returns them). */
+    static native long observeLeader(long handle, String name);
+
+    // Controlled assignments: an assignment handle, its shares through the subscription handle.
+
+    /** Takes part in assigning the ids (a JSON array) of topic; subGroup may be null. */
+    static native long assignments(long handle, String topic, String idsJson, String subGroup);
+
+    /** This participant's share: {"member","epoch","ids":[...],"tokens":{...}}. */
+    static native String assignmentShare(long assignment);
+
+    /** A subscription to this participant's share (snapshot and events as assignmentShare). */
+    static native long assignmentSubscribe(long assignment);
+
+    /** Leaves the topic and frees the handle. */
+    static native void assignmentFree(long assignment);
     // Messages and topics (docs/MESSAGES.md); documents cross as JSON text.
 
     /** Appends a JSON array of messages to a topic; returns their indexes as a JSON array. */

@@ -1,0 +1,58 @@
+//! Recipes built on the connector's public API and its connection-state events only, as
+//! Curator's are on ZooKeeper's: [`leader`] election (a campaign is a wait for one lock,
+//! the term is the lock's fencing token) and observing who leads ([`observe`]). Each
+//! recipe documents what it does on SUSPENDED and LOST.
+
+pub mod assignments;
+pub(crate) mod leader;
+pub(crate) mod observe;
+
+use std::mem::ManuallyDrop;
+use std::ops::Deref;
+use std::sync::Arc;
+
+use crate::connector::Connector;
+
+/// A recipe's own reference to a user's connector, for its background task: the same
+/// connector (session, state, registrations), but dropping it never closes the connector
+/// the way dropping the user's [`Connector`] does. Calls fail with `Error::Closed` once the
+/// user closed it.
+pub(crate) struct SharedConnector(ManuallyDrop<Connector>);
+
+impl SharedConnector {
+    pub(crate) fn new(connector: &Connector) -> Self {
+        SharedConnector(ManuallyDrop::new(Connector {
+            inner: Arc::clone(&connector.inner),
+        }))
+    }
+}
+
+impl Deref for SharedConnector {
+    type Target = Connector;
+
+    fn deref(&self) -> &Connector {
+        &self.0
+    }
+}
+
+impl Drop for SharedConnector {
+    fn drop(&mut self) {
+        // The wrapped Connector's own Drop (which closes) must not run; its one strong
+        // reference to the session is given back here instead.
+        // SAFETY: `self.0.inner` holds exactly one strong count taken in `new`, never
+        // released elsewhere (the ManuallyDrop is never dropped or taken), and the pointer
+        // comes from that live Arc.
+        unsafe { Arc::decrement_strong_count(Arc::as_ptr(&self.0.inner)) };
+    }
+}
+
+/// The lock a campaign for leadership of `name` waits for (docs/PROTOCOL.md).
+pub(crate) fn leader_lock(name: &str) -> String {
+    format!("leader/{name}")
+}
+
+/// The prefix of the ephemeral records a leader of `name` publishes, one per term
+/// (`leader/<name>/<token>`), which observers watch.
+pub(crate) fn leader_record_prefix(name: &str) -> String {
+    format!("leader/{name}/")
+}

@@ -6,6 +6,8 @@ pub(crate) mod feed;
 pub(crate) mod member;
 pub(crate) mod subscription;
 
+use std::time::{Duration, Instant};
+
 use serde_json::Value;
 
 use crate::connector::Connector;
@@ -13,16 +15,23 @@ use crate::error::{Error, Result};
 use crate::membership::member::{parse_members, Member};
 use crate::names::check_name;
 use crate::session::record::MemberSpec;
+use crate::session::registrations::MemberWrite;
 use crate::session::Session;
 
 /// The largest member payload accepted (bytes of JSON): payloads are meant to be small.
 pub const MAX_PAYLOAD_BYTES: usize = 64 * 1024;
 
+/// Added to a dead holder's lease when `join` waits for its end (see `register_member`).
+const WAIT_SLACK: Duration = Duration::from_millis(100);
+
 impl Connector {
     /// Joins the group as `member_id` (the configured member id when `None`) with the
     /// configured sub-groups and `payload` (the configured payload when `None`). Joining
     /// again with the same id updates the record. Fails with [`Error::MemberExists`] when
-    /// another live session holds the id.
+    /// another live session holds the id. When the holder is past its deadline but this
+    /// connector may not end it yet (it has just started: the clock-step rule), waits up to
+    /// that session's lease for it to end and then joins, so a process restarted with a
+    /// stable member id joins as soon as its old session's lease has run out.
     #[tracing::instrument(
         name = "join",
         skip_all,
@@ -153,8 +162,39 @@ impl Connector {
 
 impl Session {
     /// Writes member `id` under session `sid` and returns it as readers will see it.
+    ///
+    /// When another session holds the id and is past its deadline, but this connector may not
+    /// end it yet (a connector that has just started does not yet trust that session's
+    /// deadline: the clock-step rule, docs/PROTOCOL.md "Sessions and reaping"), waits up to
+    /// that session's lease for it to end, then joins: a process restarted with a stable id
+    /// joins as soon as its old session's lease has run out. [`Error::MemberExists`] only
+    /// while the holder is alive, or still in doubt after that wait.
     async fn register_member(&self, sid: &str, id: &str, payload: &Value) -> Result<Member> {
-        let (sub_groups, joined_at) = self.write_member(sid, id, payload).await?;
+        let mut give_up: Option<Instant> = None;
+        let (sub_groups, joined_at) = loop {
+            match self.write_member(sid, id, payload).await? {
+                MemberWrite::Written(sub_groups, joined_at) => break (sub_groups, joined_at),
+                MemberWrite::HolderInDoubt { retry_in, lease } => {
+                    // The vouched clock lags the server's by up to a round trip: a little
+                    // slack so the last retry lands after the holder's end.
+                    let give_up =
+                        *give_up.get_or_insert_with(|| Instant::now() + lease + WAIT_SLACK);
+                    let left = give_up.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        return Err(Error::MemberExists(format!(
+                            "member {id} is held by a session past its deadline that did not \
+                             end within its lease"
+                        )));
+                    }
+                    tracing::debug!(
+                        member = id,
+                        ?retry_in,
+                        "the member id's holder is past its deadline; waiting for its end"
+                    );
+                    tokio::time::sleep(retry_in.min(left)).await;
+                }
+            }
+        };
         Ok(Member {
             id: id.to_string(),
             sub_groups,

@@ -99,6 +99,8 @@ impl Connector {
         fn members(&self) -> Vec<Member>;
         /// See [`crate::Connector::update_payload`].
         fn update_payload(&self, member_id: Option<&str>, payload: Value) -> ();
+        /// See [`crate::Connector::set_online`].
+        fn set_online(&self, member_id: Option<&str>, online: bool) -> ();
         /// See [`crate::Connector::add_sub_group`].
         fn add_sub_group(&self, sub_group: &str) -> ();
         /// See [`crate::Connector::remove_sub_group`].

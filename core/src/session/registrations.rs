@@ -3,10 +3,9 @@
 
 use std::time::Duration;
 
-use serde_json::Value;
-
 use crate::error::{Error, Result};
 use crate::protocol::records::MemberRecord;
+use crate::session::record::MemberSpec;
 use crate::session::Session;
 
 /// What the join script did with a member record.
@@ -24,13 +23,19 @@ pub(crate) enum MemberWrite {
 impl Session {
     /// Writes the record of member `id` under session `sid` with the connector's current
     /// sub-groups.
-    pub async fn write_member(&self, sid: &str, id: &str, payload: &Value) -> Result<MemberWrite> {
+    pub async fn write_member(
+        &self,
+        sid: &str,
+        id: &str,
+        spec: &MemberSpec,
+    ) -> Result<MemberWrite> {
         let sub_groups = self.sub_groups.lock().unwrap().clone();
         let record = serde_json::to_string(&MemberRecord {
             id,
             session: sid,
             sub_groups: &sub_groups,
-            payload,
+            payload: &spec.payload,
+            online: spec.online,
         })?;
         let reply: Vec<String> = self.run(&self.scripts.join, &[sid, id, &record]).await?;
         let number = |text: &str| {

@@ -47,7 +47,7 @@ pub(crate) async fn replace_session(inner: &Session, old_sid: &str) -> Result<(I
         (record.memberships.clone(), record.ephemerals.clone())
     };
     for (id, spec) in memberships {
-        let written = match inner.write_member(&sid, &id, &spec.payload).await {
+        let written = match inner.write_member(&sid, &id, &spec).await {
             // Not waited for here: the new session's heartbeats must not wait behind it.
             Ok(MemberWrite::HolderInDoubt { .. }) => Err(Error::MemberExists(format!(
                 "member {id} is held by another session, past its deadline but not yet ended"

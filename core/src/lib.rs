@@ -61,6 +61,7 @@ mod membership;
 mod messages;
 pub mod names;
 mod protocol;
+pub mod recipes;
 mod session;
 mod subscription;
 mod transport;
@@ -81,6 +82,7 @@ pub use membership::MAX_PAYLOAD_BYTES;
 pub use messages::{
     InboxSnapshot, Message, MessageKind, MessageSubscription, TopicBatch, TopicInfo, TopicMessage,
 };
+pub use recipes::discovery::{InstancesChanged, ProviderOptions, ServiceProvider, Strategy};
 pub use session::restore::RestoreFailure;
 pub use session::state::ConnectionState;
 pub use subscription::{Event, MemberSubscription, StateSubscription, Subscription};

@@ -125,6 +125,8 @@ impl Connector {
         fn force_release(&self, name: &str) -> Option<crate::LockHolder>;
         /// See [`crate::Connector::lock_holder`].
         fn lock_holder(&self, name: &str) -> Option<crate::LockHolder>;
+        /// See [`crate::Connector::locks`].
+        fn locks(&self) -> Vec<(String, Option<crate::LockHolder>)>;
         /// See [`crate::Connector::ephemeral_set`].
         fn ephemeral_set(&self, key: &str, value: &Value) -> ();
         /// See [`crate::Connector::ephemeral_get`].

@@ -97,6 +97,11 @@ typedef enum gr_status {
      * A bug: the library panicked. The panic was caught; the handle may still be used.
      */
     GR_PANIC = 13,
+    /**
+     * Nothing can be granted now: the session's lease is in doubt (a heartbeat failed:
+     * SUSPENDED). Not an expiry: retry once the connection state is CONNECTED again.
+     */
+    GR_LEASE_IN_DOUBT = 14,
 } gr_status;
 
 /**
@@ -424,6 +429,17 @@ enum gr_status gr_options_set_session_timeout_ms(struct gr_options *options, uin
 enum gr_status gr_options_set_heartbeat_ms(struct gr_options *options, uint64_t heartbeat_ms);
 
 /**
+ * Sets the longest session timeout any member of the group uses, in milliseconds
+ * (default: this connector's own session timeout; at most 24 h, checked by
+ * `gr_connect`). After Redis restarted without the group's data, a connector that never
+ * saw the group waits this long from the server's start before its first lock grant,
+ * so a holder from before the restart cannot overlap it (docs/SAFETY.md). Set it when
+ * members use different session timeouts.
+ * Errors: GR_NULL_ARGUMENT.
+ */
+enum gr_status gr_options_set_max_lease_ms(struct gr_options *options, uint64_t max_lease_ms);
+
+/**
  * Sets how long one Redis command may take before it fails with GR_TIMEOUT (default
  * 5000 ms; 0 is refused by `gr_connect`).
  * Errors: GR_NULL_ARGUMENT.
@@ -676,6 +692,20 @@ enum gr_status gr_held_token(const struct gr_connector *conn,
 enum gr_status gr_lock_holder(const struct gr_connector *conn,
                               const char *name,
                               char **holder_json_out);
+
+/**
+ * Writes what Redis says of `name` to `*status_json_out` as JSON {"holder": {...} or
+ * null, "grants_held_until_ms": n or null}: the holder as `gr_lock_holder` reports
+ * it, and, when the lock is free but no lock of the group is granted yet (Redis lost
+ * or rolled back the group's state: a restart grace), the server time in ms since the
+ * Unix epoch from which grants resume. `gr_lock` reports not-acquired until then.
+ * Ownership: free `*status_json_out` with `gr_string_free`.
+ * Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT (empty, oversized, not UTF-8),
+ * GR_CLOSED, GR_CONNECTION, GR_TIMEOUT.
+ */
+enum gr_status gr_lock_status(const struct gr_connector *conn,
+                              const char *name,
+                              char **status_json_out);
 
 /**
  * Sets the ephemeral `key` to the JSON `value_json`, replacing this session's earlier

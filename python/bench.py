@@ -30,6 +30,12 @@ Measures:
      the core's blocking connector and through the `gr_` exports, from Rust
      (bench/src/call_costs.rs, the binary gr-call-costs run with `cargo run --release`),
      against the same redis-server.
+
+`--contention` runs only the contention sweep instead (bench_contention.py): 1, 2, 8, 32
+and 128 waiter threads (`--waiters`) on one lock, in one process and split over
+`--processes` (default 4) processes, `--contention-seconds` (default 3) per point:
+acquisitions/s, Redis commands and Redis us per acquisition (INFO commandstats), p50/p99
+wait, max/min grants per waiter.
 """
 
 from __future__ import annotations
@@ -58,6 +64,7 @@ _BUILT = ROOT / "target" / "release" / "libgroup_redis.so"
 if "GROUP_REDIS_LIB" not in os.environ and _BUILT.is_file():
     os.environ["GROUP_REDIS_LIB"] = str(_BUILT)
 
+import bench_contention  # noqa: E402
 import group_redis  # noqa: E402
 import redis  # noqa: E402
 from group_redis import _native  # noqa: E402
@@ -208,6 +215,13 @@ def main() -> None:
                         help="lock+release pairs per contender in section 2 (default 20000)")
     parser.add_argument("--python-layer-only", action="store_true",
                         help="run only section 2, the Python layer against raw ctypes")
+    parser.add_argument("--contention", action="store_true",
+                        help="run only the contention sweep (bench_contention.py)")
+    parser.add_argument("--waiters", default="1,2,8,32,128", help="sweep points (default 1,2,8,32,128)")
+    parser.add_argument("--processes", type=int, default=4,
+                        help="processes of the sweep's several-process rows (default 4)")
+    parser.add_argument("--contention-seconds", type=float, default=3.0,
+                        help="length of each sweep point (default 3)")
     args = parser.parse_args()
     per_round = args.seconds / args.rounds
     threads = args.threads
@@ -221,7 +235,12 @@ def main() -> None:
         version = subprocess.run(["redis-server", "--version"], capture_output=True, text=True).stdout.split()[2]
         print(f"# group_redis {group_redis.version()} ({group_redis.library_path()})")
         print(f"# redis-py {redis.__version__}, redis-server {version}, Python {platform.python_version()}, "
-              f"{os.cpu_count()} CPUs; {args.rounds} interleaved rounds of {per_round:g} s per contender")
+              f"{os.cpu_count()} CPUs"
+              + ("" if args.contention else f"; {args.rounds} interleaved rounds of {per_round:g} s per contender"))
+        if args.contention:
+            bench_contention.sweep(server.url, [int(n) for n in args.waiters.split(",")],
+                                   args.processes, args.contention_seconds)
+            return
         group = f"bench-{uuid.uuid4().hex[:8]}"
         conn = group_redis.connect(server.url, group=group, member_id="py-bench")
         if args.python_layer_only:

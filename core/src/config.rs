@@ -29,11 +29,14 @@ pub struct Config {
     pub(crate) payload: Value,
     pub(crate) command_timeout: Duration,
     pub(crate) tls_root_cert: Option<Vec<u8>>,
+    pub(crate) max_lease: Option<Duration>,
 }
 
 impl Config {
     /// Options for `url` (`redis://[user:password@]host[:port][/db]`, or `rediss://` for
-    /// TLS) with every other option at its default.
+    /// TLS; `redis+sentinel://[user:password@]host:port[,host:port...]/service[/db]` for
+    /// the master a set of Redis Sentinels names, followed through fail-overs) with every
+    /// other option at its default.
     pub fn new(url: impl Into<String>) -> Self {
         Config {
             url: url.into(),
@@ -45,6 +48,7 @@ impl Config {
             payload: Value::Null,
             command_timeout: DEFAULT_COMMAND_TIMEOUT,
             tls_root_cert: None,
+            max_lease: None,
         }
     }
 
@@ -100,6 +104,27 @@ impl Config {
     pub fn with_tls_root_cert(mut self, pem: Vec<u8>) -> Self {
         self.tls_root_cert = Some(pem);
         self
+    }
+
+    /// The longest session timeout any member of the group uses, as the deployment
+    /// states it. Stating it closes a gap: after Redis restarted without the group's data,
+    /// a connector that never saw the group cannot tell the group from a new one, and a
+    /// holder from before may still trust its lease. With this option set, such a
+    /// connector grants nothing until the server has run this long (docs/SAFETY.md, "Data
+    /// loss and restarts"); the cost is that on a freshly started Redis the group's first
+    /// grants also wait until then. Unset (the default), a fresh connector grants at once.
+    /// A value below the session timeout counts as the session timeout.
+    pub fn with_max_lease(mut self, max_lease: Duration) -> Self {
+        self.max_lease = Some(max_lease);
+        self
+    }
+
+    /// The longest lease this connector assumes any member uses: the stated
+    /// [`Config::with_max_lease`], at least its own session timeout (its own session
+    /// timeout when none is stated).
+    pub fn max_lease(&self) -> Duration {
+        self.max_lease
+            .map_or(self.session_timeout, |m| m.max(self.session_timeout))
     }
 
     /// The group name.
@@ -161,6 +186,14 @@ impl Config {
                 self.session_timeout.as_millis()
             )));
         }
+        if self
+            .max_lease
+            .is_some_and(|m| m > Duration::from_secs(24 * 3600))
+        {
+            return Err(Error::InvalidArgument(
+                "max lease must be at most 24 h".into(),
+            ));
+        }
         if self.command_timeout.is_zero() {
             return Err(Error::InvalidArgument(
                 "command timeout must be above zero".into(),
@@ -194,6 +227,7 @@ impl fmt::Debug for Config {
             .field("payload", &self.payload)
             .field("command_timeout", &self.command_timeout)
             .field("tls_root_cert", &self.tls_root_cert.is_some())
+            .field("max_lease", &self.max_lease())
             .finish()
     }
 }

@@ -26,6 +26,11 @@ pub enum Error {
     /// is creating a new session.
     #[error("session expired: {0}")]
     SessionExpired(String),
+    /// Nothing can be granted now because the session's lease is in doubt: a heartbeat
+    /// failed (SUSPENDED). The session has not expired; retry once the state is CONNECTED
+    /// again. (Once the lease ran out locally, LOST, the error is [`Error::SessionExpired`].)
+    #[error("lease in doubt: {0}")]
+    LeaseInDoubt(String),
     /// The member id is held by another live session.
     #[error("member exists: {0}")]
     MemberExists(String),

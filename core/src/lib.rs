@@ -76,7 +76,7 @@ pub use connector::Connector;
 pub use data::events::{DataEvent, DataEventKind, DataSnapshot};
 pub use data::{Entry, Versioned, MAX_JSON_DEPTH, MAX_VALUE_BYTES};
 pub use error::{Error, Result};
-pub use locks::LockHolder;
+pub use locks::{LockHolder, LockStatus};
 pub use membership::member::{LeaveReason, Member, MembershipEvent};
 pub use membership::MAX_PAYLOAD_BYTES;
 pub use messages::{

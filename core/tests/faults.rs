@@ -194,7 +194,10 @@ async fn a_holder_cut_off_hears_lost_before_anyone_else_holds() {
             assert!(
                 matches!(
                     err,
-                    Error::SessionExpired(_) | Error::Connection(_) | Error::Timeout(_)
+                    Error::LeaseInDoubt(_)
+                        | Error::SessionExpired(_)
+                        | Error::Connection(_)
+                        | Error::Timeout(_)
                 ),
                 "a lock taken while the lease is in doubt: {err:?}"
             );

@@ -112,6 +112,23 @@ async fn without_functions_the_scripts_do_the_same() {
         command_calls(&server, "fcall") > 0,
         "the other used functions"
     );
+    // The hand-off to the oldest waiter, both ways: released by a script to a function's
+    // waiter, and by a function to a script's waiter.
+    let limited = std::sync::Arc::new(limited);
+    let full = std::sync::Arc::new(full);
+    for (holder, waiter) in [(&limited, &full), (&full, &limited)] {
+        holder.lock("queued").await.unwrap().expect("free");
+        let w = std::sync::Arc::clone(waiter);
+        let waiting = tokio::spawn(async move { w.try_lock("queued", PATIENCE).await });
+        eventually("the waiter queued", || async {
+            raw_command::<u64>(&server, &["ZCARD", &format!("gr:{{{group}}}:lockq:queued")]) == 1
+        })
+        .await;
+        assert!(holder.release("queued").await.unwrap());
+        let token = waiting.await.unwrap().unwrap().expect("handed over");
+        assert_eq!(waiter.held_token("queued").unwrap(), Some(token));
+        assert!(waiter.release("queued").await.unwrap());
+    }
     limited.join(None, None).await.unwrap();
     let members = full.members().await.unwrap();
     assert!(members.iter().any(|m| m.id == "s"), "{members:?}");

@@ -153,8 +153,10 @@ async fn fencing_tokens_grow_across_holders_and_deletions() {
         last = token;
         assert!(c.release("fenced").await.unwrap());
     }
-    // Tokens are per lock name: another lock starts again at the epoch's floor.
-    assert_eq!(a.lock("other-lock").await.unwrap(), first);
+    // Tokens come from one high-water mark for the whole group (a released lock leaves
+    // no hash behind): another lock's token is larger still.
+    assert!(first.is_some());
+    assert!(a.lock("other-lock").await.unwrap().unwrap() > last);
 }
 
 #[tokio::test(flavor = "multi_thread")]

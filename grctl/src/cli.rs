@@ -6,7 +6,8 @@ use clap::{Parser, Subcommand};
 #[derive(Parser, Debug)]
 #[command(name = "grctl", version, about, after_help = crate::exit::HELP)]
 pub struct Cli {
-    /// Redis URL (redis://[user:password@]host[:port][/db], rediss:// for TLS). Default:
+    /// Redis URL (redis://[user:password@]host[:port][/db], rediss:// for TLS,
+    /// redis+sentinel://host:port[,host:port...]/service[/db] for Sentinel). Default:
     /// $REDIS_URL, then redis://127.0.0.1:6379; `demo` starts its own redis-server when
     /// neither --url nor REDIS_URL is given.
     #[arg(long, env = "REDIS_URL", global = true, hide_env_values = true)]
@@ -15,6 +16,12 @@ pub struct Cli {
     /// Group name.
     #[arg(long, default_value = group_redis::DEFAULT_GROUP, global = true)]
     pub group: String,
+
+    /// The longest session timeout (ms) any member of the group uses. When set, a lock
+    /// taken on a Redis younger than that waits until it is that old, so a holder from
+    /// before an empty restart cannot overlap (docs/SAFETY.md).
+    #[arg(long, global = true)]
+    pub max_lease: Option<u64>,
 
     /// Print each step with a timestamp on stderr (stdout keeps only the JSON lines).
     #[arg(long, short, global = true)]
@@ -99,7 +106,8 @@ pub enum Command {
         name: String,
     },
     /// Print who holds a lock now, as Redis knows it: {"member","session","token"}. A
-    /// holder whose lease ran out is not reported. Exits 3 when the lock is free.
+    /// holder whose lease ran out is not reported. Exits 3 when the lock is free; the
+    /// message then says whether grants are held back (a restart grace) and until when.
     Holder {
         /// Lock name.
         name: String,

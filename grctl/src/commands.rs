@@ -21,6 +21,7 @@ pub fn run(cli: Cli) -> CmdResult {
     let Cli {
         url,
         group,
+        max_lease,
         verbose: _,
         command,
     } = cli;
@@ -28,7 +29,10 @@ pub fn run(cli: Cli) -> CmdResult {
         return crate::demo::run(url, &group);
     }
     let url = url.unwrap_or_else(|| DEFAULT_URL.to_string());
-    let config = Config::new(url).with_group(&group);
+    let mut config = Config::new(url).with_group(&group);
+    if let Some(ms) = max_lease {
+        config = config.with_max_lease(Duration::from_millis(ms));
+    }
     match command {
         Command::Demo => unreachable!("handled above"),
         Command::Members => {
@@ -133,11 +137,17 @@ pub fn run(cli: Cli) -> CmdResult {
         Command::Holder { name } => {
             let c = connect(config)?;
             verbose!("asking who holds lock {name:?}");
-            let holder = c.lock_holder(&name).map_err(|e| failure(&c, e))?;
+            let status = c.lock_status(&name).map_err(|e| failure(&c, e))?;
             close(&c)?;
-            let holder = holder.map(|holder| json!(holder));
-            print_found(holder, || {
-                format!("lock {name:?} in group {group:?} is not held")
+            let holder = status.holder.map(|holder| json!(holder));
+            print_found(holder, || match status.grants_held_until_ms {
+                Some(until) => format!(
+                    "lock {name:?} in group {group:?} is not held, but no lock is granted \
+                     until {} (server time): Redis lost or rolled back the group's state, and \
+                     holders from before may still trust their leases",
+                    format_ms(until)
+                ),
+                None => format!("lock {name:?} in group {group:?} is not held"),
             })
         }
         Command::Get { path } => {
@@ -236,6 +246,28 @@ fn lock(config: Config, name: &str, member: Option<&str>, wait: u64, hold: u64) 
 
 /// Prints a value that was there (a stored `null` prints `null`), or fails with
 /// [`Exit::NotFound`] and `missing()` when there was none.
+/// Unix time in ms as UTC `YYYY-MM-DDTHH:MM:SS.mmmZ`.
+fn format_ms(ms: u64) -> String {
+    let (secs, millis) = (ms / 1000, ms % 1000);
+    let (days, rest) = (secs / 86_400, secs % 86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{millis:03}Z",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    )
+}
+
 fn print_found(value: Option<Value>, missing: impl FnOnce() -> String) -> CmdResult {
     match value {
         Some(value) => {
@@ -399,4 +431,16 @@ fn watch_data(
     let _events = events.into_callback("grctl-watch-data", |event| print_json(&json!(event)));
     let _ = stop.recv();
     close(&c)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn format_ms_is_utc() {
+        assert_eq!(super::format_ms(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(
+            super::format_ms(1_709_210_096_789),
+            "2024-02-29T12:34:56.789Z"
+        );
+    }
 }

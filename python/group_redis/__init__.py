@@ -17,7 +17,7 @@ from .errors import *  # noqa: F403  (the exception classes, listed in errors.__
 from .events import DataEvents, MemberEvents, StateEvents, Subscription
 from .messages import Message, MessageEvents, TopicBatch, TopicInfo, TopicMessage
 from .types import (
-    ConnectionState, DataEvent, DataSnapshot, Entry, LockHolder, Member, MembershipEvent, Versioned,
+    ConnectionState, DataEvent, DataSnapshot, Entry, LockHolder, LockStatus, Member, MembershipEvent, Versioned,
 )
 
 __version__ = "0.1.0"
@@ -27,6 +27,7 @@ __all__ = [
     "Connector",
     "Lock",
     "LockHolder",
+    "LockStatus",
     "DEFAULT_URL",
     "Member",
     "MembershipEvent",

@@ -139,6 +139,7 @@ FUNCTIONS: dict[str, Declaration] = {
     "gr_options_set_session_timeout_ms": (_STATUS, [_OPTIONS, ("uint64_t", "timeout_ms")]),
     "gr_options_set_heartbeat_ms": (_STATUS, [_OPTIONS, ("uint64_t", "heartbeat_ms")]),
     "gr_options_set_command_timeout_ms": (_STATUS, [_OPTIONS, ("uint64_t", "timeout_ms")]),
+    "gr_options_set_max_lease_ms": (_STATUS, [_OPTIONS, ("uint64_t", "max_lease_ms")]),
     "gr_options_set_sub_groups": (
         _STATUS,
         [_OPTIONS, ("const char *const *", "sub_groups"), ("size_t", "count")],
@@ -181,6 +182,7 @@ FUNCTIONS: dict[str, Declaration] = {
     "gr_is_held": (_STATUS, [_CONN, ("const char *", "name"), ("bool *", "held_out")]),
     "gr_held_token": (_STATUS, [_CONN, ("const char *", "name"), ("uint64_t *", "token_out")]),
     "gr_lock_holder": (_STATUS, [_CONN, ("const char *", "name"), ("char **", "holder_json_out")]),
+    "gr_lock_status": (_STATUS, [_CONN, ("const char *", "name"), ("char **", "status_json_out")]),
     # ephemeral data
     "gr_ephemeral_set": (_STATUS, [_CONN, ("const char *", "key"), ("const char *", "value_json")]),
     "gr_ephemeral_get": (_STATUS, [_CONN, ("const char *", "key"), ("char **", "value_json_out")]),

@@ -17,7 +17,7 @@ from .messages import Messaging
 from .lock import Lock
 from ._native import encode_json, encode_name, lib
 from .errors import InvalidArgumentError, LockNotAcquiredError, Status
-from .types import ConnectionState, Entry, LockHolder, Member, Versioned
+from .types import ConnectionState, Entry, LockHolder, LockStatus, Member, Versioned
 
 __all__ = ["connect", "Connector", "Lock", "DEFAULT_URL"]
 
@@ -72,6 +72,7 @@ def connect(
     payload: Any = None,
     command_timeout: float = 5.0,
     tls_root_cert: Union[str, bytes, None] = None,
+    max_lease: Optional[float] = None,
 ) -> "Connector":
     """Connects to Redis and starts a session (lease `session_timeout` seconds, renewed
     every `heartbeat` seconds, default a third of it). Does not join: call `join()`.
@@ -79,6 +80,9 @@ def connect(
     `url` defaults to $REDIS_URL, then $GROUP_REDIS_URL, then redis://127.0.0.1:6379. `member_id` defaults
     to "<hostname>-<pid>". `payload` is any JSON-serialisable object members join with.
     `tls_root_cert` (PEM text) is the CA to trust for a `rediss://` server with a private CA.
+    `max_lease` (seconds) is the longest session timeout any member of the group uses
+    (default: `session_timeout`): after Redis restarted without the group's data, the first
+    lock grant waits this long from the server's start (docs/SAFETY.md).
     Raises ConnectionFailedError when Redis cannot be reached and InvalidArgumentError for
     bad options. The library's log records go to the ``group_redis`` loggers (see
     `group_redis.logs`); their levels are read again here.
@@ -103,6 +107,8 @@ def connect(
         _native.check(
             lib.gr_options_set_command_timeout_ms(options, _ms(command_timeout, "command_timeout"))
         )
+        if max_lease is not None:
+            _native.check(lib.gr_options_set_max_lease_ms(options, _ms(max_lease, "max_lease")))
         names = [encode_name(s, "sub-group") for s in sub_groups]
         array = (c_char_p * max(len(names), 1))(*names)
         _native.check(lib.gr_options_set_sub_groups(options, array, len(names)))
@@ -350,10 +356,13 @@ class Connector(Subscribing, Messaging):
     def lock_holder(self, name: str) -> Optional[LockHolder]:
         """Who holds `name` now, read from Redis (any connector may ask about any lock);
         None when it is free. A holder whose lease has run out is not reported."""
-        found = self._json(lib.gr_lock_holder, encode_name(name, "lock name"))
-        if found is None:
-            return None
-        return LockHolder(found["member"], found["session"], int(found["token"]))
+        return LockHolder.from_json(self._json(lib.gr_lock_holder, encode_name(name, "lock name")))
+
+    def lock_status(self, name: str) -> LockStatus:
+        """`lock_holder(name)`, and whether grants are held back and until when: after Redis
+        lost or rolled back the group's state, a free lock cannot be had until the leases
+        from before have surely run out (a restart grace; docs/SAFETY.md)."""
+        return LockStatus.from_json(self._json(lib.gr_lock_status, encode_name(name, "lock name")))
 
     @contextlib.contextmanager
     def locked(

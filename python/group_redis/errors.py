@@ -14,6 +14,7 @@ __all__ = [
     "OperationTimeoutError",
     "ClosedError",
     "SessionExpiredError",
+    "LeaseInDoubtError",
     "MemberExistsError",
     "KeyOwnedError",
     "LockNotHeldError",
@@ -42,6 +43,7 @@ class Status(enum.IntEnum):
     GR_REDIS = 11
     GR_PROTOCOL = 12
     GR_PANIC = 13
+    GR_LEASE_IN_DOUBT = 14
 
 
 class GroupRedisError(Exception):
@@ -89,6 +91,13 @@ class SessionExpiredError(GroupRedisError):
     """The session's lease ran out before the operation was applied."""
 
     status = "GR_SESSION_EXPIRED"
+
+
+class LeaseInDoubtError(GroupRedisError):
+    """Nothing can be granted now: the session's lease is in doubt (a heartbeat failed:
+    SUSPENDED). Not an expiry: retry once the connection state is CONNECTED again."""
+
+    status = "GR_LEASE_IN_DOUBT"
 
 
 class MemberExistsError(GroupRedisError):
@@ -149,4 +158,5 @@ BY_STATUS: dict[int, type[GroupRedisError]] = {
     Status.GR_REDIS: RedisServerError,
     Status.GR_PROTOCOL: ProtocolError,
     Status.GR_PANIC: InternalError,
+    Status.GR_LEASE_IN_DOUBT: LeaseInDoubtError,
 }

@@ -96,6 +96,28 @@ class LockHolder:
     session: str
     token: int
 
+    @classmethod
+    def from_json(cls, found: Any) -> Optional["LockHolder"]:
+        """The holder as gr_lock_holder writes it (None: free)."""
+        return None if found is None else cls(found["member"], found["session"], int(found["token"]))
+
+
+@dataclass(frozen=True)
+class LockStatus:
+    """What Redis says of a lock: its `holder` (None when free) and, when it is free but no
+    lock of the group is granted yet (Redis lost or rolled back the group's state, so holders
+    from before may still trust their leases), `grants_held_until`: the server time (seconds
+    since the Unix epoch) from which grants resume. `lock()` returns None until then."""
+
+    holder: Optional[LockHolder]
+    grants_held_until: Optional[float]
+
+    @classmethod
+    def from_json(cls, found: Any) -> "LockStatus":
+        """The status as gr_lock_status writes it (the grace's end in ms)."""
+        until = found["grants_held_until_ms"]
+        return cls(LockHolder.from_json(found["holder"]), None if until is None else until / 1000.0)
+
 
 @dataclass
 class Versioned:

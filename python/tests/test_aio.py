@@ -146,16 +146,17 @@ def test_a_cancelled_try_lock_that_acquires_afterwards_releases_at_once(
                 await waiting
             await held.release()  # the cancelled wait now gets the lock, and must let go
             # Only then may the third member try (it could win the race to the free lock):
-            # the lock's last fencing token (docs/PROTOCOL.md) shows the waiter's grant.
+            # the group's token high-water mark (`fence`, docs/PROTOCOL.md) shows the
+            # waiter's grant, made by the release itself (the hand-off to the oldest waiter).
             raw = redis.Redis.from_url(url)
             await wait_until(
-                lambda: int(raw.hget(f"gr:{{{group}}}:lock:L", "token") or 0) == held.token + 1
+                lambda: int(raw.get(f"gr:{{{group}}}:fence") or 0) == held.token + 1
             )
             raw.close()
 
             got = await third.try_lock("L", PATIENCE)
             assert got is not None, "the cancelled waiter kept the lock"
-            # Grants are numbered: the waiter's abandoned grant came in between.
+            # Grants are numbered group-wide: the waiter's abandoned grant came in between.
             assert got.token == held.token + 2
             # The waiter's release is made on its pool after the cancellation; Redis freed
             # the lock (third has it) but the release call may not have returned yet, and

@@ -2,8 +2,9 @@
 
 a. a holder cut off from Redis (a proxy that stops forwarding) hears LOST before anyone
    else holds its lock, and the next holder's fencing token is greater (3 trials);
-b. while the lease is in doubt (SUSPENDED, before LOST) and after it ran out (LOST), a
-   lock call raises SessionExpiredError instead of being granted;
+b. while the lease is in doubt (SUSPENDED, before LOST) a lock call raises
+   LeaseInDoubtError, and after it ran out (LOST) SessionExpiredError, instead of being
+   granted;
 c. values nested deeper than 100 levels are refused with InvalidJsonError, 100 is fine;
 d. errors for Redis URLs that do not parse never contain the password;
 e. after Redis restarts empty, no lock is granted for one lease, the old holder hears
@@ -171,11 +172,11 @@ def test_b_lock_raises_while_suspended_and_after_lost(proxy, connect, report):
     cut = time.monotonic()
     suspended = log.wait_for(ConnectionState.SUSPENDED)
     assert holder.state == ConnectionState.SUSPENDED
-    with pytest.raises(group_redis.SessionExpiredError):
+    with pytest.raises(group_redis.LeaseInDoubtError):
         holder.lock("M")
-    with pytest.raises(group_redis.SessionExpiredError):
+    with pytest.raises(group_redis.LeaseInDoubtError):
         holder.try_lock("M", 0.5)
-    with pytest.raises(group_redis.SessionExpiredError):
+    with pytest.raises(group_redis.LeaseInDoubtError):
         holder.reentrant_lock("L")  # not even another hold of a lock it has
     checked = time.monotonic()
     # All of that happened while SUSPENDED, before LOST.
@@ -287,6 +288,11 @@ def test_e_after_redis_restarts_empty_no_lock_for_a_lease_lost_first_tokens_grow
             assert early is None, (
                 f"lock() granted L {ms(answered - restarted)} after a restart that lost it "
                 f"(lease {lease} s)")
+            # The grace is visible: L is free, but grants are held back until a known time.
+            status = b.lock_status("L")
+            assert status.holder is None, status
+            assert status.grants_held_until is not None, status
+            assert status.grants_held_until > time.time() - 0.5, status
 
             waiting = Waiter(b, "L", a)
             waiting.start()

@@ -177,3 +177,19 @@ def test_local_answers_check_names_like_every_call(connect):
             conn.is_held(bad)
         with pytest.raises(group_redis.InvalidArgumentError):
             conn.held_token(bad)
+
+
+def test_max_lease_is_an_option_and_lock_status_reports_the_holder(connect):
+    # With max_lease, grants of a group on a server younger than it wait (the restart case
+    # of docs/SAFETY.md): a group of its own, so the locks below are not held back.
+    connect("max-lease", max_lease=3.0, group="max-lease-group")
+    with pytest.raises(group_redis.InvalidArgumentError):
+        connect("bad-max-lease", max_lease=-1, group="max-lease-group")
+    conn = connect("status")
+    lock = conn.lock("status")
+    assert lock is not None
+    status = conn.lock_status("status")
+    assert status.holder is not None and status.holder.token == lock.token
+    assert status.grants_held_until is None
+    assert lock.release()
+    assert conn.lock_status("status") == group_redis.LockStatus(None, None)

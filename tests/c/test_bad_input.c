@@ -13,6 +13,7 @@ static void status_names_and_version(void) {
     CHECK_STR(gr_status_name(GR_OK), "GR_OK");
     CHECK_STR(gr_status_name(GR_LOCK_NOT_HELD), "GR_LOCK_NOT_HELD");
     CHECK_STR(gr_status_name(GR_PANIC), "GR_PANIC");
+    CHECK_STR(gr_status_name(GR_LEASE_IN_DOUBT), "GR_LEASE_IN_DOUBT");
     CHECK_STR(gr_status_name(-1), "GR_UNKNOWN_STATUS");
     CHECK_STR(gr_status_name(9999), "GR_UNKNOWN_STATUS");
     /* The header's macros and the loaded library agree (both come from the crate version). */

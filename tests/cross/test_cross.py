@@ -206,15 +206,15 @@ def java_command(scratch: Path) -> list[str]:
 
 
 def await_waiters(url: str, group: str, count: int) -> int:
-    """Waits until Redis counts `count` waiters on LOCK (docs/PROTOCOL.md: the lock hash's
-    `waiters` field) and returns how many it counts."""
+    """Waits until `count` waiters are queued on LOCK (docs/PROTOCOL.md: the lock's wait
+    queue `lockq:<name>`) and returns how many are."""
     import redis  # redis-py, from python/requirements-dev.txt
 
     raw = redis.Redis.from_url(url)
     deadline = time.monotonic() + PATIENCE
     try:
         while True:
-            waiters = int(raw.hget(f"gr:{{{group}}}:lock:{LOCK}", "waiters") or 0)
+            waiters = int(raw.zcard(f"gr:{{{group}}}:lockq:{LOCK}"))
             if waiters >= count:
                 return waiters
             assert time.monotonic() < deadline, f"only {waiters} waiters on {LOCK} after {PATIENCE} s"

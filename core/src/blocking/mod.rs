@@ -127,6 +127,8 @@ impl Connector {
         fn lock_holder(&self, name: &str) -> Option<crate::LockHolder>;
         /// See [`crate::Connector::locks`].
         fn locks(&self) -> Vec<(String, Option<crate::LockHolder>)>;
+        /// See [`crate::Connector::lock_status`].
+        fn lock_status(&self, name: &str) -> crate::LockStatus;
         /// See [`crate::Connector::ephemeral_set`].
         fn ephemeral_set(&self, key: &str, value: &Value) -> ();
         /// See [`crate::Connector::ephemeral_get`].

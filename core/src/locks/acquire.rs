@@ -1,4 +1,5 @@
-//! Taking a lock: one attempt, or waiting for the holder's release (pub/sub) with its lease
+//! Taking a lock: one attempt, or waiting in the lock's FIFO queue until a release hands
+//! it over (one notice, to this waiter alone, see [`super::queue`]), with the holder's lease
 //! deadline as the fallback wake-up, through SUSPENDED, LOST and Redis restarts.
 
 use std::pin::pin;
@@ -7,6 +8,7 @@ use std::time::{Duration, Instant};
 use crate::connector::Connector;
 use crate::error::{Error, Result};
 use crate::locks::attempt_id;
+use crate::locks::queue::WaitEntry;
 use crate::locks::release::{is_ambiguous, Cleanup};
 use crate::names::check_name;
 use crate::session::record::HeldLock;
@@ -19,28 +21,7 @@ const PAUSE_AFTER_ERROR: Duration = Duration::from_millis(100);
 /// Extra wait after a holder's lease deadline before retrying, so the server sees it passed.
 const DEADLINE_MARGIN: Duration = Duration::from_millis(5);
 
-/// How a lock attempt relates to waiting (see lock.lua).
-#[derive(Clone, Copy)]
-enum Mode {
-    /// A plain attempt.
-    Try,
-    /// A waiter's first attempt: if busy, count this caller among the waiters.
-    JoinWait,
-    /// A counted waiter's attempt: on success, uncount.
-    Waiting,
-}
-
-impl Mode {
-    fn as_arg(self) -> &'static str {
-        match self {
-            Mode::Try => "try",
-            Mode::JoinWait => "join-wait",
-            Mode::Waiting => "waiting",
-        }
-    }
-}
-
-enum Attempt {
+pub(super) enum Attempt {
     Acquired {
         token: u64,
     },
@@ -50,14 +31,6 @@ enum Attempt {
     /// Not sent: the lease is in doubt (SUSPENDED, or run out locally), so nothing may be
     /// granted now. Unlike a session Redis no longer has, it can come back as it is.
     InDoubt,
-}
-
-fn lease_in_doubt() -> Error {
-    Error::SessionExpired(
-        "the session's lease is in doubt (a heartbeat failed or the lease ran out): no lock \
-         is granted until it is renewed or replaced"
-            .into(),
-    )
 }
 
 impl Connector {
@@ -79,89 +52,96 @@ impl Connector {
         check_name("lock name", name)?;
         let owner = member.unwrap_or(&self.inner.config.member_id);
         check_name("member id", owner)?;
-        let deadline = Instant::now() + wait;
-        match self
-            .inner
-            .attempt_lock(name, owner, reentrant, Mode::Try)
-            .await
-        {
-            Ok(Attempt::Acquired { token }) => return Ok(Some(token)),
-            Ok(Attempt::Busy { .. }) if wait.is_zero() => return Ok(None),
-            Ok(Attempt::Busy { .. }) => {}
-            Ok(Attempt::InDoubt)
-                if wait.is_zero() || !self.inner.wait_until_usable(None, deadline).await =>
-            {
-                return Err(lease_in_doubt())
-            }
-            Ok(Attempt::InDoubt) => {}
-            Err(err) if wait.is_zero() || !self.inner.outlast(&err, deadline).await => {
-                return Err(err)
-            }
-            Err(_) => {}
-        }
-        let notify = self.inner.notices.register_waiter(name).await;
-        // Whether Redis counts us among the lock's waiters (so its release publishes).
-        let mut counted = false;
-        let result = async {
-            loop {
-                let mut notified = pin!(notify.notified());
-                notified.as_mut().enable();
-                let mode = if counted {
-                    Mode::Waiting
-                } else {
-                    Mode::JoinWait
-                };
-                let attempt = match self.inner.attempt_lock(name, owner, reentrant, mode).await {
-                    Ok(attempt) => attempt,
-                    // Redis restarted, the session was replaced, a heartbeat failed: with
-                    // time left, wait for a usable session and go on as that session.
-                    Err(err) if self.inner.outlast(&err, deadline).await => {
-                        counted = false;
-                        continue;
-                    }
-                    Err(err) => return Err(err),
-                };
-                let retry_after = match attempt {
-                    Attempt::Acquired { token } => {
-                        counted = false;
-                        return Ok(Some(token));
-                    }
-                    Attempt::Busy { retry_after } => retry_after,
-                    Attempt::InDoubt if self.inner.wait_until_usable(None, deadline).await => {
-                        continue
-                    }
-                    Attempt::InDoubt => return Err(lease_in_doubt()),
-                };
-                counted = true;
-                let now = Instant::now();
-                if now >= deadline {
-                    return Ok(None);
-                }
-                let nap = retry_after.min(deadline - now);
-                let _ = tokio::time::timeout(nap, notified).await;
-                self.inner.check_open()?;
-            }
-        }
-        .await;
-        self.inner.notices.unregister_waiter(name, notify);
-        if counted {
-            // Best effort: a stale count only costs an unneeded publish on release.
-            let _ = self
+        if wait.is_zero() {
+            return match self
                 .inner
-                .run::<i64>(&self.inner.scripts.lock_unwait, &[name])
-                .await;
+                .attempt_lock(name, owner, reentrant, None)
+                .await?
+            {
+                Attempt::Acquired { token } => Ok(Some(token)),
+                Attempt::Busy { .. } => Ok(None),
+                Attempt::InDoubt => Err(self.inner.refusal_in_doubt()),
+            };
+        }
+        let deadline = Instant::now() + wait;
+        let (wait_id, slot) = self.inner.notices.register_waiter().await;
+        let mut entry = WaitEntry::new(&self.inner, name, owner, &wait_id);
+        let result = self
+            .inner
+            .wait_for_lock(&mut entry, reentrant, &slot, deadline)
+            .await;
+        self.inner.notices.unregister_waiter(&wait_id);
+        if !matches!(result, Ok(Some(_))) {
+            // Out of the queue, and a hold handed over meanwhile given back.
+            entry.leave().await;
         }
         result
     }
 }
 
 impl Session {
-    async fn attempt_lock(
+    /// Waits in the queue of `entry`'s lock until it is handed over (the token comes with
+    /// the notice on `slot`), or taken on an attempt, or `deadline` passes.
+    async fn wait_for_lock(
+        &self,
+        entry: &mut WaitEntry<'_>,
+        reentrant: bool,
+        slot: &crate::transport::notices::WaitSlot,
+        deadline: Instant,
+    ) -> Result<Option<u64>> {
+        let (name, owner) = (entry.name, entry.owner);
+        loop {
+            let attempt = match self
+                .attempt_lock(name, owner, reentrant, Some(&mut *entry))
+                .await
+            {
+                Ok(attempt) => attempt,
+                // Redis restarted, the session was replaced, a heartbeat failed: with time
+                // left, wait for a usable session and go on as that session.
+                Err(err) if self.outlast(&err, deadline).await => continue,
+                Err(err) => return Err(err),
+            };
+            let retry_after = match attempt {
+                Attempt::Acquired { token } => {
+                    entry.done();
+                    return Ok(Some(token));
+                }
+                Attempt::Busy { retry_after } => retry_after,
+                Attempt::InDoubt if self.wait_until_usable(None, deadline).await => continue,
+                Attempt::InDoubt => return Err(self.refusal_in_doubt()),
+            };
+            let now = Instant::now();
+            if now >= deadline {
+                return Ok(None);
+            }
+            // A notice that came while the attempt was in flight left a permit: no wait.
+            let nap = retry_after.min(deadline - now);
+            let _ = tokio::time::timeout(nap, slot.notify.notified()).await;
+            self.check_open()?;
+            if let Some((token, sid)) = slot.take_hand_off() {
+                if let Some(token) = entry.accept_hand_off(token, &sid) {
+                    return Ok(Some(token));
+                }
+            }
+            // Woken at the holder's deadline, by a lost pub/sub connection, or handed the
+            // lock under a session that is gone: ask Redis (a hold handed to this wait is
+            // reported as acquired).
+            if Instant::now() >= deadline {
+                return Ok(None);
+            }
+        }
+    }
+}
+
+impl Session {
+    /// One lock request. With `entry` (a waiting caller), a busy lock queues its wait id,
+    /// and a hold handed to it is reported as acquired.
+    pub(super) async fn attempt_lock(
         &self,
         name: &str,
         owner: &str,
         reentrant: bool,
-        mode: Mode,
+        mut entry: Option<&mut WaitEntry<'_>>,
     ) -> Result<Attempt> {
         let sid = {
             let session = self.record();
@@ -172,17 +152,26 @@ impl Session {
         };
         let flag = if reentrant { "1" } else { "0" };
         let (known, max_lease) = self.epoch_args();
+        let wait = match entry.as_mut() {
+            Some(entry) => {
+                // Sent under this session: from now on it may queue the wait or be handed
+                // a hold.
+                entry.sent_as(&sid);
+                entry.wait.to_string()
+            }
+            None => String::new(),
+        };
         let args = |attempt, gives_up| {
             [
                 sid.as_str(),
                 name,
                 owner,
                 flag,
-                mode.as_arg(),
                 known.as_str(),
                 max_lease.as_str(),
                 attempt,
                 gives_up,
+                wait.as_str(),
             ]
         };
         let first = attempt_id();
@@ -197,7 +186,10 @@ impl Session {
                     Ok(reply) => reply,
                     Err(again) => {
                         // Still unknown whether Redis applied either: make sure neither
-                        // leaves a hold behind.
+                        // leaves a hold behind (nor, when the wait ends, a queue entry).
+                        if let Some(entry) = entry {
+                            entry.in_doubt();
+                        }
                         self.clean_up_in_background(
                             &sid,
                             name,
@@ -246,6 +238,13 @@ impl Session {
                 retry_after: Duration::from_millis((holder_deadline - now).max(0) as u64)
                     + DEADLINE_MARGIN,
             }),
+            [3, grants_from, now] => {
+                self.note_grace(name, *grants_from, *now);
+                Ok(Attempt::Busy {
+                    retry_after: Duration::from_millis((grants_from - now).max(0) as u64)
+                        + DEADLINE_MARGIN,
+                })
+            }
             // {2} (this attempt given up on) cannot come back to the caller that sent it.
             other => Err(Error::protocol(format!("lock reply {other:?}"))),
         }
@@ -253,6 +252,44 @@ impl Session {
 }
 
 impl Session {
+    /// Why nothing is granted while the lease is not good: in doubt (SUSPENDED: it may yet
+    /// be renewed) or run out on the local clock (LOST: it is gone).
+    fn refusal_in_doubt(&self) -> Error {
+        if self.record().lease_valid() {
+            Error::LeaseInDoubt(
+                "a heartbeat failed (SUSPENDED): no lock is granted until the lease is renewed \
+                 or replaced"
+                    .into(),
+            )
+        } else {
+            Error::SessionExpired(
+                "the session's lease ran out (LOST): no lock is granted until the session is \
+                 replaced"
+                    .into(),
+            )
+        }
+    }
+
+    /// A lock not granted because grants wait out a restart grace: says so, once per
+    /// grace (every binding forwards the library's log records), since the lock looks free
+    /// (`lock_holder` finds no holder) and the state is CONNECTED.
+    fn note_grace(&self, name: &str, grants_from: i64, now: i64) {
+        let mut logged = self.grace_logged.lock().unwrap();
+        if *logged == grants_from {
+            return;
+        }
+        *logged = grants_from;
+        tracing::warn!(
+            lock = name,
+            grants_from_ms = grants_from,
+            wait_ms = grants_from - now,
+            "no lock is granted for {} ms more (until server time {grants_from} ms): Redis lost \
+             or rolled back the group's state, and holders from before may still trust their \
+             leases (see lock_status and docs/SAFETY.md)",
+            grants_from - now
+        );
+    }
+
     /// After a failed attempt by a caller willing to wait until `deadline`: waits until
     /// the session is usable again (renewed or replaced) and returns true, or returns false
     /// when `err` is not worth waiting out or time ran out.

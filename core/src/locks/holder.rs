@@ -15,22 +15,54 @@ pub struct LockHolder {
     pub token: u64,
 }
 
+/// What [`Connector::lock_status`] sees of a lock: who holds it, and whether grants are
+/// held back. Serializes as `{"holder": {...} | null, "grants_held_until_ms": n | null}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LockStatus {
+    /// The holder, as [`Connector::lock_holder`] reports it; `None` when free.
+    pub holder: Option<LockHolder>,
+    /// When free but no lock of the group is granted yet: the server time (ms since the
+    /// Unix epoch) from which grants resume. Redis lost or rolled back the group's state
+    /// (or restarted), and holders from before may still trust their leases until then
+    /// (docs/SAFETY.md, "Data loss and restarts"). `lock()` returns not-acquired until then.
+    pub grants_held_until_ms: Option<u64>,
+}
+
 impl LockHolder {
-    /// Reads the reply `{1, owner, session, token}` or `{0}` of script `op`.
+    /// Reads the reply `{1, owner, session, token}`, `{0}` or `{0, grants_from}` of
+    /// script `op`.
     pub(crate) fn from_reply(op: &str, reply: &[redis::Value]) -> Result<Option<LockHolder>> {
+        Ok(LockStatus::from_reply(op, reply)?.holder)
+    }
+}
+
+impl LockStatus {
+    fn from_reply(op: &str, reply: &[redis::Value]) -> Result<LockStatus> {
         let text = |value: &redis::Value| -> Result<String> {
             redis::from_redis_value(value.clone())
                 .map_err(|e| Error::protocol(format!("{op} reply: {e}")))
         };
+        let free = |until| LockStatus {
+            holder: None,
+            grants_held_until_ms: until,
+        };
         match reply {
-            [flag] if text(flag)? == "0" => Ok(None),
-            [_, member, session, token] => Ok(Some(LockHolder {
-                member: text(member)?,
-                session: text(session)?,
-                token: text(token)?
-                    .parse()
-                    .map_err(|e| Error::protocol(format!("{op} token: {e}")))?,
-            })),
+            [flag] if text(flag)? == "0" => Ok(free(None)),
+            [flag, until] if text(flag)? == "0" => {
+                Ok(free(Some(text(until)?.parse().map_err(|e| {
+                    Error::protocol(format!("{op} grants_from: {e}"))
+                })?)))
+            }
+            [_, member, session, token] => Ok(LockStatus {
+                holder: Some(LockHolder {
+                    member: text(member)?,
+                    session: text(session)?,
+                    token: text(token)?
+                        .parse()
+                        .map_err(|e| Error::protocol(format!("{op} token: {e}")))?,
+                }),
+                grants_held_until_ms: None,
+            }),
             other => Err(Error::protocol(format!("{op} reply: {other:?}"))),
         }
     }
@@ -45,24 +77,33 @@ impl Connector {
     /// reported, even before it is reaped: its lease ran out, so by the safety model
     /// (docs/SAFETY.md) it holds nothing and the lock can be taken. The answer can be
     /// stale the moment it arrives (the holder may release, or lose its lease, right
-    /// after): use it to look, and fencing tokens to protect a resource.
-    #[tracing::instrument(name = "lock_holder", skip_all, fields(group = self.group(), lock = name))]
+    /// after): use it to look, and fencing tokens to protect a resource. A free lock that
+    /// cannot be had yet (a restart grace) is told apart by [`Connector::lock_status`].
     pub async fn lock_holder(&self, name: &str) -> Result<Option<LockHolder>> {
+        Ok(self.lock_status(name).await?.holder)
+    }
+
+    /// [`Connector::lock_holder`], and whether grants are held back and until when: after
+    /// Redis lost or rolled back the group's state, a free lock cannot be taken until the
+    /// old holders' leases have surely run out.
+    #[tracing::instrument(name = "lock_status", skip_all, fields(group = self.group(), lock = name))]
+    pub async fn lock_status(&self, name: &str) -> Result<LockStatus> {
         self.inner.check_open()?;
         check_name("lock name", name)?;
         let reply: Vec<redis::Value> = self
             .inner
             .run_idempotent(&self.inner.scripts.lock_holder, &[name])
             .await?;
-        LockHolder::from_reply("lock_holder", &reply)
+        LockStatus::from_reply("lock_holder", &reply)
     }
 }
 
 impl Connector {
-    /// Every lock the group has ever used, sorted by name, each with its holder now (`None`
-    /// when free), for an operator's view (grctl `status`). The names come from a `SCAN` of
-    /// the group's lock keys (`gr:{g}:lock:*`: a lock's hash is never deleted, see
-    /// docs/PROTOCOL.md), which walks the whole keyspace of the server: not for hot paths.
+    /// The group's locks that Redis has a hash for (held ones, and free ones with waiters or
+    /// given-up requests; see docs/PROTOCOL.md), sorted by name, each with its holder now
+    /// (`None` when free), for an operator's view (grctl `status`). The names come from a
+    /// `SCAN` of the group's lock keys (`gr:{g}:lock:*`), which walks the whole keyspace of
+    /// the server: not for hot paths.
     #[tracing::instrument(name = "locks", skip_all, fields(group = self.group()))]
     pub async fn locks(&self) -> Result<Vec<(String, Option<LockHolder>)>> {
         self.inner.check_open()?;

@@ -4,9 +4,10 @@
 
 mod acquire;
 mod holder;
+mod queue;
 mod release;
 
-pub use holder::LockHolder;
+pub use holder::{LockHolder, LockStatus};
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -47,8 +48,9 @@ impl Connector {
         self.acquire(Some(member), name, true, Duration::ZERO).await
     }
 
-    /// Takes the exclusive lock `name`, waiting up to `wait` for it. Waiting wakes on the
-    /// holder's release (pub/sub) or, as a fallback, at the holder's lease deadline.
+    /// Takes the exclusive lock `name`, waiting up to `wait` for it. Waiters are served in
+    /// arrival order (fair): a release hands the lock to the oldest live waiter and wakes
+    /// that one alone (pub/sub), with the holder's lease deadline as the fallback wake-up.
     pub async fn try_lock(&self, name: &str, wait: Duration) -> Result<Option<u64>> {
         self.acquire(None, name, false, wait).await
     }

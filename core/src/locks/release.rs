@@ -19,9 +19,9 @@ impl Connector {
     /// (Redisson's `forceUnlock`), and returns who held it, or None when nobody did.
     ///
     /// The holder is not told: its connector still reports the lock held until it releases
-    /// it (that release then returns false) or its session ends. The lock keeps its last
-    /// fencing token, so the next holder's token is larger and a resource that checks
-    /// tokens (docs/SAFETY.md) refuses the old holder's writes. Waiters are woken.
+    /// it (that release then returns false) or its session ends. Tokens only grow, so the
+    /// next holder's token is larger and a resource that checks tokens (docs/SAFETY.md)
+    /// refuses the old holder's writes. The lock goes to its oldest live waiter, if any.
     #[tracing::instrument(name = "force_release", skip_all, fields(group = self.group(), lock = name))]
     pub async fn force_release(&self, name: &str) -> Result<Option<LockHolder>> {
         self.inner.check_open()?;
@@ -84,7 +84,12 @@ impl Connector {
             [1, remaining] => {
                 let mut session = self.inner.record();
                 if *remaining == 0 {
-                    session.held.remove(name);
+                    // Unless the lock was handed straight to another waiter of this
+                    // connector and session (same member id), whose notice came first.
+                    let handed = session.held.get(name).map(|held| held.token.to_string());
+                    if token.is_none() || handed == token {
+                        session.held.remove(name);
+                    }
                 } else if let Some(held) = session.held.get_mut(name) {
                     held.holds = *remaining as u64;
                 }

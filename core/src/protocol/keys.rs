@@ -57,9 +57,10 @@ impl Keys {
         format!("{}epoch", self.prefix)
     }
 
-    /// Pub/sub channel on which freed lock names are published.
-    pub fn released_channel(&self) -> String {
-        format!("{}released", self.prefix)
+    /// Pub/sub channel of one connector's lock listener (`listener`, a random id): a
+    /// release that hands a lock to one of its waiters publishes "<wait id> <token>" here.
+    pub fn wake_channel(&self, listener: &str) -> String {
+        format!("{}wake:{listener}", self.prefix)
     }
 
     /// Pub/sub channel on which a new session announces its first deadline.
@@ -98,9 +99,20 @@ impl Keys {
         format!("{}data-events", self.prefix)
     }
 
-    /// Hash of one lock: owner, session, count, token.
+    /// Hash of one lock: owner, session, count, token (see docs/PROTOCOL.md). Deleted
+    /// when the lock is free and nothing else is recorded for it.
     pub fn lock(&self, name: &str) -> String {
         format!("{}lock:{name}", self.prefix)
+    }
+
+    /// Sorted set: the FIFO wait queue of one lock ("<sid> <wait id> <member>" by arrival).
+    pub fn lock_queue(&self, name: &str) -> String {
+        format!("{}lockq:{name}", self.prefix)
+    }
+
+    /// String (integer): the group's fencing token high-water mark; every grant exceeds it.
+    pub fn fence(&self) -> String {
+        format!("{}fence", self.prefix)
     }
 
     /// Stream of one topic: entry id `<index>-0`, fields `m` (message JSON), `t` (server ms).
@@ -163,7 +175,7 @@ mod tests {
             keys.events(),
             keys.view(),
             keys.epoch(),
-            keys.released_channel(),
+            keys.wake_channel(""),
             keys.session_added_channel(),
             keys.ephemeral(""),
             keys.ephemeral_index(),
@@ -172,6 +184,8 @@ mod tests {
             keys.data_revision(),
             keys.data_events(),
             keys.lock(""),
+            keys.lock_queue(""),
+            keys.fence(),
             keys.topic(""),
             keys.topics(),
             keys.topic_retention(),

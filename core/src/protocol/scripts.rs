@@ -33,6 +33,8 @@ macro_rules! library_preludes {
             "\n",
             include_str!("lua/reap.lua"),
             "\n",
+            include_str!("lua/handoff.lua"),
+            "\n",
             include_str!("lua/reads.lua"),
             "\n",
             include_str!("lua/topics.lua"),
@@ -50,13 +52,14 @@ macro_rules! script_text {
     (reaping, $file:ident) => {
         script_text!(@ $file,
             include_str!("lua/base.lua"), include_str!("lua/holds.lua"),
-            include_str!("lua/liveness.lua"), include_str!("lua/reap.lua"))
+            include_str!("lua/liveness.lua"), include_str!("lua/reap.lua"),
+            include_str!("lua/handoff.lua"))
     };
     (reading, $file:ident) => {
         script_text!(@ $file,
             include_str!("lua/base.lua"), include_str!("lua/holds.lua"),
             include_str!("lua/liveness.lua"), include_str!("lua/reap.lua"),
-            include_str!("lua/reads.lua"))
+            include_str!("lua/handoff.lua"), include_str!("lua/reads.lua"))
     };
     (topic, $file:ident) => {
         script_text!(@ $file, include_str!("lua/base.lua"), include_str!("lua/topics.lua"))
@@ -119,10 +122,10 @@ operations! {
     members: reading ["allow-oom"];
     snapshot: reading ["allow-oom"];
     lock: reaping [];
-    release: plain ["allow-oom"];
-    lock_abandon: plain ["allow-oom"];
-    lock_unwait: plain ["allow-oom"];
-    lock_force_release: plain ["allow-oom"];
+    release: reaping ["allow-oom"];
+    lock_abandon: reaping ["allow-oom"];
+    lock_unwait: reaping ["allow-oom"];
+    lock_force_release: reaping ["allow-oom"];
     lock_holder: reaping ["allow-oom"];
     eph_set: reaping [];
     eph_get: reaping ["allow-oom"];

@@ -59,6 +59,8 @@ pub(crate) struct Session {
     pub messages: crate::messages::Local,
     /// The one reader per event stream that this connector's subscriptions share.
     pub hubs: crate::subscription::hub::Hubs,
+    /// The end of the restart grace last reported in a log record (one record per grace).
+    pub grace_logged: Mutex<i64>,
 }
 
 impl Session {
@@ -68,7 +70,7 @@ impl Session {
         Arc::new_cyclic(|me| Session {
             me: me.clone(),
             sub_groups: Mutex::new(config.sub_groups.clone()),
-            notices: Notices::start(transport.client().clone(), &keys),
+            notices: Notices::start(Arc::clone(transport.endpoint()), &keys),
             keys,
             config,
             transport,
@@ -83,6 +85,7 @@ impl Session {
             restore_failures: Mutex::new(Vec::new()),
             messages: Default::default(),
             hubs: Default::default(),
+            grace_logged: Mutex::new(0),
         })
     }
 

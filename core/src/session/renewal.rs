@@ -66,12 +66,20 @@ impl Session {
         }
     }
 
-    /// The epoch id this connector last saw ('' when none) and the longest lease it knows
-    /// of in the group, as script arguments.
+    /// The epoch id this connector last saw ('' when none, '?' when none and a maximum
+    /// lease is configured) and the longest lease it knows of in the group (at least the
+    /// configured maximum lease), as script arguments.
     pub fn epoch_args(&self) -> (String, String) {
         let seen = self.epoch.lock().unwrap();
-        let own = self.config.session_timeout.as_millis() as u64;
-        (seen.id.clone(), seen.max_lease_ms.max(own).to_string())
+        let own = self.config.max_lease().as_millis() as u64;
+        // '?': this connector never saw the group, and its deployment stated the group's
+        // longest lease, so it waits out leases from before the server started (reap.lua).
+        let known = if seen.id.is_empty() && self.config.max_lease.is_some() {
+            "?".to_string()
+        } else {
+            seen.id.clone()
+        };
+        (known, seen.max_lease_ms.max(own).to_string())
     }
 
     fn note_epoch(&self, id: i64, max_lease_ms: i64) {

@@ -25,18 +25,19 @@ use tokio::sync::{broadcast, mpsc};
 use crate::error::{Error, Result};
 use crate::subscription::hub::{Batch, READ_COUNT};
 use crate::subscription::Event;
+use crate::transport::endpoint::FollowingConnection;
 
 /// How long one blocking stream read waits on the server.
 pub(crate) const READ_BLOCK: Duration = Duration::from_millis(2000);
 
 /// A subscription's (or hub's) own connection, as `Transport::open_reader` makes it.
-pub(crate) type ReaderConnection = ConnectionManager;
+pub(crate) type ReaderConnection = FollowingConnection;
 
 /// The connection to send on now (the one place that knows what a [`ReaderConnection`] is).
 pub(crate) async fn connection(
     conn: &mut ReaderConnection,
 ) -> redis::RedisResult<&mut ConnectionManager> {
-    Ok(conn)
+    conn.get().await
 }
 
 /// Where a subscriber is: in `epoch`, everything up to `counter` applied, read up to the

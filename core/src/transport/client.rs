@@ -6,16 +6,25 @@ use crate::error::{Error, Result};
 /// A redis client for `config`. Fails with [`Error::InvalidArgument`] for a URL or TLS
 /// root certificate that cannot be used.
 pub(crate) fn open_client(config: &Config) -> Result<redis::Client> {
+    open_client_for(config, &config.url)
+}
+
+/// A redis client for `url` with the TLS trust of `config` (a Sentinel's or the master's
+/// URL under a `redis+sentinel://` configuration).
+pub(crate) fn open_client_for(config: &Config, url: &str) -> Result<redis::Client> {
     install_tls_provider();
     let bad_url = |e: redis::RedisError| {
-        Error::InvalidArgument(format!("bad Redis URL {}: {e}", config.redacted_url()))
+        Error::InvalidArgument(format!(
+            "bad Redis URL {}: {e}",
+            crate::config::redact_url(url)
+        ))
     };
     match &config.tls_root_cert {
-        None => redis::Client::open(config.url.as_str()).map_err(bad_url),
+        None => redis::Client::open(url).map_err(bad_url),
         Some(pem) => {
             check_root_cert(pem)?;
             redis::Client::build_with_tls(
-                config.url.as_str(),
+                url,
                 redis::TlsCertificates {
                     client_tls: None,
                     root_cert: Some(pem.clone()),
@@ -50,18 +59,25 @@ fn install_tls_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
-/// Makes sure no error text carries the password (Redis or the driver may echo a URL).
-pub(crate) fn scrub_password(err: Error, password: Option<&str>) -> Error {
-    let Some(password) = password else {
+/// Makes sure no error text carries a password of the configuration (Redis or the driver
+/// may echo a URL).
+pub(crate) fn scrub_passwords(err: Error, passwords: &[String]) -> Error {
+    if passwords.is_empty() {
         return err;
+    }
+    let scrub = |mut text: String| {
+        for password in passwords {
+            text = text.replace(password.as_str(), "***");
+        }
+        text
     };
-    let scrub = |text: String| text.replace(password, "***");
     match err {
         Error::InvalidArgument(m) => Error::InvalidArgument(scrub(m)),
         Error::Connection(m) => Error::Connection(scrub(m)),
         Error::Timeout(m) => Error::Timeout(scrub(m)),
         Error::Redis(m) => Error::Redis(scrub(m)),
         Error::Protocol(m) => Error::Protocol(scrub(m)),
+        Error::LeaseInDoubt(m) => Error::LeaseInDoubt(scrub(m)),
         other => other,
     }
 }

@@ -7,10 +7,12 @@
 //! (heartbeat, subscriptions, lock notices) stays on the async connections.
 
 use std::cell::Cell;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use redis::{Connection, RedisResult};
+
+use crate::transport::endpoint::Endpoint;
 
 /// Idle connections kept per connector: one per concurrently calling thread, as redis-py
 /// keeps them, so a busy thread pool does not open a connection per call. Beyond this many
@@ -50,17 +52,18 @@ impl Drop for CallerThread {
     }
 }
 
-/// Plain connections for blocking callers, opened on demand.
+/// Plain connections for blocking callers, opened on demand (to the endpoint's current
+/// server: one made for an earlier server is dropped instead of reused).
 pub(crate) struct DirectPool {
-    client: redis::Client,
+    endpoint: Arc<Endpoint>,
     timeout: Duration,
-    idle: Mutex<Vec<(Connection, Instant)>>,
+    idle: Mutex<Vec<(Connection, Instant, u64)>>,
 }
 
 impl DirectPool {
-    pub fn new(client: redis::Client, timeout: Duration) -> Self {
+    pub fn new(endpoint: Arc<Endpoint>, timeout: Duration) -> Self {
         DirectPool {
-            client,
+            endpoint,
             timeout,
             idle: Mutex::new(Vec::new()),
         }
@@ -76,35 +79,38 @@ impl DirectPool {
         idempotent: bool,
         call: impl Fn(&mut Connection) -> RedisResult<T>,
     ) -> RedisResult<T> {
+        let generation = self.endpoint.generation();
         let pooled = self.idle.lock().unwrap().pop();
+        let pooled = pooled.filter(|(_, _, made_for)| *made_for == generation);
         let reused = pooled.is_some();
-        let mut conn = match pooled {
-            Some((conn, since)) if since.elapsed() < IDLE_CHECK_AFTER => conn,
-            Some((mut conn, _)) => match redis::cmd("PING").query::<String>(&mut conn) {
-                Ok(_) => conn,
+        let (mut conn, mut generation) = match pooled {
+            Some((conn, since, made_for)) if since.elapsed() < IDLE_CHECK_AFTER => (conn, made_for),
+            Some((mut conn, _, made_for)) => match redis::cmd("PING").query::<String>(&mut conn) {
+                Ok(_) => (conn, made_for),
                 Err(_) => self.open()?,
             },
             None => self.open()?,
         };
         let mut result = call(&mut conn);
         if reused && idempotent && broken(&result) {
-            conn = self.open()?;
+            (conn, generation) = self.open()?;
             result = call(&mut conn);
         }
         if !broken(&result) {
             let mut idle = self.idle.lock().unwrap();
             if idle.len() < MAX_IDLE {
-                idle.push((conn, Instant::now()));
+                idle.push((conn, Instant::now(), generation));
             }
         }
         result
     }
 
-    fn open(&self) -> RedisResult<Connection> {
-        let conn = self.client.get_connection_with_timeout(self.timeout)?;
+    fn open(&self) -> RedisResult<(Connection, u64)> {
+        let (client, generation) = self.endpoint.client();
+        let conn = client.get_connection_with_timeout(self.timeout)?;
         conn.set_read_timeout(Some(self.timeout))?;
         conn.set_write_timeout(Some(self.timeout))?;
-        Ok(conn)
+        Ok((conn, generation))
     }
 
     /// Closes every idle connection: after close, and whenever the connection state

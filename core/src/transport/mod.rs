@@ -1,31 +1,36 @@
 //! Redis clients and connections: the one place they are made. A connector's
-//! [`Transport`] holds its client, the multiplexed connection its async callers and
-//! background work share, and the pool of plain connections its blocking callers borrow;
-//! subscriptions and the pub/sub listener open their own connections from the same client.
-//! The process's one tokio runtime, which drives all of them, lives here too.
+//! [`Transport`] holds its [`Endpoint`] (a fixed server, or the master Redis Sentinel names
+//! now: [`sentinel`]), the multiplexed connection its async callers and background work
+//! share, and the pool of plain connections its blocking callers borrow; subscriptions and
+//! the pub/sub listener open their own connections from the same endpoint. The process's
+//! one tokio runtime, which drives all of them, lives here too.
 
 pub(crate) mod client;
 pub(crate) mod direct;
+pub(crate) mod endpoint;
 pub(crate) mod notices;
 pub(crate) mod runtime;
+pub(crate) mod sentinel;
 pub(crate) mod shared;
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
-
-use redis::aio::ConnectionManager;
 
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::transport::client::{open_client, scrub_password};
+use crate::protocol::keys::Keys;
+use crate::transport::client::{open_client, open_client_for, scrub_passwords};
 use crate::transport::direct::DirectPool;
+use crate::transport::endpoint::{Endpoint, FollowingConnection};
+use crate::transport::sentinel::{Resolver, SentinelSpec, SwitchFuture};
 use crate::transport::shared::{open_manager, SharedConnection};
 
 /// One connector's ways to Redis.
 pub(crate) struct Transport {
-    client: redis::Client,
+    endpoint: Arc<Endpoint>,
     command_timeout: Duration,
-    password: Option<String>,
+    passwords: Vec<String>,
     pub shared: SharedConnection,
     pub direct: DirectPool,
 }
@@ -35,38 +40,107 @@ impl Transport {
     /// runtime the caller uses). Fails with [`Error::Connection`] when Redis cannot be
     /// reached, [`Error::InvalidArgument`] for a bad URL or certificate.
     pub async fn open(config: &Config) -> Result<Transport> {
-        let client = open_client(config)?;
-        let password = config.password();
+        let sentinel = SentinelSpec::parse(&config.url)?;
+        let mut passwords: Vec<String> = config.password().into_iter().collect();
+        if let Some(spec) = &sentinel {
+            passwords.extend(spec.passwords());
+        }
+        let scrub = |err: Error| scrub_passwords(err, &passwords);
+        let endpoint = match sentinel {
+            None => Endpoint::new(open_client(config)?),
+            Some(spec) => runtime::handle()
+                .spawn(follow_sentinels(config.clone(), spec))
+                .await
+                .map_err(|e| Error::Connection(e.to_string()))?
+                .map_err(scrub)?,
+        };
+        let (client, generation) = endpoint.client();
         let conn = runtime::handle()
-            .spawn(open_manager(client.clone(), config.command_timeout, None))
+            .spawn(open_manager(client, config.command_timeout, None))
             .await
             .map_err(|e| Error::Connection(e.to_string()))?
-            .map_err(|e| scrub_password(Error::from(e), password.as_deref()))?;
+            .map_err(|e| scrub(Error::from(e)))?;
         Ok(Transport {
-            direct: DirectPool::new(client.clone(), config.command_timeout),
-            shared: SharedConnection::new(conn),
-            client,
+            direct: DirectPool::new(Arc::clone(&endpoint), config.command_timeout),
+            shared: SharedConnection::new(
+                Arc::clone(&endpoint),
+                config.command_timeout,
+                conn,
+                generation,
+            ),
+            endpoint,
             command_timeout: config.command_timeout,
-            password,
+            passwords,
         })
     }
 
-    /// The client, for the connections that need one of their own (pub/sub).
-    pub fn client(&self) -> &redis::Client {
-        &self.client
+    /// Where the connections go, for the ones that need one of their own (pub/sub).
+    pub fn endpoint(&self) -> &Arc<Endpoint> {
+        &self.endpoint
     }
 
     /// Opens a connection for a subscription's blocking reads, which wait up to `block` on
-    /// the server. The future owns what it needs, so it can be spawned.
+    /// the server; it follows the endpoint to a new master. The future owns what it needs,
+    /// so it can be spawned.
     pub fn open_reader(
         &self,
         block: Duration,
-    ) -> impl Future<Output = redis::RedisResult<ConnectionManager>> + Send + 'static {
-        open_manager(self.client.clone(), self.command_timeout, Some(block))
+    ) -> impl Future<Output = redis::RedisResult<FollowingConnection>> + Send + 'static {
+        FollowingConnection::open(
+            Arc::clone(&self.endpoint),
+            self.command_timeout,
+            Some(block),
+        )
     }
 
-    /// A driver error as the library reports it: never with the password in its text.
+    /// A driver error as the library reports it: never with a password in its text. A
+    /// dropped connection or a READONLY reply may mean the master failed over: the
+    /// Sentinel watcher is asked to look now.
     pub fn error(&self, err: redis::RedisError) -> Error {
-        scrub_password(Error::from(err), self.password.as_deref())
+        if err.code() == Some("READONLY")
+            || err.is_io_error()
+            || err.is_connection_dropped()
+            || err.is_connection_refusal()
+        {
+            self.endpoint.suspect();
+        }
+        scrub_passwords(Error::from(err), &self.passwords)
     }
+}
+
+/// Resolves the master of `spec` and follows it from then on.
+async fn follow_sentinels(config: Config, spec: SentinelSpec) -> Result<Arc<Endpoint>> {
+    let for_clients = config.clone();
+    let resolver = Arc::new(Resolver::new(
+        spec,
+        Arc::new(move |url: &str| open_client_for(&for_clients, url)),
+        config.command_timeout,
+    ));
+    let addr = resolver.resolve().await?;
+    let endpoint = Endpoint::new(resolver.master_client(&addr.0, addr.1)?);
+    let epoch = Keys::new(&config.group).epoch();
+    let prepare = Arc::new(move |client: redis::Client| -> SwitchFuture {
+        let epoch = epoch.clone();
+        Box::pin(async move { force_epoch_check(client, &epoch).await })
+    });
+    resolver.follow(Arc::downgrade(&endpoint), addr, prepare);
+    Ok(endpoint)
+}
+
+/// Makes the next script on a new master compare the server's run id with the epoch
+/// record's (lua/reap.lua). The scripts ask for the run id only when `LASTSAVE` moved, and
+/// a promoted replica started in the same second as its old master could show the same
+/// `LASTSAVE`: the stored value is spoilt so that the check runs. The new run id then
+/// starts a new epoch: sessions from before end, and grants wait one maximum lease, since
+/// the replica may lack the last writes (docs/SAFETY.md).
+async fn force_epoch_check(client: redis::Client, epoch_key: &str) -> Result<()> {
+    let mut conn = client.get_multiplexed_async_connection().await?;
+    redis::Script::new(
+        "if redis.call('EXISTS', KEYS[1]) == 1 then \
+         redis.call('HSET', KEYS[1], 'lastsave', '-1') end return 0",
+    )
+    .key(epoch_key)
+    .invoke_async::<i64>(&mut conn)
+    .await?;
+    Ok(())
 }

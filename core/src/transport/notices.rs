@@ -1,11 +1,15 @@
 //! The connector's pub/sub listener. One connection per connector, subscribed to two
 //! channels of its group:
-//! - `released`: a freed lock name; wakes the waiters of that lock. Waiters also wake at
-//!   the holder's lease deadline, so a missed message costs latency, never progress.
+//! - `wake:<listener>`, this connector's own: "<wait id> <token> <sid>" when a release
+//!   handed a lock to one of its waiters (handoff.lua); wakes that waiter alone, with the
+//!   token and the session the lock was handed to.
+//!   Waiters also wake at the holder's lease deadline, so a missed message costs latency,
+//!   never progress.
 //! - `session-added`: a new session's first deadline; tells the heartbeat loop when to
 //!   reap it if it dies at once, even when it has a shorter lease than anyone seen before.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -14,63 +18,83 @@ use tokio::sync::{watch, Notify};
 use tokio::task::AbortHandle;
 
 use crate::protocol::keys::Keys;
+use crate::transport::endpoint::Endpoint;
 use crate::transport::runtime;
 
 /// How long a first lock waiter waits for the subscription before it goes on without it.
 const SUBSCRIBE_WAIT: Duration = Duration::from_secs(1);
 
+/// One waiting lock call: woken by its hand-off notice (with the token) or by a lost
+/// pub/sub connection (without: it must ask Redis).
+#[derive(Default)]
+pub(crate) struct WaitSlot {
+    pub notify: Notify,
+    handed: Mutex<Option<(u64, String)>>,
+}
+
+impl WaitSlot {
+    /// The token and session a hand-off notice brought, if one came since the last call.
+    pub fn take_hand_off(&self) -> Option<(u64, String)> {
+        self.handed.lock().unwrap().take()
+    }
+}
+
 #[derive(Default)]
 struct Shared {
-    waiters: Mutex<HashMap<String, Arc<Notify>>>,
+    /// By wait id.
+    waiters: Mutex<HashMap<String, Arc<WaitSlot>>>,
     reap_hint: Mutex<Option<Instant>>,
     reap_hint_changed: Notify,
 }
 
 pub(crate) struct Notices {
     shared: Arc<Shared>,
+    /// This connector's listener id: wait ids are "<listener>:<n>".
+    listener: String,
     subscribed: watch::Receiver<bool>,
     task: AbortHandle,
 }
 
 impl Notices {
     /// Starts listening in the background.
-    pub fn start(client: redis::Client, keys: &Keys) -> Self {
+    pub fn start(endpoint: Arc<Endpoint>, keys: &Keys) -> Self {
         let shared = Arc::new(Shared::default());
         let (ready_tx, subscribed) = watch::channel(false);
+        let listener = format!("{:016x}", rand::random::<u64>());
         let channels = Channels {
-            released: keys.released_channel(),
+            wake: keys.wake_channel(&listener),
             session_added: keys.session_added_channel(),
         };
-        let task = runtime::handle().spawn(listen(client, channels, Arc::clone(&shared), ready_tx));
+        let task =
+            runtime::handle().spawn(listen(endpoint, channels, Arc::clone(&shared), ready_tx));
         Notices {
             shared,
+            listener,
             subscribed,
             task: task.abort_handle(),
         }
     }
 
-    /// The notifier of lock `name`. Pair with [`Notices::unregister_waiter`].
-    pub async fn register_waiter(&self, name: &str) -> Arc<Notify> {
-        let notify = Arc::clone(
-            self.shared
-                .waiters
-                .lock()
-                .unwrap()
-                .entry(name.to_string())
-                .or_default(),
-        );
+    /// A new wait id and the slot its hand-off notice wakes, once the listener is
+    /// subscribed (or a short while has passed: the holder's deadline is the fallback).
+    /// Pair with [`Notices::unregister_waiter`].
+    pub async fn register_waiter(&self) -> (String, Arc<WaitSlot>) {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        let wait = format!("{}:{}", self.listener, NEXT.fetch_add(1, Ordering::Relaxed));
+        let slot = Arc::new(WaitSlot::default());
+        self.shared
+            .waiters
+            .lock()
+            .unwrap()
+            .insert(wait.clone(), Arc::clone(&slot));
         let mut subscribed = self.subscribed.clone();
         let _ = tokio::time::timeout(SUBSCRIBE_WAIT, subscribed.wait_for(|ready| *ready)).await;
-        notify
+        (wait, slot)
     }
 
-    /// Drops the notifier of `name` once no waiter holds it.
-    pub fn unregister_waiter(&self, name: &str, notify: Arc<Notify>) {
-        let mut waiters = self.shared.waiters.lock().unwrap();
-        drop(notify);
-        if waiters.get(name).is_some_and(|n| Arc::strong_count(n) == 1) {
-            waiters.remove(name);
-        }
+    /// Forgets the wait `wait`: a notice for it from now on is dropped.
+    pub fn unregister_waiter(&self, wait: &str) {
+        self.shared.waiters.lock().unwrap().remove(wait);
     }
 
     /// The earliest deadline announced by a new session since the last call.
@@ -90,42 +114,69 @@ impl Notices {
 }
 
 struct Channels {
-    released: String,
+    wake: String,
     session_added: String,
 }
 
 fn wake_all(shared: &Shared) {
-    for notify in shared.waiters.lock().unwrap().values() {
-        notify.notify_waiters();
+    for slot in shared.waiters.lock().unwrap().values() {
+        slot.notify.notify_one();
     }
 }
 
+/// `payload` is "<wait id> <token> <sid>": stores the token and session in that wait's
+/// slot and wakes it.
+fn note_hand_off(shared: &Shared, payload: &str) {
+    let mut parts = payload.split(' ');
+    let (Some(wait), Some(token), Some(sid)) = (parts.next(), parts.next(), parts.next()) else {
+        return;
+    };
+    let Ok(token) = token.parse::<u64>() else {
+        return;
+    };
+    if let Some(slot) = shared.waiters.lock().unwrap().get(wait) {
+        *slot.handed.lock().unwrap() = Some((token, sid.to_string()));
+        slot.notify.notify_one();
+    }
+}
+
+/// Listens on the endpoint's current server; after a fail-over, on the new master (a
+/// demoted master that still answers would never publish our releases again).
 async fn listen(
-    client: redis::Client,
+    endpoint: Arc<Endpoint>,
     channels: Channels,
     shared: Arc<Shared>,
     ready: watch::Sender<bool>,
 ) {
     let mut backoff = Duration::from_millis(50);
+    let mut changes = endpoint.changes();
     loop {
+        let (client, _) = endpoint.client();
+        changes.mark_unchanged();
         match client.get_async_pubsub().await {
             Ok(mut pubsub) => {
                 match pubsub
-                    .subscribe(&[&channels.released, &channels.session_added])
+                    .subscribe(&[&channels.wake, &channels.session_added])
                     .await
                 {
                     Ok(()) => {
                         backoff = Duration::from_millis(50);
                         let _ = ready.send(true);
+                        // A hand-off while the listener was away went unheard: every waiter
+                        // asks Redis once more (a hold handed to it is reported).
+                        wake_all(&shared);
                         let mut messages = pubsub.into_on_message();
-                        while let Some(message) = messages.next().await {
+                        loop {
+                            let message = tokio::select! {
+                                message = messages.next() => message,
+                                _ = changes.changed() => None,
+                            };
+                            let Some(message) = message else { break };
                             let Ok(payload) = message.get_payload::<String>() else {
                                 continue;
                             };
-                            if message.get_channel_name() == channels.released {
-                                if let Some(notify) = shared.waiters.lock().unwrap().get(&payload) {
-                                    notify.notify_waiters();
-                                }
+                            if message.get_channel_name() == channels.wake {
+                                note_hand_off(&shared, &payload);
                             } else {
                                 note_new_session(&shared, &payload);
                             }
@@ -136,7 +187,9 @@ async fn listen(
             }
             Err(err) => tracing::debug!(error = %err, "pub/sub connect failed"),
         }
-        // The connection is gone: releases may have been missed, so every waiter retries.
+        // The connection is gone: hand-offs may have been missed, so every waiter asks.
+        // The server may have failed over.
+        endpoint.suspect();
         let _ = ready.send(false);
         wake_all(&shared);
         tokio::time::sleep(backoff).await;

@@ -24,6 +24,8 @@ pub(crate) struct ConfigSpec {
     pub payload: Option<Value>,
     /// PEM text of the root certificate(s) to trust for `rediss://`.
     pub tls_root_cert_pem: Option<String>,
+    /// The longest session timeout any member of the group uses (see `Config::with_max_lease`).
+    pub max_lease_ms: Option<u64>,
 }
 
 impl ConfigSpec {
@@ -68,6 +70,9 @@ impl ConfigSpec {
         if let Some(payload) = self.payload.filter(|p| !p.is_null()) {
             config = config.with_payload(payload);
         }
+        if let Some(ms) = self.max_lease_ms {
+            config = config.with_max_lease(Duration::from_millis(ms));
+        }
         if let Some(pem) = self.tls_root_cert_pem {
             config = config.with_tls_root_cert(pem.into_bytes());
         }
@@ -93,7 +98,8 @@ mod tests {
     fn config_json_sets_every_option_and_leaves_the_rest_at_defaults() {
         let config = ConfigSpec::from_json(
             r#"{"url":"redis://h:1","group":"g","memberId":"m","sessionTimeoutMs":3000,
-                "heartbeatMs":1000,"commandTimeoutMs":500,"subGroups":["a","b"],"payload":{"p":1}}"#,
+                "heartbeatMs":1000,"commandTimeoutMs":500,"subGroups":["a","b"],"payload":{"p":1},
+                "maxLeaseMs":60000}"#,
         )
         .and_then(ConfigSpec::into_config)
         .unwrap();
@@ -101,6 +107,7 @@ mod tests {
         assert_eq!(config.member_id(), "m");
         assert_eq!(config.session_timeout(), Duration::from_secs(3));
         assert_eq!(config.heartbeat(), Duration::from_secs(1));
+        assert_eq!(config.max_lease(), Duration::from_secs(60));
         config.validate().unwrap();
 
         let defaults = ConfigSpec::from_json(r#"{"url":"redis://h","group":null}"#)
@@ -108,6 +115,7 @@ mod tests {
             .unwrap();
         assert_eq!(defaults.group(), grcore::DEFAULT_GROUP);
         assert_eq!(defaults.session_timeout(), grcore::DEFAULT_SESSION_TIMEOUT);
+        assert_eq!(defaults.max_lease(), grcore::DEFAULT_SESSION_TIMEOUT);
     }
 
     #[test]

@@ -42,6 +42,9 @@ pub enum gr_status {
     GR_PROTOCOL = 12,
     /// A bug: the library panicked. The panic was caught; the handle may still be used.
     GR_PANIC = 13,
+    /// Nothing can be granted now: the session's lease is in doubt (a heartbeat failed:
+    /// SUSPENDED). Not an expiry: retry once the connection state is CONNECTED again.
+    GR_LEASE_IN_DOUBT = 14,
 }
 
 use gr_status::*;
@@ -83,6 +86,7 @@ impl From<Error> for FfiError {
             Error::KeyOwned(_) => GR_KEY_OWNED,
             Error::Redis(_) => GR_REDIS,
             Error::Protocol(_) => GR_PROTOCOL,
+            Error::LeaseInDoubt(_) => GR_LEASE_IN_DOUBT,
         };
         FfiError::new(status, err.to_string())
     }
@@ -168,6 +172,7 @@ pub extern "C" fn gr_status_name(status: i32) -> *const c_char {
         11 => c"GR_REDIS",
         12 => c"GR_PROTOCOL",
         13 => c"GR_PANIC",
+        14 => c"GR_LEASE_IN_DOUBT",
         _ => c"GR_UNKNOWN_STATUS",
     };
     name.as_ptr()
@@ -251,11 +256,12 @@ mod tests {
             (Error::KeyOwned("x".into()), GR_KEY_OWNED),
             (Error::Redis("x".into()), GR_REDIS),
             (Error::Protocol("x".into()), GR_PROTOCOL),
+            (Error::LeaseInDoubt("x".into()), GR_LEASE_IN_DOUBT),
         ];
         for (error, status) in cases {
             assert_eq!(FfiError::from(error).status, status);
         }
-        for code in 0..=13 {
+        for code in 0..=14 {
             let name = unsafe { CStr::from_ptr(gr_status_name(code)) };
             assert_ne!(name.to_str().unwrap(), "GR_UNKNOWN_STATUS");
         }

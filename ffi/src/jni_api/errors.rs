@@ -47,6 +47,7 @@ fn exception_class(err: &Error) -> &'static JNIStr {
         Error::KeyOwned(_) => jni_str!("group_redis/KeyOwnedException"),
         Error::Redis(_) => jni_str!("group_redis/RedisErrorException"),
         Error::Protocol(_) => jni_str!("group_redis/ProtocolException"),
+        Error::LeaseInDoubt(_) => jni_str!("group_redis/LeaseInDoubtException"),
     }
 }
 

@@ -120,4 +120,18 @@ bridge_fns! {
     fn lock_holder(conn: Open, name: String) -> Option<Json<grcore::LockHolder>> {
         Ok(conn.lock_holder(&name)?.map(Json))
     }
+
+    /// Writes what Redis says of `name` to `*status_json_out` as JSON {"holder": {...} or
+    /// null, "grants_held_until_ms": n or null}: the holder as `gr_lock_holder` reports
+    /// it, and, when the lock is free but no lock of the group is granted yet (Redis lost
+    /// or rolled back the group's state: a restart grace), the server time in ms since the
+    /// Unix epoch from which grants resume. `gr_lock` reports not-acquired until then.
+    /// Ownership: free `*status_json_out` with `gr_string_free`.
+    /// Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT (empty, oversized, not UTF-8),
+    /// GR_CLOSED, GR_CONNECTION, GR_TIMEOUT.
+    #[c(gr_lock_status, out = status_json_out)]
+    #[jni]
+    fn lock_status(conn: Open, name: String) -> Json<grcore::LockStatus> {
+        Ok(Json(conn.lock_status(&name)?))
+    }
 }

@@ -39,6 +39,18 @@ bridge_fns! {
         options.set(|s| s.heartbeat_ms = Some(heartbeat_ms))
     }
 
+    /// Sets the longest session timeout any member of the group uses, in milliseconds
+    /// (default: this connector's own session timeout; at most 24 h, checked by
+    /// `gr_connect`). After Redis restarted without the group's data, a connector that never
+    /// saw the group waits this long from the server's start before its first lock grant,
+    /// so a holder from before the restart cannot overlap it (docs/SAFETY.md). Set it when
+    /// members use different session timeouts.
+    /// Errors: GR_NULL_ARGUMENT.
+    #[c(gr_options_set_max_lease_ms)]
+    fn options_set_max_lease_ms(options: gr_options, max_lease_ms: u64) -> () {
+        options.set(|s| s.max_lease_ms = Some(max_lease_ms))
+    }
+
     /// Sets how long one Redis command may take before it fails with GR_TIMEOUT (default
     /// 5000 ms; 0 is refused by `gr_connect`).
     /// Errors: GR_NULL_ARGUMENT.

@@ -11,7 +11,7 @@ from typing import Any, AsyncIterator, Iterable, Mapping, Optional, Sequence, Un
 from .. import connector as _blocking
 from ..connector import _MISSING, Connector, Lock
 from ..errors import ClosedError, LockNotAcquiredError
-from ..types import ConnectionState, Entry, LockHolder, Member, Versioned
+from ..types import ConnectionState, Entry, LockHolder, LockStatus, Member, Versioned
 from ._threads import DEFAULT_MAX_THREADS, BlockingCalls
 from .. import events as _events
 from .._subscribing import _revision
@@ -38,6 +38,7 @@ async def connect(
     payload: Any = None,
     command_timeout: float = 5.0,
     tls_root_cert: Union[str, bytes, None] = None,
+    max_lease: Optional[float] = None,
     max_threads: int = DEFAULT_MAX_THREADS,
 ) -> "AsyncConnector":
     """Connects to Redis and starts a session, without blocking the event loop; the
@@ -61,6 +62,7 @@ async def connect(
         payload=payload,
         command_timeout=command_timeout,
         tls_root_cert=tls_root_cert,
+        max_lease=max_lease,
     )
     calls = BlockingCalls(max_threads)
     job = calls._submit(make)
@@ -219,6 +221,10 @@ class AsyncConnector(AsyncMessaging):
     async def lock_holder(self, name: str) -> Optional[LockHolder]:
         """Who holds `name` now, read from Redis; None when it is free."""
         return await self._calls.run(self._blocking.lock_holder, name)
+
+    async def lock_status(self, name: str) -> LockStatus:
+        """`lock_holder(name)` and the end of any restart grace; see `Connector.lock_status`."""
+        return await self._calls.run(self._blocking.lock_status, name)
 
     # -- membership ------------------------------------------------------------------------
 

@@ -10,7 +10,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 mod proxy;
+mod sentinel;
 pub use proxy::Proxy;
+pub use sentinel::SentinelSet;
 
 /// A running redis-server owned by this process.
 pub struct RedisServer {
@@ -20,6 +22,8 @@ pub struct RedisServer {
     tls: bool,
     /// With a shifted clock: the file the LD_PRELOAD shim reads its offset from.
     clock_offset_file: Option<PathBuf>,
+    /// More redis-server arguments (a replica's `--replicaof`).
+    extra_args: Vec<String>,
 }
 
 impl RedisServer {
@@ -30,6 +34,25 @@ impl RedisServer {
 
     /// Starts redis-server on a free port.
     pub fn try_start() -> Result<RedisServer, String> {
+        Self::try_start_with(Vec::new())
+    }
+
+    /// Starts redis-server on a free port as a replica of the server on `master_port`.
+    pub fn start_replica_of(master_port: u16) -> RedisServer {
+        Self::try_start_with(vec![
+            "--replicaof".into(),
+            "127.0.0.1".into(),
+            master_port.to_string(),
+        ])
+        .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Starts redis-server on a free port with more arguments (`--requirepass`, ...).
+    pub fn start_with_args(extra_args: Vec<String>) -> RedisServer {
+        Self::try_start_with(extra_args).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn try_start_with(extra_args: Vec<String>) -> Result<RedisServer, String> {
         let port = free_port()?;
         let dir = std::env::temp_dir().join(format!("gr-redis-{}-{port}", std::process::id()));
         std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {dir:?}: {e}"))?;
@@ -39,6 +62,7 @@ impl RedisServer {
             child: None,
             tls: false,
             clock_offset_file: None,
+            extra_args,
         };
         server.spawn()?;
         Ok(server)
@@ -58,6 +82,7 @@ impl RedisServer {
             child: None,
             tls: true,
             clock_offset_file: None,
+            extra_args: Vec::new(),
         };
         server.spawn().unwrap_or_else(|e| panic!("{e}"));
         let ca = std::fs::read(server.dir.join("ca.pem")).unwrap();
@@ -80,6 +105,7 @@ impl RedisServer {
             child: None,
             tls: false,
             clock_offset_file: Some(offset),
+            extra_args: Vec::new(),
         };
         server.spawn().unwrap_or_else(|e| panic!("{e}"));
         server
@@ -125,6 +151,7 @@ impl RedisServer {
             .args(["--protected-mode", "no"])
             // Fault tests stall the server with DEBUG SLEEP.
             .args(["--enable-debug-command", "local"])
+            .args(&self.extra_args)
             .arg("--dir")
             .arg(&self.dir)
             .stdout(Stdio::null())
@@ -166,7 +193,8 @@ impl RedisServer {
             return false;
         }
         let mut reply = [0u8; 7];
-        stream.read_exact(&mut reply).is_ok() && &reply == b"+PONG\r\n"
+        // A server with a password answers NOAUTH: it is up.
+        stream.read_exact(&mut reply).is_ok() && (&reply == b"+PONG\r\n" || &reply == b"-NOAUTH")
     }
 
     /// The port it listens on.

@@ -1,22 +1,49 @@
--- Lock holds, shared by lock, release, lock_abandon, lock_force_release and reaping:
--- freeing a hold, and the attempt ids that make a lock request whose reply was lost safe
--- to follow up on (see lock.lua).
+-- Lock holds, shared by lock, release, lock_abandon, lock_unwait, lock_force_release and
+-- reaping: freeing a hold (which hands the lock to the oldest live waiter, handoff.lua),
+-- and the attempt ids that make a lock request whose reply was lost safe to follow up on
+-- (see lock.lua).
 
--- Frees the lock `name` (hash `key`), telling waiters on the released channel when
--- `waiters` (the hash's field, as read) is above 0. The hash stays: it keeps the last
--- fencing token.
-local function free_lock_hold(key, name, waiters)
-  redis.call('HDEL', key, 'owner', 'session', 'count', 'attempt', 'released')
-  if tonumber(waiters or '0') > 0 then
-    redis.call('PUBLISH', P .. 'released', name)
+-- Defined in handoff.lua (after the liveness and reaping preludes it needs).
+local hand_off
+
+-- The fields of a hold. Deleting them from a lock's hash deletes the hash when nothing
+-- else is in it: a free lock with no waiters and no given-up attempts costs no memory.
+-- Tokens do not need the hash: they come from the group's `fence` (next_token).
+local HOLD_FIELDS = { owner = true, session = true, count = true, token = true,
+  attempt = true, released = true }
+
+-- A lock's hash as a table (HGETALL: one reply element per field and value, where HMGET
+-- would send every field name asked for, and a free lock costs an empty reply), and
+-- whether it holds anything beside a hold (`waiters`, `x:<sid>`).
+local function read_lock(key)
+  local flat = redis.call('HGETALL', key)
+  local fields, alone = {}, true
+  for i = 1, #flat, 2 do
+    fields[flat[i]] = flat[i + 1]
+    if not HOLD_FIELDS[flat[i]] then alone = false end
+  end
+  return fields, alone
+end
+
+-- Frees the lock `name` (hash `key`). `waiters` (the hash's field, as read) is set while
+-- the lock may have a wait queue: then the lock goes to the oldest live waiter at once.
+-- `alone`: the hash is known to hold nothing but the hold, so it can go whole.
+local function free_lock_hold(key, name, waiters, alone)
+  if alone then
+    redis.call('DEL', key)
+  else
+    redis.call('HDEL', key, 'owner', 'session', 'count', 'token', 'attempt', 'released')
+  end
+  if waiters then
+    hand_off(key, name)
   end
 end
 
 -- Frees session `sid`'s hold of lock `name` (as free_lock_hold) and takes the lock off
 -- the session's owned set, so reaping the session later does not look at it.
-local function free_session_hold(key, sid, name, waiters)
-  free_lock_hold(key, name, waiters)
+local function free_session_hold(key, sid, name, waiters, alone)
   redis.call('SREM', P .. 'owned:' .. sid, 'l:' .. name)
+  free_lock_hold(key, name, waiters, alone)
 end
 
 -- Whether the attempt id `id` is in `ids`, a list in the form ' a b '. Either may be
@@ -35,4 +62,15 @@ end
 local function give_up(key, sid, name, ids, new_ids)
   redis.call('HSET', key, 'x:' .. sid, (ids or ' ') .. new_ids .. ' ')
   redis.call('SADD', P .. 'owned:' .. sid, 'x:' .. name)
+end
+
+-- The wait queue of lock `name`: a sorted set of waiter entries (queue_entry) by arrival.
+local function queue_key(name)
+  return P .. 'lockq:' .. name
+end
+
+-- A waiter's entry: its session, its wait id ('<listener>:<n>', see handoff.lua) and the
+-- member id it waits as (last: a member id may contain spaces).
+local function queue_entry(sid, wait, owner)
+  return sid .. ' ' .. wait .. ' ' .. owner
 end

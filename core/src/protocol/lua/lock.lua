@@ -1,60 +1,87 @@
--- ARGV: prefix, session id, lock name, owner member id, reentrant (1/0), mode, the epoch
--- id the caller last saw, the longest lease (ms) it knows of, this attempt's id, the ids of
--- earlier attempts it gives up on (space-separated, '' for none).
--- mode: 'try' (no waiting), 'join-wait' (count this caller as a waiter if the lock is
--- busy), 'waiting' (already counted: uncount on success).
+-- ARGV: prefix, session id, lock name, owner member id, reentrant (1/0), the epoch id the
+-- caller last saw, the longest lease (ms) it knows of, this attempt's id, the ids of
+-- earlier attempts it gives up on (space-separated, '' for none), the caller's wait id
+-- ('' for a plain attempt that does not wait).
+-- A caller that waits joins the lock's FIFO queue when the lock is busy (lockq:<name>,
+-- holds.lua); a release then hands the lock to the oldest live waiter (handoff.lua) and
+-- tells it with the token. The waiter's later attempts with the same wait id (its notice
+-- was lost, or it woke at the holder's deadline) find that hold and report it, or keep its
+-- place in the queue.
 -- Attempt ids make a request whose reply was lost safe to follow up on (see lock_abandon):
--- the hold records the attempt that took or last re-entered it, and the given-up ids stay
--- in the lock's hash under `x:<sid>` until the session ends, so such a request that reaches
--- Redis late does nothing. A follow-up that finds a hold taken by an attempt it gives up on
--- reports it as acquired instead of adding to it.
+-- the hold records the attempt that took or last re-entered it (for a hand-off: the wait
+-- id), and the given-up ids stay in the lock's hash under `x:<sid>` until the session
+-- ends, so such a request that reaches Redis late does nothing. A follow-up that finds a
+-- hold taken by an attempt it gives up on reports it as acquired instead of adding to it.
 -- Returns {1, token, hold_count} when acquired (or re-entered), {0, retry_at_ms, now_ms}
--- when another holder has it or new grants wait out a restart grace, {2} when this attempt
--- was given up before it arrived.
-local sid, name, owner, reentrant, mode = ARGV[2], ARGV[3], ARGV[4], ARGV[5] == '1', ARGV[6]
-local attempt, gives_up = ARGV[9], ARGV[10]
-local epoch = current_epoch(ARGV[7], tonumber(ARGV[8]) or 0)
+-- when another holder has it, {3, grants_from_ms, now_ms} when new grants wait out a
+-- restart grace, {2} when this attempt was given up before it arrived.
+local sid, name, owner, reentrant = ARGV[2], ARGV[3], ARGV[4], ARGV[5] == '1'
+local attempt, gives_up, wait = ARGV[8], ARGV[9], ARGV[10]
 local err = require_session(sid)
 if err then return err end
 local key = P .. 'lock:' .. name
-local held = redis.call('HMGET', key, 'owner', 'session', 'count', 'token', 'attempt', 'x:' .. sid)
-if given_up(held[6], attempt) then
-  return {2}
-end
-local ours = held[1] == owner and held[2] == sid
-if gives_up ~= '' then
-  give_up(key, sid, name, held[6], gives_up)
-  if ours and given_up(' ' .. gives_up .. ' ', held[5]) then
-    return {1, tonumber(held[4]), tonumber(held[3])}
+local held = read_lock(key)
+-- The common case, a free lock with nothing recorded, skips every check on the hash.
+if gives_up ~= '' or next(held) then
+  local given = held['x:' .. sid]
+  if given_up(given, attempt) or given_up(given, wait) then
+    return {2}
   end
-end
-if held[2] then
-  if session_alive(held[2]) then
+  local ours = held.owner == owner and held.session == sid
+  if gives_up ~= '' then
+    give_up(key, sid, name, given, gives_up)
+    if ours and given_up(' ' .. gives_up .. ' ', held.attempt) then
+      -- Acquired by an attempt given up on: a waiter that was queued leaves the queue.
+      if wait ~= '' and held.waiters then
+        redis.call('ZREM', queue_key(name), queue_entry(sid, wait, owner))
+      end
+      return {1, tonumber(held.token), tonumber(held.count)}
+    end
+  end
+  if held.session and not session_alive(held.session) then
+    -- Reaping the holder frees the lock and hands it to the oldest live waiter, if any
+    -- (after the epoch check, which the hand-off needs, has seen this caller's evidence).
+    current_epoch(ARGV[6], tonumber(ARGV[7]) or 0)
+    end_session(held.session, 'expired')
+    held = read_lock(key)
+    ours = held.owner == owner and held.session == sid
+  end
+  if held.session then
+    if ours and wait ~= '' and held.attempt == wait then
+      -- Handed to this waiter.
+      return {1, tonumber(held.token), tonumber(held.count)}
+    end
     if ours and reentrant then
-      local count = tonumber(held[3]) + 1
+      local count = tonumber(held.count) + 1
       redis.call('HSET', key, 'count', fmt_int(count), 'attempt', attempt)
-      return {1, tonumber(held[4]), count}
+      if wait ~= '' and held.waiters then
+        redis.call('ZREM', queue_key(name), queue_entry(sid, wait, owner))
+      end
+      return {1, tonumber(held.token), count}
     end
-    if mode == 'join-wait' then
-      redis.call('HINCRBY', key, 'waiters', 1)
-    end
-    return {0, ends_at(held[2], tonumber(redis.call('ZSCORE', SESSIONS, held[2]))), schedule_clock()}
+    return lock_busy(key, name, sid, owner, wait, holder_ends_at(held))
   end
-  end_session(held[2], 'expired')
 end
-if epoch.grants_from > vouched() and now() < epoch.grants_from then
+-- The epoch is checked where a grant may follow, not for a busy lock: a restart it
+-- detects ends every session from before and starts a grace, so nothing is granted.
+local epoch = current_epoch(ARGV[6], tonumber(ARGV[7]) or 0)
+if in_grace(epoch) then
   -- Redis lost or rolled back state: holders from before may still trust their leases.
-  if mode == 'join-wait' then
-    redis.call('HINCRBY', key, 'waiters', 1)
+  -- Told apart from a busy lock ({3, ...}), so the caller can say why and until when.
+  local reply = lock_busy(key, name, sid, owner, wait, epoch.grants_from)
+  reply[1] = 3
+  return reply
+end
+if held.waiters then
+  -- Free with waiters queued (a grace just ended): the oldest live one goes first.
+  if hand_off(key, name) then
+    held = read_lock(key)
+    if held.owner == owner and held.session == sid and wait ~= '' and held.attempt == wait then
+      return {1, tonumber(held.token), 1}
+    end
+    return lock_busy(key, name, sid, owner, wait, holder_ends_at(held))
   end
-  return {0, epoch.grants_from, now()}
 end
--- The lock's hash keeps the last token; the epoch's floor covers a hash that was lost.
-local token = math.max((tonumber(held[4]) or 0) + 1, epoch.token_base)
-redis.call('HSET', key, 'owner', owner, 'session', sid, 'count', 1, 'token', fmt_int(token),
-  'attempt', attempt)
-if mode == 'waiting' and redis.call('HINCRBY', key, 'waiters', -1) < 0 then
-  redis.call('HSET', key, 'waiters', 0)
-end
-redis.call('SADD', P .. 'owned:' .. sid, 'l:' .. name)
+local token = next_token(epoch, held.token)
+grant(key, name, sid, owner, attempt, token)
 return {1, token, 1}

@@ -1,6 +1,7 @@
 -- ARGV: prefix, session id, lock name, owner member id, the ids of the attempts given up on
--- ('a b'). Sent after lock requests whose replies were all lost (see lock.lua): none of
--- those attempts may take the lock from now on, and a hold one of them took or re-entered
+-- ('a b'; a waiting caller's wait id among them). Sent after lock requests whose replies
+-- were all lost (see lock.lua): none of those attempts may take the lock from now on, a
+-- wait among them leaves the queue, and a hold one of them took, re-entered or was handed
 -- is given back (that one hold: an earlier hold of the same owner stays). Safe to repeat:
 -- the hold forgets the attempt that is given back.
 -- Returns {1, remaining_holds} when a hold was given back, {0} otherwise.
@@ -8,6 +9,11 @@ local sid, name, owner, ids = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local key = P .. 'lock:' .. name
 local held = redis.call('HMGET', key, 'owner', 'session', 'count', 'waiters', 'attempt', 'x:' .. sid)
 give_up(key, sid, name, held[6], ids)
+if held[4] then
+  for id in string.gmatch(ids, '%S+') do
+    redis.call('ZREM', queue_key(name), queue_entry(sid, id, owner))
+  end
+end
 if held[1] ~= owner or held[2] ~= sid or not given_up(' ' .. ids .. ' ', held[5]) then
   return {0}
 end

@@ -1,6 +1,21 @@
--- ARGV: prefix, lock name. A waiter that gave up uncounts itself.
-local key = P .. 'lock:' .. ARGV[2]
-if redis.call('HINCRBY', key, 'waiters', -1) < 0 then
-  redis.call('HSET', key, 'waiters', 0)
+-- ARGV: prefix, session id, lock name, owner member id, wait id. A waiter whose wait ended
+-- (timed out, cancelled, failed) leaves the queue; if the lock was handed to it meanwhile
+-- (the hand-off raced with the give-up), that hold is given back, to the next waiter.
+-- Safe to repeat.
+-- Returns {1, remaining_holds} when a hold was given back, {0} otherwise.
+local sid, name, owner, wait = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local key = P .. 'lock:' .. name
+local held = redis.call('HMGET', key, 'owner', 'session', 'count', 'waiters', 'attempt')
+if held[4] then
+  redis.call('ZREM', queue_key(name), queue_entry(sid, wait, owner))
 end
-return 1
+if held[1] ~= owner or held[2] ~= sid or held[5] ~= wait then
+  return {0}
+end
+if held[3] ~= '1' then
+  local count = tonumber(held[3]) - 1
+  redis.call('HSET', key, 'count', fmt_int(count), 'attempt', '')
+  return {1, count}
+end
+free_session_hold(key, sid, name, held[4])
+return {1, 0}

@@ -15,8 +15,12 @@ end
 -- Defined below; a restart ends every session from before.
 local end_session
 
-local function server_run_id()
-  return string.match(redis.call('INFO', 'server'), 'run_id:(%w+)')
+-- The server's run id and the latest it can have started (ms): uptime_in_seconds counts
+-- whole seconds of the server's cached clock, so the start lies before now - uptime + 1 s.
+local function server_identity()
+  local info = redis.call('INFO', 'server')
+  local uptime = tonumber(string.match(info, 'uptime_in_seconds:(%d+)')) or 0
+  return string.match(info, 'run_id:(%w+)'), now() - uptime * 1000 + 1000
 end
 
 -- LASTSAVE moves on every save and on every restart (a server starts "saved"), so an
@@ -29,7 +33,9 @@ local function lastsave_to_remember()
   return fmt_int(lastsave)
 end
 
-local function start_epoch(run_id, grants_from, max_lease)
+-- `server_start` bounds when the server started (server_identity): a lease from before the
+-- start may still run until server_start + that lease.
+local function start_epoch(run_id, server_start, grants_from, max_lease)
   local t = redis.call('TIME')
   EPOCH = {
     id = t[1] .. string.format('%06d', tonumber(t[2])),
@@ -38,17 +44,33 @@ local function start_epoch(run_id, grants_from, max_lease)
     max_lease = max_lease,
   }
   redis.call('HSET', epoch_key(), 'id', EPOCH.id, 'run_id', run_id, 'created_at', fmt_int(now()),
-    'lastsave', lastsave_to_remember(),
+    'lastsave', lastsave_to_remember(), 'server_start', fmt_int(server_start),
     'grants_from', fmt_int(grants_from), 'token_base', fmt_int(EPOCH.token_base),
     'max_lease', fmt_int(max_lease))
 end
 
+-- No grant before every lease from before the server started has run out: a server
+-- younger than the longest lease may have restarted without a group whose holders still
+-- trust their leases, and a caller that never saw the group cannot tell it from a new one.
+-- Asked for by a caller that never saw the group and whose deployment stated the group's
+-- longest lease (known epoch '?'): without that statement a fresh server would hold back
+-- every new group's first grants.
+local function young_server_grace(server_start, lease, grants_from)
+  if server_start + lease > now() then
+    return math.max(grants_from, server_start + lease)
+  end
+  return grants_from
+end
+
 -- The current epoch, started anew when the group's state is gone or Redis restarted.
--- `known` is the epoch id the caller last saw ('' when none), `lease` the longest lease
--- (ms) the caller knows of in the group. Read once per script.
+-- `known` is the epoch id the caller last saw ('' when none, '?' when none and the caller
+-- waits out leases from before the server's start), `lease` the longest lease (ms) the
+-- caller knows of in the group. Read once per script.
 local function current_epoch(known, lease)
   if EPOCH then return EPOCH end
   known, lease = known or '', lease or 0
+  local fresh = known == '?'
+  if fresh then known = '' end
   -- The fields every call needs; run_id and created_at are read only when they matter.
   local e = redis.call('HMGET', epoch_key(), 'id', 'grants_from', 'token_base', 'max_lease',
     'lastsave')
@@ -57,7 +79,9 @@ local function current_epoch(known, lease)
     -- witnessed the loss, and its peers may still hold leases from before.
     local grants_from = 0
     if known ~= '' then grants_from = now() + lease end
-    start_epoch(server_run_id(), grants_from, lease)
+    local run_id, server_start = server_identity()
+    if fresh then grants_from = young_server_grace(server_start, lease, grants_from) end
+    start_epoch(run_id, server_start, grants_from, lease)
     return EPOCH
   end
   local stored_lease = tonumber(e[4])
@@ -65,11 +89,11 @@ local function current_epoch(known, lease)
   -- '0' (no grace) is the common case: no conversion needed.
   local grants_from = e[2] == '0' and 0 or tonumber(e[2])
   if redis.call('LASTSAVE') ~= tonumber(e[5]) then
-    local run_id = server_run_id()
+    local run_id, server_start = server_identity()
     if run_id ~= redis.call('HGET', epoch_key(), 'run_id') then
       -- Restarted with (possibly old) data: every session from before ends now (reason
       -- expired), and no grant until their leases have surely run out.
-      start_epoch(run_id, math.max(grants_from, now() + max_lease), max_lease)
+      start_epoch(run_id, server_start, math.max(grants_from, now() + max_lease), max_lease)
       for _, sid in ipairs(redis.call('ZRANGE', SESSIONS, 0, -1)) do
         end_session(sid, 'expired')
       end
@@ -83,6 +107,15 @@ local function current_epoch(known, lease)
     grants_from = math.max(grants_from,
       tonumber(redis.call('HGET', epoch_key(), 'created_at')) + lease)
     redis.call('HSET', epoch_key(), 'grants_from', fmt_int(grants_from))
+  end
+  if fresh then
+    -- The epoch may have been started by a caller that did not ask for this grace.
+    local server_start = tonumber(redis.call('HGET', epoch_key(), 'server_start')) or 0
+    local later = young_server_grace(server_start, lease, grants_from)
+    if later ~= grants_from then
+      grants_from = later
+      redis.call('HSET', epoch_key(), 'grants_from', fmt_int(grants_from))
+    end
   end
   if lease > stored_lease then
     redis.call('HSET', epoch_key(), 'max_lease', fmt_int(lease))
@@ -146,8 +179,8 @@ local function member_session(record)
   return string.match(record, '"session":"(%x+)"')
 end
 
--- Ends a session: its members leave (with `reason`), its locks are freed (waiters are
--- woken through the released channel), its ephemeral keys are deleted. Idempotent.
+-- Ends a session: its members leave (with `reason`), its locks are freed (each handed to
+-- its oldest live waiter, handoff.lua), its ephemeral keys are deleted. Idempotent.
 function end_session(sid, reason)
   local owned_key = P .. 'owned:' .. sid
   for _, item in ipairs(redis.call('SMEMBERS', owned_key)) do

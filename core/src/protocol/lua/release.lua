@@ -5,22 +5,22 @@
 -- The token makes a release that reaches Redis late (its reply lost, the lock taken again
 -- since) leave the newer hold alone; the id makes a retry of a release whose first call
 -- was applied take no second hold away.
--- Returns {1, remaining_holds} when released by its owner, {0} otherwise. Publishes on the
--- released channel only when someone waits, so uncontended locks cost no pub/sub traffic.
+-- Returns {1, remaining_holds} when released by its owner, {0} otherwise. Freeing the lock
+-- hands it to the oldest live waiter (handoff.lua); with none, the lock's hash goes.
 local sid, name, owner, all, token, id = ARGV[2], ARGV[3], ARGV[4], ARGV[5] == '1', ARGV[6], ARGV[7]
 local key = P .. 'lock:' .. name
-local held = redis.call('HMGET', key, 'owner', 'session', 'count', 'waiters', 'token', 'released')
-if held[1] ~= owner or held[2] ~= sid or (token ~= '' and held[5] ~= token) then
+local held, alone = read_lock(key)
+if held.owner ~= owner or held.session ~= sid or (token ~= '' and held.token ~= token) then
   return {0}
 end
-if id ~= '' and held[6] == id then
-  return {1, tonumber(held[3])}
+if id ~= '' and held.released == id then
+  return {1, tonumber(held.count)}
 end
 -- Counts are canonical integers (HSET): '1' is the last hold, compared as text.
-if held[3] ~= '1' and not all then
-  local count = tonumber(held[3]) - 1
+if held.count ~= '1' and not all then
+  local count = tonumber(held.count) - 1
   redis.call('HSET', key, 'count', fmt_int(count), 'released', id)
   return {1, count}
 end
-free_session_hold(key, sid, name, held[4])
+free_session_hold(key, sid, name, held.waiters, alone)
 return {1, 0}

@@ -214,6 +214,16 @@ public abstract class AsyncGroupConnector extends ConnectorBase {
     }
 
     /**
+     * {@link GroupConnector#lockStatus} without blocking.
+     *
+     * @param name the lock name
+     * @return the holder and the end of any restart grace
+     */
+    public CompletableFuture<LockStatus> lockStatusAsync(String name) {
+        return async(() -> lockStatus(name));
+    }
+
+    /**
      * {@link GroupConnector#ephemeralSet} without blocking; the value is encoded before this returns.
      *
      * @param key the key

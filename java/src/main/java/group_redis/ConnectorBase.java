@@ -223,6 +223,19 @@ abstract class ConnectorBase {
         return json == null ? Optional.empty() : Optional.of(LockHolder.fromJson(Json.decode(json)));
     }
 
+    /**
+     * {@link #lockHolder}, and whether grants are held back and until when: after Redis lost
+     * or rolled back the group's state, a free lock cannot be had until the leases from
+     * before have surely run out (a restart grace).
+     *
+     * @param name the lock name
+     * @return the holder and the end of any grace
+     * @throws InvalidArgumentException for a name no lock can have (null, empty, too long)
+     */
+    public LockStatus lockStatus(String name) {
+        return LockStatus.fromJson(Json.decode(handle.call(h -> NativeLib.lockStatus(h, name))));
+    }
+
     // ---------------------------------------------------------------- ephemeral data
 
     /**

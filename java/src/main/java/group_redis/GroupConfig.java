@@ -39,6 +39,7 @@ public final class GroupConfig {
     private final Executor asyncExecutor;
     private final String tlsRootCertPem;
     private final Path tlsRootCertFile;
+    private final Duration maxLease;
 
     private GroupConfig(Builder builder) {
         this.url = builder.url;
@@ -52,6 +53,7 @@ public final class GroupConfig {
         this.asyncExecutor = builder.asyncExecutor;
         this.tlsRootCertPem = builder.tlsRootCertPem;
         this.tlsRootCertFile = builder.tlsRootCertFile;
+        this.maxLease = builder.maxLease;
     }
 
     /**
@@ -111,6 +113,7 @@ public final class GroupConfig {
         json.put("heartbeatMs", millis(heartbeat));
         json.put("commandTimeoutMs", millis(commandTimeout));
         json.put("subGroups", subGroups);
+        json.put("maxLeaseMs", millis(maxLease));
         json.put("tlsRootCertPem", tlsRootCertPem != null ? tlsRootCertPem : readPem(tlsRootCertFile));
         if (payload != null) {
             Json.check(payload); // the payload against the depth limit, not the options document
@@ -155,6 +158,7 @@ public final class GroupConfig {
         private Executor asyncExecutor;
         private String tlsRootCertPem;
         private Path tlsRootCertFile;
+        private Duration maxLease;
 
         private Builder(String url) {
             if (url == null) {
@@ -194,6 +198,21 @@ public final class GroupConfig {
          */
         public Builder sessionTimeout(Duration sessionTimeout) {
             this.sessionTimeout = sessionTimeout;
+            return this;
+        }
+
+        /**
+         * The longest session timeout any member of the group uses (default: this
+         * connector's own; at most 24 h). After Redis restarted without the group's data, a
+         * connector that never saw the group waits this long from the server's start before
+         * its first lock grant, so a holder from before the restart cannot overlap it. Set it
+         * when members use different session timeouts.
+         *
+         * @param maxLease the longest lease in the group
+         * @return this builder
+         */
+        public Builder maxLease(Duration maxLease) {
+            this.maxLease = maxLease;
             return this;
         }
 

@@ -87,6 +87,11 @@ final class NativeLib {
      */
     static native String lockHolder(long handle, String name);
 
+    /**
+     * JSON {@code {"holder": {...} or null, "grants_held_until_ms": n or null}}.
+     */
+    static native String lockStatus(long handle, String name);
+
     static native void ephemeralSet(long handle, String key, String valueJson);
 
     static native String ephemeralGet(long handle, String key);

@@ -156,23 +156,26 @@ class AsyncTest {
     void aLockAcquiredForACancelledFutureIsReleasedAtOnce() throws Exception {
         GroupConfig.Builder group = REDIS.freshGroup();
         String lockKey = "gr:{" + group.build().group() + "}:lock:contended";
+        String queueKey = "gr:{" + group.build().group() + "}:lockq:contended";
+        String fenceKey = "gr:{" + group.build().group() + "}:fence";
         try (GroupConnector holder = GroupConnector.connect(group.memberId("holder").build());
              GroupConnector canceller = GroupConnector.connect(group.memberId("canceller").build());
              GroupConnector third = GroupConnector.connect(group.memberId("third").build())) {
             LockHandle first = holder.lock("contended").orElseThrow();
             CompletableFuture<Optional<LockHandle>> waiting = canceller.tryLockAsync("contended", Duration.ofSeconds(60));
-            // Cancel only once the call is inside its wait in Redis (counted in `waiters`), so
+            // Cancel only once the call is inside its wait in Redis (in the lock's queue), so
             // the acquisition after the cancel really happens and must be undone.
-            Waits.awaitTrue(() -> "1".equals(redisCli("HGET", lockKey, "waiters")), "the async call waiting on the lock");
+            Waits.awaitTrue(() -> "1".equals(redisCli("ZCARD", queueKey)), "the async call waiting on the lock");
             assertTrue(waiting.cancel(true));
             first.release();
 
-            // Nobody else contends, so the cancelled call now acquires (the token moves on by
-            // one) and must give the lock back (no holder's session in the hash). Without the
-            // undo, `canceller` would hold it for its whole session and this wait would fail.
+            // Nobody else contends, so the release hands the lock to the cancelled call (the
+            // group's token high-water mark moves on by one) and it must give the lock back
+            // (a free lock has no hash). Without the undo, `canceller` would hold it for its
+            // whole session and this wait would fail.
             String acquiredToken = Long.toString(first.token() + 1);
-            Waits.awaitTrue(() -> acquiredToken.equals(redisCli("HGET", lockKey, "token"))
-                    && "0".equals(redisCli("HEXISTS", lockKey, "session")),
+            Waits.awaitTrue(() -> acquiredToken.equals(redisCli("GET", fenceKey))
+                    && "0".equals(redisCli("EXISTS", lockKey)),
                     "the lock acquired for the cancelled future, then released");
             LockHandle next = third.lock("contended").orElseThrow();
             assertEquals(first.token() + 2, next.token());

@@ -52,6 +52,20 @@ class LockHolderTest {
     }
 
     @Test
+    void lockStatusNamesTheHolderAndNoGraceOnAGroupThatLostNothing() {
+        try (GroupConnector connector = GroupConnector.connect(REDIS.freshGroup().build())) {
+            LockStatus free = connector.lockStatus("status");
+            assertEquals(Optional.empty(), free.holder());
+            assertEquals(Optional.empty(), free.grantsHeldUntil());
+            try (LockHandle lock = connector.lock("status").orElseThrow()) {
+                LockStatus held = connector.lockStatus("status");
+                assertEquals(lock.token(), held.holder().orElseThrow().token());
+                assertEquals(Optional.empty(), held.grantsHeldUntil());
+            }
+        }
+    }
+
+    @Test
     void aLockTakenForAnotherMemberNamesThatMemberAndThisSession() {
         try (GroupConnector connector = GroupConnector.connect(REDIS.freshGroup().build())) {
             try (LockHandle lock = connector.acquire("shared", "member-b", false, Duration.ZERO).orElseThrow()) {

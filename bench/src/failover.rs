@@ -1,0 +1,86 @@
+//! Time from a Sentinel master's SIGKILL to the first successful lock on the new master,
+//! over several fail-overs (each on a fresh master, replica and three Sentinels from the
+//! test harness; down-after 1 s). Prints p50 / p99 / max; asserts nothing.
+//!
+//! Run: `cargo run --release -p gr-bench --bin gr-failover [runs] [lease_ms]`.
+
+use std::time::{Duration, Instant};
+
+use gr_test_harness::SentinelSet;
+use group_redis::{Config, Connector};
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() {
+    let mut args = std::env::args().skip(1);
+    let runs: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(8);
+    let lease = Duration::from_millis(args.next().and_then(|a| a.parse().ok()).unwrap_or(2000));
+    let mut promoted = Vec::new();
+    let mut first_lock = Vec::new();
+    for run in 0..runs {
+        let set = SentinelSet::start();
+        let config = Config::new(set.url())
+            .with_group(format!("failover-bench-{run}"))
+            .with_session_timeout(lease)
+            .with_command_timeout(Duration::from_millis(500));
+        let c = Connector::connect(config).await.expect("connect");
+        c.lock("warm").await.expect("lock").expect("free");
+        let old = set.master_port().expect("a master");
+        let mut set = set;
+        set.server(old).stop();
+        let killed = Instant::now();
+        let mut seen_promotion = None;
+        let took = loop {
+            if seen_promotion.is_none() && set.master_port().is_some_and(|p| p != old) {
+                seen_promotion = Some(killed.elapsed());
+            }
+            if let Ok(Some(_)) = c.lock("M").await {
+                break killed.elapsed();
+            }
+            assert!(
+                killed.elapsed() < Duration::from_secs(60),
+                "no lock within 60 s"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        };
+        let promotion = seen_promotion.unwrap_or(took);
+        println!(
+            "run {run}: new master named after {:.0} ms, first lock after {:.0} ms",
+            ms(promotion),
+            ms(took)
+        );
+        promoted.push(promotion);
+        first_lock.push(took);
+        let _ = c.close().await;
+    }
+    promoted.sort();
+    first_lock.sort();
+    println!();
+    println!(
+        "| Sentinel fail-over, {runs} runs, lease {} ms, down-after 1 s | p50 | p99 | max |",
+        lease.as_millis()
+    );
+    println!("|---|---|---|---|");
+    for (what, values) in [
+        (
+            "SIGKILL to the new master named by the Sentinels",
+            &promoted,
+        ),
+        ("SIGKILL to the first successful lock", &first_lock),
+    ] {
+        println!(
+            "| {what} | {:.0} ms | {:.0} ms | {:.0} ms |",
+            ms(percentile(values, 0.50)),
+            ms(percentile(values, 0.99)),
+            ms(*values.last().unwrap())
+        );
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[index]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}

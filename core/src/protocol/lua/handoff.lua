@@ -1,0 +1,74 @@
+-- Lock grants and the FIFO hand-off, after the liveness and reaping preludes: a freed lock
+-- goes straight to its oldest live waiter, and only that waiter is told (one PUBLISH on
+-- its connector's own channel), so a release costs O(1) whatever the number of waiters.
+
+-- The next fencing token: above every token the group has granted (the `fence`
+-- high-water mark, one INCR), above the epoch's floor (a fence lost or rolled back with
+-- the data) and above `old`, a token an earlier version left in the lock's hash. Tokens
+-- are therefore increasing across the group, so per lock too, whether or not the lock's
+-- hash survived in between.
+local function next_token(epoch, old)
+  local token = redis.call('INCR', P .. 'fence')
+  local floor = epoch.token_base
+  if old then floor = math.max(floor, tonumber(old) + 1) end
+  if token < floor then
+    token = floor
+    redis.call('SET', P .. 'fence', fmt_int(token))
+  end
+  return token
+end
+
+-- Records a new hold of lock `name` (hash `key`): count 1, taken by `attempt`.
+local function grant(key, name, sid, owner, attempt, token)
+  redis.call('HSET', key, 'owner', owner, 'session', sid, 'count', 1,
+    'token', fmt_int(token), 'attempt', attempt)
+  redis.call('SADD', P .. 'owned:' .. sid, 'l:' .. name)
+end
+
+-- Whether the epoch refuses grants for now (a grace after a restart or data loss).
+local function in_grace(epoch)
+  return epoch.grants_from > vouched() and now() < epoch.grants_from
+end
+
+-- Hands the free lock `name` (hash `key`) to the oldest waiter whose session is alive,
+-- dropping the entries of dead ones on the way, and tells that waiter on its listener's
+-- channel `wake:<listener>` ("<wait id> <token> <sid>": a wait re-sent under a new session
+-- of the same connector must not take a hold handed to the old one). With no live waiter left the queue is
+-- gone and so is the `waiters` mark. During a grace nothing is granted: the waiters try
+-- again when it ends (their retry time is its end). Returns the wait id granted, if any.
+function hand_off(key, name)
+  local epoch = current_epoch()
+  if in_grace(epoch) then return nil end
+  local queue = queue_key(name)
+  while true do
+    local head = redis.call('ZPOPMIN', queue)[1]
+    if not head then
+      redis.call('HDEL', key, 'waiters')
+      return nil
+    end
+    local sid, wait, owner = string.match(head, '^(%S+) (%S+) (.*)$')
+    if sid and session_alive(sid) then
+      local token = next_token(epoch)
+      grant(key, name, sid, owner, wait, token)
+      redis.call('PUBLISH', P .. 'wake:' .. string.match(wait, '^(.*):'),
+        wait .. ' ' .. fmt_int(token) .. ' ' .. sid)
+      return wait
+    end
+  end
+end
+
+-- A lock request finds the lock busy until `retry_at`: a waiter (wait id `wait`, '' for
+-- none) keeps or takes its place in the queue. Reply of lock.lua.
+local function lock_busy(key, name, sid, owner, wait, retry_at)
+  if wait ~= '' then
+    local seq = redis.call('HINCRBY', key, 'waiters', 1)
+    redis.call('ZADD', queue_key(name), 'NX', seq, queue_entry(sid, wait, owner))
+  end
+  return {0, retry_at, schedule_clock()}
+end
+
+-- The retry time of a request that finds lock `held` (its fields) busy: the holder's
+-- deadline, as far as ending it goes.
+local function holder_ends_at(held)
+  return ends_at(held.session, tonumber(redis.call('ZSCORE', SESSIONS, held.session)))
+end

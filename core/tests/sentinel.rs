@@ -1,0 +1,255 @@
+//! Redis Sentinel: a master, one replica and three Sentinels on loopback (the harness's
+//! SentinelSet). Members connect with a `redis+sentinel://` URL; the master is SIGKILLed
+//! while they hold locks and subscribe. `cargo test -p group-redis --test sentinel --
+//! --nocapture` prints the timings.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::PATIENCE;
+use gr_test_harness::SentinelSet;
+use group_redis::{json, Config, ConnectionState, Connector, MemberSubscription};
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn member(set: &SentinelSet, group: &str, id: &str, lease: Duration) -> Config {
+    Config::new(set.url())
+        .with_group(group)
+        .with_member_id(id)
+        .with_session_timeout(lease)
+        .with_heartbeat(lease / 4)
+        .with_command_timeout(Duration::from_millis(500))
+}
+
+/// When each state change arrived.
+fn record_states(c: &Connector) -> Arc<Mutex<Vec<(ConnectionState, Instant)>>> {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&seen);
+    let mut states = c.subscribe_state();
+    tokio::spawn(async move {
+        while let Some(state) = states.next().await {
+            sink.lock().unwrap().push((state, Instant::now()));
+        }
+    });
+    seen
+}
+
+fn first(seen: &Mutex<Vec<(ConnectionState, Instant)>>, state: ConnectionState) -> Option<Instant> {
+    seen.lock()
+        .unwrap()
+        .iter()
+        .find(|(s, _)| *s == state)
+        .map(|(_, at)| *at)
+}
+
+/// The member ids a subscriber believes in: its snapshot, then every event applied.
+fn follow(mut sub: MemberSubscription) -> Arc<Mutex<BTreeSet<String>>> {
+    let view: BTreeSet<String> = sub.snapshot().iter().map(|m| m.id.clone()).collect();
+    let view = Arc::new(Mutex::new(view));
+    let sink = Arc::clone(&view);
+    tokio::spawn(async move {
+        while let Some(event) = sub.next().await {
+            let mut view = sink.lock().unwrap();
+            for left in &event.left_members {
+                view.remove(&left.id);
+            }
+            for joined in &event.joined_members {
+                view.insert(joined.id.clone());
+            }
+        }
+    });
+    view
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sentinel_url_finds_the_master() {
+    let set = SentinelSet::start();
+    let group = common::unique_group("sentinel-basic");
+    let c = Connector::connect(member(&set, &group, "a", Duration::from_secs(3)))
+        .await
+        .unwrap();
+    c.join(None, Some(json!({"n": 1}))).await.unwrap();
+    assert!(c.lock("L").await.unwrap().is_some());
+    assert_eq!(c.members().await.unwrap().len(), 1);
+    c.close().await.unwrap();
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Fault {
+    /// The master SIGKILLed.
+    Kill,
+    /// The master cut off from everyone (the proxy stops forwarding) while it lives on;
+    /// let back in once the others are on the new master.
+    Cut,
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn members_follow_a_sentinel_fail_over_without_two_holders() {
+    fail_over(SentinelSet::start(), Fault::Kill).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn members_follow_a_fail_over_away_from_a_cut_off_master_and_stay() {
+    fail_over(SentinelSet::start_behind_proxy(), Fault::Cut).await;
+}
+
+async fn fail_over(mut set: SentinelSet, fault: Fault) {
+    let group = common::unique_group("sentinel-failover");
+    let lease = Duration::from_secs(3);
+    let a = Connector::connect(member(&set, &group, "a", lease))
+        .await
+        .unwrap();
+    let b = Connector::connect(member(&set, &group, "b", lease))
+        .await
+        .unwrap();
+    let w = Connector::connect(member(&set, &group, "w", lease))
+        .await
+        .unwrap();
+    let a_states = record_states(&a);
+    let b_states = record_states(&b);
+    a.join(None, None).await.unwrap();
+    b.join(None, None).await.unwrap();
+    let watched = follow(w.subscribe_members().await.unwrap());
+    let a_token = a.lock("L").await.unwrap().expect("A takes L");
+    let b_token_m = b.lock("M").await.unwrap().expect("B takes M");
+    // Let the replica receive everything (the test is about fail-over, not lost writes).
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let old = set.master_port().expect("a master");
+    match fault {
+        Fault::Kill => set.server(old).stop(),
+        Fault::Cut => set.proxy.as_ref().expect("a proxy").pause(),
+    }
+    let killed = Instant::now();
+    let new = set.wait_for_new_master(old, PATIENCE);
+    let promoted = Instant::now();
+
+    // B contends for A's lock: it may only get it after A heard LOST.
+    let b_token = b.try_lock("L", PATIENCE).await.unwrap().expect("B gets L");
+    let b_acquired = Instant::now();
+    let a_lost = first(&a_states, ConnectionState::Lost);
+    let still_held = a.is_held("L").unwrap();
+    assert!(!still_held, "A still believes it holds L while B holds it");
+    let a_lost = a_lost.expect("A told LOST before B holds L");
+    assert!(a_lost < b_acquired);
+    assert!(
+        b_token > a_token,
+        "token went backwards: {a_token} -> {b_token}"
+    );
+
+    // Both are back, as new sessions on the new master.
+    let deadline = Instant::now() + PATIENCE;
+    let (a_back, b_back) = loop {
+        let a_back = first(&a_states, ConnectionState::Reconnected);
+        let b_back = first(&b_states, ConnectionState::Reconnected);
+        if let (Some(a_back), Some(b_back)) = (a_back, b_back) {
+            break (a_back, b_back);
+        }
+        assert!(Instant::now() < deadline, "members did not come back");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    // The bound is down-after + fail-over + lease. How long the Sentinels take to agree
+    // is theirs (an election they must repeat takes twice failover-timeout more); the
+    // library's part, from the promotion to members working on the new master, must fit
+    // in one lease (and a second for the test's own polling under load).
+    let bound = SentinelSet::DOWN_AFTER + SentinelSet::FAILOVER_TIMEOUT + lease;
+    let back = a_back.max(b_back);
+    assert!(
+        back.saturating_duration_since(promoted) <= lease + Duration::from_millis(1000),
+        "back {:.0} ms after the promotion was seen (lease {:.0} ms)",
+        ms(back.saturating_duration_since(promoted)),
+        ms(lease)
+    );
+    // B's hold of M was taken on the old master: it is either still B's (same token) or
+    // B was told it is gone.
+    match b.held_token("M").unwrap() {
+        Some(token) => assert_eq!(token, b_token_m),
+        None => assert!(first(&b_states, ConnectionState::Lost).is_some()),
+    }
+
+    // Subscribers end with the true membership.
+    let expected: BTreeSet<String> = ["a".to_string(), "b".to_string()].into();
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let truth: BTreeSet<String> = w
+            .members()
+            .await
+            .map(|m| m.into_iter().map(|m| m.id).collect())
+            .unwrap_or_default();
+        let seen = watched.lock().unwrap().clone();
+        if truth == expected && seen == expected {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "subscriber sees {seen:?}, Redis has {truth:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    if let Fault::Cut = fault {
+        // The old master comes back as a minority and is demoted; nobody goes back to it,
+        // and B keeps L.
+        set.proxy.as_ref().unwrap().resume();
+        let watch_until = Instant::now() + Duration::from_secs(3);
+        while Instant::now() < watch_until {
+            assert_eq!(b.held_token("L").unwrap(), Some(b_token), "B lost L");
+            let holder = a.lock_holder("L").await.unwrap().expect("L is held");
+            assert_eq!((holder.member.as_str(), holder.token), ("b", b_token));
+            assert!(!a.is_held("L").unwrap());
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    println!(
+        "sentinel fail-over ({fault:?}): master {old} lost, {new} promoted after {:.0} ms; A \
+         LOST at {:.0} ms, B took L at {:.0} ms (margin {:.0} ms); A back at {:.0} ms, B at \
+         {:.0} ms (bound {:.0} ms); tokens {a_token} -> {b_token}",
+        ms(promoted - killed),
+        ms(a_lost - killed),
+        ms(b_acquired - killed),
+        ms(b_acquired - a_lost),
+        ms(a_back - killed),
+        ms(b_back - killed),
+        ms(bound)
+    );
+    a.close().await.unwrap();
+    b.close().await.unwrap();
+    w.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sentinel_and_master_passwords_are_used_and_never_shown() {
+    let set = SentinelSet::start_with_passwords(Some("m4ster"), Some("s3ntinel"));
+    let group = common::unique_group("sentinel-auth");
+    let url = |master: &str, sentinel: &str| {
+        set.url().replacen(
+            "redis+sentinel://",
+            &format!("redis+sentinel://:{master}@"),
+            1,
+        ) + &format!("?sentinel_password={sentinel}")
+    };
+    let config = |url: String| {
+        Config::new(url)
+            .with_group(&group)
+            .with_command_timeout(Duration::from_millis(500))
+    };
+    let c = Connector::connect(config(url("m4ster", "s3ntinel")))
+        .await
+        .unwrap();
+    assert!(c.lock("L").await.unwrap().is_some());
+    c.close().await.unwrap();
+    for (master, sentinel) in [("m4ster", "wr0ngS"), ("wr0ngM", "s3ntinel")] {
+        let err = match Connector::connect(config(url(master, sentinel))).await {
+            Ok(_) => panic!("a wrong password is refused"),
+            Err(err) => err.to_string(),
+        };
+        println!("refused: {err}");
+        for secret in ["m4ster", "s3ntinel", "wr0ngS", "wr0ngM"] {
+            assert!(!err.contains(secret), "{err}");
+        }
+    }
+}

@@ -570,7 +570,7 @@ enum gr_status gr_take_restore_failures(const struct gr_connector *conn, char **
  * connector's sub-groups and `payload_json` (NULL: the configured payload). Joining
  * again with the same id updates the record. If `member_json_out` is not NULL it
  * receives the member as JSON: {"id","sub_groups":[...],"payload","joined_at" (ms,
- * Redis time),"session"}.
+ * Redis time),"session","online" (see `gr_set_online`)}.
  * Ownership: free `*member_json_out` with `gr_string_free`.
  * Errors: GR_NULL_ARGUMENT (conn), GR_INVALID_ARGUMENT (empty, oversized, not UTF-8,
  * payload over 64 KiB), GR_INVALID_JSON, GR_MEMBER_EXISTS (another live session holds
@@ -606,6 +606,16 @@ enum gr_status gr_members(const struct gr_connector *conn, char **members_json_o
 enum gr_status gr_update_payload(const struct gr_connector *conn,
                                  const char *member_id,
                                  const char *payload_json);
+
+/**
+ * Sets `member_id` (NULL: the configured member id), which this connector joined,
+ * online or offline without leaving: it stays a member, `gr_members` shows the flag
+ * ("online") and subscribers see an update event. Members join online; the flag is
+ * restored with the payload after a reconnect.
+ * Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT (not joined here), GR_CLOSED,
+ * GR_CONNECTION, GR_TIMEOUT.
+ */
+enum gr_status gr_set_online(const struct gr_connector *conn, const char *member_id, bool online);
 
 /**
  * The general acquire: `member` NULL means the configured member id; `reentrant`

@@ -87,6 +87,7 @@ pub use recipes::assignments::participant::{Assignment, AssignmentEvent};
 pub use recipes::assignments::plan as assignment_plan;
 pub use recipes::leader::{LeaderEvent, Leadership};
 pub use recipes::observe::LeaderView;
+pub use recipes::discovery::{InstancesChanged, ProviderOptions, ServiceProvider, Strategy};
 pub use session::restore::RestoreFailure;
 pub use session::state::ConnectionState;
 pub use subscription::{Event, MemberSubscription, StateSubscription, Subscription};

@@ -33,8 +33,12 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Print every live member, one JSON object per line (as `watch` shows them).
+    /// Print every live member, one JSON object per line (as `watch` shows them): id,
+    /// sub-groups, payload, online flag, join time, session.
     Members,
+    /// Print the group at a glance, one JSON line: {"group", "members": [...] (as `members`
+    /// prints them), "locks": [{"name", "holder": {"member","session","token"} or null}]}.
+    Status,
     /// Join as ID and stay until SIGINT/SIGTERM, then leave cleanly. Prints one JSON line
     /// when joined and one per connection-state change.
     Join {

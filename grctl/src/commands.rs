@@ -45,6 +45,18 @@ pub fn run(cli: Cli) -> CmdResult {
             }
             close(&c)
         }
+        Command::Status => {
+            let c = connect(config)?;
+            let members = c.members().map_err(|e| failure(&c, e))?;
+            let locks = c.locks().map_err(|e| failure(&c, e))?;
+            verbose!("{} live member(s), {} lock(s)", members.len(), locks.len());
+            let locks: Vec<Value> = locks
+                .into_iter()
+                .map(|(name, holder)| json!({"name": name, "holder": holder}))
+                .collect();
+            print_json(&json!({"group": group, "members": members, "locks": locks}));
+            close(&c)
+        }
         Command::Join {
             id,
             payload,

@@ -273,6 +273,16 @@ fn members_and_ephemeral_keys_as_another_process_sees_them() {
     assert_eq!(members.len(), 1);
     assert_eq!(members[0]["id"], "svc-1");
     assert_eq!(members[0]["session"], joined["session"]);
+    assert_eq!(
+        members[0]["online"], true,
+        "the online flag: {}",
+        members[0]
+    );
+    assert!(
+        members[0].get("payload").is_some(),
+        "the payload: {}",
+        members[0]
+    );
 
     let addr = run(&["ephemeral", "get", "svc/addr"]);
     assert_eq!(addr.status.code(), Some(0), "{}", stderr(&addr));
@@ -492,4 +502,43 @@ fn holder_prints_who_holds_a_lock_and_exits_3_when_free() {
     );
     let out = grctl(&["--url", &url, "holder", "job"]);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+}
+
+#[test]
+fn status_shows_members_and_locks_with_holder_and_token() {
+    let server = RedisServer::start();
+    let url = server.url();
+    let mut holder = Running::spawn(&[
+        "--url",
+        &url,
+        "--group",
+        "glance",
+        "join",
+        "keeper",
+        "--payload",
+        r#"{"port":80}"#,
+        "--lock",
+        "job",
+    ]);
+    let joined = holder.next_json();
+    let status = grctl(&["--url", &url, "--group", "glance", "status"]);
+    assert_eq!(status.status.code(), Some(0), "{}", stderr(&status));
+    let lines = json_lines(&status);
+    assert_eq!(lines.len(), 1, "one line: {lines:?}");
+    let status = &lines[0];
+    assert_eq!(status["group"], "glance");
+    let members = status["members"].as_array().unwrap();
+    assert_eq!(members.len(), 1, "{status}");
+    assert_eq!(members[0]["id"], "keeper");
+    assert_eq!(members[0]["online"], true);
+    assert_eq!(members[0]["payload"], serde_json::json!({"port": 80}));
+    let locks = status["locks"].as_array().unwrap();
+    assert_eq!(locks.len(), 1, "{status}");
+    assert_eq!(locks[0]["name"], "job");
+    assert_eq!(locks[0]["holder"]["member"], "keeper");
+    assert_eq!(locks[0]["holder"]["session"], joined["session"]);
+    assert_eq!(
+        locks[0]["holder"]["token"], joined["locks"]["job"],
+        "{status}"
+    );
 }

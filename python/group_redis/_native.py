@@ -169,6 +169,7 @@ FUNCTIONS: dict[str, Declaration] = {
     "gr_update_payload": (
         _STATUS, [_CONN, ("const char *", "member_id"), ("const char *", "payload_json")]
     ),
+    "gr_set_online": (_STATUS, [_CONN, ("const char *", "member_id"), ("bool", "online")]),
     "gr_add_sub_group": (_STATUS, [_CONN, ("const char *", "sub_group")]),
     "gr_remove_sub_group": (_STATUS, [_CONN, ("const char *", "sub_group")]),
     "gr_sub_groups": (_STATUS, [_CONN, ("char **", "sub_groups_json_out")]),

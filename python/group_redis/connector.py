@@ -247,6 +247,17 @@ class Connector(Subscribing, Messaging, Electing, Assigning):
             )
         )
 
+    def set_online(self, member_id: Optional[str] = None, online: bool = True) -> None:
+        """Sets `member_id` (None: the configured member), which this connector joined,
+        online or offline without leaving: `members()` shows the flag (`"online"`) and
+        subscribers see an update event. Members join online; the flag is restored with the
+        payload after a reconnect."""
+        _native.check(
+            lib.gr_set_online(
+                self._handle, encode_name(member_id, "member_id", optional=True), bool(online)
+            )
+        )
+
     def add_sub_group(self, sub_group: str) -> None:
         """Adds a sub-group and updates every member this connector joined."""
         _native.check(lib.gr_add_sub_group(self._handle, encode_name(sub_group, "sub_group")))

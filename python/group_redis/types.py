@@ -37,6 +37,8 @@ class Member:
     joined_at: int
     #: The session that holds it.
     session: str = ""
+    #: Whether it is online (set without leaving with `set_online`).
+    online: bool = True
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "Member":
@@ -46,6 +48,7 @@ class Member:
             payload=data.get("payload"),
             joined_at=int(data.get("joined_at", 0)),
             session=data.get("session", ""),
+            online=data.get("online", True) is not False,
         )
 
 

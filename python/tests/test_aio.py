@@ -334,7 +334,10 @@ def test_every_operation_is_awaitable_and_errors_arrive_as_exceptions(aconnect):
             await conn.add_sub_group("api")
             await conn.remove_sub_group("web")
             (only,) = await other.members()
-            assert only.payload == {"v": 2} and only.sub_groups == ["api"]
+            assert only.payload == {"v": 2} and only.sub_groups == ["api"] and only.online
+            await conn.set_online(online=False)
+            (only,) = await other.members()
+            assert not only.online and only.payload == {"v": 2}
 
             await conn.ephemeral_set("addr", "10.0.0.1")
             assert await other.ephemeral_get("addr") == "10.0.0.1"

@@ -51,3 +51,17 @@ def test_the_url_comes_from_redis_url_then_group_redis_url(url, group, monkeypat
     monkeypatch.setenv("GROUP_REDIS_URL", url)  # the older name still works
     with group_redis.connect(group=group) as conn:
         assert conn.state is group_redis.ConnectionState.CONNECTED
+
+
+def test_set_online_flags_a_member_without_it_leaving(connect):
+    conn = connect("me")
+    other = connect("other")
+    conn.join(payload={"v": 1})
+    assert {m.id: m.online for m in other.members()} == {"me": True}
+    conn.set_online(online=False)
+    members = other.members()
+    assert [(m.id, m.online, m.payload) for m in members] == [("me", False, {"v": 1})]
+    conn.set_online("me", True)
+    assert [m.online for m in other.members()] == [True]
+    with pytest.raises(group_redis.GroupRedisError):
+        other.set_online("me", False)  # not joined by that connector

@@ -346,11 +346,42 @@ static void state_events_both_styles(void) {
     gr_connector_free(conn);
 }
 
+/* ---- the online flag: set without leaving, seen by members and in an update event ---- */
+
+static void online_flag_without_leaving(void) {
+    char group[128];
+    unique_group(group, sizeof group, "online");
+    gr_connector *watcher = connect_as(group, "watcher");
+    gr_connector *svc = connect_as(group, "svc");
+    CHECK_OK(gr_join(svc, NULL, "{\"port\":80}", NULL));
+    gr_subscription *events = NULL;
+    CHECK_OK(gr_subscribe_members(watcher, &events));
+    CHECK_OK(gr_set_online(svc, NULL, false));
+    char *members = NULL;
+    CHECK_OK(gr_members(watcher, &members));
+    CHECK_CONTAINS(members, "\"online\":false");
+    CHECK_CONTAINS(members, "\"payload\":{\"port\":80}");
+    gr_string_free(members);
+    char *event = NULL;
+    CHECK_OK(gr_subscription_next(events, PATIENCE_MS, &event));
+    CHECK(event != NULL);
+    if (event != NULL) {
+        CHECK_CONTAINS(event, "\"updated_members\":[{");
+        CHECK_CONTAINS(event, "\"online\":false");
+        gr_string_free(event);
+    }
+    CHECK_STATUS(gr_set_online(watcher, "svc", true), GR_INVALID_ARGUMENT);
+    gr_subscription_free(events);
+    gr_connector_free(watcher);
+    gr_connector_free(svc);
+}
+
 int main(void) {
     RUN(pull_from_several_threads);
     RUN(callbacks_on_a_dispatcher_thread);
     RUN(free_from_inside_the_callback);
     RUN(destroy_runs_when_listening_fails);
     RUN(state_events_both_styles);
+    RUN(online_flag_without_leaving);
     return finish("test_events");
 }

@@ -101,6 +101,8 @@ impl Connector {
         fn members(&self) -> Vec<Member>;
         /// See [`crate::Connector::update_payload`].
         fn update_payload(&self, member_id: Option<&str>, payload: Value) -> ();
+        /// See [`crate::Connector::set_online`].
+        fn set_online(&self, member_id: Option<&str>, online: bool) -> ();
         /// See [`crate::Connector::add_sub_group`].
         fn add_sub_group(&self, sub_group: &str) -> ();
         /// See [`crate::Connector::remove_sub_group`].
@@ -125,6 +127,8 @@ impl Connector {
         fn force_release(&self, name: &str) -> Option<crate::LockHolder>;
         /// See [`crate::Connector::lock_holder`].
         fn lock_holder(&self, name: &str) -> Option<crate::LockHolder>;
+        /// See [`crate::Connector::locks`].
+        fn locks(&self) -> Vec<(String, Option<crate::LockHolder>)>;
         /// See [`crate::Connector::lock_status`].
         fn lock_status(&self, name: &str) -> crate::LockStatus;
         /// See [`crate::Connector::ephemeral_set`].

@@ -97,3 +97,55 @@ impl Connector {
         LockStatus::from_reply("lock_holder", &reply)
     }
 }
+
+impl Connector {
+    /// The group's locks that Redis has a hash for (held ones, and free ones with waiters or
+    /// given-up requests; see docs/PROTOCOL.md), sorted by name, each with its holder now
+    /// (`None` when free), for an operator's view (grctl `status`). The names come from a
+    /// `SCAN` of the group's lock keys (`gr:{g}:lock:*`), which walks the whole keyspace of
+    /// the server: not for hot paths.
+    #[tracing::instrument(name = "locks", skip_all, fields(group = self.group()))]
+    pub async fn locks(&self) -> Result<Vec<(String, Option<LockHolder>)>> {
+        self.inner.check_open()?;
+        let prefix = self.inner.keys.lock("");
+        let pattern = format!("{}*", escape_glob(&prefix));
+        let mut names = std::collections::BTreeSet::new();
+        let mut cursor = 0u64;
+        loop {
+            let mut scan = redis::cmd("SCAN");
+            scan.arg(cursor)
+                .arg("MATCH")
+                .arg(&pattern)
+                .arg("COUNT")
+                .arg(1000);
+            let (next, keys): (u64, Vec<String>) = self.inner.query(&scan).await?;
+            names.extend(
+                keys.iter()
+                    .filter_map(|k| k.strip_prefix(&prefix))
+                    .map(String::from),
+            );
+            if next == 0 {
+                break;
+            }
+            cursor = next;
+        }
+        let mut locks = Vec::with_capacity(names.len());
+        for name in names {
+            let holder = self.lock_holder(&name).await?;
+            locks.push((name, holder));
+        }
+        Ok(locks)
+    }
+}
+
+/// `text` as a SCAN pattern that matches only itself.
+fn escape_glob(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '*' | '?' | '[' | ']' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
+}

@@ -19,6 +19,15 @@ pub struct Member {
     pub joined_at: u64,
     /// The session that holds it (changes when its connector re-registers).
     pub session: String,
+    /// Whether it is online: a member sets itself offline without leaving
+    /// ([`crate::Connector::set_online`]), e.g. to take no work while it drains. `true` for
+    /// a record without the field (written by an older connector).
+    #[serde(default = "online_by_default")]
+    pub online: bool,
+}
+
+fn online_by_default() -> bool {
+    true
 }
 
 /// Why a member left.

@@ -6,6 +6,8 @@ pub(crate) mod feed;
 pub(crate) mod member;
 pub(crate) mod subscription;
 
+use std::time::{Duration, Instant};
+
 use serde_json::Value;
 
 use crate::connector::Connector;
@@ -13,16 +15,23 @@ use crate::error::{Error, Result};
 use crate::membership::member::{parse_members, Member};
 use crate::names::check_name;
 use crate::session::record::MemberSpec;
+use crate::session::registrations::MemberWrite;
 use crate::session::Session;
 
 /// The largest member payload accepted (bytes of JSON): payloads are meant to be small.
 pub const MAX_PAYLOAD_BYTES: usize = 64 * 1024;
 
+/// Added to a dead holder's lease when `join` waits for its end (see `register_member`).
+const WAIT_SLACK: Duration = Duration::from_millis(100);
+
 impl Connector {
     /// Joins the group as `member_id` (the configured member id when `None`) with the
     /// configured sub-groups and `payload` (the configured payload when `None`). Joining
     /// again with the same id updates the record. Fails with [`Error::MemberExists`] when
-    /// another live session holds the id.
+    /// another live session holds the id. When the holder is past its deadline but this
+    /// connector may not end it yet (it has just started: the clock-step rule), waits up to
+    /// that session's lease for it to end and then joins, so a process restarted with a
+    /// stable member id joins as soon as its old session's lease has run out.
     #[tracing::instrument(
         name = "join",
         skip_all,
@@ -36,13 +45,14 @@ impl Connector {
         check_name("member id", &id)?;
         let payload = payload.unwrap_or_else(|| self.inner.config.payload.clone());
         check_payload(&payload)?;
-        let sid = self.inner.record().id.clone();
-        let member = self.inner.register_member(&sid, &id, &payload).await?;
-        let mut record = self.inner.record();
-        if record.id == sid {
-            record.memberships.insert(id, MemberSpec { payload });
-        }
-        Ok(member)
+        let (sid, online) = {
+            let record = self.inner.record();
+            // Joining again keeps the flag the member set; a new member is online.
+            let online = record.memberships.get(&id).map_or(true, |spec| spec.online);
+            (record.id.clone(), online)
+        };
+        self.write_spec(&sid, &id, MemberSpec { payload, online })
+            .await
     }
 
     /// Leaves the group as `member_id` (the configured one when `None`). Returns false when
@@ -95,12 +105,53 @@ impl Connector {
             .to_string();
         check_name("member id", &id)?;
         check_payload(&payload)?;
-        if !self.inner.record().memberships.contains_key(&id) {
-            return Err(Error::InvalidArgument(format!(
+        let (sid, spec) = self.joined_spec(&id)?;
+        self.write_spec(&sid, &id, MemberSpec { payload, ..spec })
+            .await
+            .map(|_| ())
+    }
+
+    /// Sets `member_id` (which this connector joined; the configured one when `None`)
+    /// online or offline without leaving: it stays in [`Connector::members`] with the flag
+    /// ([`Member::online`]) and subscribers see an update event. Members join online; the
+    /// flag is kept across a reconnect, as the payload is.
+    #[tracing::instrument(
+        name = "set_online",
+        skip_all,
+        fields(group = self.group(), member = self.member_or_own(member_id), online = online)
+    )]
+    pub async fn set_online(&self, member_id: Option<&str>, online: bool) -> Result<()> {
+        self.inner.check_open()?;
+        let id = member_id
+            .unwrap_or(&self.inner.config.member_id)
+            .to_string();
+        check_name("member id", &id)?;
+        let (sid, spec) = self.joined_spec(&id)?;
+        self.write_spec(&sid, &id, MemberSpec { online, ..spec })
+            .await
+            .map(|_| ())
+    }
+
+    /// The current session and what this connector last set for member `id`.
+    fn joined_spec(&self, id: &str) -> Result<(String, MemberSpec)> {
+        let record = self.inner.record();
+        match record.memberships.get(id) {
+            Some(spec) => Ok((record.id.clone(), spec.clone())),
+            None => Err(Error::InvalidArgument(format!(
                 "member {id} was not joined by this connector"
-            )));
+            ))),
         }
-        self.join(Some(&id), Some(payload)).await.map(|_| ())
+    }
+
+    /// Writes member `id` as `spec` under session `sid` and, if that session is still the
+    /// current one, records `spec` so a new session restores it.
+    async fn write_spec(&self, sid: &str, id: &str, spec: MemberSpec) -> Result<Member> {
+        let member = self.inner.register_member(sid, id, &spec).await?;
+        let mut record = self.inner.record();
+        if record.id == sid {
+            record.memberships.insert(id.to_string(), spec);
+        }
+        Ok(member)
     }
 
     /// Adds `sub_group` to this connector's sub-groups and updates every member it joined.
@@ -145,7 +196,7 @@ impl Connector {
             (record.id.clone(), record.memberships.clone())
         };
         for (id, spec) in joined {
-            self.inner.register_member(&sid, &id, &spec.payload).await?;
+            self.inner.register_member(&sid, &id, &spec).await?;
         }
         Ok(())
     }
@@ -153,14 +204,46 @@ impl Connector {
 
 impl Session {
     /// Writes member `id` under session `sid` and returns it as readers will see it.
-    async fn register_member(&self, sid: &str, id: &str, payload: &Value) -> Result<Member> {
-        let (sub_groups, joined_at) = self.write_member(sid, id, payload).await?;
+    ///
+    /// When another session holds the id and is past its deadline, but this connector may not
+    /// end it yet (a connector that has just started does not yet trust that session's
+    /// deadline: the clock-step rule, docs/PROTOCOL.md "Sessions and reaping"), waits up to
+    /// that session's lease for it to end, then joins: a process restarted with a stable id
+    /// joins as soon as its old session's lease has run out. [`Error::MemberExists`] only
+    /// while the holder is alive, or still in doubt after that wait.
+    async fn register_member(&self, sid: &str, id: &str, spec: &MemberSpec) -> Result<Member> {
+        let mut give_up: Option<Instant> = None;
+        let (sub_groups, joined_at) = loop {
+            match self.write_member(sid, id, spec).await? {
+                MemberWrite::Written(sub_groups, joined_at) => break (sub_groups, joined_at),
+                MemberWrite::HolderInDoubt { retry_in, lease } => {
+                    // The vouched clock lags the server's by up to a round trip: a little
+                    // slack so the last retry lands after the holder's end.
+                    let give_up =
+                        *give_up.get_or_insert_with(|| Instant::now() + lease + WAIT_SLACK);
+                    let left = give_up.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        return Err(Error::MemberExists(format!(
+                            "member {id} is held by a session past its deadline that did not \
+                             end within its lease"
+                        )));
+                    }
+                    tracing::debug!(
+                        member = id,
+                        ?retry_in,
+                        "the member id's holder is past its deadline; waiting for its end"
+                    );
+                    tokio::time::sleep(retry_in.min(left)).await;
+                }
+            }
+        };
         Ok(Member {
             id: id.to_string(),
             sub_groups,
-            payload: payload.clone(),
+            payload: spec.payload.clone(),
             joined_at,
             session: sid.to_string(),
+            online: spec.online,
         })
     }
 }

@@ -11,4 +11,5 @@ pub(crate) struct MemberRecord<'a> {
     pub session: &'a str,
     pub sub_groups: &'a [String],
     pub payload: &'a Value,
+    pub online: bool,
 }

@@ -1,9 +1,12 @@
 //! Recipes built on the connector's public API and its connection-state events only, as
 //! Curator's are on ZooKeeper's: [`leader`] election (a campaign is a wait for one lock,
-//! the term is the lock's fencing token) and observing who leads ([`observe`]). Each
-//! recipe documents what it does on SUSPENDED and LOST.
+//! the term is the lock's fencing token), observing who leads ([`observe`]), controlled
+//! [`assignments`] and service [`discovery`]. Each recipe documents what it does on
+//! SUSPENDED and LOST, and its events go through the one subscription mechanism
+//! ([`crate::Subscription`]).
 
 pub mod assignments;
+pub mod discovery;
 pub(crate) mod leader;
 pub(crate) mod observe;
 

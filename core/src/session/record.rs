@@ -19,7 +19,10 @@ pub(crate) struct HeldLock {
 
 #[derive(Debug, Clone)]
 pub(crate) struct MemberSpec {
+    /// The payload it last set.
     pub payload: Value,
+    /// The online flag it last set.
+    pub online: bool,
 }
 
 /// What this connector registered under its current session, kept so a new session can

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::session::record::new_session_id;
+use crate::session::registrations::MemberWrite;
 use crate::session::renewal::Beat;
 use crate::session::Session;
 
@@ -46,7 +47,15 @@ pub(crate) async fn replace_session(inner: &Session, old_sid: &str) -> Result<(I
         (record.memberships.clone(), record.ephemerals.clone())
     };
     for (id, spec) in memberships {
-        if let Err(err) = inner.write_member(&sid, &id, &spec.payload).await {
+        let written = match inner.write_member(&sid, &id, &spec).await {
+            // Not waited for here: the new session's heartbeats must not wait behind it.
+            Ok(MemberWrite::HolderInDoubt { .. }) => Err(Error::MemberExists(format!(
+                "member {id} is held by another session, past its deadline but not yet ended"
+            ))),
+            Ok(MemberWrite::Written(..)) => Ok(()),
+            Err(err) => Err(err),
+        };
+        if let Err(err) = written {
             tracing::warn!(member = %id, error = %err, "could not re-register member");
             if !matches!(err, Error::Connection(_) | Error::Timeout(_)) {
                 inner.record().memberships.remove(&id);

@@ -10,7 +10,7 @@ bridge_fns! {
     /// connector's sub-groups and `payload_json` (NULL: the configured payload). Joining
     /// again with the same id updates the record. If `member_json_out` is not NULL it
     /// receives the member as JSON: {"id","sub_groups":[...],"payload","joined_at" (ms,
-    /// Redis time),"session"}.
+    /// Redis time),"session","online" (see `gr_set_online`)}.
     /// Ownership: free `*member_json_out` with `gr_string_free`.
     /// Errors: GR_NULL_ARGUMENT (conn), GR_INVALID_ARGUMENT (empty, oversized, not UTF-8,
     /// payload over 64 KiB), GR_INVALID_JSON, GR_MEMBER_EXISTS (another live session holds
@@ -49,5 +49,17 @@ bridge_fns! {
     #[jni]
     fn update_payload(conn: Open, member_id: Option<String>, payload_json: Value) -> () {
         conn.update_payload(member_id.as_deref(), payload_json)
+    }
+
+    /// Sets `member_id` (NULL: the configured member id), which this connector joined,
+    /// online or offline without leaving: it stays a member, `gr_members` shows the flag
+    /// ("online") and subscribers see an update event. Members join online; the flag is
+    /// restored with the payload after a reconnect.
+    /// Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT (not joined here), GR_CLOSED,
+    /// GR_CONNECTION, GR_TIMEOUT.
+    #[c(gr_set_online)]
+    #[jni]
+    fn set_online(conn: Open, member_id: Option<String>, online: bool) -> () {
+        conn.set_online(member_id.as_deref(), online)
     }
 }

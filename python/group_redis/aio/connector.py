@@ -243,6 +243,11 @@ class AsyncConnector(AsyncMessaging, AsyncElecting, AsyncAssigning):
         """Every live member, sorted by id (one round trip)."""
         return await self._calls.run(self._blocking.members)
 
+    async def set_online(self, member_id: Optional[str] = None, online: bool = True) -> None:
+        """Sets a member this connector joined online or offline without leaving (see the
+        sync `set_online`)."""
+        await self._calls.run(self._blocking.set_online, member_id, online)
+
     async def update_payload(self, member_id: Optional[str] = None, payload: Any = _MISSING) -> None:
         """Replaces the payload of `member_id` (None: the configured member):
         `update_payload(member_id, payload)` as in C and Java, or `update_payload(payload)`."""

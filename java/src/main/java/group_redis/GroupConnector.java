@@ -210,6 +210,18 @@ public final class GroupConnector extends AsyncGroupConnector implements AutoClo
     }
 
     /**
+     * Sets a member this connector joined online or offline without leaving: {@link #members}
+     * shows the flag ({@code "online"}) and subscribers see an update event. Members join
+     * online; the flag is restored with the payload after a reconnect.
+     *
+     * @param memberId the member id, or null for the configured one
+     * @param online whether it is online
+     */
+    public void setOnline(String memberId, boolean online) {
+        handle.run(h -> NativeLib.setOnline(h, memberId, online));
+    }
+
+    /**
      * Adds a sub-group to this connector's sub-groups and updates every member it joined.
      *
      * @param subGroup the sub-group

@@ -13,13 +13,15 @@ public final class Member {
     private final Object payload;
     private final long joinedAt;
     private final String session;
+    private final boolean online;
 
-    Member(String id, List<String> subGroups, Object payload, long joinedAt, String session) {
+    Member(String id, List<String> subGroups, Object payload, long joinedAt, String session, boolean online) {
         this.id = id;
         this.subGroups = Collections.unmodifiableList(new ArrayList<>(subGroups));
         this.payload = payload;
         this.joinedAt = joinedAt;
         this.session = session;
+        this.online = online;
     }
 
     static Member fromJson(Object decoded) {
@@ -29,7 +31,8 @@ public final class Member {
             groups.add((String) group);
         }
         return new Member((String) map.get("id"), groups, map.get("payload"),
-                Json.asLong(map.get("joined_at")), (String) map.get("session"));
+                Json.asLong(map.get("joined_at")), (String) map.get("session"),
+                !Boolean.FALSE.equals(map.get("online")));
     }
 
     static List<Member> listFromJson(Object decoded) {
@@ -85,6 +88,16 @@ public final class Member {
         return session;
     }
 
+    /**
+     * Whether it is online: a member sets itself offline without leaving
+     * ({@link GroupConnector#setOnline}).
+     *
+     * @return the online flag
+     */
+    public boolean online() {
+        return online;
+    }
+
     @Override
     public boolean equals(Object other) {
         if (!(other instanceof Member)) {
@@ -92,17 +105,18 @@ public final class Member {
         }
         Member that = (Member) other;
         return id.equals(that.id) && subGroups.equals(that.subGroups) && Objects.equals(payload, that.payload)
-                && joinedAt == that.joinedAt && session.equals(that.session);
+                && joinedAt == that.joinedAt && session.equals(that.session)
+                && online == that.online;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(id, subGroups, payload, joinedAt, session);
+        return Objects.hash(id, subGroups, payload, joinedAt, session, online);
     }
 
     @Override
     public String toString() {
         return "Member{id=" + id + ", subGroups=" + subGroups + ", payload=" + payload + ", joinedAt=" + joinedAt
-                + ", session=" + session + "}";
+                + ", session=" + session + ", online=" + online + "}";
     }
 }

@@ -45,6 +45,7 @@ final class NativeLib {
     static native String takeRestoreFailures(long handle);
 
     static native void updatePayload(long handle, String member, String payloadJson);
+    static native void setOnline(long handle, String member, boolean online);
 
     static native void addSubGroup(long handle, String subGroup);
 

@@ -162,4 +162,28 @@ class EventsTest {
             assertEquals(1, deliveries.get(), "a closed subscription gets nothing more");
         }
     }
+
+    @Test
+    void setOnlineFlagsAMemberWithoutItLeaving() throws Exception {
+        GroupConfig config = REDIS.freshGroup().build();
+        try (GroupConnector watcher = GroupConnector.connect(config);
+                GroupConnector other = GroupConnector.connect(config)) {
+            other.join("m1", Map.of("v", 1));
+            BlockingQueue<MembershipEvent> events = new LinkedBlockingQueue<>();
+            MemberSubscription subscription = watcher.addMemberListener(events::add);
+            assertTrue(subscription.snapshot().get(0).online());
+
+            other.setOnline("m1", false);
+            MembershipEvent update = Waits.awaitMatching(events,
+                    e -> e.updatedMembers().stream().anyMatch(m -> m.id().equals("m1")), "update of m1");
+            assertFalse(update.updatedMembers().get(0).online());
+            Member seen = watcher.members().get(0);
+            assertEquals("m1", seen.id());
+            assertFalse(seen.online());
+            assertEquals(Map.of("v", 1), seen.payload());
+            other.setOnline("m1", true);
+            assertTrue(watcher.members().get(0).online());
+            subscription.close();
+        }
+    }
 }

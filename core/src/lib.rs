@@ -85,9 +85,9 @@ pub use messages::{
 };
 pub use recipes::assignments::participant::{Assignment, AssignmentEvent};
 pub use recipes::assignments::plan as assignment_plan;
+pub use recipes::discovery::{InstancesChanged, ProviderOptions, ServiceProvider, Strategy};
 pub use recipes::leader::{LeaderEvent, Leadership};
 pub use recipes::observe::LeaderView;
-pub use recipes::discovery::{InstancesChanged, ProviderOptions, ServiceProvider, Strategy};
 pub use session::restore::RestoreFailure;
 pub use session::state::ConnectionState;
 pub use subscription::{Event, MemberSubscription, StateSubscription, Subscription};

@@ -128,7 +128,7 @@ impl Connector {
         /// See [`crate::Connector::lock_holder`].
         fn lock_holder(&self, name: &str) -> Option<crate::LockHolder>;
         /// See [`crate::Connector::locks`].
-        fn locks(&self) -> Vec<(String, Option<crate::LockHolder>)>;
+        fn locks(&self) -> Vec<(String, crate::LockHolder)>;
         /// See [`crate::Connector::lock_status`].
         fn lock_status(&self, name: &str) -> crate::LockStatus;
         /// See [`crate::Connector::ephemeral_set`].

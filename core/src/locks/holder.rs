@@ -99,53 +99,35 @@ impl Connector {
 }
 
 impl Connector {
-    /// The group's locks that Redis has a hash for (held ones, and free ones with waiters or
-    /// given-up requests; see docs/PROTOCOL.md), sorted by name, each with its holder now
-    /// (`None` when free), for an operator's view (grctl `status`). The names come from a
-    /// `SCAN` of the group's lock keys (`gr:{g}:lock:*`), which walks the whole keyspace of
-    /// the server: not for hot paths.
+    /// Every lock of the group held now, sorted by name, each with its holder, for an
+    /// operator's view (grctl `status`). Read in one script from the live sessions'
+    /// ownership sets (docs/PROTOCOL.md, `lock_list`), so it costs what is live, never a scan
+    /// of the keyspace; a free lock is not listed (it may have no hash at all). A holder
+    /// whose deadline has passed on the server clock is left out, as in
+    /// [`Connector::lock_holder`].
     #[tracing::instrument(name = "locks", skip_all, fields(group = self.group()))]
-    pub async fn locks(&self) -> Result<Vec<(String, Option<LockHolder>)>> {
+    pub async fn locks(&self) -> Result<Vec<(String, LockHolder)>> {
         self.inner.check_open()?;
-        let prefix = self.inner.keys.lock("");
-        let pattern = format!("{}*", escape_glob(&prefix));
-        let mut names = std::collections::BTreeSet::new();
-        let mut cursor = 0u64;
-        loop {
-            let mut scan = redis::cmd("SCAN");
-            scan.arg(cursor)
-                .arg("MATCH")
-                .arg(&pattern)
-                .arg("COUNT")
-                .arg(1000);
-            let (next, keys): (u64, Vec<String>) = self.inner.query(&scan).await?;
-            names.extend(
-                keys.iter()
-                    .filter_map(|k| k.strip_prefix(&prefix))
-                    .map(String::from),
-            );
-            if next == 0 {
-                break;
-            }
-            cursor = next;
+        let reply: Vec<String> = self
+            .inner
+            .run_idempotent(&self.inner.scripts.lock_list, &[])
+            .await?;
+        let mut locks = Vec::with_capacity(reply.len() / 4);
+        for held in reply.chunks(4) {
+            let [name, owner, session, token] = held else {
+                return Err(Error::protocol("lock_list reply: not in fours"));
+            };
+            let token = token
+                .parse()
+                .map_err(|e| Error::protocol(format!("lock_list token: {e}")))?;
+            let holder = LockHolder {
+                member: owner.clone(),
+                session: session.clone(),
+                token,
+            };
+            locks.push((name.clone(), holder));
         }
-        let mut locks = Vec::with_capacity(names.len());
-        for name in names {
-            let holder = self.lock_holder(&name).await?;
-            locks.push((name, holder));
-        }
+        locks.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(locks)
     }
-}
-
-/// `text` as a SCAN pattern that matches only itself.
-fn escape_glob(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '*' | '?' | '[' | ']' | '\\') {
-            escaped.push('\\');
-        }
-        escaped.push(c);
-    }
-    escaped
 }

@@ -127,6 +127,7 @@ operations! {
     lock_unwait: reaping ["allow-oom"];
     lock_force_release: reaping ["allow-oom"];
     lock_holder: reaping ["allow-oom"];
+    lock_list: reading ["allow-oom"];
     eph_set: reaping [];
     eph_get: reaping ["allow-oom"];
     eph_del: reaping ["allow-oom"];

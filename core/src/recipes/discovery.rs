@@ -13,6 +13,13 @@
 //! [`ServiceProvider::note_error`] takes an instance out for a while after errors, as
 //! Curator's DownInstancePolicy does; it is picked again once that time has passed (or when
 //! no other instance is left: a member that may be down is better than none).
+//!
+//! Connection states: the provider holds no lock or lease of its own, so SUSPENDED and LOST
+//! change nothing it promises. While the connector is cut off the cache keeps serving what it
+//! last knew (stale by up to the outage: members that crashed meanwhile are still offered,
+//! which is what [`ServiceProvider::note_error`] is for); once reconnected, the membership
+//! subscription resumes from its position, or resyncs when history was lost, and the cache
+//! catches up, telling subscribers the difference.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};

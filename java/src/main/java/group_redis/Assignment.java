@@ -13,7 +13,7 @@ import java.util.List;
 public final class Assignment implements AutoCloseable {
     private final String topic;
     private final NativeHandle connector;
-    private final AssignmentRef ref;
+    private final OwnedNativeRef ref;
     private final Cleaner.Cleanable cleanable;
 
     Assignment(NativeHandle connector, String topic, List<String> ids, String subGroup) {
@@ -23,7 +23,8 @@ public final class Assignment implements AutoCloseable {
         this.ref = connector.call(h -> {
             long assignment = NativeLib.assignments(h, topic, idsJson, subGroup);
             connector.retain(); // given back when the native assignment is freed
-            return new AssignmentRef(assignment, connector);
+            return new OwnedNativeRef(
+                    assignment, connector, NativeLib::assignmentFree, "assignment is closed");
         });
         this.cleanable = NativeRef.CLEANER.register(this, ref);
     }
@@ -77,31 +78,5 @@ public final class Assignment implements AutoCloseable {
     @Override
     public String toString() {
         return "Assignment{" + topic + "}";
-    }
-
-    /** The native assignment handle; the Cleaner's action, so it refers to no Assignment. */
-    private static final class AssignmentRef extends NativeRef implements Runnable {
-        private final NativeHandle connector;
-
-        AssignmentRef(long handle, NativeHandle connector) {
-            super(handle, "assignment is closed");
-            this.connector = connector;
-        }
-
-        @Override
-        void free(long handle) {
-            try {
-                NativeLib.assignmentFree(handle);
-            } finally {
-                connector.release();
-            }
-        }
-
-        @Override
-        public void run() {
-            if (markClosed()) {
-                releaseOwner();
-            }
-        }
     }
 }

@@ -22,7 +22,7 @@ import java.lang.ref.Cleaner;
 public final class Leadership implements AutoCloseable {
     private final String name;
     private final NativeHandle connector;
-    private final LeadershipRef ref;
+    private final OwnedNativeRef ref;
     private final Cleaner.Cleanable cleanable;
 
     Leadership(NativeHandle connector, String name) {
@@ -31,7 +31,8 @@ public final class Leadership implements AutoCloseable {
         this.ref = connector.call(h -> {
             long leadership = NativeLib.elect(h, name);
             connector.retain(); // given back when the native leadership is freed
-            return new LeadershipRef(leadership, connector);
+            return new OwnedNativeRef(
+                    leadership, connector, NativeLib::leadershipFree, "leadership is closed");
         });
         this.cleanable = NativeRef.CLEANER.register(this, ref);
     }
@@ -120,31 +121,5 @@ public final class Leadership implements AutoCloseable {
     @Override
     public String toString() {
         return "Leadership{" + name + (isLeader() ? ", leader" : "") + "}";
-    }
-
-    /** The native leadership handle; the Cleaner's action, so it refers to no Leadership. */
-    private static final class LeadershipRef extends NativeRef implements Runnable {
-        private final NativeHandle connector;
-
-        LeadershipRef(long handle, NativeHandle connector) {
-            super(handle, "leadership is closed");
-            this.connector = connector;
-        }
-
-        @Override
-        void free(long handle) {
-            try {
-                NativeLib.leadershipFree(handle);
-            } finally {
-                connector.release();
-            }
-        }
-
-        @Override
-        public void run() {
-            if (markClosed()) {
-                releaseOwner();
-            }
-        }
     }
 }

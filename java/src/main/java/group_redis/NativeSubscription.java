@@ -35,7 +35,7 @@ abstract class NativeSubscription<E, S> implements Subscription<E> {
     /** How long a connector's close waits for a listener to receive its last event. */
     private static final long LAST_EVENT_WAIT_SECONDS = 30;
 
-    private final SubscriptionRef ref;
+    private final OwnedNativeRef ref;
     private final NativeHandle connector;
     private final Function<String, E> events;
     private final S snapshot;
@@ -56,7 +56,8 @@ abstract class NativeSubscription<E, S> implements Subscription<E> {
         this.ref = connector.call(h -> {
             long subscription = opener.applyAsLong(h);
             connector.retain(); // given back when the native subscription is freed
-            return new SubscriptionRef(subscription, connector);
+            return new OwnedNativeRef(
+                    subscription, connector, NativeLib::subscriptionFree, "subscription ended");
         });
         try {
             this.snapshot = snapshots.apply(ref.call(NativeLib::subscriptionSnapshot));
@@ -228,36 +229,6 @@ abstract class NativeSubscription<E, S> implements Subscription<E> {
         void afterEnd() {
             if (onEnd != null) {
                 onEnd.run();
-            }
-        }
-    }
-
-    /**
-     * The native subscription handle: freed by whoever leaves last once closed, which gives
-     * back its use of the connector. The Cleaner's action, so it refers to no subscription.
-     */
-    private static final class SubscriptionRef extends NativeRef implements Runnable {
-        private final NativeHandle connector;
-
-        SubscriptionRef(long handle, NativeHandle connector) {
-            super(handle, "subscription ended");
-            this.connector = connector;
-        }
-
-        @Override
-        void free(long handle) {
-            try {
-                NativeLib.subscriptionFree(handle);
-            } finally {
-                connector.release();
-            }
-        }
-
-        /** Closes once: no new calls; freed when the calls in flight are done. */
-        @Override
-        public void run() {
-            if (markClosed()) {
-                releaseOwner();
             }
         }
     }

@@ -19,6 +19,9 @@ use crate::transport::Transport;
 /// call [`Connector::close`] to wait for the clean leave.
 pub struct Connector {
     pub(crate) inner: Arc<Session>,
+    /// Whether dropping this handle closes the session: true for the one `connect` gave
+    /// the user, false for a recipe's own reference ([`Connector::shared`]).
+    closes_on_drop: bool,
 }
 
 impl Connector {
@@ -37,7 +40,20 @@ impl Connector {
         let transport = Transport::open(&config).await?;
         let inner = Session::new(config, transport);
         heartbeat::start(&inner).await?;
-        Ok(Connector { inner })
+        Ok(Connector {
+            inner,
+            closes_on_drop: true,
+        })
+    }
+
+    /// Another handle on the same session (state, registrations) whose drop does not close
+    /// it, for a recipe's background task; its calls fail with `Error::Closed` once the
+    /// user's connector was closed.
+    pub(crate) fn shared(&self) -> Connector {
+        Connector {
+            inner: Arc::clone(&self.inner),
+            closes_on_drop: false,
+        }
     }
 
     /// The options this connector was created with.
@@ -125,12 +141,11 @@ impl std::fmt::Debug for Connector {
 
 impl Drop for Connector {
     fn drop(&mut self) {
-        if self.inner.closed.load(Ordering::SeqCst) {
+        if !self.closes_on_drop || self.inner.closed.load(Ordering::SeqCst) {
             return;
         }
-        let inner = Arc::clone(&self.inner);
+        let connector = self.shared();
         runtime::handle().spawn(async move {
-            let connector = Connector { inner };
             if let Err(err) = connector.close().await {
                 tracing::warn!(error = %err, "closing a dropped connector failed");
             }

@@ -10,9 +10,7 @@ pub mod discovery;
 pub(crate) mod leader;
 pub(crate) mod observe;
 
-use std::mem::ManuallyDrop;
 use std::ops::Deref;
-use std::sync::Arc;
 
 use crate::connector::Connector;
 
@@ -20,13 +18,11 @@ use crate::connector::Connector;
 /// connector (session, state, registrations), but dropping it never closes the connector
 /// the way dropping the user's [`Connector`] does. Calls fail with `Error::Closed` once the
 /// user closed it.
-pub(crate) struct SharedConnector(ManuallyDrop<Connector>);
+pub(crate) struct SharedConnector(Connector);
 
 impl SharedConnector {
     pub(crate) fn new(connector: &Connector) -> Self {
-        SharedConnector(ManuallyDrop::new(Connector {
-            inner: Arc::clone(&connector.inner),
-        }))
+        SharedConnector(connector.shared())
     }
 }
 
@@ -35,17 +31,6 @@ impl Deref for SharedConnector {
 
     fn deref(&self) -> &Connector {
         &self.0
-    }
-}
-
-impl Drop for SharedConnector {
-    fn drop(&mut self) {
-        // The wrapped Connector's own Drop (which closes) must not run; its one strong
-        // reference to the session is given back here instead.
-        // SAFETY: `self.0.inner` holds exactly one strong count taken in `new`, never
-        // released elsewhere (the ManuallyDrop is never dropped or taken), and the pointer
-        // comes from that live Arc.
-        unsafe { Arc::decrement_strong_count(Arc::as_ptr(&self.0.inner)) };
     }
 }
 

@@ -7,7 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use redis::streams::{StreamId, StreamReadReply};
+use redis::streams::StreamId;
 use redis::Value as RedisValue;
 
 use crate::connector::Connector;
@@ -15,7 +15,6 @@ use crate::error::{Error, Result};
 use crate::messages::topic::{batch, MAX_READ_COUNT};
 use crate::messages::TopicMessage;
 use crate::names::check_name;
-use crate::subscription::follower::connection;
 
 /// How long one blocking group read waits before the consumer asks again for messages of
 /// consumers whose session ended meanwhile.
@@ -78,8 +77,8 @@ impl Connector {
                 None => self.inner.borrow_reader().await?,
             };
             let sid = self.session_id();
-            let reply: Option<StreamReadReply> = redis::cmd("XREADGROUP")
-                .arg("GROUP")
+            let mut read = redis::cmd("XREADGROUP");
+            read.arg("GROUP")
                 .arg(group)
                 .arg(&sid)
                 .arg("COUNT")
@@ -88,19 +87,8 @@ impl Connector {
                 .arg(left.min(CONSUME_SLICE).as_millis().max(1) as u64)
                 .arg("STREAMS")
                 .arg(self.inner.keys.topic(topic))
-                .arg(">")
-                .query_async(
-                    connection(&mut conn)
-                        .await
-                        .map_err(|e| self.inner.transport.error(e))?,
-                )
-                .await
-                .map_err(|e| self.inner.transport.error(e))?;
-            let entries: Vec<StreamId> = reply
-                .into_iter()
-                .flat_map(|r| r.keys)
-                .flat_map(|k| k.ids)
-                .collect();
+                .arg(">");
+            let entries = self.inner.read_stream(&mut conn, &read).await?;
             if !entries.is_empty() {
                 self.inner.return_reader(conn);
                 return Ok(batch(entries, topic, 0)?.messages);

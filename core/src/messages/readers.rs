@@ -8,9 +8,11 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
+use redis::streams::{StreamId, StreamReadReply};
+
 use crate::error::{Error, Result};
 use crate::session::Session;
-use crate::subscription::follower::ReaderConnection;
+use crate::subscription::follower::{connection, ReaderConnection};
 use crate::transport::runtime;
 
 /// How long one blocking command waits on the server; longer waits are several of them
@@ -38,6 +40,28 @@ impl Session {
             .await
             .map_err(|e| Error::Connection(e.to_string()))?
             .map_err(|e| self.transport.error(e))
+    }
+
+    /// Runs a blocking stream read (`XREAD` / `XREADGROUP ... BLOCK`) on `conn` and returns
+    /// its entries in order, across the streams it names (none when the block ran out).
+    pub(crate) async fn read_stream(
+        &self,
+        conn: &mut ReaderConnection,
+        read: &redis::Cmd,
+    ) -> Result<Vec<StreamId>> {
+        let reply: Option<StreamReadReply> = read
+            .query_async(
+                connection(conn)
+                    .await
+                    .map_err(|e| self.transport.error(e))?,
+            )
+            .await
+            .map_err(|e| self.transport.error(e))?;
+        Ok(reply
+            .into_iter()
+            .flat_map(|r| r.keys)
+            .flat_map(|k| k.ids)
+            .collect())
     }
 
     /// Gives a reader back after a call that completed (a failed one is dropped).

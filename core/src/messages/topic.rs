@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use redis::streams::{StreamId, StreamRangeReply, StreamReadReply};
+use redis::streams::{StreamId, StreamRangeReply};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -12,7 +12,6 @@ use crate::data::{decode, encode};
 use crate::error::{Error, Result};
 use crate::messages::readers::WAIT_SLICE;
 use crate::names::check_name;
-use crate::subscription::follower::connection;
 use crate::subscription::follower::field;
 
 /// Most messages one read returns.
@@ -170,26 +169,15 @@ impl Connector {
             }
             self.inner.check_open()?;
             let block = left.min(WAIT_SLICE).as_millis().max(1) as u64;
-            let reply: Option<StreamReadReply> = redis::cmd("XREAD")
-                .arg("COUNT")
+            let mut read = redis::cmd("XREAD");
+            read.arg("COUNT")
                 .arg(max_count)
                 .arg("BLOCK")
                 .arg(block)
                 .arg("STREAMS")
                 .arg(key)
-                .arg(&after)
-                .query_async(
-                    connection(&mut conn)
-                        .await
-                        .map_err(|e| self.inner.transport.error(e))?,
-                )
-                .await
-                .map_err(|e| self.inner.transport.error(e))?;
-            let entries: Vec<StreamId> = reply
-                .into_iter()
-                .flat_map(|r| r.keys)
-                .flat_map(|k| k.ids)
-                .collect();
+                .arg(&after);
+            let entries = self.inner.read_stream(&mut conn, &read).await?;
             if !entries.is_empty() {
                 self.inner.return_reader(conn);
                 return batch(entries, topic, from_index);

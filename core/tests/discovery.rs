@@ -235,3 +235,85 @@ async fn the_cache_resyncs_after_redis_lost_its_data() {
         ids(&provider.instances())
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_leader_strategy_follows_the_election() {
+    let server = RedisServer::start();
+    let group = unique_group("disc-leader");
+    let mut candidates = vec![];
+    for id in ["a", "b"] {
+        let connector = connect(&server, &group, id).await;
+        connector.join(None, None).await.unwrap();
+        candidates.push(connector);
+    }
+    let first = candidates[0].elect("svc").await.unwrap();
+    eventually("a leads", || async { first.is_leader() }).await;
+    let second = candidates[1].elect("svc").await.unwrap();
+
+    let client = connect(&server, &group, "client").await;
+    let provider = client
+        .service_provider(ProviderOptions {
+            strategy: Strategy::Leader,
+            election: Some("svc".into()),
+            ..ProviderOptions::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(provider.instance().map(|m| m.id), Some("a".into()));
+    provider.note_error("a");
+    provider.note_error("a");
+    assert_eq!(
+        provider.instance().map(|m| m.id),
+        Some("a".into()),
+        "errors do not take the only leader out"
+    );
+
+    // The leader goes offline: it is no instance to send work to, though it still leads.
+    candidates[0].set_online(None, false).await.unwrap();
+    eventually("no instance while the leader is offline", || async {
+        provider.instance().is_none()
+    })
+    .await;
+    candidates[0].set_online(None, true).await.unwrap();
+
+    // It resigns: the provider moves to the next leader.
+    first.resign().await.unwrap();
+    eventually("b leads", || async { second.is_leader() }).await;
+    eventually("the provider picks b", || async {
+        provider.instance().map(|m| m.id) == Some("b".into())
+    })
+    .await;
+
+    // Nobody leads: no instance, though a and b are still members.
+    second.resign().await.unwrap();
+    eventually("nobody to pick", || async { provider.instance().is_none() }).await;
+    assert_eq!(ids(&provider.instances()), ["a", "b"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_leader_strategy_needs_an_election_and_only_it_takes_one() {
+    let server = RedisServer::start();
+    let group = unique_group("disc-leader-args");
+    let client = connect(&server, &group, "client").await;
+    let without = client
+        .service_provider(ProviderOptions {
+            strategy: Strategy::Leader,
+            ..ProviderOptions::default()
+        })
+        .await;
+    assert!(matches!(
+        without,
+        Err(group_redis::Error::InvalidArgument(_))
+    ));
+    let misplaced = client
+        .service_provider(ProviderOptions {
+            strategy: Strategy::First,
+            election: Some("svc".into()),
+            ..ProviderOptions::default()
+        })
+        .await;
+    assert!(matches!(
+        misplaced,
+        Err(group_redis::Error::InvalidArgument(_))
+    ));
+}

@@ -18,7 +18,7 @@ use crate::membership::member::{Member, MembershipEvent};
 use crate::session::state::ConnectionState;
 use crate::transport::runtime;
 
-pub use recipes::{Assignment, Leadership};
+pub use recipes::{Assignment, Leadership, ServiceProvider};
 pub use subscription::{CallbackHandle, MemberSubscription, StateSubscription, Subscription};
 
 /// Blocking twin of [`crate::Connector`]; share it between threads with `Arc`.

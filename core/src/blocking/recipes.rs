@@ -109,3 +109,44 @@ impl Connector {
         Ok(Assignment { inner })
     }
 }
+
+/// Blocking twin of [`crate::ServiceProvider`]. Dropping it stops the cache.
+pub struct ServiceProvider {
+    inner: crate::ServiceProvider,
+}
+
+impl ServiceProvider {
+    /// The async provider underneath (its queries do no I/O either).
+    pub fn as_async(&self) -> &crate::ServiceProvider {
+        &self.inner
+    }
+
+    /// See [`crate::ServiceProvider::instances`].
+    pub fn instances(&self) -> Vec<crate::Member> {
+        self.inner.instances()
+    }
+
+    /// See [`crate::ServiceProvider::instance`].
+    pub fn instance(&self) -> Option<crate::Member> {
+        self.inner.instance()
+    }
+
+    /// See [`crate::ServiceProvider::note_error`].
+    pub fn note_error(&self, member_id: &str) {
+        self.inner.note_error(member_id)
+    }
+
+    /// See [`crate::ServiceProvider::subscribe`].
+    pub fn subscribe(&self) -> Subscription<crate::InstancesChanged> {
+        Subscription::from_async(self.inner.subscribe())
+    }
+}
+
+impl Connector {
+    /// A service provider over the group's members (see
+    /// [`crate::Connector::service_provider`]).
+    pub fn service_provider(&self, options: crate::ProviderOptions) -> Result<ServiceProvider> {
+        let inner = runtime::block_on(self.as_async().service_provider(options))??;
+        Ok(ServiceProvider { inner })
+    }
+}

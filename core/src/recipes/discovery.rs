@@ -10,6 +10,12 @@
 //! instances is told to [`ServiceProvider::subscribe`]rs as an [`InstancesChanged`] with the
 //! members added and removed.
 //!
+//! The strategies pick one instance ([`ServiceProvider::instance`]); "all" is
+//! [`ServiceProvider::instances`]. [`Strategy::Leader`] picks the member that leads the
+//! election [`ProviderOptions::election`] now, followed by [`Connector::observe_leader`] (so
+//! the provider says who to send leader-only work to, and moves to the next leader as soon
+//! as the observer sees the change: "no leader" until then).
+//!
 //! [`ServiceProvider::note_error`] takes an instance out for a while after errors, as
 //! Curator's DownInstancePolicy does; it is picked again once that time has passed (or when
 //! no other instance is left: a member that may be down is better than none).
@@ -29,8 +35,9 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
 use crate::connector::Connector;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::membership::member::{Member, MembershipEvent};
+use crate::recipes::observe::LeaderView;
 use crate::subscription::{AbortOnDrop, Event, Subscription};
 use crate::transport::runtime;
 
@@ -48,6 +55,10 @@ pub enum Strategy {
     /// The instance that joined first (earliest `joined_at`, then lowest id): every caller
     /// picks the same one.
     First,
+    /// The member leading the election named by [`ProviderOptions::election`], while it is
+    /// an instance (online, in the sub-group); `None` while nobody leads. Errors noted
+    /// against it do not take it out: there is no other leader to pick.
+    Leader,
 }
 
 /// What a provider serves and how it picks.
@@ -63,6 +74,9 @@ pub struct ProviderOptions {
     /// How many errors, each within `down_for` of the previous one, take an instance out
     /// (Curator's default: 2).
     pub error_threshold: u32,
+    /// The election [`Strategy::Leader`] follows (the name passed to
+    /// [`Connector::elect`]); required by that strategy, refused by the others.
+    pub election: Option<String>,
 }
 
 impl Default for ProviderOptions {
@@ -72,6 +86,7 @@ impl Default for ProviderOptions {
             sub_group: None,
             down_for: Duration::from_secs(30),
             error_threshold: 2,
+            election: None,
         }
     }
 }
@@ -113,6 +128,8 @@ struct Cache {
     errors: HashMap<String, Errors>,
     next: usize,
     sticky: Option<String>,
+    /// Who leads [`ProviderOptions::election`] (for [`Strategy::Leader`]).
+    leader: Option<String>,
     subscribers: Vec<mpsc::UnboundedSender<InstancesChanged>>,
 }
 
@@ -126,9 +143,24 @@ pub struct ServiceProvider {
 
 impl Connector {
     /// A service provider over the group's members (see [`crate::recipes::discovery`]):
-    /// subscribes to membership events and keeps the instances from them.
+    /// subscribes to membership events and keeps the instances from them (and, for
+    /// [`Strategy::Leader`], observes who leads the election).
     #[tracing::instrument(name = "service_provider", skip_all, fields(group = self.group()))]
     pub async fn service_provider(&self, options: ProviderOptions) -> Result<ServiceProvider> {
+        let mut leaders = match (&options.strategy, &options.election) {
+            (Strategy::Leader, Some(election)) => Some(self.observe_leader(election).await?),
+            (Strategy::Leader, None) => {
+                return Err(Error::InvalidArgument(
+                    "the leader strategy needs the election's name".into(),
+                ))
+            }
+            (_, Some(_)) => {
+                return Err(Error::InvalidArgument(
+                    "an election is only followed by the leader strategy".into(),
+                ))
+            }
+            (_, None) => None,
+        };
         let mut events = self.subscribe_members().await?;
         let cache = Arc::new(Mutex::new(Cache::default()));
         {
@@ -137,12 +169,25 @@ impl Connector {
                 cache.members.insert(member.id.clone(), member.clone());
             }
             cache.instances = instances_of(&cache.members, &options);
+            cache.leader = leaders.as_ref().and_then(|l| l.snapshot().leader.clone());
         }
         let feed = Arc::clone(&cache);
         let served = options.clone();
         let task = runtime::handle().spawn(async move {
-            while let Some(event) = events.next().await {
-                feed.lock().unwrap().apply(&event, &served);
+            loop {
+                tokio::select! {
+                    event = events.next() => match event {
+                        Some(event) => feed.lock().unwrap().apply(&event, &served),
+                        None => break,
+                    },
+                    view = next_view(&mut leaders) => match view {
+                        Some(view) => feed.lock().unwrap().leader = view.leader,
+                        None => {
+                            leaders = None;
+                            feed.lock().unwrap().leader = None;
+                        }
+                    },
+                }
             }
             // The connector closed: subscribers see the end.
             feed.lock().unwrap().subscribers.clear();
@@ -152,6 +197,14 @@ impl Connector {
             options,
             _task: AbortOnDrop(task.abort_handle()),
         })
+    }
+}
+
+/// The next change of who leads, or never when not following an election.
+async fn next_view(leaders: &mut Option<Subscription<LeaderView>>) -> Option<LeaderView> {
+    match leaders {
+        Some(leaders) => leaders.next().await,
+        None => std::future::pending().await,
     }
 }
 
@@ -232,9 +285,14 @@ impl ServiceProvider {
     }
 
     /// One instance picked by the strategy among those not taken out by errors (among all
-    /// of them when every one is); `None` when there is none.
+    /// of them when every one is); `None` when there is none. For [`Strategy::Leader`]: the
+    /// leader, if it is an instance.
     pub fn instance(&self) -> Option<Member> {
         let mut cache = self.cache.lock().unwrap();
+        if self.options.strategy == Strategy::Leader {
+            let leader = cache.leader.as_ref()?;
+            return cache.instances.get(leader).cloned();
+        }
         let now = Instant::now();
         let up: Vec<&Member> = cache
             .instances
@@ -271,6 +329,7 @@ impl ServiceProvider {
                 .min_by(|a, b| (a.joined_at, &a.id).cmp(&(b.joined_at, &b.id)))
                 .cloned()
                 .expect("not empty"),
+            Strategy::Leader => unreachable!("answered above"),
         };
         cache.sticky = Some(picked.id.clone());
         Some(picked)

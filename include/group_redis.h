@@ -196,6 +196,14 @@ typedef struct gr_leadership gr_leadership;
 typedef struct gr_options gr_options;
 
 /**
+ * A service provider (`gr_service_provider`): pick an instance with
+ * `gr_provider_instance`, list them with `gr_provider_instances`, report a failed call with
+ * `gr_provider_note_error`, follow the instances with `gr_provider_subscribe`, stop it with
+ * `gr_provider_free`.
+ */
+typedef struct gr_provider gr_provider;
+
+/**
  * A subscription of any kind (membership, connection state, data watch). Open it with
  * `gr_subscribe_members`, `gr_subscribe_state`, `gr_watch` or `gr_watch_ephemeral`; read
  * `gr_subscription_snapshot`, then take events with `gr_subscription_next` or hand them
@@ -430,6 +438,15 @@ void gr_leadership_free(struct gr_leadership *leadership);
  * `assignment` is NULL or a live handle from `gr_assignments`, not freed before.
  */
 void gr_assignment_free(struct gr_assignment *assignment);
+
+/**
+ * Stops the provider's cache and frees the handle. Subscriptions opened from it end and are
+ * still freed with `gr_subscription_free`. NULL is ignored.
+ *
+ * # Safety
+ * `provider` is NULL or a live handle from `gr_service_provider`, not freed before.
+ */
+void gr_provider_free(struct gr_provider *provider);
 
 /* BEGIN bridged operations: each defined once in ffi/src/ops (see ffi/src/bridge/mod.rs),
  * rendered by ffi/src/bridge/declarations.rs. */
@@ -1180,6 +1197,66 @@ enum gr_status gr_assignment_share(const struct gr_assignment *assignment, char 
  */
 enum gr_status gr_assignment_subscribe(const struct gr_assignment *assignment,
                                        struct gr_subscription **subscription_out);
+
+/**
+ * Opens a service provider: a live cache of the group's online members (of
+ * "sub_group" only, when given), fed by membership events (a gap in history is
+ * resynced), that picks one to call. `options_json` (NULL: all defaults) is
+ * {"strategy":S,"sub_group":G,"election":E,"down_for_ms":N,"error_threshold":N}, each
+ * optional: S is "random", "round-robin" (the default), "sticky", "first" or "leader"
+ * (the member leading the election E now, as `gr_observe_leader` follows it; E is
+ * required by "leader" and refused by the others); "all" is `gr_provider_instances`.
+ * `gr_provider_note_error` takes a member out for down_for_ms (default 30000) after
+ * error_threshold (default 2) errors. The provider holds no lease: while cut off it
+ * serves what it last knew and catches up once reconnected.
+ * Ownership: free `*provider_out` with `gr_provider_free`.
+ * Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT (unknown strategy or field, "leader"
+ * without an election), GR_INVALID_JSON, GR_CLOSED, GR_CONNECTION, GR_TIMEOUT.
+ */
+enum gr_status gr_service_provider(const struct gr_connector *conn,
+                                   const char *options_json,
+                                   struct gr_provider **provider_out);
+
+/**
+ * Picks one instance by the provider's strategy, among those not taken out by
+ * `gr_provider_note_error` (among all when every one is), answered locally, and writes
+ * its member record (as in `gr_members`) to `*member_json_out`, or NULL when there is
+ * none (no online member; for "leader": nobody leads, or the leader is not an
+ * instance).
+ * Ownership: free `*member_json_out` with `gr_string_free`.
+ * Errors: GR_NULL_ARGUMENT.
+ */
+enum gr_status gr_provider_instance(const struct gr_provider *provider, char **member_json_out);
+
+/**
+ * Writes every instance now (online, in the sub-group if given, including those
+ * taken out by errors), sorted by id, to `*members_json_out` as a JSON array of member
+ * records. Answered locally.
+ * Ownership: free `*members_json_out` with `gr_string_free`.
+ * Errors: GR_NULL_ARGUMENT.
+ */
+enum gr_status gr_provider_instances(const struct gr_provider *provider, char **members_json_out);
+
+/**
+ * Notes an error calling `member_id`: after error_threshold errors, each within
+ * down_for_ms of the previous one, it is not picked for down_for_ms (unless no other
+ * instance is left). Local; a member that leaves and comes back starts afresh.
+ * Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT (not UTF-8).
+ */
+enum gr_status gr_provider_note_error(const struct gr_provider *provider, const char *member_id);
+
+/**
+ * Subscribes to changes of the provider's instances. The snapshot is the instances now
+ * (as `gr_provider_instances` writes them); each event is
+ * {"added":[member...],"removed":[member...],"updated":[member...],"view":N}: a member
+ * that joins, comes back online or enters the sub-group is added; one that leaves,
+ * goes offline or leaves the sub-group is removed; one whose record (payload) changed
+ * is updated. It ends when the provider is freed or the connector closes.
+ * Ownership: free `*subscription_out` with `gr_subscription_free`.
+ * Errors: GR_NULL_ARGUMENT.
+ */
+enum gr_status gr_provider_subscribe(const struct gr_provider *provider,
+                                     struct gr_subscription **subscription_out);
 
 /* END bridged operations */
 

@@ -3,7 +3,7 @@
 //! their events through the one [`gr_subscription`](crate::subscription::gr_subscription).
 //! Freeing is written here, once per language.
 
-use grcore::blocking::{Assignment, Leadership};
+use grcore::blocking::{Assignment, Leadership, ServiceProvider};
 use jni::objects::JClass;
 use jni::sys::jlong;
 use jni::EnvUnowned;
@@ -134,6 +134,60 @@ pub extern "system" fn Java_group_1redis_NativeLib_assignmentFree<'l>(
         .with_env(|_env| -> BridgeResult<()> {
             // SAFETY: called once per assignment by its Java owner (which zeroes its copy).
             unsafe { free_handle::<gr_assignment>(assignment) };
+            Ok(())
+        })
+        .resolve::<ThrowGroupRedis>()
+}
+
+/// A service provider (`gr_service_provider`): pick an instance with
+/// `gr_provider_instance`, list them with `gr_provider_instances`, report a failed call with
+/// `gr_provider_note_error`, follow the instances with `gr_provider_subscribe`, stop it with
+/// `gr_provider_free`.
+#[allow(non_camel_case_types)]
+pub struct gr_provider {
+    pub(crate) inner: ServiceProvider,
+}
+
+/// A provider just opened: the bridges hand it out as a handle (C pointer, Java long).
+pub(crate) struct NewProvider(pub Box<gr_provider>);
+
+impl Handle for gr_provider {
+    type Target = ServiceProvider;
+    type C = gr_provider;
+    const C_TYPE: &'static str = "const struct gr_provider *";
+
+    unsafe fn from_c<'a>(raw: *const gr_provider) -> FfiResult<&'a ServiceProvider> {
+        raw.as_ref()
+            .map(|p| &p.inner)
+            .ok_or_else(|| FfiError::null("provider"))
+    }
+
+    unsafe fn from_jni<'a>(raw: jlong) -> BridgeResult<&'a ServiceProvider> {
+        borrow::<gr_provider>(raw).map(|p| &p.inner)
+    }
+}
+
+/// Stops the provider's cache and frees the handle. Subscriptions opened from it end and are
+/// still freed with `gr_subscription_free`. NULL is ignored.
+///
+/// # Safety
+/// `provider` is NULL or a live handle from `gr_service_provider`, not freed before.
+#[no_mangle]
+pub unsafe extern "C" fn gr_provider_free(provider: *mut gr_provider) {
+    crate::c_api::status::free_handle(provider);
+}
+
+/// Stops and frees a provider (see `gr_provider_free`).
+#[no_mangle]
+pub extern "system" fn Java_group_1redis_NativeLib_providerFree<'l>(
+    mut unowned: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    provider: jlong,
+) {
+    unowned
+        .with_env(|_env| -> BridgeResult<()> {
+            // SAFETY: called once per provider by its Java owner (which zeroes its copy).
+            unsafe { free_handle::<gr_provider>(provider) };
             Ok(())
         })
         .resolve::<ThrowGroupRedis>()

@@ -14,7 +14,9 @@ use crate::c_api::status::{gr_status, FfiError, FfiResult};
 use crate::c_api::strings::{
     self, into_c_string, optional_json, optional_str, out_ptr, required_json, required_str,
 };
-use crate::recipes::{gr_assignment, gr_leadership, NewAssignment, NewLeadership};
+use crate::recipes::{
+    gr_assignment, gr_leadership, gr_provider, NewAssignment, NewLeadership, NewProvider,
+};
 use crate::subscription::{gr_subscription, NewSubscription};
 
 /// An argument type: its C form and how it is read (NULL, UTF-8 and JSON checks here; the
@@ -107,6 +109,9 @@ c_result! {
         |v| Ok(Box::into_raw(v.0));
     // A new assignment: the caller owns the handle (`gr_assignment_free`).
     NewAssignment: *mut gr_assignment as "struct gr_assignment *", null_mut(),
+        |v| Ok(Box::into_raw(v.0));
+    // A new service provider: the caller owns the handle (`gr_provider_free`).
+    NewProvider: *mut gr_provider as "struct gr_provider *", null_mut(),
         |v| Ok(Box::into_raw(v.0));
 }
 

@@ -14,7 +14,7 @@ use serde::Serialize;
 use super::values::{Json, Released, Token};
 use crate::jni_api::args::{json, millis, optional, required};
 use crate::jni_api::errors::BridgeResult;
-use crate::recipes::{NewAssignment, NewLeadership};
+use crate::recipes::{NewAssignment, NewLeadership, NewProvider};
 use crate::subscription::NewSubscription;
 
 /// An argument type: its JNI form and how it is read.
@@ -112,4 +112,6 @@ jni_result! {
     NewLeadership: jlong as "long", |v, env| Ok(Box::into_raw(v.0) as jlong);
     // A new assignment: Java owns the handle (`assignmentFree`).
     NewAssignment: jlong as "long", |v, env| Ok(Box::into_raw(v.0) as jlong);
+    // A new service provider: Java owns the handle (`providerFree`).
+    NewProvider: jlong as "long", |v, env| Ok(Box::into_raw(v.0) as jlong);
 }

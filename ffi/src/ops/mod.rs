@@ -3,6 +3,7 @@
 //! state, membership, locks, data, subscriptions, recipes.
 
 pub mod data;
+pub mod discovery;
 pub mod locks;
 pub mod membership;
 pub mod messages;
@@ -23,6 +24,7 @@ pub(crate) fn declarations() -> impl Iterator<Item = &'static crate::bridge::Dec
         subscriptions::DECLARATIONS,
         messages::DECLARATIONS,
         recipes::DECLARATIONS,
+        discovery::DECLARATIONS,
     ]
     .into_iter()
     .flatten()

@@ -188,6 +188,27 @@ final class NativeLib {
 
     /** Leaves the topic and frees the handle. */
     static native void assignmentFree(long assignment);
+
+    // Service discovery: a provider handle, its instance changes through the subscription handle.
+
+    /** Opens a provider; optionsJson {"strategy","sub_group","election","down_for_ms","error_threshold"} or null. */
+    static native long serviceProvider(long handle, String optionsJson);
+
+    /** One instance picked by the strategy (a member record as JSON), or null when none. */
+    static native String providerInstance(long provider);
+
+    /** Every instance now, a JSON array of member records sorted by id. */
+    static native String providerInstances(long provider);
+
+    /** Notes an error calling memberId (out for down_for_ms after error_threshold errors). */
+    static native void providerNoteError(long provider, String memberId);
+
+    /** A subscription to the instances: {"added","removed","updated","view"} events. */
+    static native long providerSubscribe(long provider);
+
+    /** Stops the provider's cache and frees the handle. */
+    static native void providerFree(long provider);
+
     // Messages and topics (docs/MESSAGES.md); documents cross as JSON text.
 
     /** Appends a JSON array of messages to a topic; returns their indexes as a JSON array. */

@@ -17,6 +17,7 @@ from .errors import *  # noqa: F403  (the exception classes, listed in errors.__
 from .events import DataEvents, MemberEvents, StateEvents, Subscription
 from .leader import LeaderEvents, LeaderViews, Leadership
 from .assignments import Assignment, AssignmentEvent, AssignmentEvents
+from .discovery import InstanceEvents, InstancesChanged, ServiceProvider
 from .messages import Message, MessageEvents, TopicBatch, TopicInfo, TopicMessage
 from .types import (
     ConnectionState, DataEvent, DataSnapshot, Entry, LeaderEvent, LeaderView, LockHolder,
@@ -47,6 +48,9 @@ __all__ = [
     "Assignment",
     "AssignmentEvent",
     "AssignmentEvents",
+    "ServiceProvider",
+    "InstancesChanged",
+    "InstanceEvents",
     "LeaderEvent",
     "LeaderEvents",
     "LeaderView",

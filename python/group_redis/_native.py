@@ -88,7 +88,8 @@ C_TYPES: dict[str, Any] = {
     "enum gr_connection_state *": POINTER(c_int),
 }
 # Opaque handles: a void* to Python, whether the header passes them const or not.
-for _handle in ("gr_connector", "gr_options", "gr_subscription", "gr_leadership", "gr_assignment"):
+for _handle in ("gr_connector", "gr_options", "gr_subscription", "gr_leadership", "gr_assignment",
+                "gr_provider"):
     C_TYPES[f"struct {_handle} *"] = C_TYPES[f"const struct {_handle} *"] = c_void_p
     C_TYPES[f"struct {_handle} **"] = POINTER(c_void_p)
 
@@ -116,6 +117,7 @@ _CONN = ("const struct gr_connector *", "conn")
 _SUB = ("const struct gr_subscription *", "subscription")
 _SUB_OUT = ("struct gr_subscription **", "subscription_out")
 _LEADERSHIP = ("const struct gr_leadership *", "leadership")
+_PROVIDER = ("const struct gr_provider *", "provider")
 _OPTIONS = ("struct gr_options *", "options")
 _STATUS = "enum gr_status"
 
@@ -257,6 +259,16 @@ FUNCTIONS: dict[str, Declaration] = {
         _STATUS, [("const struct gr_assignment *", "assignment"), _SUB_OUT]
     ),
     "gr_assignment_free": ("void", [("struct gr_assignment *", "assignment")]),
+    # service discovery: a provider handle, its changes through the subscription handle
+    "gr_service_provider": (
+        _STATUS,
+        [_CONN, ("const char *", "options_json"), ("struct gr_provider **", "provider_out")],
+    ),
+    "gr_provider_instance": (_STATUS, [_PROVIDER, ("char **", "member_json_out")]),
+    "gr_provider_instances": (_STATUS, [_PROVIDER, ("char **", "members_json_out")]),
+    "gr_provider_note_error": (_STATUS, [_PROVIDER, ("const char *", "member_id")]),
+    "gr_provider_subscribe": (_STATUS, [_PROVIDER, _SUB_OUT]),
+    "gr_provider_free": ("void", [("struct gr_provider *", "provider")]),
     # messages and topics
     "gr_topic_send": (
         _STATUS,

@@ -14,6 +14,7 @@ import warnings
 from . import _native, events, logs
 from ._subscribing import Subscribing
 from .assignments import Assigning
+from .discovery import Discovering
 from .leader import Electing
 from .messages import Messaging
 from .lock import Lock
@@ -126,7 +127,7 @@ def connect(
     return Connector(handle)
 
 
-class Connector(Subscribing, Messaging, Electing, Assigning):
+class Connector(Subscribing, Messaging, Electing, Assigning, Discovering):
     """A client's handle on one group. Create with `connect()`. Every method is safe to
     call from many threads at once, and blocking calls release the GIL. A context manager:
     leaving the `with` block closes it."""

@@ -26,6 +26,7 @@ from .connector import AsyncConnector, AsyncLock, connect
 from .events import AsyncDataEvents, AsyncMemberEvents, AsyncStateEvents
 from .leader import AsyncLeaderEvents, AsyncLeaderViews, AsyncLeadership
 from .assignments import AsyncAssignment, AsyncAssignmentEvents
+from .discovery import AsyncInstanceEvents, AsyncServiceProvider
 
 __all__ = [
     "connect",
@@ -39,4 +40,6 @@ __all__ = [
     "AsyncLeaderViews",
     "AsyncAssignment",
     "AsyncAssignmentEvents",
+    "AsyncServiceProvider",
+    "AsyncInstanceEvents",
 ]

@@ -17,6 +17,7 @@ from .. import events as _events
 from .._subscribing import _revision
 from .._native import encode_name, lib
 from .assignments import AsyncAssigning
+from .discovery import AsyncDiscovering
 from .leader import AsyncElecting
 from .events import AsyncDataEvents, AsyncMemberEvents, AsyncStateEvents
 from .messages import AsyncMessaging
@@ -132,7 +133,7 @@ class AsyncLock:
         return f"AsyncLock(name={self.name!r}, token={self.token}, member={self.member!r})"
 
 
-class AsyncConnector(AsyncMessaging, AsyncElecting, AsyncAssigning):
+class AsyncConnector(AsyncMessaging, AsyncElecting, AsyncAssigning, AsyncDiscovering):
     """A client's handle on one group, for asyncio. Create with `await
     group_redis.aio.connect(...)`, or wrap a blocking `Connector` you own.
 

@@ -355,4 +355,15 @@ public abstract class AsyncGroupConnector extends ConnectorBase {
         return async(() -> persistentList(prefix));
     }
 
+    /**
+     * {@link GroupConnector#serviceProvider} without blocking (opening subscribes to
+     * membership events, a round trip). A provider opened for a future that was cancelled
+     * meanwhile is closed at once.
+     *
+     * @param options the strategy, sub-group, election and error policy
+     * @return the provider, when its cache is filled
+     */
+    public CompletableFuture<ServiceProvider> serviceProviderAsync(ServiceProvider.Options options) {
+        return async(() -> self().serviceProvider(options), ServiceProvider::close);
+    }
 }

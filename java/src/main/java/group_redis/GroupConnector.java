@@ -447,6 +447,22 @@ public final class GroupConnector extends AsyncGroupConnector implements AutoClo
         return new Assignment(handle, topic, ids, subGroup);
     }
 
+    // ---------------------------------------------------------------- service discovery
+
+    /**
+     * A service provider over the group's online members (see {@link ServiceProvider}).
+     *
+     * @param options the strategy, sub-group, election and error policy
+     *     ({@link ServiceProvider#options()})
+     * @return the provider; close it to stop its cache
+     * @throws InvalidArgumentException for {@link ServiceProvider.Strategy#LEADER} without an
+     *     election, or an election with another strategy
+     */
+    public ServiceProvider serviceProvider(ServiceProvider.Options options) {
+        requireArg(options, "options");
+        return new ServiceProvider(handle, options);
+    }
+
     private static <E, T extends Subscription<E>> T listening(T subscription, EventListener<? super E> listener) {
         try {
             subscription.listen(listener);

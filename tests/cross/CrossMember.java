@@ -1,5 +1,8 @@
+import group_redis.Assignment;
+import group_redis.AssignmentEvent;
 import group_redis.GroupConfig;
 import group_redis.GroupConnector;
+import group_redis.Leadership;
 import group_redis.LeaveReason;
 import group_redis.LockHandle;
 import group_redis.Member;
@@ -27,7 +30,7 @@ import java.util.OptionalLong;
  * line; the protocol and the lock round are described in test_cross.py and are the same
  * in cross_member.c).
  *
- * <p>Arguments: redis-url group member-id. Every command is answered by one line starting
+ * <p>Arguments: redis-url group member-id [session-timeout-ms]. Every command is answered by one line starting
  * with "OK " or "FAIL "; GRANT lines come before the answer to LOCK.
  *
  * <p>Only the public GroupConnector API is used, and every call into the library is in the
@@ -44,17 +47,20 @@ public final class CrossMember {
     private final Map<String, String> left = new HashMap<>();
     private final Map<String, Boolean> joined = new HashMap<>();
     private final MemberSubscription events;
+    private Leadership leadership;
+    private Assignment assignment;
 
-    private CrossMember(String url, String group, String me, PrintStream out) {
+    private CrossMember(String url, String group, String me, Duration sessionTimeout, PrintStream out) {
         this.me = me;
         this.out = out;
-        this.conn = connect(url, group, me);
+        this.conn = connect(url, group, me, sessionTimeout);
         this.events = subscribe();
     }
 
     public static void main(String[] args) throws Exception {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        CrossMember member = new CrossMember(args[0], args[1], args[2], out);
+        Duration sessionTimeout = args.length > 3 ? Duration.ofMillis(Long.parseLong(args[3])) : null;
+        CrossMember member = new CrossMember(args[0], args[1], args[2], sessionTimeout, out);
         out.println("OK READY");
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         for (String line = in.readLine(); line != null; line = in.readLine()) {
@@ -103,6 +109,27 @@ public final class CrossMember {
                 return true;
             case "LEAVE":
                 out.println(leave() ? "OK LEAVE" : "FAIL LEAVE: was not a member");
+                return true;
+            case "CAMPAIGN":
+                campaign(words[1]);
+                out.println("OK CAMPAIGN");
+                return true;
+            case "ASSIGN":
+                assign(words[1], List.of(words[2].split(",")));
+                out.println("OK ASSIGN");
+                return true;
+            case "LEADER":
+                out.println("OK LEADER " + leaderToken());
+                return true;
+            case "SHARE":
+                out.println("OK SHARE " + share());
+                return true;
+            case "MEMBERS":
+                out.println("OK MEMBERS " + String.join(" ", members()));
+                return true;
+            case "ONLINE":
+                setOnline("1".equals(words[1]));
+                out.println("OK ONLINE");
                 return true;
             case "QUIT":
                 return false;
@@ -298,8 +325,12 @@ public final class CrossMember {
 
     // ------------------------------------------------------------ library calls
 
-    private static GroupConnector connect(String url, String group, String me) {
-        return GroupConnector.connect(GroupConfig.builder(url).group(group).memberId(me).build());
+    private static GroupConnector connect(String url, String group, String me, Duration sessionTimeout) {
+        GroupConfig.Builder config = GroupConfig.builder(url).group(group).memberId(me);
+        if (sessionTimeout != null) {
+            config.sessionTimeout(sessionTimeout);
+        }
+        return GroupConnector.connect(config.build());
     }
 
     private MemberSubscription subscribe() {
@@ -350,7 +381,48 @@ public final class CrossMember {
         return conn.ephemeralGet(key);
     }
 
+    // The recipes: one leadership, one assignment topic, the members' payload and online flag.
+
+    private void campaign(String name) {
+        leadership = conn.elect(name);
+    }
+
+    private void assign(String topic, List<String> ids) {
+        assignment = conn.assignments(topic, ids, null);
+    }
+
+    /** The term's token while this member leads (locally), else 0. */
+    private long leaderToken() {
+        return leadership.token();
+    }
+
+    /** "epoch id,id,..." ("-" for no ids). */
+    private String share() {
+        AssignmentEvent share = assignment.share();
+        return share.epoch() + " " + (share.ids().isEmpty() ? "-" : String.join(",", share.ids()));
+    }
+
+    /** "id:online(1|0):language" per member. */
+    private List<String> members() {
+        List<String> members = new ArrayList<>();
+        for (Member m : conn.members()) {
+            Object language = m.payload() instanceof Map ? ((Map<?, ?>) m.payload()).get("language") : null;
+            members.add(m.id() + ":" + (m.online() ? 1 : 0) + ":" + language);
+        }
+        return members;
+    }
+
+    private void setOnline(boolean online) {
+        conn.setOnline(me, online);
+    }
+
     private void close() {
+        if (assignment != null) {
+            assignment.close();
+        }
+        if (leadership != null) {
+            leadership.close();
+        }
         events.close();
         conn.close();
     }

@@ -3,7 +3,7 @@
  * committed header and drives it over stdin/stdout, one command per line; the protocol and
  * the lock round are described in test_cross.py and are the same in CrossMember.java).
  *
- *   cross_member <redis-url> <group> <my-member-id>
+ *   cross_member <redis-url> <group> <my-member-id> [session-timeout-ms]
  *
  * Every command is answered by one line starting with "OK " or "FAIL "; GRANT lines come
  * before the answer to LOCK. Every call into the library is in the "library calls" section,
@@ -26,6 +26,9 @@ static gr_connector *conn;
 static gr_subscription *events;
 static gr_subscription *inbox; /* LISTEN: this member's messages, pulled by RECEIVE */
 static gr_subscription *server; /* SERVE: this member's requests, answered by a callback */
+static gr_leadership *leadership; /* CAMPAIGN */
+static gr_assignment *assignment; /* ASSIGN */
+static uint64_t session_timeout_ms; /* 0: the default */
 static const char *me;
 static char failure[512]; /* the first failure of the running command, "" if none */
 
@@ -53,7 +56,9 @@ static uint64_t now_ms(void) {
 static bool connect_as(const char *url, const char *group) {
     gr_options *options = NULL;
     bool done = ok(gr_options_new(&options), "options") && ok(gr_options_set_group(options, group), "group") &&
-                ok(gr_options_set_member_id(options, me), "member") && ok(gr_connect(url, options, &conn), "connect");
+                ok(gr_options_set_member_id(options, me), "member") &&
+                (session_timeout_ms == 0 || ok(gr_options_set_session_timeout_ms(options, session_timeout_ms), "timeout")) &&
+                ok(gr_connect(url, options, &conn), "connect");
     gr_options_free(options);
     return done && ok(gr_subscribe_members(conn, &events), "subscribe");
 }
@@ -125,7 +130,37 @@ static char *ephemeral_get(const char *key) {
     return value;
 }
 
+/* The recipes: one leadership, one assignment topic (ids as a JSON array). */
+static bool campaign(const char *name) { return ok(gr_elect(conn, name, &leadership), "elect"); }
+
+static bool assign(const char *topic, const char *ids_json) {
+    return ok(gr_assignments(conn, topic, ids_json, NULL, &assignment), "assignments");
+}
+
+/* The term's token while this member leads (answered locally), else 0. */
+static uint64_t leader_token(void) {
+    uint64_t token = 0;
+    ok(gr_leadership_token(leadership, &token), "leadership token");
+    return token;
+}
+
+static char *share_json(void) {
+    char *share = NULL;
+    ok(gr_assignment_share(assignment, &share), "share");
+    return share;
+}
+
+static char *members_json(void) {
+    char *members = NULL;
+    ok(gr_members(conn, &members), "members");
+    return members;
+}
+
+static bool set_online(bool online) { return ok(gr_set_online(conn, NULL, online), "set online"); }
+
 static void disconnect(void) {
+    if (assignment != NULL) gr_assignment_free(assignment);
+    if (leadership != NULL) gr_leadership_free(leadership);
     ok(gr_connector_close(conn), "close");
     gr_subscription_free(events);
     if (inbox != NULL) gr_subscription_free(inbox);
@@ -364,14 +399,70 @@ static void consume(const char *topic, const char *group) {
     if (failure[0] == '\0') printf("OK CONSUME\n");
 }
 
+/* ------------------------------------------------------------------ leader, assignment, members */
+
+/* "OK SHARE <epoch> <id,id,...>" ("-" for none) from {"member","epoch":N,"ids":[...],...}. */
+static void print_share(void) {
+    char *share = share_json();
+    const char *epoch = share ? strstr(share, "\"epoch\":") : NULL, *ids = share ? strstr(share, "\"ids\":[") : NULL;
+    if (epoch == NULL || ids == NULL) {
+        fail("share is %s", share);
+    } else {
+        char list[2048] = "";
+        for (const char *p = ids + 7; *p && *p != ']' && strlen(list) < sizeof list - 2; p++) {
+            if (*p != '"') strncat(list, p, 1);
+        }
+        printf("OK SHARE %llu %s\n", strtoull(epoch + 8, NULL, 10), list[0] ? list : "-");
+    }
+    gr_string_free(share);
+}
+
+/* "OK MEMBERS id:online(1|0):language ..." from the member records (each record's fields
+ * come in the order id, sub_groups, payload, joined_at, session, online). */
+static void print_members(void) {
+    char *members = members_json();
+    char line[4096] = "OK MEMBERS";
+    const char *key = "{\"id\":\"";
+    for (const char *at = members ? strstr(members, key) : NULL; at != NULL;) {
+        const char *next = strstr(at + 1, key), *name = at + strlen(key);
+        const char *language = strstr(at, "\"language\":\""), *online = strstr(at, "\"online\":");
+        if (language != NULL && next != NULL && language > next) language = NULL;
+        char entry[256];
+        snprintf(entry, sizeof entry, " %.*s:%d:%.*s", (int)strcspn(name, "\""), name,
+                 online != NULL && strncmp(online + 9, "true", 4) == 0,
+                 language ? (int)strcspn(language + 12, "\"") : 4, language ? language + 12 : "null");
+        strncat(line, entry, sizeof line - strlen(line) - 1);
+        at = next;
+    }
+    if (members != NULL) printf("%s\n", line);
+    gr_string_free(members);
+}
+
+/* ASSIGN <topic> <id,id,...>: the ids as a JSON array. */
+static void assign_csv(const char *topic, const char *csv) {
+    char json[1024] = "[\"";
+    size_t n = 2;
+    for (const char *p = csv; *p && n < sizeof json - 4; p++) {
+        if (*p == ',') {
+            memcpy(json + n, "\",\"", 3);
+            n += 3;
+        } else {
+            json[n++] = *p;
+        }
+    }
+    memcpy(json + n, "\"]", 3);
+    if (assign(topic, json)) printf("OK ASSIGN\n");
+}
+
 /* ------------------------------------------------------------------ commands */
 
 int main(int argc, char **argv) {
-    if (argc != 4) {
-        fprintf(stderr, "usage: %s url group member\n", argv[0]);
+    if (argc != 4 && argc != 5) {
+        fprintf(stderr, "usage: %s url group member [session-timeout-ms]\n", argv[0]);
         return 2;
     }
     me = argv[3];
+    if (argc == 5) session_timeout_ms = strtoull(argv[4], NULL, 10);
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (!connect_as(argv[1], argv[2])) {
         printf("FAIL READY %s\n", failure);
@@ -412,6 +503,21 @@ int main(int argc, char **argv) {
             char *group = strchr(argument, ' ');
             *group++ = '\0';
             consume(argument, group);
+        } else if (strcmp(line, "CAMPAIGN") == 0 && argument != NULL) {
+            if (campaign(argument)) printf("OK CAMPAIGN\n");
+        } else if (strcmp(line, "ASSIGN") == 0 && argument != NULL && strchr(argument, ' ') != NULL) {
+            char *ids = strchr(argument, ' ');
+            *ids++ = '\0';
+            assign_csv(argument, ids);
+        } else if (strcmp(line, "LEADER") == 0 && leadership != NULL) {
+            uint64_t token = leader_token();
+            if (failure[0] == '\0') printf("OK LEADER %llu\n", (unsigned long long)token);
+        } else if (strcmp(line, "SHARE") == 0 && assignment != NULL) {
+            print_share();
+        } else if (strcmp(line, "MEMBERS") == 0) {
+            print_members();
+        } else if (strcmp(line, "ONLINE") == 0 && argument != NULL) {
+            if (set_online(strcmp(argument, "1") == 0)) printf("OK ONLINE\n");
         } else if (strcmp(line, "LEAVE") == 0) {
             if (leave()) printf("OK LEAVE\n");
             else fail("%s", "leave: was not a member");

@@ -36,25 +36,16 @@ from __future__ import annotations
 
 import json
 import math
-import queue
-import shutil
 import statistics
 import struct
-import subprocess
-import tempfile
-import threading
 import time
-from pathlib import Path
 from typing import Any, Optional
 
 import pytest
 
 import group_redis
-from c_linking import link_args
+from children import PATIENCE, Child
 
-ROOT = Path(__file__).resolve().parents[2]
-HERE = Path(__file__).resolve().parent
-PATIENCE = 20.0
 ROUNDS = 150
 LOCK = "cross-lock"
 PY, C, JAVA = "py-member", "c-member", "java-member"
@@ -103,103 +94,6 @@ def test_the_strict_comparison_sees_what_plain_equality_misses():
 
 
 # --------------------------------------------------------------------- the two children
-
-
-class Child:
-    """A member process driven over the line protocol; every line it prints is kept."""
-
-    def __init__(self, name: str, command: list[str]):
-        self.name = name
-        self.output: list[str] = []
-        self.process = subprocess.Popen(
-            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8"
-        )
-        self._lines: queue.Queue[Optional[str]] = queue.Queue()
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        for line in self.process.stdout:
-            self._lines.put(line.rstrip("\n"))
-        self._lines.put(None)
-
-    def send(self, command: str) -> None:
-        self.process.stdin.write(command + "\n")
-        self.process.stdin.flush()
-
-    def answer(self, patience: float = PATIENCE) -> tuple[str, list[str]]:
-        """The next OK line and the lines before it; fails the test on FAIL, exit or silence."""
-        before: list[str] = []
-        while True:
-            try:
-                line = self._lines.get(timeout=patience)
-            except queue.Empty:
-                pytest.fail(f"{self.name} said nothing for {patience} s; its output: {self.output}")
-            if line is None:
-                pytest.fail(f"{self.name} exited ({self.process.wait()}); its output: {self.output}")
-            self.output.append(line)
-            if line.startswith("FAIL"):
-                pytest.fail(f"{self.name}: {line}")
-            if line.startswith("OK"):
-                return line, before
-            before.append(line)
-
-    def ask(self, command: str) -> str:
-        self.send(command)
-        return self.answer()[0]
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            try:
-                self.send("QUIT")
-                self.process.wait(PATIENCE)
-            except (BrokenPipeError, subprocess.TimeoutExpired):
-                self.process.kill()
-                self.process.wait()
-        self._reader.join(PATIENCE)
-
-
-def built_jar() -> Path:
-    """The jar java/run-tests.sh (or tests/cross/run.sh) built: the one users get."""
-    jars = [j for j in (ROOT / "java" / "target").glob("group-redis-*.jar")
-            if not j.name.endswith(("-sources.jar", "-javadoc.jar")) and not j.name.startswith("original-")]
-    if not jars:
-        pytest.fail("no java/target/group-redis-*.jar: run tests/cross/run.sh (it builds the jar)")
-    return jars[0]
-
-
-@pytest.fixture(scope="module")
-def scratch() -> Path:
-    return Path(tempfile.mkdtemp(prefix="gr-cross-"))
-
-
-@pytest.fixture(scope="module")
-def c_command(scratch: Path) -> list[str]:
-    if shutil.which("gcc") is None:
-        pytest.fail("gcc is needed for the cross-language test")
-    binary = scratch / "cross_member"
-    subprocess.run(
-        ["gcc", "-std=c11", "-Wall", "-Wextra", "-Werror", str(HERE / "cross_member.c"),
-         "-o", str(binary), *link_args(group_redis.library_path(), scratch)],
-        check=True,
-    )
-    return [str(binary)]
-
-
-@pytest.fixture(scope="module")
-def java_command(scratch: Path) -> list[str]:
-    for tool in ("javac", "java"):
-        if shutil.which(tool) is None:
-            pytest.fail(f"{tool} is needed for the cross-language test")
-    jar = built_jar()
-    classes = scratch / "java"
-    subprocess.run(
-        ["javac", "-encoding", "UTF-8", "-Xlint:all", "-Werror", "-cp", str(jar), "-d", str(classes),
-         str(HERE / "CrossMember.java")],
-        check=True,
-    )
-    # The native library comes out of the jar, as for any user; -Xcheck:jni as the Java tests.
-    return ["java", "-Xcheck:jni", "-cp", f"{jar}:{classes}", "CrossMember"]
 
 
 # --------------------------------------------------------------------- the Python member

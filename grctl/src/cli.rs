@@ -206,8 +206,18 @@ pub enum Command {
     /// The durable topic log: send, read, tail, info.
     #[command(subcommand)]
     Topic(TopicCommand),
-    /// The README's demo: several members, a contended lock, a crash.
+    /// The README's demo: several members, a contended lock, a crash, a leader killed and
+    /// its ids moving.
     Demo,
+    /// The demo's leader in a child process (used by `demo`).
+    #[command(hide = true)]
+    DemoMember {
+        /// Member id.
+        id: String,
+        /// Session lease in milliseconds.
+        #[arg(long)]
+        session_timeout: Option<u64>,
+    },
 }
 
 #[derive(Subcommand, Debug)]

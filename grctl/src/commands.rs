@@ -119,6 +119,16 @@ pub fn run(cli: Cli) -> CmdResult {
             hold,
             command: _,
         } => lock(config, &name, member.as_deref(), wait, hold),
+        Command::DemoMember {
+            id,
+            session_timeout,
+        } => {
+            let mut config = config.with_member_id(id);
+            if let Some(ms) = session_timeout {
+                config = config.with_session_timeout(Duration::from_millis(ms));
+            }
+            crate::demo_leader::member(config)
+        }
         Command::Elect {
             name,
             member,

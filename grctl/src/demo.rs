@@ -1,6 +1,8 @@
 //! `grctl demo`: the README's main job. Several members in this process, a watcher, a lock
-//! passing between members with growing fencing tokens, and a member in a child process
-//! killed with SIGKILL whose ephemeral data and lock vanish when its lease runs out.
+//! passing between members with growing fencing tokens, a member in a child process
+//! killed with SIGKILL whose ephemeral data and lock vanish when its lease runs out, and a
+//! leader in a child process killed the same way: the next leader's token is larger and
+//! the dead leader's ids move to the others (crate::demo_leader).
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -142,6 +144,8 @@ pub fn run(url: Option<String>, group: &str) -> CmdResult {
     ));
     let token = members[0].lock("dave-work").map_err(text)?;
     say(&format!("  alice takes dave-work: {}", plain_lock(token)));
+
+    crate::demo_leader::run(&url, group, &members, &watcher)?;
 
     say("\n== alice leaves, the others close");
     members[0].leave(None).map_err(text)?;

@@ -6,6 +6,7 @@
 mod cli;
 mod commands;
 mod demo;
+mod demo_leader;
 mod embedded_redis;
 mod exit;
 mod json_arg;

@@ -435,6 +435,19 @@ fn demo_runs_against_its_own_redis() {
     // Plain words, not Rust debug text.
     assert!(stdout.contains("dave/address = 10.0.0.4:7004"), "{stdout}");
     assert!(stdout.contains("alice takes dave-work: token "), "{stdout}");
+    // The leader in a child process dies: a new leader with a larger token, its ids move.
+    assert!(
+        stdout.contains("[leader] erin leads \"scheduler\" with token "),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("the new term's token is larger: "),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("ids moved (") && stdout.contains(" erin -> "),
+        "{stdout}"
+    );
     for debug in ["Some(", "None", "String(", "[\"", "\"default\""] {
         assert!(!stdout.contains(debug), "{debug} in {stdout}");
     }

@@ -3,9 +3,13 @@
  * round-robin, sticky, first, leader; "all" is gr_provider_instances), online members only,
  * a sub-group, gr_provider_note_error with its down-time, the added / removed / updated
  * changes through the one subscription handle (a payload update and the online flag
- * included), bad input refused.
+ * included), the payload and online flag a member last set restored after its session was
+ * lost (a member in a child process frozen with SIGSTOP past its lease), bad input refused.
  */
 #include "test_common.h"
+
+#include <signal.h>
+#include <sys/wait.h>
 
 /* The "id" of a member record (JSON) into `out`; "" when there is none. */
 static const char *member_id(const char *member, char *out, size_t size) {
@@ -214,6 +218,96 @@ static void a_sub_group_and_the_leader_strategy(void) {
     gr_connector_free(web);
 }
 
+/* This program, to run again as the child's member. */
+static const char *self_path;
+
+/* The child process's member (this program run as `test_discovery --member`): a 1 s lease,
+ * a payload updated once and the flag set offline; says "ready", then stays until stdin
+ * closes. */
+static int run_member(void) {
+    gr_options *options = NULL;
+    gr_connector *svc = NULL;
+    char *record = NULL;
+    if (gr_options_new(&options) || gr_options_set_group(options, getenv("GR_TEST_GROUP")) ||
+        gr_options_set_member_id(options, "svc") || gr_options_set_session_timeout_ms(options, 1000) ||
+        gr_connect(redis_url(), options, &svc) || gr_join(svc, NULL, "{\"port\":1}", &record) ||
+        gr_update_payload(svc, NULL, "{\"port\":2}") || gr_set_online(svc, NULL, false)) {
+        fprintf(stderr, "member: %s\n", gr_last_error());
+        return 1;
+    }
+    gr_string_free(record);
+    gr_options_free(options);
+    printf("ready\n");
+    fflush(stdout);
+    char rest[16];
+    while (read(STDIN_FILENO, rest, sizeof rest) > 0) {
+    }
+    gr_connector_free(svc);
+    return 0;
+}
+
+/* svc's member record in `members` (JSON) into `out`; "" when it is not a member. */
+static void svc_record(const char *members, char *out, size_t size) {
+    const char *at = members ? strstr(members, "{\"id\":\"svc\"") : NULL;
+    size_t n = at ? strcspn(at, "}") : 0;
+    /* The payload object closes first: take up to the record's own closing brace. */
+    if (at && at[n] == '}') n += 1 + strcspn(at + n + 1, "}");
+    snprintf(out, size, "%.*s", (int)n, at ? at : "");
+}
+
+static void payload_and_online_flag_are_restored_after_the_session_was_lost(void) {
+    char group[128];
+    unique_group(group, sizeof group, "disc-restore");
+    setenv("GR_TEST_GROUP", group, 1);
+    int to_child[2], from_child[2];
+    CHECK(pipe(to_child) == 0 && pipe(from_child) == 0);
+    pid_t child = fork();
+    if (child == 0) {
+        /* A fresh process image: the library's threads are not forked. */
+        dup2(to_child[0], STDIN_FILENO);
+        dup2(from_child[1], STDOUT_FILENO);
+        close(to_child[1]);
+        close(from_child[0]);
+        execl(self_path, self_path, "--member", (char *)NULL);
+        _exit(127);
+    }
+    close(to_child[0]);
+    close(from_child[1]);
+    char ready[16] = "";
+    CHECK(read(from_child[0], ready, sizeof ready - 1) > 0 && strncmp(ready, "ready", 5) == 0);
+
+    gr_connector *observer = connect_as(group, "observer");
+    char *members = NULL, before[1024], now[1024];
+    CHECK_OK(gr_members(observer, &members));
+    svc_record(members, before, sizeof before);
+    gr_string_free(members);
+    CHECK_CONTAINS(before, "\"payload\":{\"port\":2}");
+    const char *session = strstr(before, "\"session\":\"");
+    CHECK(session != NULL);
+
+    kill(child, SIGSTOP); /* past its 1 s lease: the observer's connector reaps it */
+    pause_ms(1800);
+    kill(child, SIGCONT); /* LOST, then a new session that writes the member again */
+    uint64_t give_up = now_ms() + PATIENCE_MS;
+    for (;;) {
+        CHECK_OK(gr_members(observer, &members));
+        svc_record(members, now, sizeof now);
+        gr_string_free(members);
+        bool back = now[0] != '\0' && session != NULL && strstr(now, session) == NULL;
+        if (back || now_ms() > give_up) break;
+        pause_ms(20);
+    }
+    CHECK(now[0] != '\0' && session != NULL && strstr(now, session) == NULL); /* a new session */
+    CHECK_CONTAINS(now, "\"payload\":{\"port\":2}");                      /* the last payload */
+    CHECK_CONTAINS(now, "\"online\":false");                                /* still offline */
+
+    close(to_child[1]);
+    close(from_child[0]);
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    gr_connector_free(observer);
+}
+
 static void bad_input_is_refused(void) {
     char group[128];
     unique_group(group, sizeof group, "disc-bad");
@@ -237,10 +331,13 @@ static void bad_input_is_refused(void) {
     gr_connector_free(c);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+    self_path = argv[0];
+    if (argc > 1 && strcmp(argv[1], "--member") == 0) return run_member();
     RUN(strategies_pick_among_online_members);
     RUN(changes_tell_added_removed_and_updated);
     RUN(a_sub_group_and_the_leader_strategy);
+    RUN(payload_and_online_flag_are_restored_after_the_session_was_lost);
     RUN(bad_input_is_refused);
     return finish("test_discovery");
 }

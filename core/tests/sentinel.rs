@@ -18,7 +18,11 @@ fn ms(d: Duration) -> f64 {
 }
 
 fn member(set: &SentinelSet, group: &str, id: &str, lease: Duration) -> Config {
-    Config::new(set.url())
+    member_at(&set.url(), group, id, lease)
+}
+
+fn member_at(url: &str, group: &str, id: &str, lease: Duration) -> Config {
+    Config::new(url)
         .with_group(group)
         .with_member_id(id)
         .with_session_timeout(lease)
@@ -252,4 +256,58 @@ async fn sentinel_and_master_passwords_are_used_and_never_shown() {
             assert!(!err.contains(secret), "{err}");
         }
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_tls_sentinel_url_finds_and_follows_the_master() {
+    let (mut set, ca) = SentinelSet::start_tls();
+    let url = set.url();
+    assert!(url.starts_with("rediss+sentinel://"), "{url}");
+    let group = common::unique_group("sentinel-tls");
+    let lease = Duration::from_secs(1);
+    let config = |url: &str| member_at(url, &group, "a", lease).with_tls_root_cert(ca.clone());
+    let c = Connector::connect(config(&url)).await.unwrap();
+    let states = record_states(&c);
+    let first_token = c.lock("L").await.unwrap().expect("A takes L");
+
+    // The same Sentinels without TLS, or over TLS without trusting the CA: refused, clearly.
+    let plain = url.replacen("rediss+sentinel://", "redis+sentinel://", 1);
+    for (what, attempt) in [
+        (
+            "plain text to TLS ports",
+            Config::new(plain).with_group(&group),
+        ),
+        (
+            "TLS without the CA",
+            Config::new(url.clone()).with_group(&group),
+        ),
+    ] {
+        let attempt = attempt.with_command_timeout(Duration::from_millis(500));
+        match Connector::connect(attempt).await {
+            Ok(_) => panic!("{what}: connected"),
+            Err(err) => println!("sentinel TLS, {what}: {err}"),
+        }
+    }
+
+    // A fail-over is followed over TLS: the new master is found, the old hold ends (LOST),
+    // and the lock is had again with a larger token.
+    let old = set.master_port().expect("a master");
+    set.server(old).stop();
+    let killed = Instant::now();
+    let new = set.wait_for_new_master(old, PATIENCE);
+    let token = c.try_lock("L", PATIENCE).await.unwrap().expect("L again");
+    let again = Instant::now();
+    assert!(
+        first(&states, ConnectionState::Lost).is_some(),
+        "A was told LOST"
+    );
+    assert!(
+        token > first_token,
+        "token went backwards: {first_token} -> {token}"
+    );
+    println!(
+        "sentinel TLS: master {old} killed, {new} named; L held again over TLS after {:.0} ms",
+        ms(again - killed)
+    );
+    c.close().await.unwrap();
 }

@@ -2,7 +2,7 @@
 //! Standalone: contenders cut off (their proxy) or frozen (SIGSTOP), Redis restarted
 //! empty or with its data, stalled (`DEBUG SLEEP`), its wall clock stepped. Sentinel:
 //! contenders frozen, the master stalled or SIGKILLed (a replica is promoted; the old
-//! master comes back empty and the Sentinels make it the new replica).
+//! master comes back empty as the new master's replica).
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -102,9 +102,19 @@ pub fn standalone(
 ) {
     let mut rng = Rng::new(seed);
     let mut clock_offset = 0i64;
+    // The latest the server's clock has shown (ms): tokens grow across a loss of data only
+    // while the clock does not go backwards across the restart (SAFETY.md, "Token floor"),
+    // so a restart waits until the clock is past it again after a step back.
+    let mut clock_high = 0i64;
     while Instant::now() + Duration::from_secs(2) < until {
         std::thread::sleep(rng.millis(700, 1500));
-        match rng.below(6) {
+        let server_clock = (now_us() / 1000) as i64 + clock_offset;
+        clock_high = clock_high.max(server_clock);
+        let mut fault = rng.below(6);
+        if (fault == 2 || fault == 3) && server_clock < clock_high {
+            fault = 4;
+        }
+        match fault {
             0 => {
                 let victim = pick(&mut rng, proxies.len(), history);
                 let length = rng.millis(300, 2500);
@@ -171,8 +181,8 @@ pub fn sentinel(
                 killed.elapsed()
             ),
         );
-        // Back empty; the Sentinels turn it into the new master's replica.
-        set.server(master).restart();
+        // Back empty, as the new master's replica.
+        set.restart_as_replica(master, promoted);
     }
 }
 

@@ -228,6 +228,20 @@ impl SentinelSet {
             .expect("a server of the set")
     }
 
+    /// Starts the stopped server on `port` again, empty, as a replica of `master` (as a
+    /// restarted old master whose configuration the Sentinels rewrote; one left to come
+    /// back as a master is turned into a replica only after Sentinel's 8-18 s of checks).
+    pub fn restart_as_replica(&mut self, port: u16, master: u16) {
+        let server = self.server(port);
+        if let Some(at) = server.extra_args.iter().position(|a| a == "--replicaof") {
+            server.extra_args.drain(at..at + 3);
+        }
+        server
+            .extra_args
+            .extend(["--replicaof".into(), "127.0.0.1".into(), master.to_string()]);
+        server.restart();
+    }
+
     /// Waits until the Sentinels name a master other than `old`, returns its port.
     pub fn wait_for_new_master(&self, old: u16, within: Duration) -> u16 {
         let deadline = Instant::now() + within;

@@ -141,7 +141,17 @@ fn sentinel(seed: u64) {
     for contender in &mut contenders {
         contender.finish();
     }
-    report(&format!("sentinel seed {seed}"), seconds, &history);
+    let run = format!("sentinel seed {seed}");
+    report(&run, seconds, &history);
+    let kills = history
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(
+            |e| matches!(e, Event::Fault { what, .. } if what.starts_with("SIGKILL the master")),
+        )
+        .count();
+    assert!(kills > 0, "{run}: the master was never killed");
 }
 
 /// Prints what the checker found and fails on any unsafe write or token regression.

@@ -156,9 +156,14 @@ pub fn sentinel(
     let mut rng = Rng::new(seed);
     let mut before_kill = rng.below(3);
     let mut expected = set.master_port();
+    let mut killed_once = false;
     // A kill needs the most time to heal: the election, then one lease of grace.
     while Instant::now() + Duration::from_secs(if before_kill == 0 { 6 } else { 3 }) < until {
         std::thread::sleep(rng.millis(700, 1500));
+        if !killed_once && Instant::now() + Duration::from_secs(10) > until {
+            // Every run kills the master at least once, however short.
+            before_kill = 0;
+        }
         let master = set.master_port().expect("the Sentinels name a master");
         if expected != Some(master) {
             // A stall under load can outlast down-after: a fail-over of the Sentinels' own.
@@ -182,6 +187,7 @@ pub fn sentinel(
             continue;
         }
         before_kill = rng.below(3);
+        killed_once = true;
         let killed = Instant::now();
         set.server(master).stop();
         note(history, format!("SIGKILL the master ({master})"));

@@ -251,8 +251,11 @@ extern "C" {
 
 /**
  * Connects to Redis at `url` (`redis://[user:password@]host[:port][/db]`, `rediss://` for
- * TLS), starts a session and its heartbeat. `options` may be NULL (all defaults); it is
- * copied, so it may be freed right after. Does not join the group: call `gr_join`.
+ * TLS; `redis+sentinel://[user:password@]host:port[,host:port...]/service[/db]` for the
+ * master Redis Sentinel names, `rediss+sentinel://` for TLS to the Sentinels and the
+ * master, `?sentinel_password=` when the Sentinels have their own), starts a session and
+ * its heartbeat. `options` may be NULL (all defaults); it is copied, so it may be freed
+ * right after. Does not join the group: call `gr_join`.
  *
  * Ownership: on GR_OK `*conn_out` belongs to the caller: close it with
  * `gr_connector_close` and free it with `gr_connector_free`. On error it is NULL.
@@ -505,9 +508,10 @@ enum gr_status gr_options_set_command_timeout_ms(struct gr_options *options, uin
 enum gr_status gr_options_set_payload(struct gr_options *options, const char *payload_json);
 
 /**
- * For `rediss://` URLs: trusts this CA certificate (PEM text, e.g. the contents of
- * ca.pem) instead of the system's roots, for servers with a private CA. The text is
- * copied; a certificate that cannot be used makes `gr_connect` fail.
+ * For `rediss://` and `rediss+sentinel://` URLs (the Sentinels and the master): trusts
+ * this CA certificate (PEM text, e.g. the contents of ca.pem) instead of the system's
+ * roots, for servers with a private CA. The text is copied; a certificate that cannot
+ * be used makes `gr_connect` fail.
  * Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT (not UTF-8).
  */
 enum gr_status gr_options_set_tls_root_cert(struct gr_options *options, const char *pem);

@@ -35,8 +35,10 @@ pub struct Config {
 impl Config {
     /// Options for `url` (`redis://[user:password@]host[:port][/db]`, or `rediss://` for
     /// TLS; `redis+sentinel://[user:password@]host:port[,host:port...]/service[/db]` for
-    /// the master a set of Redis Sentinels names, followed through fail-overs) with every
-    /// other option at its default.
+    /// the master a set of Redis Sentinels names, followed through fail-overs;
+    /// `rediss+sentinel://` for TLS to the Sentinels and the master, `?sentinel_password=`
+    /// when the Sentinels have a password of their own) with every other option at its
+    /// default.
     pub fn new(url: impl Into<String>) -> Self {
         Config {
             url: url.into(),
@@ -99,8 +101,8 @@ impl Config {
         self
     }
 
-    /// For `rediss://`: trust this CA certificate (PEM) instead of the system's roots, for
-    /// servers with a private CA.
+    /// For `rediss://` and `rediss+sentinel://` (the Sentinels and the master alike): trust
+    /// this CA certificate (PEM) instead of the system's roots, for servers with a private CA.
     pub fn with_tls_root_cert(mut self, pem: Vec<u8>) -> Self {
         self.tls_root_cert = Some(pem);
         self

@@ -7,7 +7,8 @@ use clap::{Parser, Subcommand};
 #[command(name = "grctl", version, about, after_help = crate::exit::HELP)]
 pub struct Cli {
     /// Redis URL (redis://[user:password@]host[:port][/db], rediss:// for TLS,
-    /// redis+sentinel://host:port[,host:port...]/service[/db] for Sentinel). Default:
+    /// redis+sentinel://host:port[,host:port...]/service[/db] for Sentinel, rediss+sentinel://
+    /// for Sentinel over TLS). Default:
     /// $REDIS_URL, then redis://127.0.0.1:6379; `demo` starts its own redis-server when
     /// neither --url nor REDIS_URL is given.
     #[arg(long, env = "REDIS_URL", global = true, hide_env_values = true)]

@@ -82,7 +82,8 @@ def connect(
 
     `url` defaults to $REDIS_URL, then $GROUP_REDIS_URL, then redis://127.0.0.1:6379. `member_id` defaults
     to "<hostname>-<pid>". `payload` is any JSON-serialisable object members join with.
-    `tls_root_cert` (PEM text) is the CA to trust for a `rediss://` server with a private CA.
+    `tls_root_cert` (PEM text) is the CA to trust for a `rediss://` server with a private CA
+    (for `rediss+sentinel://`, the Sentinels' and the master's).
     `max_lease` (seconds) is the longest session timeout any member of the group uses
     (default: `session_timeout`): after Redis restarted without the group's data, the first
     lock grant waits this long from the server's start (docs/SAFETY.md).

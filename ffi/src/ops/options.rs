@@ -67,9 +67,10 @@ bridge_fns! {
         options.set(|s| s.payload = Some(payload_json))
     }
 
-    /// For `rediss://` URLs: trusts this CA certificate (PEM text, e.g. the contents of
-    /// ca.pem) instead of the system's roots, for servers with a private CA. The text is
-    /// copied; a certificate that cannot be used makes `gr_connect` fail.
+    /// For `rediss://` and `rediss+sentinel://` URLs (the Sentinels and the master): trusts
+    /// this CA certificate (PEM text, e.g. the contents of ca.pem) instead of the system's
+    /// roots, for servers with a private CA. The text is copied; a certificate that cannot
+    /// be used makes `gr_connect` fail.
     /// Errors: GR_NULL_ARGUMENT, GR_INVALID_ARGUMENT (not UTF-8).
     #[c(gr_options_set_tls_root_cert)]
     fn options_set_tls_root_cert(options: gr_options, pem: String) -> () {

@@ -72,21 +72,38 @@ impl RedisServer {
     /// server certificate for 127.0.0.1 made by `openssl`. Returns the CA certificate (PEM)
     /// a client must trust.
     pub fn start_tls() -> (RedisServer, Vec<u8>) {
+        let server = Self::start_tls_with(None, Vec::new());
+        let ca = std::fs::read(server.dir.join("ca.pem")).unwrap();
+        (server, ca)
+    }
+
+    /// [`RedisServer::start_tls`] with the certificates [`make_certificates`] made in
+    /// `certificates` (new ones when `None`), and more arguments.
+    pub(crate) fn start_tls_with(
+        certificates: Option<&std::path::Path>,
+        extra_args: Vec<String>,
+    ) -> RedisServer {
         let port = free_port().unwrap();
         let dir = std::env::temp_dir().join(format!("gr-redis-tls-{}-{port}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        make_certificates(&dir);
+        match certificates {
+            None => make_certificates(&dir),
+            Some(from) => {
+                for file in ["ca.pem", "server.pem", "server.key"] {
+                    std::fs::copy(from.join(file), dir.join(file)).unwrap();
+                }
+            }
+        }
         let mut server = RedisServer {
             port,
             dir,
             child: None,
             tls: true,
             clock_offset_file: None,
-            extra_args: Vec::new(),
+            extra_args,
         };
         server.spawn().unwrap_or_else(|e| panic!("{e}"));
-        let ca = std::fs::read(server.dir.join("ca.pem")).unwrap();
-        (server, ca)
+        server
     }
 
     /// Starts redis-server on a free port with its wall clock under the test's control
@@ -306,8 +323,16 @@ pub fn free_port() -> Result<u16, String> {
         .map_err(|e| format!("no free port: {e}"))
 }
 
-/// A CA and a server certificate for 127.0.0.1 signed by it, in `dir`.
-fn make_certificates(dir: &std::path::Path) {
+/// [`make_certificates`] unless `dir` has them already.
+pub(crate) fn make_certificates_once(dir: &std::path::Path) {
+    if !dir.join("server.key").exists() {
+        make_certificates(dir);
+    }
+}
+
+/// A CA and a server certificate for 127.0.0.1 signed by it, in `dir` (`ca.pem`,
+/// `server.pem`, `server.key`).
+pub(crate) fn make_certificates(dir: &std::path::Path) {
     let openssl = |args: &[&str]| {
         let status = Command::new("openssl")
             .args(args)

@@ -23,6 +23,9 @@ pub struct SentinelSet {
     /// With [`SentinelSet::start_behind_proxy`]: the proxy everyone reaches the first
     /// master through.
     pub proxy: Option<Proxy>,
+    /// With [`SentinelSet::start_tls`]: the Sentinels' TLS ports (clients use these; the
+    /// harness asks on the plain ones).
+    tls_ports: Vec<u16>,
 }
 
 impl SentinelSet {
@@ -40,7 +43,17 @@ impl SentinelSet {
     /// (Sentinels, the replica and clients alike): pausing it cuts the master off while it
     /// lives on, and resuming lets it back as a minority that the Sentinels demote.
     pub fn start_behind_proxy() -> SentinelSet {
-        Self::start_set(None, None, true)
+        Self::start_set(None, None, true, false)
+    }
+
+    /// [`SentinelSet::start`] speaking TLS, all with one throw-away CA: the master and the
+    /// replica only TLS (replication too), the Sentinels TLS to them and to each other and
+    /// on a TLS port for clients ([`SentinelSet::url`] is `rediss+sentinel://`). Returns
+    /// the CA certificate (PEM) a client must trust.
+    pub fn start_tls() -> (SentinelSet, Vec<u8>) {
+        let set = Self::start_set(None, None, false, true);
+        let ca = std::fs::read(set.dir.join("ca.pem")).unwrap();
+        (set, ca)
     }
 
     /// [`SentinelSet::start`] with a password on the master and replica (`requirepass`)
@@ -49,15 +62,31 @@ impl SentinelSet {
         master_password: Option<&str>,
         sentinel_password: Option<&str>,
     ) -> SentinelSet {
-        Self::start_set(master_password, sentinel_password, false)
+        Self::start_set(master_password, sentinel_password, false, false)
     }
 
     fn start_set(
         master_password: Option<&str>,
         sentinel_password: Option<&str>,
         behind_proxy: bool,
+        tls: bool,
     ) -> SentinelSet {
-        let auth: Vec<String> = master_password
+        let dir = std::env::temp_dir().join(format!(
+            "gr-sentinels-{}-{}",
+            std::process::id(),
+            free_port().unwrap()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let start = |mut args: Vec<String>| {
+            if tls {
+                crate::make_certificates_once(&dir);
+                args.extend(["--tls-replication".into(), "yes".into()]);
+                RedisServer::start_tls_with(Some(&dir), args)
+            } else {
+                RedisServer::start_with_args(args)
+            }
+        };
+        let mut auth: Vec<String> = master_password
             .map(|p| {
                 vec![
                     "--requirepass".into(),
@@ -67,28 +96,23 @@ impl SentinelSet {
                 ]
             })
             .unwrap_or_default();
-        let master = RedisServer::start_with_args(auth.clone());
+        let master = start(auth.clone());
         let proxy = behind_proxy.then(|| Proxy::start(master.port()));
         let master_port = proxy.as_ref().map_or(master.port(), Proxy::port);
-        let mut replica_args = auth;
+        let mut replica_args = std::mem::take(&mut auth);
         replica_args.extend([
             "--replicaof".into(),
             "127.0.0.1".into(),
             master_port.to_string(),
         ]);
-        let replica = RedisServer::start_with_args(replica_args);
-        let dir = std::env::temp_dir().join(format!(
-            "gr-sentinels-{}-{}",
-            std::process::id(),
-            master.port()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
+        let replica = start(replica_args);
         let mut set = SentinelSet {
             servers: vec![master, replica],
             sentinels: Vec::new(),
             dir,
             sentinel_password: sentinel_password.map(str::to_string),
             proxy,
+            tls_ports: Vec::new(),
         };
         let mut extra = String::new();
         if let Some(p) = master_password {
@@ -99,6 +123,19 @@ impl SentinelSet {
         }
         for _ in 0..3 {
             let port = free_port().unwrap();
+            let mut tls_conf = String::new();
+            if tls {
+                let tls_port = free_port().unwrap();
+                set.tls_ports.push(tls_port);
+                let file = |name: &str| set.dir.join(name).display().to_string();
+                tls_conf = format!(
+                    "tls-port {tls_port}\ntls-cert-file {}\ntls-key-file {}\n\
+                     tls-ca-cert-file {}\ntls-auth-clients no\ntls-replication yes\n",
+                    file("server.pem"),
+                    file("server.key"),
+                    file("ca.pem")
+                );
+            }
             let conf = set.dir.join(format!("sentinel-{port}.conf"));
             std::fs::write(
                 &conf,
@@ -108,7 +145,7 @@ impl SentinelSet {
                      sentinel monitor {SERVICE} 127.0.0.1 {master} 2\n\
                      sentinel down-after-milliseconds {SERVICE} {down}\n\
                      sentinel failover-timeout {SERVICE} {failover}\n\
-                     sentinel parallel-syncs {SERVICE} 1\n{extra}",
+                     sentinel parallel-syncs {SERVICE} 1\n{extra}{tls_conf}",
                     dir = set.dir.display(),
                     master = master_port,
                     down = Self::DOWN_AFTER.as_millis(),
@@ -148,14 +185,22 @@ impl SentinelSet {
         }
     }
 
-    /// `redis+sentinel://127.0.0.1:<p1>,127.0.0.1:<p2>,127.0.0.1:<p3>/grmaster`.
+    /// `redis+sentinel://127.0.0.1:<p1>,127.0.0.1:<p2>,127.0.0.1:<p3>/grmaster`
+    /// (`rediss+sentinel://` and the TLS ports for a set from [`SentinelSet::start_tls`]).
     pub fn url(&self) -> String {
-        let hosts: Vec<String> = self
-            .sentinels
+        let (scheme, ports): (&str, Vec<u16>) = if self.tls_ports.is_empty() {
+            (
+                "redis",
+                self.sentinels.iter().map(|(port, _)| *port).collect(),
+            )
+        } else {
+            ("rediss", self.tls_ports.clone())
+        };
+        let hosts: Vec<String> = ports
             .iter()
-            .map(|(port, _)| format!("127.0.0.1:{port}"))
+            .map(|port| format!("127.0.0.1:{port}"))
             .collect();
-        format!("redis+sentinel://{}/{SERVICE}", hosts.join(","))
+        format!("{scheme}+sentinel://{}/{SERVICE}", hosts.join(","))
     }
 
     /// The master's port as the first Sentinel that answers names it.
@@ -181,6 +226,20 @@ impl SentinelSet {
             .iter_mut()
             .find(|s| s.port() == port)
             .expect("a server of the set")
+    }
+
+    /// Starts the stopped server on `port` again, empty, as a replica of `master` (as a
+    /// restarted old master whose configuration the Sentinels rewrote; one left to come
+    /// back as a master is turned into a replica only after Sentinel's 8-18 s of checks).
+    pub fn restart_as_replica(&mut self, port: u16, master: u16) {
+        let server = self.server(port);
+        if let Some(at) = server.extra_args.iter().position(|a| a == "--replicaof") {
+            server.extra_args.drain(at..at + 3);
+        }
+        server
+            .extra_args
+            .extend(["--replicaof".into(), "127.0.0.1".into(), master.to_string()]);
+        server.restart();
     }
 
     /// Waits until the Sentinels name a master other than `old`, returns its port.

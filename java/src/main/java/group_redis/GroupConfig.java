@@ -58,7 +58,8 @@ public final class GroupConfig {
 
     /**
      * Starts a configuration for {@code url}: {@code redis://[user:password@]host[:port][/db]}, or
-     * {@code rediss://} for TLS.
+     * {@code rediss://} for TLS; {@code redis+sentinel://[user:password@]host:port[,host:port...]/service[/db]}
+     * (and {@code rediss+sentinel://}, {@code ?sentinel_password=}) for a Sentinel-monitored master.
      *
      * @param url the Redis URL
      * @return a builder
@@ -278,7 +279,8 @@ public final class GroupConfig {
         }
 
         /**
-         * For {@code rediss://} URLs: trust this CA certificate instead of the system's roots,
+         * For {@code rediss://} and {@code rediss+sentinel://} URLs (the Sentinels and the
+         * master alike): trust this CA certificate instead of the system's roots,
          * for a server whose certificate comes from a private CA. The same option as the core's
          * {@code Config::with_tls_root_cert}, C's {@code gr_options_set_tls_root_cert} and
          * Python's {@code tls_root_cert}. Text that is not a usable certificate makes

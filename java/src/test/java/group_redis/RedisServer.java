@@ -49,7 +49,7 @@ final class RedisServer implements AutoCloseable {
     }
 
     /** A CA and a server certificate for 127.0.0.1 signed by it (openssl, as the Python tests). */
-    private static void makeCertificates(Path dir) throws IOException, InterruptedException {
+    static void makeCertificates(Path dir) throws IOException, InterruptedException {
         openssl(dir, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
                 "/CN=group-redis test CA", "-keyout", "ca.key", "-out", "ca.pem");
         openssl(dir, "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", "server.key",

@@ -94,7 +94,7 @@ impl Feed for DataFeed {
             .scripts
             .run_async(
                 &self.scripts.data_snapshot,
-                &self.keys.sessions(),
+                &self.keys,
                 &[
                     self.keys.prefix(),
                     self.space.tag(),

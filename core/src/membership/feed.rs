@@ -46,7 +46,7 @@ impl Feed for Members {
             .scripts
             .run_async(
                 &self.scripts.snapshot,
-                &self.keys.sessions(),
+                &self.keys,
                 &[self.keys.prefix(), vouched, trusted_since],
                 conn,
             )

@@ -85,7 +85,7 @@ impl Feed for Inbox {
             .scripts
             .run_async(
                 &self.scripts.inbox_snapshot,
-                &self.keys.sessions(),
+                &self.keys,
                 &[self.keys.prefix(), &self.member, vouched, trusted_since],
                 conn,
             )

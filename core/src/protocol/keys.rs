@@ -6,6 +6,8 @@
 #[derive(Debug, Clone)]
 pub struct Keys {
     prefix: String,
+    /// On a Redis Cluster: every script also declares [`Keys::slot_guard`].
+    sharded: bool,
 }
 
 impl Keys {
@@ -13,7 +15,28 @@ impl Keys {
     pub fn new(group: &str) -> Self {
         Keys {
             prefix: format!("gr:{{{group}}}:"),
+            sharded: false,
         }
+    }
+
+    /// The same keys on a Redis Cluster (`sharded`): see [`Keys::slot_guard`].
+    pub fn on_cluster(mut self, sharded: bool) -> Self {
+        self.sharded = sharded;
+        self
+    }
+
+    /// Whether the group lives on a Redis Cluster.
+    pub fn sharded(&self) -> bool {
+        self.sharded
+    }
+
+    /// A key that never exists, declared by every script on a Redis Cluster after the
+    /// sessions key. While the group's slot is being migrated, Redis refuses a command
+    /// with a declared key it does not have (TRYAGAIN, ASK) before running it: so no
+    /// script ever starts while the group's keys are split between two nodes, and none
+    /// stops half-way with "non local key" after some of its writes (docs/PROTOCOL.md).
+    pub fn slot_guard(&self) -> String {
+        format!("{}slot-guard", self.prefix)
     }
 
     /// `gr:{g}:` — passed to every script, which derives the other keys from it.

@@ -13,6 +13,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
+use crate::protocol::keys::Keys;
 use redis::{Cmd, FromRedisValue, RedisError, RedisResult, Script, ScriptInvocation};
 
 /// One operation: its function in the library and the same code as a script.
@@ -200,19 +201,37 @@ fn not_run(err: &RedisError) -> Option<NotRun> {
 const ATTEMPTS: usize = 3;
 
 impl Scripts {
-    fn fcall(&self, op: &ScriptDef, key: &str, args: &[&str]) -> Cmd {
+    fn fcall(&self, op: &ScriptDef, keys: &[String], args: &[&str]) -> Cmd {
         // Sized up front, as redis-rs sizes EVALSHA: growing the buffers costs more than
         // writing the arguments.
-        let data = op.function.len() + key.len() + args.iter().map(|a| a.len()).sum::<usize>();
-        let mut cmd = Cmd::with_capacity(args.len() + 4, data + 16);
-        cmd.arg("FCALL").arg(&op.function).arg(1).arg(key).arg(args);
+        let data = op.function.len()
+            + keys.iter().map(String::len).sum::<usize>()
+            + args.iter().map(|a| a.len()).sum::<usize>();
+        let mut cmd = Cmd::with_capacity(args.len() + 5, data + 16);
+        cmd.arg("FCALL")
+            .arg(&op.function)
+            .arg(keys.len())
+            .arg(keys)
+            .arg(args);
         cmd
     }
 
-    fn invocation<'a>(op: &'a ScriptDef, key: &str, args: &[&str]) -> ScriptInvocation<'a> {
+    fn invocation<'a>(op: &'a ScriptDef, keys: &[String], args: &[&str]) -> ScriptInvocation<'a> {
         let mut invocation = op.script.prepare_invoke();
-        invocation.key(key).arg(args);
+        for key in keys {
+            invocation.key(key);
+        }
+        invocation.arg(args);
         invocation
+    }
+
+    /// The keys a call declares: the sessions key, and on a cluster the slot guard.
+    fn declared(keys: &Keys) -> Vec<String> {
+        if keys.sharded() {
+            vec![keys.sessions(), keys.slot_guard()]
+        } else {
+            vec![keys.sessions()]
+        }
     }
 
     fn load(&self) -> Cmd {
@@ -237,14 +256,15 @@ impl Scripts {
         self.scripts_only.store(true, Ordering::Relaxed);
     }
 
-    /// Runs `op` with the sessions key `key` and `args` on a blocking connection.
+    /// Runs `op` on the group of `keys` with `args` on a blocking connection.
     pub fn run_blocking<T: FromRedisValue>(
         &self,
         op: &ScriptDef,
-        key: &str,
+        keys: &Keys,
         args: &[&str],
         conn: &mut redis::Connection,
     ) -> RedisResult<T> {
+        let key = &Self::declared(keys);
         let mut last = None;
         for _ in 0..ATTEMPTS {
             if self.scripts_only.load(Ordering::Relaxed) {
@@ -264,11 +284,11 @@ impl Scripts {
         Err(last.expect("at least one attempt"))
     }
 
-    /// Runs `op` with the sessions key `key` and `args` on an async connection.
+    /// Runs `op` on the group of `keys` with `args` on an async connection.
     pub async fn run_async<T, C>(
         &self,
         op: &ScriptDef,
-        key: &str,
+        keys: &Keys,
         args: &[&str],
         conn: &mut C,
     ) -> RedisResult<T>
@@ -276,6 +296,7 @@ impl Scripts {
         T: FromRedisValue,
         C: redis::aio::ConnectionLike + Send,
     {
+        let key = &Self::declared(keys);
         let mut last = None;
         for _ in 0..ATTEMPTS {
             if self.scripts_only.load(Ordering::Relaxed) {

@@ -2,12 +2,15 @@
 //! evidence about time last (lua/base.lua), on the caller's own thread for blocking
 //! callers, and reported as [`Error::Closed`] when a concurrent close cut it short.
 
+use std::time::{Duration, Instant};
+
 use redis::FromRedisValue;
 
 use crate::error::{Error, Result};
 use crate::protocol::scripts::ScriptDef;
 use crate::session::Session;
 use crate::transport::direct::CallerThread;
+use crate::transport::runtime;
 
 impl Session {
     /// Runs one protocol script with the group's sessions key and prefix. A call cut
@@ -45,26 +48,86 @@ impl Session {
         all.push(self.keys.prefix());
         all.extend_from_slice(args);
         all.extend(evidence.iter().map(String::as_str));
-        let key = self.keys.sessions();
-        let result = if CallerThread::active() {
-            self.transport.direct.run(idempotent, |conn| {
-                self.scripts.run_blocking(script, &key, &all, conn)
-            })
-        } else {
-            let mut conn = self.transport.shared.get().await;
-            self.scripts.run_async(script, &key, &all, &mut conn).await
-        };
-        result.map_err(|e| self.transport.error(e))
+        let mut slot_move = SlotMove::new();
+        loop {
+            let result = if CallerThread::active() {
+                self.transport.direct.run(idempotent, |conn| {
+                    self.scripts.run_blocking(script, &self.keys, &all, conn)
+                })
+            } else {
+                let mut conn = self.transport.shared.get().await;
+                self.scripts
+                    .run_async(script, &self.keys, &all, &mut conn)
+                    .await
+            };
+            match result {
+                Err(err) if self.transport.is_cluster() && slot_move.retry(&err) => {
+                    let _ = self.transport.error(err);
+                    slot_move.pause().await;
+                }
+                result => return result.map_err(|e| self.transport.error(e)),
+            }
+        }
     }
 
     /// Runs one read-only plain command (on the caller's thread for blocking callers).
     pub async fn query<T: FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T> {
-        let result = if CallerThread::active() {
-            self.transport.direct.run(true, |conn| cmd.query(conn))
+        let mut slot_move = SlotMove::new();
+        loop {
+            let result = if CallerThread::active() {
+                self.transport.direct.run(true, |conn| cmd.query(conn))
+            } else {
+                cmd.query_async(&mut self.transport.shared.get().await)
+                    .await
+            };
+            match result {
+                Err(err) if self.transport.is_cluster() && slot_move.retry(&err) => {
+                    let _ = self.transport.error(err);
+                    slot_move.pause().await;
+                }
+                result => return self.masked(result.map_err(|e| self.transport.error(e))),
+            }
+        }
+    }
+}
+
+/// How long a call keeps trying while the group's slot moves between Redis Cluster nodes
+/// (a slot of a few hundred keys migrates in milliseconds; a fail-over takes the
+/// cluster's node timeout and more, and is reported like a lost connection).
+const SLOT_MOVE_PATIENCE: Duration = Duration::from_secs(10);
+
+/// One call's waiting for its group's slot to settle. Redis refuses a call during a
+/// migration before running it (the slot guard, protocol/keys.rs): `TRYAGAIN` or `ASK`
+/// (never followed: the importing node does not have the whole group yet), then `MOVED`
+/// once the slot has its new owner, which the transport's watcher then follows. Trying
+/// again is safe, as nothing ran.
+struct SlotMove {
+    started: Instant,
+    pause: Duration,
+}
+
+impl SlotMove {
+    fn new() -> Self {
+        SlotMove {
+            started: Instant::now(),
+            pause: Duration::from_millis(2),
+        }
+    }
+
+    fn retry(&self, err: &redis::RedisError) -> bool {
+        matches!(
+            err.code(),
+            Some("MOVED" | "ASK" | "TRYAGAIN" | "CLUSTERDOWN")
+        ) && self.started.elapsed() < SLOT_MOVE_PATIENCE
+    }
+
+    async fn pause(&mut self) {
+        let pause = self.pause;
+        self.pause = (self.pause * 2).min(Duration::from_millis(100));
+        if CallerThread::active() {
+            std::thread::sleep(pause);
         } else {
-            cmd.query_async(&mut self.transport.shared.get().await)
-                .await
-        };
-        self.masked(result.map_err(|e| self.transport.error(e)))
+            let _ = runtime::handle().spawn(tokio::time::sleep(pause)).await;
+        }
     }
 }

@@ -66,7 +66,7 @@ pub(crate) struct Session {
 impl Session {
     /// A session not yet registered in Redis (see [`heartbeat::start`]).
     pub fn new(config: Config, transport: Transport) -> Arc<Session> {
-        let keys = Keys::new(&config.group);
+        let keys = Keys::new(&config.group).on_cluster(transport.is_cluster());
         Arc::new_cyclic(|me| Session {
             me: me.clone(),
             sub_groups: Mutex::new(config.sub_groups.clone()),

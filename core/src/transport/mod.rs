@@ -6,6 +6,7 @@
 //! one tokio runtime, which drives all of them, lives here too.
 
 pub(crate) mod client;
+pub(crate) mod cluster;
 pub(crate) mod direct;
 pub(crate) mod endpoint;
 pub(crate) mod notices;
@@ -21,6 +22,7 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::protocol::keys::Keys;
 use crate::transport::client::{open_client, open_client_for, scrub_passwords};
+use crate::transport::cluster::ClusterSpec;
 use crate::transport::direct::DirectPool;
 use crate::transport::endpoint::{Endpoint, FollowingConnection};
 use crate::transport::sentinel::{Resolver, SentinelSpec, SwitchFuture};
@@ -31,6 +33,8 @@ pub(crate) struct Transport {
     endpoint: Arc<Endpoint>,
     command_timeout: Duration,
     passwords: Vec<String>,
+    /// Redis Cluster: the group's slot owner (see [`cluster`]).
+    cluster: bool,
     pub shared: SharedConnection,
     pub direct: DirectPool,
 }
@@ -41,18 +45,28 @@ impl Transport {
     /// reached, [`Error::InvalidArgument`] for a bad URL or certificate.
     pub async fn open(config: &Config) -> Result<Transport> {
         let sentinel = SentinelSpec::parse(&config.url)?;
+        let cluster = ClusterSpec::parse(&config.url)?;
         let mut passwords: Vec<String> = config.password().into_iter().collect();
         if let Some(spec) = &sentinel {
             passwords.extend(spec.passwords());
         }
+        if let Some(spec) = &cluster {
+            passwords.extend(spec.passwords());
+        }
         let scrub = |err: Error| scrub_passwords(err, &passwords);
-        let endpoint = match sentinel {
-            None => Endpoint::new(open_client(config)?),
-            Some(spec) => runtime::handle()
+        let is_cluster = cluster.is_some();
+        let endpoint = match (sentinel, cluster) {
+            (Some(spec), _) => runtime::handle()
                 .spawn(follow_sentinels(config.clone(), spec))
                 .await
                 .map_err(|e| Error::Connection(e.to_string()))?
                 .map_err(scrub)?,
+            (None, Some(spec)) => runtime::handle()
+                .spawn(follow_cluster(config.clone(), spec))
+                .await
+                .map_err(|e| Error::Connection(e.to_string()))?
+                .map_err(scrub)?,
+            (None, None) => Endpoint::new(open_client(config)?),
         };
         let (client, generation) = endpoint.client();
         let conn = runtime::handle()
@@ -71,7 +85,14 @@ impl Transport {
             endpoint,
             command_timeout: config.command_timeout,
             passwords,
+            cluster: is_cluster,
         })
+    }
+
+    /// Whether the connector runs on a Redis Cluster: its scripts then declare the slot
+    /// guard key and publish on shard channels (docs/PROTOCOL.md).
+    pub fn is_cluster(&self) -> bool {
+        self.cluster
     }
 
     /// Where the connections go, for the ones that need one of their own (pub/sub).
@@ -97,7 +118,7 @@ impl Transport {
     /// dropped connection or a READONLY reply may mean the master failed over: the
     /// Sentinel watcher is asked to look now.
     pub fn error(&self, err: redis::RedisError) -> Error {
-        if err.code() == Some("READONLY")
+        if matches!(err.code(), Some("READONLY" | "MOVED" | "CLUSTERDOWN"))
             || err.is_io_error()
             || err.is_connection_dropped()
             || err.is_connection_refusal()
@@ -119,6 +140,27 @@ async fn follow_sentinels(config: Config, spec: SentinelSpec) -> Result<Arc<Endp
     let addr = resolver.resolve().await?;
     let endpoint = Endpoint::new(resolver.master_client(&addr.0, addr.1)?);
     let epoch = Keys::new(&config.group).epoch();
+    let prepare = Arc::new(move |client: redis::Client| -> SwitchFuture {
+        let epoch = epoch.clone();
+        Box::pin(async move { force_epoch_check(client, &epoch).await })
+    });
+    resolver.follow(Arc::downgrade(&endpoint), addr, prepare);
+    Ok(endpoint)
+}
+
+/// Finds the primary that owns the group's slot and follows it from then on.
+async fn follow_cluster(config: Config, spec: ClusterSpec) -> Result<Arc<Endpoint>> {
+    let for_clients = config.clone();
+    let keys = Keys::new(&config.group);
+    let resolver = Arc::new(cluster::Resolver::new(
+        spec,
+        Arc::new(move |url: &str| open_client_for(&for_clients, url)),
+        config.command_timeout,
+        keys.sessions(),
+    ));
+    let addr = resolver.resolve(None).await?;
+    let endpoint = Endpoint::new(resolver.node_client(&addr.0, addr.1)?);
+    let epoch = keys.epoch();
     let prepare = Arc::new(move |client: redis::Client| -> SwitchFuture {
         let epoch = epoch.clone();
         Box::pin(async move { force_epoch_check(client, &epoch).await })

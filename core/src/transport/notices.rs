@@ -1,5 +1,6 @@
 //! The connector's pub/sub listener. One connection per connector, subscribed to two
-//! channels of its group:
+//! channels of its group (shard channels on a Redis Cluster, so that they stay on the
+//! group's node):
 //! - `wake:<listener>`, this connector's own: "<wait id> <token> <sid>" when a release
 //!   handed a lock to one of its waiters (handoff.lua); wakes that waiter alone, with the
 //!   token and the session the lock was handed to.
@@ -13,7 +14,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use futures_util::StreamExt;
+use std::pin::Pin;
+
+use futures_util::{Stream, StreamExt};
+use redis::{AsyncConnectionConfig, ProtocolVersion, PushKind, RedisResult};
 use tokio::sync::{watch, Notify};
 use tokio::task::AbortHandle;
 
@@ -64,6 +68,7 @@ impl Notices {
         let channels = Channels {
             wake: keys.wake_channel(&listener),
             session_added: keys.session_added_channel(),
+            sharded: keys.sharded(),
         };
         let task =
             runtime::handle().spawn(listen(endpoint, channels, Arc::clone(&shared), ready_tx));
@@ -116,6 +121,8 @@ impl Notices {
 struct Channels {
     wake: String,
     session_added: String,
+    /// Shard channels (Redis Cluster).
+    sharded: bool,
 }
 
 fn wake_all(shared: &Shared) {
@@ -153,39 +160,29 @@ async fn listen(
     loop {
         let (client, _) = endpoint.client();
         changes.mark_unchanged();
-        match client.get_async_pubsub().await {
-            Ok(mut pubsub) => {
-                match pubsub
-                    .subscribe(&[&channels.wake, &channels.session_added])
-                    .await
-                {
-                    Ok(()) => {
-                        backoff = Duration::from_millis(50);
-                        let _ = ready.send(true);
-                        // A hand-off while the listener was away went unheard: every waiter
-                        // asks Redis once more (a hold handed to it is reported).
-                        wake_all(&shared);
-                        let mut messages = pubsub.into_on_message();
-                        loop {
-                            let message = tokio::select! {
-                                message = messages.next() => message,
-                                _ = changes.changed() => None,
-                            };
-                            let Some(message) = message else { break };
-                            let Ok(payload) = message.get_payload::<String>() else {
-                                continue;
-                            };
-                            if message.get_channel_name() == channels.wake {
-                                note_hand_off(&shared, &payload);
-                            } else {
-                                note_new_session(&shared, &payload);
-                            }
-                        }
+        match subscribe(client, &channels).await {
+            Ok(mut messages) => {
+                backoff = Duration::from_millis(50);
+                let _ = ready.send(true);
+                // A hand-off while the listener was away went unheard: every waiter
+                // asks Redis once more (a hold handed to it is reported).
+                wake_all(&shared);
+                loop {
+                    let message = tokio::select! {
+                        message = messages.next() => message,
+                        _ = changes.changed() => None,
+                    };
+                    let Some((channel, payload)) = message else {
+                        break;
+                    };
+                    if channel == channels.wake {
+                        note_hand_off(&shared, &payload);
+                    } else {
+                        note_new_session(&shared, &payload);
                     }
-                    Err(err) => tracing::debug!(error = %err, "subscribe failed"),
                 }
             }
-            Err(err) => tracing::debug!(error = %err, "pub/sub connect failed"),
+            Err(err) => tracing::debug!(error = %err, "subscribe failed"),
         }
         // The connection is gone: hand-offs may have been missed, so every waiter asks.
         // The server may have failed over.
@@ -195,6 +192,72 @@ async fn listen(
         tokio::time::sleep(backoff).await;
         backoff = (backoff * 2).min(Duration::from_secs(1));
     }
+}
+
+/// (channel, payload) of every notice, until the connection is lost.
+type Messages = Pin<Box<dyn Stream<Item = (String, String)> + Send>>;
+
+/// Subscribes to the connector's channels on `client`'s server.
+async fn subscribe(client: redis::Client, channels: &Channels) -> RedisResult<Messages> {
+    if channels.sharded {
+        return subscribe_sharded(client, channels).await;
+    }
+    let mut pubsub = client.get_async_pubsub().await?;
+    pubsub
+        .subscribe(&[&channels.wake, &channels.session_added])
+        .await?;
+    Ok(Box::pin(pubsub.into_on_message().filter_map(|message| {
+        let channel = message.get_channel_name().to_string();
+        std::future::ready(
+            message
+                .get_payload::<String>()
+                .ok()
+                .map(|payload| (channel, payload)),
+        )
+    })))
+}
+
+/// On a Redis Cluster the scripts publish on shard channels (`SPUBLISH`), which reach the
+/// subscribers of the group's node alone (a plain `PUBLISH` goes to every node of the
+/// cluster). redis-rs's pub/sub connection cannot `SSUBSCRIBE`; a RESP3 connection hands
+/// the notices to a push channel instead.
+async fn subscribe_sharded(client: redis::Client, channels: &Channels) -> RedisResult<Messages> {
+    let info = client.get_connection_info().clone();
+    let settings = info
+        .redis_settings()
+        .clone()
+        .set_protocol(ProtocolVersion::RESP3);
+    let client = redis::Client::open(info.set_redis_settings(settings))?;
+    let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
+    let config = AsyncConnectionConfig::new().set_push_sender(sender);
+    let mut conn = client
+        .get_multiplexed_async_connection_with_config(&config)
+        .await?;
+    for channel in [&channels.wake, &channels.session_added] {
+        // One channel per command: one confirmation each.
+        redis::cmd("SSUBSCRIBE")
+            .arg(channel)
+            .query_async::<redis::Value>(&mut conn)
+            .await?;
+    }
+    Ok(Box::pin(futures_util::stream::unfold(
+        (conn, receiver),
+        |(conn, mut receiver)| async move {
+            loop {
+                let push = receiver.recv().await?;
+                if push.kind == PushKind::Disconnection {
+                    return None;
+                }
+                let Some(message) = redis::Msg::from_push_info(push) else {
+                    continue;
+                };
+                let channel = message.get_channel_name().to_string();
+                if let Ok(payload) = message.get_payload::<String>() {
+                    return Some(((channel, payload), (conn, receiver)));
+                }
+            }
+        },
+    )))
 }
 
 /// `payload` is "<deadline_ms>:<server_now_ms>"; converts it to a local instant.

@@ -9,8 +9,10 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod cluster;
 mod proxy;
 mod sentinel;
+pub use cluster::ClusterSet;
 pub use proxy::Proxy;
 pub use sentinel::SentinelSet;
 

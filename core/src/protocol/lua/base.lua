@@ -15,6 +15,11 @@ local NOW_MS
 local VOUCHED_ARG, TRUSTED_SINCE_ARG, VOUCHED, TRUSTED_SINCE
 -- The group's epoch record, read once per call (see reap.lua).
 local EPOCH
+-- On a Redis Cluster every call also declares the slot guard key (KEYS[2], never written:
+-- it makes Redis refuse the call before it runs while the group's slot migrates), and
+-- notices go to shard channels, which stay on the group's node instead of reaching every
+-- node of the cluster.
+local SHARDED, PUBLISH
 
 local function begin(keys, argv)
   KEYS, ARGV = keys, argv
@@ -22,6 +27,8 @@ local function begin(keys, argv)
   NOW_MS, EPOCH = nil, nil
   VOUCHED_ARG, TRUSTED_SINCE_ARG = argv[#argv - 1], argv[#argv]
   VOUCHED, TRUSTED_SINCE = nil, nil
+  SHARDED = keys[2] ~= nil
+  PUBLISH = SHARDED and 'SPUBLISH' or 'PUBLISH'
 end
 
 local function vouched()

@@ -50,7 +50,7 @@ function hand_off(key, name)
     if sid and session_alive(sid) then
       local token = next_token(epoch)
       grant(key, name, sid, owner, wait, token)
-      redis.call('PUBLISH', P .. 'wake:' .. string.match(wait, '^(.*):'),
+      redis.call(PUBLISH, P .. 'wake:' .. string.match(wait, '^(.*):'),
         wait .. ' ' .. fmt_int(token) .. ' ' .. sid)
       return wait
     end

@@ -15,7 +15,7 @@ elseif create then
   redis.call('ZADD', SESSIONS, now() + timeout, sid)
   redis.call('HSET', P .. 'leases', sid, timeout)
   -- Tell every connector when to reap this session should it die before renewing.
-  redis.call('PUBLISH', P .. 'session-added', fmt_int(now() + timeout) .. ':' .. fmt_int(now()))
+  redis.call(PUBLISH, P .. 'session-added', fmt_int(now() + timeout) .. ':' .. fmt_int(now()))
   alive = 1
 end
 local reaped = reap_expired(64)

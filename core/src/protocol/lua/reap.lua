@@ -33,6 +33,42 @@ local function lastsave_to_remember()
   return fmt_int(lastsave)
 end
 
+-- This node's id on a Redis Cluster ('' elsewhere): unlike the run id it survives restarts.
+local function cluster_node()
+  if not SHARDED then return '' end
+  return redis.call('CLUSTER', 'MYID')
+end
+
+-- On a Redis Cluster the group's keys move to another primary when its slot is migrated
+-- (MIGRATE moves each key whole; calls are refused while the slot is split, see the slot
+-- guard in docs/PROTOCOL.md): the run id then changes, but nothing was lost. The record
+-- names the node that wrote it. That node still a connected, healthy primary in this
+-- node's view means a migration; a failed one or a replica now means this node is a
+-- replica promoted in its place, which may lack its last writes: a new epoch, as after a
+-- restart. Adopts this node as the record's writer when it was a migration.
+local function moved_here_whole()
+  if not SHARDED then return false end
+  local writer = redis.call('HGET', epoch_key(), 'node')
+  local me = cluster_node()
+  if not writer or writer == '' or writer == me then return false end
+  for line in string.gmatch(redis.call('CLUSTER', 'NODES'), '[^\n]+') do
+    -- <id> <addr> <flags> <primary> <ping-sent> <pong-recv> <config-epoch> <link-state> ...
+    local id, flags, link = string.match(line, '^(%S+) %S+ (%S+) %S+ %S+ %S+ %S+ (%S+)')
+    if id == writer then
+      local flagged = ',' .. flags .. ','
+      if link ~= 'connected' or not string.find(flagged, ',master,', 1, true)
+          or string.find(flagged, 'fail', 1, true) then
+        return false
+      end
+      local run_id = server_identity()
+      redis.call('HSET', epoch_key(), 'run_id', run_id, 'node', me,
+        'lastsave', lastsave_to_remember())
+      return true
+    end
+  end
+  return false
+end
+
 -- `server_start` bounds when the server started (server_identity): a lease from before the
 -- start may still run until server_start + that lease.
 local function start_epoch(run_id, server_start, grants_from, max_lease)
@@ -46,7 +82,7 @@ local function start_epoch(run_id, server_start, grants_from, max_lease)
   redis.call('HSET', epoch_key(), 'id', EPOCH.id, 'run_id', run_id, 'created_at', fmt_int(now()),
     'lastsave', lastsave_to_remember(), 'server_start', fmt_int(server_start),
     'grants_from', fmt_int(grants_from), 'token_base', fmt_int(EPOCH.token_base),
-    'max_lease', fmt_int(max_lease))
+    'max_lease', fmt_int(max_lease), 'node', cluster_node())
 end
 
 -- No grant before every lease from before the server started has run out: a server
@@ -90,7 +126,7 @@ local function current_epoch(known, lease)
   local grants_from = e[2] == '0' and 0 or tonumber(e[2])
   if redis.call('LASTSAVE') ~= tonumber(e[5]) then
     local run_id, server_start = server_identity()
-    if run_id ~= redis.call('HGET', epoch_key(), 'run_id') then
+    if run_id ~= redis.call('HGET', epoch_key(), 'run_id') and not moved_here_whole() then
       -- Restarted with (possibly old) data: every session from before ends now (reason
       -- expired), and no grant until their leases have surely run out.
       start_epoch(run_id, server_start, math.max(grants_from, now() + max_lease), max_lease)

@@ -1,0 +1,389 @@
+//! Redis Cluster: 3 primaries with one replica each on loopback (the harness's
+//! ClusterSet). Members connect with a `redis+cluster://` URL naming the primaries as seeds;
+//! each group lives on the primary that owns its slot. `cargo test -p group-redis --test
+//! cluster -- --nocapture` prints the timings.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::PATIENCE;
+use gr_test_harness::ClusterSet;
+use group_redis::{Config, ConnectionState, Connector, MemberSubscription};
+
+fn member(set: &ClusterSet, group: &str, id: &str, lease: Duration) -> Config {
+    Config::new(set.url())
+        .with_group(group)
+        .with_member_id(id)
+        .with_session_timeout(lease)
+        .with_heartbeat(lease / 4)
+        .with_command_timeout(Duration::from_millis(500))
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// The member ids a subscriber believes in: its snapshot, then every event applied.
+fn follow(mut sub: MemberSubscription) -> Arc<Mutex<BTreeSet<String>>> {
+    let view: BTreeSet<String> = sub.snapshot().iter().map(|m| m.id.clone()).collect();
+    let view = Arc::new(Mutex::new(view));
+    let sink = Arc::clone(&view);
+    tokio::spawn(async move {
+        while let Some(event) = sub.next().await {
+            let mut view = sink.lock().unwrap();
+            for left in &event.left_members {
+                view.remove(&left.id);
+            }
+            for joined in &event.joined_members {
+                view.insert(joined.id.clone());
+            }
+        }
+    });
+    view
+}
+
+/// When each state change arrived.
+fn record_states(c: &Connector) -> Arc<Mutex<Vec<(ConnectionState, Instant)>>> {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&seen);
+    let mut states = c.subscribe_state();
+    tokio::spawn(async move {
+        while let Some(state) = states.next().await {
+            sink.lock().unwrap().push((state, Instant::now()));
+        }
+    });
+    seen
+}
+
+async fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + PATIENCE;
+    while !done() {
+        assert!(Instant::now() < deadline, "{what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// The slot of a group's keys.
+fn group_slot(set: &ClusterSet, group: &str) -> u16 {
+    set.slot(&format!("gr:{{{group}}}:sessions"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn groups_spread_over_the_primaries_each_on_its_own_node() {
+    let set = ClusterSet::start(3, 1);
+    let lease = Duration::from_secs(5);
+    let groups: Vec<String> = (0..100)
+        .map(|i| common::unique_group(&format!("spread{i}")))
+        .collect();
+    let started = Instant::now();
+    let mut members = Vec::new();
+    for group in &groups {
+        let c = Connector::connect(member(&set, group, "a", lease))
+            .await
+            .unwrap();
+        c.join(None, None).await.unwrap();
+        let token = c.lock("L").await.unwrap().expect("a takes L");
+        let sub = c.subscribe_members().await.unwrap();
+        assert_eq!(
+            sub.snapshot()
+                .iter()
+                .map(|m| m.id.as_str())
+                .collect::<Vec<_>>(),
+            ["a"]
+        );
+        members.push((c, token, sub));
+    }
+    // Every group's keys are on the primary that owns its slot, and no other node has them.
+    let mut per_primary: BTreeMap<usize, usize> = BTreeMap::new();
+    for group in &groups {
+        let slot = group_slot(&set, group);
+        let owner = set.owner(slot).expect("an owner");
+        for i in 0..set.primaries() {
+            let keys = set.cli(i, &["CLUSTER", "COUNTKEYSINSLOT", &slot.to_string()]);
+            let keys: usize = keys.parse().unwrap();
+            assert_eq!(
+                keys > 0,
+                i == owner,
+                "group {group} keys on node {i}: {keys}"
+            );
+        }
+        *per_primary.entry(owner).or_default() += 1;
+    }
+    assert_eq!(
+        per_primary.len(),
+        3,
+        "groups on every primary: {per_primary:?}"
+    );
+
+    // A second member in ten groups: it waits for the lock, and the hand-off notice (a
+    // shard channel on the group's node) wakes it when the first member releases.
+    let mut handoffs = Vec::new();
+    for (group, (a, token, _)) in groups.iter().zip(&members).take(10) {
+        let b = Arc::new(
+            Connector::connect(member(&set, group, "b", lease))
+                .await
+                .unwrap(),
+        );
+        b.join(None, None).await.unwrap();
+        let waiting = {
+            let b = Arc::clone(&b);
+            tokio::spawn(async move { b.try_lock("L", Duration::from_secs(10)).await })
+        };
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let released = Instant::now();
+        assert!(a.release("L").await.unwrap());
+        let b_token = waiting.await.unwrap().unwrap().expect("b gets L");
+        handoffs.push(released.elapsed());
+        assert!(b_token > *token);
+        b.close().await.unwrap();
+    }
+    let slowest = handoffs.iter().max().unwrap();
+    // A missed notice would cost the lease (5 s): every hand-off came through pub/sub.
+    assert!(
+        *slowest < Duration::from_secs(2),
+        "hand-off took {slowest:?}"
+    );
+    println!(
+        "100 groups over the primaries {per_primary:?} in {:.0} ms; hand-offs max {:.1} ms",
+        ms(started.elapsed()),
+        ms(*slowest)
+    );
+    for (c, _, _) in members {
+        c.close().await.unwrap();
+    }
+}
+
+/// What one busy group's workers saw.
+#[derive(Default)]
+struct Busy {
+    /// Every token granted, in grant order (one holder at a time).
+    tokens: Vec<u64>,
+    errors: Vec<String>,
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn slots_migrate_under_busy_groups_without_errors_or_partial_state() {
+    let set = ClusterSet::start(3, 0);
+    let lease = Duration::from_secs(5);
+    let groups: Vec<String> = (0..4)
+        .map(|i| common::unique_group(&format!("busy{i}")))
+        .collect();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut workers = Vec::new();
+    let mut watchers = Vec::new();
+    let mut everyone = Vec::new();
+    let mut logs = Vec::new();
+    for group in &groups {
+        let w = Connector::connect(member(&set, group, "w", lease))
+            .await
+            .unwrap();
+        let events = count_events(w.subscribe_members().await.unwrap());
+        let log = Arc::new(Mutex::new(Busy::default()));
+        for id in ["a", "b"] {
+            let c = Arc::new(
+                Connector::connect(member(&set, group, id, lease))
+                    .await
+                    .unwrap(),
+            );
+            c.join(None, None).await.unwrap();
+            let states = record_states(&c);
+            let (c2, log, stop) = (Arc::clone(&c), Arc::clone(&log), Arc::clone(&stop));
+            workers.push(tokio::spawn(async move {
+                while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                    match c2.try_lock("L", Duration::from_secs(5)).await {
+                        Ok(Some(token)) => {
+                            log.lock().unwrap().tokens.push(token);
+                            tokio::time::sleep(Duration::from_millis(2)).await;
+                            if let Err(e) = c2.release("L").await {
+                                log.lock().unwrap().errors.push(format!("release: {e}"));
+                            }
+                        }
+                        Ok(None) => log.lock().unwrap().errors.push("lock timed out".into()),
+                        Err(e) => log.lock().unwrap().errors.push(format!("lock: {e}")),
+                    }
+                }
+            }));
+            everyone.push((c, states));
+        }
+        watchers.push((w, events));
+        logs.push(log);
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    // Every busy group's slot moves to the next primary, one key at a time with a pause
+    // between keys, and back again.
+    let started = Instant::now();
+    let mut moves = 0;
+    for round in 0..2 {
+        for group in &groups {
+            let slot = group_slot(&set, group);
+            let from = set.owner(slot).expect("an owner");
+            let to = (from + 1 + round) % 3;
+            let before: Vec<usize> = logs
+                .iter()
+                .map(|l| l.lock().unwrap().tokens.len())
+                .collect();
+            let set_ref = &set;
+            tokio::task::block_in_place(|| {
+                set_ref.migrate_slot(slot, from, to, 1, Duration::from_millis(20))
+            });
+            moves += 1;
+            // The group keeps working on its new owner.
+            let log = &logs[groups.iter().position(|g| g == group).unwrap()];
+            let had = before[groups.iter().position(|g| g == group).unwrap()];
+            wait_for("the group works after its slot moved", || {
+                log.lock().unwrap().tokens.len() > had + 2
+            })
+            .await;
+        }
+    }
+    let migrating = started.elapsed();
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    for worker in workers {
+        worker.await.unwrap();
+    }
+
+    for (group, log) in groups.iter().zip(&logs) {
+        let log = log.lock().unwrap();
+        assert!(log.errors.is_empty(), "{group}: {:?}", log.errors);
+        assert!(
+            log.tokens.windows(2).all(|w| w[0] < w[1]),
+            "{group}: tokens not increasing: {:?}",
+            log.tokens
+        );
+    }
+    for (c, states) in &everyone {
+        let states: Vec<ConnectionState> = states.lock().unwrap().iter().map(|s| s.0).collect();
+        assert!(
+            !states.contains(&ConnectionState::Lost),
+            "a member lost its session: {states:?}"
+        );
+        c.close().await.unwrap();
+    }
+    // Each watcher saw exactly a and b join, then leave at the close: nothing lost or
+    // doubled, no session ended by the moves.
+    for (w, events) in &watchers {
+        wait_for("the watcher saw both leave", || {
+            events.lock().unwrap().len() == 4
+        })
+        .await;
+        let events = events.lock().unwrap().clone();
+        assert_eq!(
+            events,
+            ["+a", "+b", "-a", "-b"].map(String::from).to_vec(),
+            "membership events"
+        );
+        w.close().await.unwrap();
+    }
+    let grants: usize = logs.iter().map(|l| l.lock().unwrap().tokens.len()).sum();
+    println!(
+        "{moves} slot moves of busy groups in {:.0} ms; {grants} lock grants, no error",
+        ms(migrating)
+    );
+}
+
+/// Every membership event after the snapshot, as "+id" / "-id".
+fn count_events(mut sub: MemberSubscription) -> Arc<Mutex<Vec<String>>> {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&seen);
+    tokio::spawn(async move {
+        while let Some(event) = sub.next().await {
+            let mut seen = sink.lock().unwrap();
+            for joined in &event.joined_members {
+                seen.push(format!("+{}", joined.id));
+            }
+            for left in &event.left_members {
+                seen.push(format!("-{}", left.id));
+            }
+        }
+    });
+    seen
+}
+
+fn first(seen: &Mutex<Vec<(ConnectionState, Instant)>>, state: ConnectionState) -> Option<Instant> {
+    seen.lock()
+        .unwrap()
+        .iter()
+        .find(|(s, _)| *s == state)
+        .map(|(_, at)| *at)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_killed_primary_is_replaced_by_its_replica_without_two_holders() {
+    let mut set = ClusterSet::start(3, 1);
+    let group = common::unique_group("cluster-failover");
+    let lease = Duration::from_secs(3);
+    let a = Connector::connect(member(&set, &group, "a", lease))
+        .await
+        .unwrap();
+    let b = Connector::connect(member(&set, &group, "b", lease))
+        .await
+        .unwrap();
+    let w = Connector::connect(member(&set, &group, "w", lease))
+        .await
+        .unwrap();
+    let a_states = record_states(&a);
+    let b_states = record_states(&b);
+    a.join(None, None).await.unwrap();
+    b.join(None, None).await.unwrap();
+    let watched = follow(w.subscribe_members().await.unwrap());
+    let a_token = a.lock("L").await.unwrap().expect("A takes L");
+    let b_token_m = b.lock("M").await.unwrap().expect("B takes M");
+    // Let the replica receive everything (the test is about fail-over, not lost writes).
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let slot = group_slot(&set, &group);
+    let old = set.owner(slot).expect("an owner");
+    set.nodes[old].stop();
+    let killed = Instant::now();
+
+    // B contends for A's lock: it may only get it after A heard LOST.
+    let b_token = b.try_lock("L", PATIENCE).await.unwrap().expect("B gets L");
+    let b_acquired = Instant::now();
+    let new = set.owner(slot).expect("a new owner");
+    assert_ne!(new, old);
+    assert!(!a.is_held("L").unwrap(), "A still believes it holds L");
+    let a_lost = first(&a_states, ConnectionState::Lost).expect("A told LOST before B holds L");
+    assert!(a_lost < b_acquired);
+    assert!(
+        b_token > a_token,
+        "token went backwards: {a_token} -> {b_token}"
+    );
+    match b.held_token("M").unwrap() {
+        Some(token) => assert_eq!(token, b_token_m),
+        None => assert!(first(&b_states, ConnectionState::Lost).is_some()),
+    }
+
+    // Subscribers end with the true membership.
+    let expected: BTreeSet<String> = ["a".to_string(), "b".to_string()].into();
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let truth: BTreeSet<String> = w
+            .members()
+            .await
+            .map(|m| m.into_iter().map(|m| m.id).collect())
+            .unwrap_or_default();
+        let seen = watched.lock().unwrap().clone();
+        if truth == expected && seen == expected {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "subscriber sees {seen:?}, Redis has {truth:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    println!(
+        "cluster fail-over: node {old} killed, node {new} took the slot; A LOST at {:.0} ms, \
+         B took L at {:.0} ms (margin {:.0} ms); tokens {a_token} -> {b_token}",
+        ms(a_lost - killed),
+        ms(b_acquired - killed),
+        ms(b_acquired - a_lost),
+    );
+    a.close().await.unwrap();
+    b.close().await.unwrap();
+    w.close().await.unwrap();
+}

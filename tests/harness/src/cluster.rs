@@ -1,0 +1,227 @@
+//! A Redis Cluster on free loopback ports: `primaries` primaries sharing the 16384 slots
+//! evenly, each with `replicas` replicas, made with the CLUSTER commands themselves
+//! (`redis-cli --cluster create` refuses fewer than 3 primaries, and the benchmark runs
+//! 1 and 2). Slots can be migrated by hand, as `redis-cli --cluster reshard` does it.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::{free_port, RedisServer};
+
+pub struct ClusterSet {
+    /// Every node: the primaries first, then the replicas (replica `r` of primary `p` at
+    /// `primaries + p * replicas + r`), until a fail-over changes the roles.
+    pub nodes: Vec<RedisServer>,
+    primaries: usize,
+}
+
+/// The cluster's node timeout: a primary silent this long is failed over by its replica.
+pub const NODE_TIMEOUT: Duration = Duration::from_millis(1000);
+
+impl ClusterSet {
+    /// Starts the nodes, assigns the slots, joins them and waits until every node reports
+    /// the cluster ok and knows every other node.
+    pub fn start(primaries: usize, replicas: usize) -> ClusterSet {
+        let total = primaries * (1 + replicas);
+        // The bus port defaults to port + 10000, which may not exist.
+        let buses: Vec<u16> = (0..total)
+            .map(|_| free_port().expect("a free port for the cluster bus"))
+            .collect();
+        let nodes: Vec<RedisServer> = buses
+            .iter()
+            .map(|bus| {
+                RedisServer::start_with_args(
+                    [
+                        "--cluster-port",
+                        &bus.to_string(),
+                        "--cluster-enabled",
+                        "yes",
+                        "--cluster-config-file",
+                        "nodes.conf",
+                        "--cluster-node-timeout",
+                        &NODE_TIMEOUT.as_millis().to_string(),
+                        // A replica may take over whatever its link's age (tests kill
+                        // primaries soon after start).
+                        "--cluster-replica-validity-factor",
+                        "0",
+                        // Replicas sync at once, not after the default 5 s wait.
+                        "--repl-diskless-sync-delay",
+                        "0",
+                    ]
+                    .map(String::from)
+                    .to_vec(),
+                )
+            })
+            .collect();
+        let set = ClusterSet { nodes, primaries };
+        for p in 0..primaries {
+            let start = p * 16384 / primaries;
+            let end = (p + 1) * 16384 / primaries - 1;
+            set.cli(
+                p,
+                &[
+                    "CLUSTER",
+                    "ADDSLOTSRANGE",
+                    &start.to_string(),
+                    &end.to_string(),
+                ],
+            );
+        }
+        let first = set.nodes[0].port().to_string();
+        for i in 1..total {
+            set.cli(
+                i,
+                &[
+                    "CLUSTER",
+                    "MEET",
+                    "127.0.0.1",
+                    &first,
+                    &buses[0].to_string(),
+                ],
+            );
+        }
+        set.wait("every node knows every other", |s| {
+            (0..total).all(|i| s.known_nodes(i) == total)
+        });
+        for p in 0..primaries {
+            let id = set.node_id(p);
+            for r in 0..replicas {
+                let replica = primaries + p * replicas + r;
+                set.wait("a replica takes its primary", |s| {
+                    s.cli(replica, &["CLUSTER", "REPLICATE", &id]) == "OK"
+                });
+            }
+        }
+        set.wait("the cluster is ok", |s| {
+            (0..total).all(|i| s.cli(i, &["CLUSTER", "INFO"]).contains("cluster_state:ok"))
+        });
+        set.wait("every replica is in sync", |s| {
+            (primaries..total).all(|i| s.info(i, "replication").contains("master_link_status:up"))
+        });
+        set
+    }
+
+    /// `redis+cluster://` with every primary as a seed.
+    pub fn url(&self) -> String {
+        let seeds: Vec<String> = (0..self.primaries)
+            .map(|p| format!("127.0.0.1:{}", self.nodes[p].port()))
+            .collect();
+        format!("redis+cluster://{}", seeds.join(","))
+    }
+
+    /// Runs one command with redis-cli on node `i` and returns its output, trimmed.
+    pub fn cli(&self, i: usize, args: &[&str]) -> String {
+        let out = Command::new("redis-cli")
+            .args(["-h", "127.0.0.1", "-p", &self.nodes[i].port().to_string()])
+            .args(args)
+            .output()
+            .expect("redis-cli is needed for cluster tests");
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    pub fn info(&self, i: usize, section: &str) -> String {
+        self.cli(i, &["INFO", section])
+    }
+
+    pub fn node_id(&self, i: usize) -> String {
+        self.cli(i, &["CLUSTER", "MYID"])
+    }
+
+    fn known_nodes(&self, i: usize) -> usize {
+        let info = self.cli(i, &["CLUSTER", "INFO"]);
+        info.lines()
+            .find_map(|l| l.strip_prefix("cluster_known_nodes:"))
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or(0)
+    }
+
+    /// The slot of `key`.
+    pub fn slot(&self, key: &str) -> u16 {
+        self.cli(0, &["CLUSTER", "KEYSLOT", key]).parse().unwrap()
+    }
+
+    /// The index of the live node that serves `slot` as a primary, as it says itself.
+    pub fn owner(&self, slot: u16) -> Option<usize> {
+        (0..self.nodes.len()).find(|&i| {
+            self.nodes[i].pid().is_some()
+                && self.info(i, "replication").contains("role:master")
+                && self.serves(i, slot)
+        })
+    }
+
+    fn serves(&self, i: usize, slot: u16) -> bool {
+        let id = self.node_id(i);
+        self.cli(i, &["CLUSTER", "NODES"]).lines().any(|line| {
+            let fields: Vec<&str> = line.split(' ').collect();
+            fields.first() == Some(&id.as_str())
+                && fields.iter().skip(8).any(|range| {
+                    let (a, b) = range.split_once('-').unwrap_or((range, range));
+                    match (a.parse::<u16>(), b.parse::<u16>()) {
+                        (Ok(a), Ok(b)) => (a..=b).contains(&slot),
+                        _ => false,
+                    }
+                })
+        })
+    }
+
+    /// Migrates `slot` from node `from` to node `to` as `redis-cli --cluster reshard` does:
+    /// IMPORTING on the target, MIGRATING on the source, the keys moved `batch` at a time
+    /// with MIGRATE (pausing `between` after each batch, to widen the window in which the
+    /// slot is split), then the new owner announced to every primary.
+    pub fn migrate_slot(&self, slot: u16, from: usize, to: usize, batch: usize, between: Duration) {
+        let slot_s = slot.to_string();
+        let (from_id, to_id) = (self.node_id(from), self.node_id(to));
+        assert_eq!(
+            self.cli(to, &["CLUSTER", "SETSLOT", &slot_s, "IMPORTING", &from_id]),
+            "OK"
+        );
+        assert_eq!(
+            self.cli(from, &["CLUSTER", "SETSLOT", &slot_s, "MIGRATING", &to_id]),
+            "OK"
+        );
+        let to_port = self.nodes[to].port().to_string();
+        loop {
+            let keys = self.cli(
+                from,
+                &["CLUSTER", "GETKEYSINSLOT", &slot_s, &batch.to_string()],
+            );
+            let keys: Vec<&str> = keys.lines().filter(|k| !k.is_empty()).collect();
+            if keys.is_empty() {
+                break;
+            }
+            let mut args = vec!["MIGRATE", "127.0.0.1", &to_port, "", "0", "5000", "KEYS"];
+            args.extend(keys.iter());
+            let out = self.cli(from, &args);
+            assert!(out == "OK" || out == "NOKEY", "MIGRATE: {out}");
+            std::thread::sleep(between);
+        }
+        for i in [to, from] {
+            assert_eq!(
+                self.cli(i, &["CLUSTER", "SETSLOT", &slot_s, "NODE", &to_id]),
+                "OK"
+            );
+        }
+        for i in 0..self.nodes.len() {
+            if i != to && i != from && self.nodes[i].pid().is_some() {
+                self.cli(i, &["CLUSTER", "SETSLOT", &slot_s, "NODE", &to_id]);
+            }
+        }
+    }
+
+    /// Polls `done` for up to 20 s.
+    pub fn wait(&self, what: &str, done: impl Fn(&ClusterSet) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !done(self) {
+            assert!(
+                Instant::now() < deadline,
+                "not within 20 s: {what}\n{}",
+                self.cli(0, &["CLUSTER", "NODES"])
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    pub fn primaries(&self) -> usize {
+        self.primaries
+    }
+}

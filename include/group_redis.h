@@ -253,9 +253,11 @@ extern "C" {
  * Connects to Redis at `url` (`redis://[user:password@]host[:port][/db]`, `rediss://` for
  * TLS; `redis+sentinel://[user:password@]host:port[,host:port...]/service[/db]` for the
  * master Redis Sentinel names, `rediss+sentinel://` for TLS to the Sentinels and the
- * master, `?sentinel_password=` when the Sentinels have their own), starts a session and
- * its heartbeat. `options` may be NULL (all defaults); it is copied, so it may be freed
- * right after. Does not join the group: call `gr_join`.
+ * master, `?sentinel_password=` when the Sentinels have their own;
+ * `redis+cluster://[user:password@]host:port[,host:port...]` for a Redis Cluster by its
+ * seed nodes, `rediss+cluster://` for TLS), starts a session and its heartbeat. `options`
+ * may be NULL (all defaults); it is copied, so it may be freed right after. Does not join
+ * the group: call `gr_join`.
  *
  * Ownership: on GR_OK `*conn_out` belongs to the caller: close it with
  * `gr_connector_close` and free it with `gr_connector_free`. On error it is NULL.

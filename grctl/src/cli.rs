@@ -8,7 +8,8 @@ use clap::{Parser, Subcommand};
 pub struct Cli {
     /// Redis URL (redis://[user:password@]host[:port][/db], rediss:// for TLS,
     /// redis+sentinel://host:port[,host:port...]/service[/db] for Sentinel, rediss+sentinel://
-    /// for Sentinel over TLS). Default:
+    /// for Sentinel over TLS, redis+cluster://host:port[,host:port...] for Redis Cluster).
+    /// Default:
     /// $REDIS_URL, then redis://127.0.0.1:6379; `demo` starts its own redis-server when
     /// neither --url nor REDIS_URL is given.
     #[arg(long, env = "REDIS_URL", global = true, hide_env_values = true)]

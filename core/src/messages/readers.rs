@@ -11,6 +11,7 @@ use std::time::Duration;
 use redis::streams::{StreamId, StreamReadReply};
 
 use crate::error::{Error, Result};
+use crate::session::calls::SlotMove;
 use crate::session::Session;
 use crate::subscription::follower::{connection, ReaderConnection};
 use crate::transport::runtime;
@@ -49,14 +50,24 @@ impl Session {
         conn: &mut ReaderConnection,
         read: &redis::Cmd,
     ) -> Result<Vec<StreamId>> {
-        let reply: Option<StreamReadReply> = read
-            .query_async(
-                connection(conn)
-                    .await
-                    .map_err(|e| self.transport.error(e))?,
-            )
-            .await
-            .map_err(|e| self.transport.error(e))?;
+        let mut slot_move = SlotMove::new();
+        let reply: Option<StreamReadReply> = loop {
+            let result = read
+                .query_async(
+                    connection(conn)
+                        .await
+                        .map_err(|e| self.transport.error(e))?,
+                )
+                .await;
+            match result {
+                // The group's slot is moving (Redis Cluster): read again once it settled.
+                Err(err) if self.transport.is_cluster() && slot_move.retry(&err) => {
+                    let _ = self.transport.error(err);
+                    slot_move.pause().await;
+                }
+                result => break result.map_err(|e| self.transport.error(e))?,
+            }
+        };
         Ok(reply
             .into_iter()
             .flat_map(|r| r.keys)

@@ -14,6 +14,7 @@ use crate::messages::inbox::Inbox;
 use crate::messages::readers::WAIT_SLICE;
 use crate::messages::{InboxSnapshot, Message, MessageSubscription};
 use crate::names::check_name;
+use crate::session::calls::SlotMove;
 use crate::subscription::follower::connection;
 use crate::subscription::follower::Known;
 use crate::subscription::open::Start;
@@ -78,6 +79,7 @@ impl Connector {
         let request_id = format!("{:032x}", rand::random::<u128>());
         let key = self.inner.keys.reply(&request_id);
         let deadline = Instant::now() + timeout;
+        let mut slot_move = SlotMove::new();
         // The reader is ready before the request goes out, so the wait starts at once.
         let mut conn = self.inner.borrow_reader().await?;
         if let Err(err) = self
@@ -97,7 +99,7 @@ impl Connector {
             }
             self.inner.check_open()?;
             let slice = left.min(WAIT_SLICE).as_secs_f64().max(0.001);
-            let reply: Option<(String, String)> = redis::cmd("BLPOP")
+            let reply: Option<(String, String)> = match redis::cmd("BLPOP")
                 .arg(&key)
                 .arg(format!("{slice:.3}"))
                 .query_async(
@@ -106,7 +108,15 @@ impl Connector {
                         .map_err(|e| self.inner.transport.error(e))?,
                 )
                 .await
-                .map_err(|e| self.inner.transport.error(e))?;
+            {
+                // The group's slot is moving (Redis Cluster): wait again once it settled.
+                Err(err) if self.inner.transport.is_cluster() && slot_move.retry(&err) => {
+                    let _ = self.inner.transport.error(err);
+                    slot_move.pause().await;
+                    continue;
+                }
+                result => result.map_err(|e| self.inner.transport.error(e))?,
+            };
             if let Some((_, text)) = reply {
                 self.inner.return_reader(conn);
                 return decode("reply", &text);

@@ -101,27 +101,30 @@ const SLOT_MOVE_PATIENCE: Duration = Duration::from_secs(10);
 /// (never followed: the importing node does not have the whole group yet), then `MOVED`
 /// once the slot has its new owner, which the transport's watcher then follows. Trying
 /// again is safe, as nothing ran.
-struct SlotMove {
-    started: Instant,
+pub(crate) struct SlotMove {
+    /// When the first refusal came (no clock read on the path without one).
+    started: Option<Instant>,
     pause: Duration,
 }
 
 impl SlotMove {
-    fn new() -> Self {
+    pub fn new() -> Self {
         SlotMove {
-            started: Instant::now(),
+            started: None,
             pause: Duration::from_millis(2),
         }
     }
 
-    fn retry(&self, err: &redis::RedisError) -> bool {
+    /// Whether `err` is a refusal of a slot on the move, and there is time to try again.
+    pub fn retry(&mut self, err: &redis::RedisError) -> bool {
         matches!(
             err.code(),
             Some("MOVED" | "ASK" | "TRYAGAIN" | "CLUSTERDOWN")
-        ) && self.started.elapsed() < SLOT_MOVE_PATIENCE
+        ) && self.started.get_or_insert_with(Instant::now).elapsed() < SLOT_MOVE_PATIENCE
     }
 
-    async fn pause(&mut self) {
+    /// Waits before the next try (2 ms, doubling up to 100 ms).
+    pub async fn pause(&mut self) {
         let pause = self.pause;
         self.pause = (self.pause * 2).min(Duration::from_millis(100));
         if CallerThread::active() {

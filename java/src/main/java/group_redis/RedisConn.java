@@ -48,7 +48,8 @@ public final class RedisConn {
      * sub-group {@code default}).
      *
      * @param host a host name ({@code localhost}), {@code host:port}, or a
-     *        {@code redis://} / {@code rediss://} / {@code redis+sentinel://} URL
+     *        {@code redis://} / {@code rediss://} / {@code redis+sentinel://} /
+     *        {@code redis+cluster://} URL
      * @return the connector
      */
     public static Object create_group_connector(String host) {
@@ -100,7 +101,8 @@ public final class RedisConn {
     /** Builds the Redis URL from the seed's host/port/password options. */
     static String url(String host, Map<String, Object> options) {
         if (host.startsWith("redis://") || host.startsWith("rediss://")
-                || host.startsWith("redis+sentinel://") || host.startsWith("rediss+sentinel://")) {
+                || host.startsWith("redis+sentinel://") || host.startsWith("rediss+sentinel://")
+                || host.startsWith("redis+cluster://") || host.startsWith("rediss+cluster://")) {
             return host;
         }
         if (host.isEmpty()) {

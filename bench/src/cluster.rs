@@ -3,7 +3,8 @@
 //! numbers; asserts nothing.
 //!
 //! Run: `cargo run --release -p gr-bench --bin gr-bench-cluster`. GR_BENCH_SECONDS
-//! (default 3) is the length of each measurement.
+//! (default 3) is the length of each measurement, GR_BENCH_ROUNDS (default 3) how many
+//! times the setups take turns (each keeps its best: the machine is shared).
 //!
 //! Two rows per setup: one task on one group (the cost of one pair: the cluster path adds
 //! the slot guard key to every call and nothing else), and 16 groups each with its own
@@ -17,6 +18,14 @@ use gr_test_harness::{ClusterSet, RedisServer};
 use group_redis::{Config, Connector};
 
 const GROUPS: usize = 16;
+
+/// Rounds: the setups take turns this many times, each keeping its best.
+fn rounds() -> usize {
+    std::env::var("GR_BENCH_ROUNDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(3)
+}
 
 fn seconds() -> f64 {
     std::env::var("GR_BENCH_SECONDS")
@@ -36,6 +45,15 @@ async fn main() {
         standalone.url(),
         vec![standalone.url()],
     )];
+    // The 1-primary cluster's node through a plain redis:// URL (it owns every slot): the
+    // library's standalone path on the same server, so the row below it shows what the
+    // cluster path itself adds, apart from Redis's own cost of cluster mode.
+    let single = format!("redis://127.0.0.1:{}", clusters[0].nodes[0].port());
+    setups.push((
+        "1-primary cluster node, standalone path (redis://)".to_string(),
+        single.clone(),
+        vec![single],
+    ));
     for cluster in &clusters {
         let nodes = cluster
             .nodes
@@ -49,12 +67,13 @@ async fn main() {
         ));
     }
     println!(
-        "gr-bench-cluster: {GROUPS} groups, {:.0} s per row, best of {ROUNDS} rounds taken in turn",
-        seconds()
+        "gr-bench-cluster: {GROUPS} groups, {:.0} s per row, best of {} rounds taken in turn",
+        seconds(),
+        rounds()
     );
     // The machine is shared and noisy: the setups take turns, and each keeps its best.
     let mut best = vec![(0.0f64, f64::MAX, 0.0f64); setups.len()];
-    for _ in 0..ROUNDS {
+    for _ in 0..rounds() {
         for (i, (_, url, nodes)) in setups.iter().enumerate() {
             reset_stats(nodes).await;
             let one = pairs_per_s(url, 1).await;
@@ -80,8 +99,6 @@ async fn main() {
         );
     }
 }
-
-const ROUNDS: usize = 3;
 
 async fn admin(url: &str) -> redis::aio::MultiplexedConnection {
     redis::Client::open(url)

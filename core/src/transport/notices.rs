@@ -245,7 +245,9 @@ async fn subscribe_sharded(client: redis::Client, channels: &Channels) -> RedisR
         |(conn, mut receiver)| async move {
             loop {
                 let push = receiver.recv().await?;
-                if push.kind == PushKind::Disconnection {
+                // A node that gives the slot away unsubscribes its shard channels' subscribers
+                // itself: subscribe again, on the slot's new owner.
+                if matches!(push.kind, PushKind::Disconnection | PushKind::SUnsubscribe) {
                     return None;
                 }
                 let Some(message) = redis::Msg::from_push_info(push) else {

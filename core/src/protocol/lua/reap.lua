@@ -23,6 +23,12 @@ local function server_identity()
   return string.match(info, 'run_id:(%w+)'), now() - uptime * 1000 + 1000
 end
 
+-- This node's id on a Redis Cluster ('' elsewhere): unlike the run id it survives restarts.
+local function cluster_node()
+  if not SHARDED then return '' end
+  return redis.call('CLUSTER', 'MYID')
+end
+
 -- LASTSAVE moves on every save and on every restart (a server starts "saved"), so an
 -- unchanged LASTSAVE rules out a restart without asking INFO (a few microseconds). It has
 -- whole-second resolution: a value from the current second is not remembered, so a restart
@@ -33,10 +39,35 @@ local function lastsave_to_remember()
   return fmt_int(lastsave)
 end
 
--- This node's id on a Redis Cluster ('' elsewhere): unlike the run id it survives restarts.
-local function cluster_node()
-  if not SHARDED then return '' end
-  return redis.call('CLUSTER', 'MYID')
+-- `server_start` bounds when the server started (server_identity): a lease from before the
+-- start may still run until server_start + that lease.
+local function start_epoch(run_id, server_start, grants_from, max_lease)
+  -- On a Redis Cluster, the node that writes the record (see moved_here_whole).
+  if SHARDED then redis.call('HSET', epoch_key(), 'node', cluster_node()) end
+  local t = redis.call('TIME')
+  EPOCH = {
+    id = t[1] .. string.format('%06d', tonumber(t[2])),
+    grants_from = grants_from,
+    token_base = now() * 1024,
+    max_lease = max_lease,
+  }
+  redis.call('HSET', epoch_key(), 'id', EPOCH.id, 'run_id', run_id, 'created_at', fmt_int(now()),
+    'lastsave', lastsave_to_remember(), 'server_start', fmt_int(server_start),
+    'grants_from', fmt_int(grants_from), 'token_base', fmt_int(EPOCH.token_base),
+    'max_lease', fmt_int(max_lease))
+end
+
+-- No grant before every lease from before the server started has run out: a server
+-- younger than the longest lease may have restarted without a group whose holders still
+-- trust their leases, and a caller that never saw the group cannot tell it from a new one.
+-- Asked for by a caller that never saw the group and whose deployment stated the group's
+-- longest lease (known epoch '?'): without that statement a fresh server would hold back
+-- every new group's first grants.
+local function young_server_grace(server_start, lease, grants_from)
+  if server_start + lease > now() then
+    return math.max(grants_from, server_start + lease)
+  end
+  return grants_from
 end
 
 -- On a Redis Cluster the group's keys move to another primary when its slot is migrated
@@ -67,35 +98,6 @@ local function moved_here_whole()
     end
   end
   return false
-end
-
--- `server_start` bounds when the server started (server_identity): a lease from before the
--- start may still run until server_start + that lease.
-local function start_epoch(run_id, server_start, grants_from, max_lease)
-  local t = redis.call('TIME')
-  EPOCH = {
-    id = t[1] .. string.format('%06d', tonumber(t[2])),
-    grants_from = grants_from,
-    token_base = now() * 1024,
-    max_lease = max_lease,
-  }
-  redis.call('HSET', epoch_key(), 'id', EPOCH.id, 'run_id', run_id, 'created_at', fmt_int(now()),
-    'lastsave', lastsave_to_remember(), 'server_start', fmt_int(server_start),
-    'grants_from', fmt_int(grants_from), 'token_base', fmt_int(EPOCH.token_base),
-    'max_lease', fmt_int(max_lease), 'node', cluster_node())
-end
-
--- No grant before every lease from before the server started has run out: a server
--- younger than the longest lease may have restarted without a group whose holders still
--- trust their leases, and a caller that never saw the group cannot tell it from a new one.
--- Asked for by a caller that never saw the group and whose deployment stated the group's
--- longest lease (known epoch '?'): without that statement a fresh server would hold back
--- every new group's first grants.
-local function young_server_grace(server_start, lease, grants_from)
-  if server_start + lease > now() then
-    return math.max(grants_from, server_start + lease)
-  end
-  return grants_from
 end
 
 -- The current epoch, started anew when the group's state is gone or Redis restarted.

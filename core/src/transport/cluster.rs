@@ -163,9 +163,32 @@ impl Resolver {
             .await?)
     }
 
-    /// The primary that owns the slot, as the first node that answers says (`first`,
-    /// then the nodes of the last map, then the seeds), checked with `ROLE` on itself.
-    pub async fn resolve(&self, first: Option<&(String, u16)>) -> Result<(String, u16)> {
+    /// The primary that owns the slot, as the first node that answers says (the nodes of
+    /// the last map, then the seeds), checked with `ROLE` on itself.
+    pub async fn resolve(&self) -> Result<(String, u16)> {
+        let owner = self.owner(&mut None, None).await?;
+        self.check_primary(&owner).await?;
+        Ok(owner)
+    }
+
+    /// The slot's owner as the first node that answers says: `first` (the current owner,
+    /// which knows first when it gave the slot away), else the one `kept` is connected to,
+    /// then the nodes of the last map, then the seeds. The node that answered is kept.
+    async fn owner(
+        &self,
+        kept: &mut Option<Kept>,
+        first: Option<&(String, u16)>,
+    ) -> Result<(String, u16)> {
+        if first.is_some_and(|first| !kept.as_ref().is_some_and(|(node, _)| node == first)) {
+            *kept = None;
+        }
+        if let Some((node, conn)) = kept.as_mut() {
+            let node = node.clone();
+            match self.ask(&node, conn).await {
+                Ok(owner) => return Ok(owner),
+                Err(_) => *kept = None,
+            }
+        }
         let mut candidates: Vec<(String, u16)> = first.cloned().into_iter().collect();
         candidates.extend(self.known.lock().unwrap().iter().cloned());
         candidates.extend(self.spec.seeds.iter().cloned());
@@ -176,11 +199,18 @@ impl Resolver {
                 continue;
             }
             asked.push(node.clone());
-            match self.ask(&node).await {
-                Ok(owner) => match self.check_primary(&owner).await {
-                    Ok(()) => return Ok(owner),
-                    Err(err) => last = err,
-                },
+            let mut conn = match self.connect(&node.0, node.1).await {
+                Ok(conn) => conn,
+                Err(err) => {
+                    last = err;
+                    continue;
+                }
+            };
+            match self.ask(&node, &mut conn).await {
+                Ok(owner) => {
+                    *kept = Some((node, conn));
+                    return Ok(owner);
+                }
                 Err(err) => last = err,
             }
         }
@@ -188,13 +218,13 @@ impl Resolver {
     }
 
     /// The owner of the slot as `node` sees it; remembers every node of its map.
-    async fn ask(&self, (host, port): &(String, u16)) -> Result<(String, u16)> {
-        let mut conn = self.connect(host, *port).await?;
-        let slot = self.slot(&mut conn).await?;
-        let map: Vec<Vec<Value>> = redis::cmd("CLUSTER")
-            .arg("SLOTS")
-            .query_async(&mut conn)
-            .await?;
+    async fn ask(
+        &self,
+        (host, port): &(String, u16),
+        conn: &mut MultiplexedConnection,
+    ) -> Result<(String, u16)> {
+        let slot = self.slot(conn).await?;
+        let map: Vec<Vec<Value>> = redis::cmd("CLUSTER").arg("SLOTS").query_async(conn).await?;
         let mut nodes = Vec::new();
         let mut owner = None;
         for range in &map {
@@ -263,19 +293,22 @@ impl Resolver {
     ) {
         runtime::handle().spawn(async move {
             let mut asked = tokio::time::Instant::now();
+            let mut kept = None;
             loop {
-                {
+                let suspected = {
                     let Some(strong) = endpoint.upgrade() else {
                         return;
                     };
-                    let _ = tokio::time::timeout(POLL, strong.suspected()).await;
-                }
+                    tokio::time::timeout(POLL, strong.suspected()).await.is_ok()
+                };
                 tokio::time::sleep_until(asked + MIN_ASK).await;
                 asked = tokio::time::Instant::now();
-                let Ok(owner) = self.resolve(Some(&current)).await else {
+                // A call saw MOVED or a lost connection: the owner it went to is asked first.
+                let first = suspected.then_some(&current);
+                let Ok(owner) = self.owner(&mut kept, first).await else {
                     continue;
                 };
-                if owner == current {
+                if owner == current || self.check_primary(&owner).await.is_err() {
                     continue;
                 }
                 let Ok(client) = self.node_client(&owner.0, owner.1) else {
@@ -299,6 +332,9 @@ impl Resolver {
         });
     }
 }
+
+/// A connection to a node that answered, and its address.
+type Kept = ((String, u16), MultiplexedConnection);
 
 fn int(value: &Value) -> i64 {
     redis::from_redis_value(value.clone()).unwrap_or(-1)

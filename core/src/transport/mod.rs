@@ -158,7 +158,7 @@ async fn follow_cluster(config: Config, spec: ClusterSpec) -> Result<Arc<Endpoin
         config.command_timeout,
         keys.sessions(),
     ));
-    let addr = resolver.resolve(None).await?;
+    let addr = resolver.resolve().await?;
     let endpoint = Endpoint::new(resolver.node_client(&addr.0, addr.1)?);
     let epoch = keys.epoch();
     let prepare = Arc::new(move |client: redis::Client| -> SwitchFuture {

@@ -214,21 +214,26 @@ async fn slots_migrate_under_busy_groups_without_errors_or_partial_state() {
     tokio::time::sleep(Duration::from_millis(300)).await;
 
     // Every busy group's slot moves to the next primary, one key at a time with a pause
-    // between keys, and back again.
+    // between keys, and back again; then once more with `redis-cli --cluster reshard`
+    // (which moves every slot of the owner up to the group's).
     let started = Instant::now();
     let mut moves = 0;
-    for round in 0..2 {
+    for round in 0..3 {
         for group in &groups {
             let slot = group_slot(&set, group);
             let from = set.owner(slot).expect("an owner");
-            let to = (from + 1 + round) % 3;
+            let to = (from + 1 + round % 2) % 3;
             let before: Vec<usize> = logs
                 .iter()
                 .map(|l| l.lock().unwrap().tokens.len())
                 .collect();
             let set_ref = &set;
             tokio::task::block_in_place(|| {
-                set_ref.migrate_slot(slot, from, to, 1, Duration::from_millis(20))
+                if round < 2 {
+                    set_ref.migrate_slot(slot, from, to, 1, Duration::from_millis(20))
+                } else {
+                    set_ref.reshard_through(slot, to)
+                }
             });
             moves += 1;
             // The group keeps working on its new owner.

@@ -150,18 +150,52 @@ impl ClusterSet {
     }
 
     fn serves(&self, i: usize, slot: u16) -> bool {
-        let id = self.node_id(i);
-        self.cli(i, &["CLUSTER", "NODES"]).lines().any(|line| {
-            let fields: Vec<&str> = line.split(' ').collect();
-            fields.first() == Some(&id.as_str())
-                && fields.iter().skip(8).any(|range| {
-                    let (a, b) = range.split_once('-').unwrap_or((range, range));
-                    match (a.parse::<u16>(), b.parse::<u16>()) {
-                        (Ok(a), Ok(b)) => (a..=b).contains(&slot),
-                        _ => false,
-                    }
-                })
-        })
+        self.ranges(i).iter().any(|range| range.contains(&slot))
+    }
+
+    /// The slot ranges node `i` serves, as it says itself.
+    fn ranges(&self, i: usize) -> Vec<std::ops::RangeInclusive<u16>> {
+        let nodes = self.cli(i, &["CLUSTER", "NODES"]);
+        let Some(line) = nodes.lines().find(|l| l.contains("myself")) else {
+            return Vec::new();
+        };
+        line.split(' ')
+            .skip(8)
+            .filter_map(|range| {
+                let (a, b) = range.split_once('-').unwrap_or((range, range));
+                Some(a.parse::<u16>().ok()?..=b.parse::<u16>().ok()?)
+            })
+            .collect()
+    }
+
+    /// Moves `slot` from its owner to node `to` with `redis-cli --cluster reshard`, which
+    /// moves the owner's lowest slots first: every slot of the owner up to `slot` moves,
+    /// each key by key (`--cluster-pipeline 1`).
+    pub fn reshard_through(&self, slot: u16, to: usize) {
+        let from = self.owner(slot).expect("an owner");
+        let count: usize = self
+            .ranges(from)
+            .iter()
+            .map(|r| (*r.start()..=(*r.end()).min(slot)).count())
+            .sum();
+        let out = Command::new("redis-cli")
+            .args(["--cluster", "reshard"])
+            .arg(format!("127.0.0.1:{}", self.nodes[from].port()))
+            .args(["--cluster-from", &self.node_id(from)])
+            .args(["--cluster-to", &self.node_id(to)])
+            .args(["--cluster-slots", &count.to_string()])
+            .args(["--cluster-yes", "--cluster-pipeline", "1"])
+            .output()
+            .expect("redis-cli --cluster reshard");
+        let said = String::from_utf8_lossy(&out.stdout) + String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success(),
+            "reshard failed: {}",
+            &said[said.len().saturating_sub(600)..]
+        );
+        self.wait("the resharded slot has its new owner", |s| {
+            s.owner(slot) == Some(to)
+        });
     }
 
     /// Migrates `slot` from node `from` to node `to` as `redis-cli --cluster reshard` does:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the demo and the tests need on a Debian machine, skipping what is there:
-# redis-server (the tests start their own on free ports), redis-sentinel (fail-over tests), openssl (TLS tests), valgrind, pkg-config and
+# redis-server (the tests start their own on free ports), redis-sentinel (fail-over tests), redis-tools
+# (redis-cli: cluster tests), openssl (TLS tests), valgrind, pkg-config and
 # cmake (C tests: the installed library is used through both), a JDK with
 # Maven and binutils' strip (Java binding), Python's venv module (Python binding). Rust must be installed
 # (rustup); everything else comes from Debian's packages. Idempotent.
@@ -14,6 +15,8 @@ command -v redis-server >/dev/null || need+=(redis-server)
 command -v openssl >/dev/null || need+=(openssl)
 if [ "${1:-}" != "--demo" ]; then
   command -v redis-sentinel >/dev/null || need+=(redis-sentinel)
+  # redis-cli sets up and reshards the Redis Cluster of the cluster tests.
+  command -v redis-cli >/dev/null || need+=(redis-tools)
   command -v valgrind >/dev/null || need+=(valgrind)
   command -v pkg-config >/dev/null || need+=(pkg-config)
   command -v cmake >/dev/null || need+=(cmake)

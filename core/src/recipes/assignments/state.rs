@@ -1,6 +1,7 @@
 //! The records of an assignment topic (docs/PROTOCOL.md, "Controlled assignments"): the
-//! leader's persistent record of who owns what, and each participant's ephemeral record of
-//! what it holds (its acknowledgement).
+//! leader's record of who owns what, kept in Redis as a small head and one share per
+//! member (so a participant reads only its own, and a step writes only what changed), and
+//! each participant's ephemeral record of what it holds (its acknowledgement).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -32,7 +33,8 @@ fn is_zero(n: &u64) -> bool {
     *n == 0
 }
 
-/// `assign/<topic>/state`: written by the leader only, with compare-and-set.
+/// The leader's whole record, as it keeps it in memory between steps. In Redis it is
+/// [`Record::split`] into a [`Head`] and a [`Share`] per member, written together.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Record {
     /// +1 on every change.
@@ -48,6 +50,7 @@ impl Record {
     }
 
     /// The ids the `incarnation` of `member` owns (0: any), with their tokens.
+    #[cfg(test)]
     pub fn share_of(&self, member: &str, incarnation: u64) -> BTreeMap<String, u64> {
         self.ids
             .iter()
@@ -56,6 +59,165 @@ impl Record {
             .map(|(id, slot)| (id.clone(), slot.token))
             .collect()
     }
+}
+
+/// `assign/<topic>/state`: the head of the record, written by the leader only, with
+/// compare-and-set on its version, in the same call as the shares that changed (so the
+/// head's version fences every write of the record).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Head {
+    /// +1 on every change of the record.
+    pub epoch: u64,
+    /// The tokens of ids nobody owns or is giving up (ids that left the set, or with no
+    /// participant to take them): a later owner's token must be larger.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub free: BTreeMap<String, u64>,
+    /// The whole record, in the layout before shares (read only, to take over from it).
+    #[serde(default, skip_serializing)]
+    pub ids: Option<BTreeMap<String, Slot>>,
+}
+
+/// `assign/<topic>/share/<member>`: one member's part of the record, written by the leader
+/// (with the head) when it changes; the member watches only this key.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Share {
+    /// The record epoch that last changed this share (so a revocation's `revoked_at` is
+    /// the epoch of the share without the id).
+    pub epoch: u64,
+    /// The incarnation the owned ids were given to (0: any).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub incarnation: u64,
+    /// The ids the member owns, with their tokens.
+    #[serde(default)]
+    pub ids: BTreeMap<String, u64>,
+    /// The ids being revoked from the member, until it acknowledges or its session ends.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub revoking: BTreeMap<String, Revoking>,
+}
+
+/// An id being revoked, in its old owner's [`Share`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Revoking {
+    pub token: u64,
+    pub revoked_at: u64,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub incarnation: u64,
+}
+
+impl Share {
+    /// The ids (with tokens) this share gives the participant of `incarnation` (0: any).
+    pub fn tokens_for(&self, incarnation: u64) -> BTreeMap<String, u64> {
+        if same_incarnation(self.incarnation, incarnation) {
+            self.ids.clone()
+        } else {
+            BTreeMap::new()
+        }
+    }
+
+    /// The same ids, tokens and revocations (whatever the epoch).
+    fn same_content(&self, other: &Share) -> bool {
+        self.incarnation == other.incarnation
+            && self.ids == other.ids
+            && self.revoking == other.revoking
+    }
+}
+
+impl Record {
+    /// The head and every member's share (epochs 0: see [`changed_shares`]). Owned ids of
+    /// one member carry one incarnation (a step gives every id the live participant's);
+    /// only records from before incarnations mix 0 with another, which then stands for all.
+    pub fn split(&self) -> (Head, BTreeMap<String, Share>) {
+        let mut head = Head {
+            epoch: self.epoch,
+            ..Head::default()
+        };
+        let mut shares: BTreeMap<String, Share> = BTreeMap::new();
+        for (id, slot) in &self.ids {
+            if let Some(owner) = &slot.owner {
+                let share = shares.entry(owner.clone()).or_default();
+                share.ids.insert(id.clone(), slot.token);
+                share.incarnation = share.incarnation.max(slot.incarnation);
+            } else if let Some(old) = &slot.revoking {
+                let revoking = Revoking {
+                    token: slot.token,
+                    revoked_at: slot.revoked_at,
+                    incarnation: slot.incarnation,
+                };
+                let share = shares.entry(old.clone()).or_default();
+                share.revoking.insert(id.clone(), revoking);
+            } else if slot.token > 0 {
+                head.free.insert(id.clone(), slot.token);
+            }
+        }
+        (head, shares)
+    }
+
+    /// The record a head and the members' shares hold (the inverse of [`Record::split`]).
+    pub fn assemble<'a>(head: Head, shares: impl IntoIterator<Item = (&'a str, Share)>) -> Record {
+        if let Some(ids) = head.ids {
+            return Record {
+                epoch: head.epoch,
+                ids,
+            };
+        }
+        let mut ids: BTreeMap<String, Slot> = head
+            .free
+            .into_iter()
+            .map(|(id, token)| {
+                (
+                    id,
+                    Slot {
+                        token,
+                        ..Slot::default()
+                    },
+                )
+            })
+            .collect();
+        for (member, share) in shares {
+            for (id, r) in share.revoking {
+                let slot = ids.entry(id).or_default();
+                slot.token = slot.token.max(r.token);
+                slot.revoking = Some(member.to_string());
+                slot.revoked_at = r.revoked_at;
+                slot.incarnation = r.incarnation;
+            }
+            for (id, token) in share.ids {
+                let slot = ids.entry(id).or_default();
+                slot.token = slot.token.max(token);
+                slot.owner = Some(member.to_string());
+                slot.incarnation = share.incarnation;
+            }
+        }
+        Record {
+            epoch: head.epoch,
+            ids,
+        }
+    }
+}
+
+/// The head and the shares to write for `record` after `written` (what Redis holds): each
+/// member's share whose content differs, stamped with the record's epoch; a member with a
+/// written share the record no longer mentions gets an empty one.
+pub(crate) fn changed_shares(
+    record: &Record,
+    written: &BTreeMap<String, Share>,
+) -> (Head, BTreeMap<String, Share>) {
+    let (head, mut shares) = record.split();
+    for (member, old) in written {
+        let empty = Share::default();
+        if !old.same_content(&empty) {
+            shares.entry(member.clone()).or_default();
+        }
+    }
+    // Unchanged, or empty and never written: nothing to write.
+    shares.retain(|member, share| match written.get(member) {
+        Some(old) => !old.same_content(share),
+        None => !share.same_content(&Share::default()),
+    });
+    for share in shares.values_mut() {
+        share.epoch = record.epoch;
+    }
+    (head, shares)
 }
 
 /// `assign/<topic>/held/<member>`: what a participant holds (ephemeral: it goes with the
@@ -78,6 +240,10 @@ pub(crate) fn same_incarnation(a: u64, b: u64) -> bool {
 
 pub(crate) fn record_path(topic: &str) -> String {
     format!("assign/{topic}/state")
+}
+
+pub(crate) fn share_prefix(topic: &str) -> String {
+    format!("assign/{topic}/share/")
 }
 
 pub(crate) fn held_prefix(topic: &str) -> String {

@@ -272,7 +272,7 @@ async fn ids_are_shared_balanced_sticky_and_never_owned_twice() {
 }
 
 /// Benchmark: a join (and a clean leave) to the rebalanced shares, 3 + 1 participants,
-/// 30 ids, lease 1 s, 20 trials.
+/// 30 ids, lease 1 s (or $GR_BENCH_LEASE_MS), 20 trials.
 /// `cargo test -p group-redis --test assignments -- --ignored --nocapture rebalance_benchmark`
 #[tokio::test(flavor = "multi_thread")]
 #[ignore]
@@ -280,10 +280,14 @@ async fn rebalance_after_a_join_and_a_leave_benchmark() {
     let server = RedisServer::start();
     let group = unique_group("assign-bench");
     let all = ids(30);
+    let lease: u64 = std::env::var("GR_BENCH_LEASE_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000);
     let shares = Arc::new(Shares::default());
     let mut keep = Vec::new();
     for member in ["a", "b", "c"] {
-        let c = Connector::connect(short_lease(&server, &group, member, 1000))
+        let c = Connector::connect(short_lease(&server, &group, member, lease))
             .await
             .unwrap();
         let part = c.assignments("jobs", &all, None).await.unwrap();
@@ -293,7 +297,7 @@ async fn rebalance_after_a_join_and_a_leave_benchmark() {
     shares.settled(&["a", "b", "c"], 30).await;
     let (mut joins, mut leaves) = (Vec::new(), Vec::new());
     for _ in 0..20 {
-        let d = Connector::connect(short_lease(&server, &group, "d", 1000))
+        let d = Connector::connect(short_lease(&server, &group, "d", lease))
             .await
             .unwrap();
         let started = Instant::now();
@@ -314,7 +318,7 @@ async fn rebalance_after_a_join_and_a_leave_benchmark() {
         v[((v.len() as f64 * p).ceil() as usize).min(v.len()) - 1].as_secs_f64() * 1000.0
     };
     println!(
-        "30 ids, 3 participants + 1, 20 trials: join to rebalanced shares p50 {:.1} ms p99 {:.1} ms; \
+        "30 ids, 3 participants + 1, lease {lease} ms, 20 trials: join to rebalanced shares p50 {:.1} ms p99 {:.1} ms; \
          clean leave p50 {:.1} ms p99 {:.1} ms",
         pct(&mut joins, 0.5),
         pct(&mut joins, 0.99),

@@ -230,7 +230,21 @@ async fn follow(
     // An acknowledgement that could not be written (a command timeout under load) is
     // retried: the leader may be waiting for it, and no new record comes until it lands.
     let mut ack_failed = false;
+    // After a reconnect the share is read again; a read that failed is retried, since the
+    // share may not change again until the leader has the acknowledgement.
+    let mut reread = false;
     loop {
+        if reread {
+            match connector.persistent_get(&path).await {
+                Ok(value) => {
+                    current = value.and_then(|v| serde_json::from_value(v).ok());
+                    reread = false;
+                }
+                Err(err) => {
+                    tracing::debug!(topic = %shared.topic, error = %err, "cannot read the share");
+                }
+            }
+        }
         match (dirty, &current) {
             (true, Some(rec)) => ack_failed = !apply(&shared, rec, &mut acked).await,
             (_, None) => ack_failed = false,
@@ -240,7 +254,7 @@ async fn follow(
         tokio::select! {
             biased;
             _ = async { let _ = stop.wait_for(|s| *s).await; } => break,
-            _ = tokio::time::sleep(ACK_RETRY), if ack_failed => {}
+            _ = tokio::time::sleep(ACK_RETRY), if ack_failed || reread => {}
             state = states.next() => match state {
                 None | Some(ConnectionState::Closed) => break,
                 Some(ConnectionState::Lost) => {
@@ -251,14 +265,14 @@ async fn follow(
                 Some(ConnectionState::Reconnected) => {
                     // The new session restored an old acknowledgement: write it again.
                     acked = None;
-                    current = connector.persistent_get(&path).await.ok().flatten()
-                        .and_then(|v| serde_json::from_value(v).ok());
+                    reread = true;
                 }
                 Some(_) => dirty = false,
             },
             event = record.next() => match event {
                 None => break,
                 Some(event) if event.path == path => {
+                    reread = false;
                     // A delete (the share was removed) leaves nothing assigned.
                     current = serde_json::from_value(event.value).ok();
                 }

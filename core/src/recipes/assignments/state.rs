@@ -253,3 +253,72 @@ pub(crate) fn held_prefix(topic: &str) -> String {
 pub(crate) fn leadership_name(topic: &str) -> String {
     format!("assign/{topic}")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slot(owner: Option<&str>, revoking: Option<&str>, token: u64, incarnation: u64) -> Slot {
+        Slot {
+            owner: owner.map(str::to_string),
+            token,
+            revoking: revoking.map(str::to_string),
+            revoked_at: if revoking.is_some() { 4 } else { 0 },
+            incarnation,
+        }
+    }
+
+    fn record() -> Record {
+        Record {
+            epoch: 5,
+            ids: BTreeMap::from([
+                ("a".to_string(), slot(Some("m1"), None, 10, 7)),
+                ("b".to_string(), slot(None, Some("m1"), 11, 7)),
+                ("c".to_string(), slot(Some("m2"), None, 12, 8)),
+                ("d".to_string(), slot(None, None, 13, 0)),
+            ]),
+        }
+    }
+
+    #[test]
+    fn the_record_goes_through_head_and_shares_and_back() {
+        let (head, shares) = record().split();
+        assert_eq!(head.free, BTreeMap::from([("d".to_string(), 13)]));
+        assert_eq!(shares["m1"].ids, BTreeMap::from([("a".to_string(), 10)]));
+        assert_eq!(shares["m1"].revoking["b"].revoked_at, 4);
+        let back = Record::assemble(head, shares.iter().map(|(m, s)| (m.as_str(), s.clone())));
+        assert_eq!(back, record());
+    }
+
+    #[test]
+    fn only_changed_shares_are_written_and_a_member_left_out_gets_an_empty_one() {
+        let (_, written) = changed_shares(&record(), &BTreeMap::new());
+        assert_eq!(written.keys().collect::<Vec<_>>(), ["m1", "m2"]);
+        let mut next = record();
+        next.epoch = 6;
+        next.ids.get_mut("c").unwrap().owner = None;
+        next.ids.get_mut("c").unwrap().incarnation = 0;
+        let (head, changed) = changed_shares(&next, &written);
+        assert_eq!(head.epoch, 6);
+        assert_eq!(head.free.len(), 2);
+        // m1 unchanged: not written; m2 lost its only id: an empty share at epoch 6.
+        assert_eq!(changed.keys().collect::<Vec<_>>(), ["m2"]);
+        assert!(changed["m2"].ids.is_empty());
+        assert_eq!(changed["m2"].epoch, 6);
+    }
+
+    #[test]
+    fn a_head_in_the_previous_layout_is_the_whole_record() {
+        let old = serde_json::json!({
+            "epoch": 5,
+            "ids": {"a": {"owner": "m1", "token": 10, "revoking": null, "incarnation": 7}},
+        });
+        let head: Head = serde_json::from_value(old).unwrap();
+        let record = Record::assemble(head, []);
+        assert_eq!(record.epoch, 5);
+        assert_eq!(record.ids["a"], slot(Some("m1"), None, 10, 7));
+        // Written back in the new layout, without `ids`.
+        let (head, _) = record.split();
+        assert!(serde_json::to_value(&head).unwrap().get("ids").is_none());
+    }
+}

@@ -325,20 +325,18 @@ async fn apply(shared: &Shared, share: &Share, acked: &mut Option<Held>) -> bool
 }
 
 /// The acknowledgement a participant writes once it published `share`, or `None` when the
-/// one it last wrote (`acked`) already tells the leader everything: the same ids, and no
-/// revocation from it started after it (the leader waits for an acknowledgement of the
-/// revocation's epoch). An unneeded one would only wake the leader.
+/// one it last wrote (`acked`) already tells the leader everything: the same ids, at this
+/// share's epoch or later. A share is written only when it changed for its member (a
+/// revocation rewrites the old owner's share at the revocation's epoch), so each new one
+/// is acknowledged: the leader waits for an acknowledgement of the revocation's epoch.
 pub(crate) fn acknowledgement(
     share: &Share,
     incarnation: u64,
     acked: Option<&Held>,
 ) -> Option<Held> {
     let ids: BTreeSet<String> = share.tokens_for(incarnation).into_keys().collect();
-    if let Some(acked) = acked {
-        let revocation_unacked = share.revoking.values().any(|r| r.revoked_at > acked.epoch);
-        if acked.ids == ids && !revocation_unacked {
-            return None;
-        }
+    if acked.is_some_and(|acked| acked.ids == ids && acked.epoch >= share.epoch) {
+        return None;
     }
     Some(Held {
         epoch: share.epoch,

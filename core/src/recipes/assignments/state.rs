@@ -72,6 +72,11 @@ pub(crate) struct Head {
     /// participant to take them): a later owner's token must be larger.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub free: BTreeMap<String, u64>,
+    /// The ids being revoked, until their old owner acknowledges or its session ends. Here
+    /// rather than in the old owner's share, so that releasing them (a step on the
+    /// owners' acknowledgements) rewrites the head only, not every share it took ids from.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub revoking: BTreeMap<String, Revoking>,
     /// The whole record, in the layout before shares (read only, to take over from it).
     #[serde(default, skip_serializing)]
     pub ids: Option<BTreeMap<String, Slot>>,
@@ -90,14 +95,13 @@ pub(crate) struct Share {
     /// The ids the member owns, with their tokens.
     #[serde(default)]
     pub ids: BTreeMap<String, u64>,
-    /// The ids being revoked from the member, until it acknowledges or its session ends.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub revoking: BTreeMap<String, Revoking>,
 }
 
-/// An id being revoked, in its old owner's [`Share`].
+/// An id being revoked, in the [`Head`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Revoking {
+    /// Its old owner.
+    pub member: String,
     pub token: u64,
     pub revoked_at: u64,
     #[serde(default, skip_serializing_if = "is_zero")]
@@ -114,11 +118,9 @@ impl Share {
         }
     }
 
-    /// The same ids, tokens and revocations (whatever the epoch).
+    /// The same ids and tokens (whatever the epoch).
     fn same_content(&self, other: &Share) -> bool {
-        self.incarnation == other.incarnation
-            && self.ids == other.ids
-            && self.revoking == other.revoking
+        self.incarnation == other.incarnation && self.ids == other.ids
     }
 }
 
@@ -139,12 +141,12 @@ impl Record {
                 share.incarnation = share.incarnation.max(slot.incarnation);
             } else if let Some(old) = &slot.revoking {
                 let revoking = Revoking {
+                    member: old.clone(),
                     token: slot.token,
                     revoked_at: slot.revoked_at,
                     incarnation: slot.incarnation,
                 };
-                let share = shares.entry(old.clone()).or_default();
-                share.revoking.insert(id.clone(), revoking);
+                head.revoking.insert(id.clone(), revoking);
             } else if slot.token > 0 {
                 head.free.insert(id.clone(), slot.token);
             }
@@ -173,14 +175,14 @@ impl Record {
                 )
             })
             .collect();
+        for (id, r) in head.revoking {
+            let slot = ids.entry(id).or_default();
+            slot.token = slot.token.max(r.token);
+            slot.revoking = Some(r.member);
+            slot.revoked_at = r.revoked_at;
+            slot.incarnation = r.incarnation;
+        }
         for (member, share) in shares {
-            for (id, r) in share.revoking {
-                let slot = ids.entry(id).or_default();
-                slot.token = slot.token.max(r.token);
-                slot.revoking = Some(member.to_string());
-                slot.revoked_at = r.revoked_at;
-                slot.incarnation = r.incarnation;
-            }
             for (id, token) in share.ids {
                 let slot = ids.entry(id).or_default();
                 slot.token = slot.token.max(token);
@@ -285,7 +287,8 @@ mod tests {
         let (head, shares) = record().split();
         assert_eq!(head.free, BTreeMap::from([("d".to_string(), 13)]));
         assert_eq!(shares["m1"].ids, BTreeMap::from([("a".to_string(), 10)]));
-        assert_eq!(shares["m1"].revoking["b"].revoked_at, 4);
+        assert_eq!(head.revoking["b"].revoked_at, 4);
+        assert_eq!(head.revoking["b"].member, "m1");
         let back = Record::assemble(head, shares.iter().map(|(m, s)| (m.as_str(), s.clone())));
         assert_eq!(back, record());
     }

@@ -6,7 +6,7 @@
 //! Connection states: SUSPENDED changes nothing (the share stays: nobody else gets an id
 //! before this session has ended, which is after LOST). LOST: the share is dropped at once
 //! (an event with no ids) since the session may be reaped and its ids given to others;
-//! after RECONNECTED the participant reads the record again and holds what it still owns.
+//! after RECONNECTED the participant reads its share again and holds what it still owns.
 //! The leader part is a [`crate::Leadership`]: see there.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -36,7 +36,7 @@ const ACK_RETRY: Duration = Duration::from_millis(50);
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AssignmentEvent {
     pub member: String,
-    /// The leader's record epoch this share comes from (0: none yet, or dropped on LOST).
+    /// The record epoch of this share's last change (0: none yet, or dropped on LOST).
     pub epoch: u64,
     pub ids: Vec<String>,
     pub tokens: BTreeMap<String, u64>,
@@ -228,7 +228,7 @@ async fn follow(
         ..Held::default()
     });
     // An acknowledgement that could not be written (a command timeout under load) is
-    // retried: the leader may be waiting for it, and no new record comes until it lands.
+    // retried: the leader may be waiting for it, and no new share comes until it lands.
     let mut ack_failed = false;
     // After a reconnect the share is read again; a read that failed is retried, since the
     // share may not change again until the leader has the acknowledgement.

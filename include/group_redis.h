@@ -496,6 +496,18 @@ enum gr_status gr_options_set_heartbeat_ms(struct gr_options *options, uint64_t 
 enum gr_status gr_options_set_max_lease_ms(struct gr_options *options, uint64_t max_lease_ms);
 
 /**
+ * Makes lock grants wait for `replicas` replicas of the Redis master to acknowledge
+ * them (Redis `WAIT`), up to `timeout_ms` (0: 1000 ms; must be below the command
+ * timeout, checked by `gr_connect`). 0 replicas (the default) turns it off. A grant
+ * not acknowledged in time is given back and the lock call fails with GR_TIMEOUT; the
+ * lock is then not held (docs/SAFETY.md).
+ * Errors: GR_NULL_ARGUMENT.
+ */
+enum gr_status gr_options_set_wait_replicas(struct gr_options *options,
+                                            uint64_t replicas,
+                                            uint64_t timeout_ms);
+
+/**
  * Sets how long one Redis command may take before it fails with GR_TIMEOUT (default
  * 5000 ms; 0 is refused by `gr_connect`).
  * Errors: GR_NULL_ARGUMENT.

@@ -30,6 +30,17 @@ pub struct Config {
     pub(crate) command_timeout: Duration,
     pub(crate) tls_root_cert: Option<Vec<u8>>,
     pub(crate) max_lease: Option<Duration>,
+    pub(crate) wait_replicas: Option<WaitReplicas>,
+}
+
+/// A lock grant is reported acquired only once this many replicas acknowledged it
+/// (Redis `WAIT`), see [`Config::with_wait_replicas`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WaitReplicas {
+    /// How many replicas must have the grant.
+    pub replicas: u32,
+    /// How long to wait for them.
+    pub timeout: Duration,
 }
 
 impl Config {
@@ -51,6 +62,7 @@ impl Config {
             command_timeout: DEFAULT_COMMAND_TIMEOUT,
             tls_root_cert: None,
             max_lease: None,
+            wait_replicas: None,
         }
     }
 
@@ -119,6 +131,25 @@ impl Config {
     pub fn with_max_lease(mut self, max_lease: Duration) -> Self {
         self.max_lease = Some(max_lease);
         self
+    }
+
+    /// Reports a lock grant acquired only once `replicas` replicas of the Redis master
+    /// acknowledged it (Redis `WAIT`), waiting up to `timeout` (below the command timeout).
+    /// Off by default (0 replicas). A grant that is not acknowledged in time is given back
+    /// at once and the call fails with [`Error::Timeout`] (a waiting `try_lock` tries again
+    /// until its wait runs out): the lock is then not held, and a later holder's token is
+    /// larger. It keeps a grant from being reported to a holder when a fail-over to a
+    /// replica could lose it, and a master cut off from its replicas from granting at all
+    /// (docs/SAFETY.md, docs/DEPLOYMENT.md). Lock calls then take one more round trip and
+    /// run on a connection of their own, since `WAIT` holds up the connection it runs on.
+    pub fn with_wait_replicas(mut self, replicas: u32, timeout: Duration) -> Self {
+        self.wait_replicas = (replicas > 0).then_some(WaitReplicas { replicas, timeout });
+        self
+    }
+
+    /// The replica acknowledgement lock grants wait for, if any.
+    pub fn wait_replicas(&self) -> Option<WaitReplicas> {
+        self.wait_replicas
     }
 
     /// The longest lease this connector assumes any member uses: the stated
@@ -196,6 +227,15 @@ impl Config {
                 "max lease must be at most 24 h".into(),
             ));
         }
+        if let Some(wait) = self.wait_replicas {
+            if wait.timeout.is_zero() || wait.timeout >= self.command_timeout {
+                return Err(Error::InvalidArgument(format!(
+                    "wait_replicas timeout must be above zero and below the command timeout \
+                     ({} ms)",
+                    self.command_timeout.as_millis()
+                )));
+            }
+        }
         if self.command_timeout.is_zero() {
             return Err(Error::InvalidArgument(
                 "command timeout must be above zero".into(),
@@ -230,6 +270,7 @@ impl fmt::Debug for Config {
             .field("command_timeout", &self.command_timeout)
             .field("tls_root_cert", &self.tls_root_cert.is_some())
             .field("max_lease", &self.max_lease())
+            .field("wait_replicas", &self.wait_replicas)
             .finish()
     }
 }

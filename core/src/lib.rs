@@ -70,7 +70,7 @@ mod transport;
 pub use protocol::keys;
 
 pub use config::{
-    default_member_id, redact_url, Config, DEFAULT_COMMAND_TIMEOUT, DEFAULT_GROUP,
+    default_member_id, redact_url, Config, WaitReplicas, DEFAULT_COMMAND_TIMEOUT, DEFAULT_GROUP,
     DEFAULT_SESSION_TIMEOUT, DEFAULT_SUB_GROUP,
 };
 pub use connector::Connector;

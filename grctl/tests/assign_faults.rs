@@ -211,7 +211,7 @@ impl Topic {
                 .with_member_id("observer"),
         )
         .unwrap();
-        let record = c.persistent_get("assign/jobs/state");
+        let record = c.persistent_list("assign/jobs/");
         let held = c.ephemeral_list("assign/jobs/held/");
         format!("record: {record:?}\nheld: {held:?}")
     }

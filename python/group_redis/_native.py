@@ -143,6 +143,10 @@ FUNCTIONS: dict[str, Declaration] = {
     "gr_options_set_heartbeat_ms": (_STATUS, [_OPTIONS, ("uint64_t", "heartbeat_ms")]),
     "gr_options_set_command_timeout_ms": (_STATUS, [_OPTIONS, ("uint64_t", "timeout_ms")]),
     "gr_options_set_max_lease_ms": (_STATUS, [_OPTIONS, ("uint64_t", "max_lease_ms")]),
+    "gr_options_set_wait_replicas": (
+        _STATUS,
+        [_OPTIONS, ("uint64_t", "replicas"), ("uint64_t", "timeout_ms")],
+    ),
     "gr_options_set_sub_groups": (
         _STATUS,
         [_OPTIONS, ("const char *const *", "sub_groups"), ("size_t", "count")],

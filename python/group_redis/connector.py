@@ -76,6 +76,8 @@ def connect(
     command_timeout: float = 5.0,
     tls_root_cert: Union[str, bytes, None] = None,
     max_lease: Optional[float] = None,
+    wait_replicas: int = 0,
+    wait_replicas_timeout: float = 1.0,
 ) -> "Connector":
     """Connects to Redis and starts a session (lease `session_timeout` seconds, renewed
     every `heartbeat` seconds, default a third of it). Does not join: call `join()`.
@@ -87,6 +89,10 @@ def connect(
     `max_lease` (seconds) is the longest session timeout any member of the group uses
     (default: `session_timeout`): after Redis restarted without the group's data, the first
     lock grant waits this long from the server's start (docs/SAFETY.md).
+    `wait_replicas` (default 0: off) makes a lock grant count only once that many replicas
+    of the Redis master acknowledged it (Redis WAIT), waiting up to `wait_replicas_timeout`
+    seconds (below `command_timeout`); a grant not acknowledged in time is given back and
+    the lock call raises OperationTimeoutError (docs/SAFETY.md, docs/DEPLOYMENT.md).
     Raises ConnectionFailedError when Redis cannot be reached and InvalidArgumentError for
     bad options. The library's log records go to the ``group_redis`` loggers (see
     `group_redis.logs`); their levels are read again here.
@@ -113,6 +119,14 @@ def connect(
         )
         if max_lease is not None:
             _native.check(lib.gr_options_set_max_lease_ms(options, _ms(max_lease, "max_lease")))
+        if wait_replicas:
+            if wait_replicas < 0:
+                raise InvalidArgumentError("wait_replicas must not be negative")
+            _native.check(
+                lib.gr_options_set_wait_replicas(
+                    options, wait_replicas, _ms(wait_replicas_timeout, "wait_replicas_timeout")
+                )
+            )
         names = [encode_name(s, "sub-group") for s in sub_groups]
         array = (c_char_p * max(len(names), 1))(*names)
         _native.check(lib.gr_options_set_sub_groups(options, array, len(names)))

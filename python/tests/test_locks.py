@@ -193,3 +193,16 @@ def test_max_lease_is_an_option_and_lock_status_reports_the_holder(connect):
     assert status.grants_held_until is None
     assert lock.release()
     assert conn.lock_status("status") == group_redis.LockStatus(None, None)
+
+
+def test_wait_replicas_with_no_replica_gives_the_grant_back(connect):
+    # No replica runs here: a grant waiting for one is never reported as acquired; it is
+    # given back, and the lock call raises (docs/SAFETY.md, "Waiting for replicas"). A real
+    # replica is exercised in core/tests/wait_replicas.rs.
+    with pytest.raises(group_redis.InvalidArgumentError):
+        connect("bad-wait", wait_replicas=-1)
+    conn = connect("wait", wait_replicas=1, wait_replicas_timeout=0.2)
+    with pytest.raises(group_redis.OperationTimeoutError):
+        conn.lock("waited")
+    assert not conn.is_held("waited")
+    assert conn.lock_status("waited").holder is None

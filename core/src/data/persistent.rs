@@ -59,6 +59,23 @@ impl Connector {
             .and_then(|v| v.first().copied()))
     }
 
+    /// Compare-and-set over several paths: writes every pair at once, only if the version
+    /// of the first pair's path is `expected_version` (`0`: it must not exist). Returns the
+    /// new versions, or `None` when the version did not match (nothing written). The
+    /// assignment leader writes its record's head with the shares that changed this way, so
+    /// the head's version fences them all.
+    pub(crate) async fn persistent_cas_many(
+        &self,
+        expected_version: u64,
+        entries: &[(String, Value)],
+    ) -> Result<Option<Vec<u64>>> {
+        let pairs: Vec<(&str, &Value)> = entries.iter().map(|(p, v)| (p.as_str(), v)).collect();
+        if pairs.is_empty() {
+            return Err(Error::protocol("compare-and-set of nothing"));
+        }
+        self.write_data(&expected_version.to_string(), &pairs).await
+    }
+
     async fn write_data(
         &self,
         expected: &str,

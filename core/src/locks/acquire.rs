@@ -119,8 +119,12 @@ impl Session {
             let _ = tokio::time::timeout(nap, slot.notify.notified()).await;
             self.check_open()?;
             if let Some((token, sid)) = slot.take_hand_off() {
-                if let Some(token) = entry.accept_hand_off(token, &sid) {
-                    return Ok(Some(token));
+                // With grants waiting for replicas, the next attempt reports the hold
+                // handed over (and writes, so that its WAIT covers the hand-off).
+                if self.config.wait_replicas().is_none() {
+                    if let Some(token) = entry.accept_hand_off(token, &sid) {
+                        return Ok(Some(token));
+                    }
                 }
             }
             // Woken at the holder's deadline, by a lost pub/sub connection, or handed the
@@ -175,14 +179,13 @@ impl Session {
             ]
         };
         let first = attempt_id();
-        let lock = &self.scripts.lock;
-        let reply = match self.run::<Vec<i64>>(lock, &args(&first, "")).await {
+        let (reply, acked) = match self.run_lock(&args(&first, "")).await {
             // The reply was lost, not necessarily the request: a second attempt gives the
             // first up (it can no longer take the lock when it arrives) and reports the
             // hold the first took, if it did.
             Err(err) if is_ambiguous(&err) => {
                 let second = attempt_id();
-                match self.run::<Vec<i64>>(lock, &args(&second, &first)).await {
+                match self.run_lock(&args(&second, &first)).await {
                     Ok(reply) => reply,
                     Err(again) => {
                         // Still unknown whether Redis applied either: make sure neither
@@ -205,6 +208,9 @@ impl Session {
             other => other?,
         };
         match reply.as_slice() {
+            [1, token, _] if acked.is_some_and(|acked| acked < self.wanted_replicas()) => Err(self
+                .give_back_unreplicated(&sid, name, owner, *token, acked.unwrap_or(0))
+                .await),
             [1, token, holds] => {
                 let mut session = self.record();
                 if session.id != sid || !session.lease_valid() {
@@ -252,6 +258,62 @@ impl Session {
 }
 
 impl Session {
+    /// Runs the lock script, followed by `WAIT` when grants wait for replicas: the reply
+    /// and, then, how many replicas acknowledged.
+    async fn run_lock(&self, args: &[&str]) -> Result<(Vec<i64>, Option<i64>)> {
+        match self.config.wait_replicas() {
+            None => Ok((self.run(&self.scripts.lock, args).await?, None)),
+            Some(wait) => {
+                let (reply, acked) = self.run_then_wait(&self.scripts.lock, args, wait).await?;
+                Ok((reply, Some(acked)))
+            }
+        }
+    }
+
+    fn wanted_replicas(&self) -> i64 {
+        self.config
+            .wait_replicas()
+            .map_or(0, |w| i64::from(w.replicas))
+    }
+
+    /// A grant (fencing token `token`) that fewer replicas than asked for acknowledged in
+    /// time: given back at once (one hold, so a re-entry leaves the holds before it), and
+    /// the caller told so. If the release itself fails, the background frees the hold.
+    async fn give_back_unreplicated(
+        &self,
+        sid: &str,
+        name: &str,
+        owner: &str,
+        token: i64,
+        acked: i64,
+    ) -> Error {
+        let token = token.to_string();
+        let id = attempt_id();
+        let args = [sid, name, owner, "0", token.as_str(), id.as_str()];
+        if self
+            .run::<Vec<i64>>(&self.scripts.release, &args)
+            .await
+            .is_err()
+        {
+            self.clean_up_in_background(
+                sid,
+                name,
+                Cleanup::Release {
+                    owner,
+                    token: &token,
+                },
+            );
+        }
+        let wait = self.config.wait_replicas().expect("only when waiting");
+        Error::Timeout(format!(
+            "lock {name} was granted but {} of {} replicas acknowledged it within {} ms; \
+             it was given back, so it is not held",
+            acked.max(0),
+            wait.replicas,
+            wait.timeout.as_millis()
+        ))
+    }
+
     /// Why nothing is granted while the lease is not good: in doubt (SUSPENDED: it may yet
     /// be renewed) or run out on the local clock (LOST: it is gone).
     fn refusal_in_doubt(&self) -> Error {
@@ -294,6 +356,11 @@ impl Session {
     /// the session is usable again (renewed or replaced) and returns true, or returns false
     /// when `err` is not worth waiting out or time ran out.
     async fn outlast(&self, err: &Error, deadline: Instant) -> bool {
+        // A failure while the connection stays usable (a grant no replica acknowledged in
+        // time, a slow reply) must not retry past the caller's deadline.
+        if Instant::now() >= deadline {
+            return false;
+        }
         if !matches!(
             err,
             Error::SessionExpired(_) | Error::Connection(_) | Error::Timeout(_)

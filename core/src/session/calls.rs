@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use redis::FromRedisValue;
 
+use crate::config::WaitReplicas;
 use crate::error::{Error, Result};
 use crate::protocol::scripts::ScriptDef;
 use crate::session::Session;
@@ -66,6 +67,57 @@ impl Session {
                     slot_move.pause().await;
                 }
                 result => return result.map_err(|e| self.transport.error(e)),
+            }
+        }
+    }
+
+    /// Runs a lock script and then `WAIT replicas timeout` on the same connection (so that
+    /// `WAIT` covers the script's writes), for `Config::with_wait_replicas`. Returns the
+    /// script's reply and how many replicas acknowledged; a `WAIT` that failed counts as
+    /// none (the script's outcome is known, the acknowledgement is not).
+    pub async fn run_then_wait(
+        &self,
+        script: &ScriptDef,
+        args: &[&str],
+        wait: WaitReplicas,
+    ) -> Result<(Vec<i64>, i64)> {
+        let evidence = self.clock.args();
+        let mut all = Vec::with_capacity(args.len() + 3);
+        all.push(self.keys.prefix());
+        all.extend_from_slice(args);
+        all.extend(evidence.iter().map(String::as_str));
+        let mut cmd = redis::cmd("WAIT");
+        cmd.arg(wait.replicas).arg(wait.timeout.as_millis() as u64);
+        let mut slot_move = SlotMove::new();
+        loop {
+            let result = if CallerThread::active() {
+                self.transport.direct.run(false, |conn| {
+                    let reply: Vec<i64> =
+                        self.scripts.run_blocking(script, &self.keys, &all, conn)?;
+                    Ok((reply, cmd.query::<i64>(conn).unwrap_or(-1)))
+                })
+            } else {
+                let shared = self
+                    .transport
+                    .waits
+                    .as_ref()
+                    .unwrap_or(&self.transport.shared);
+                let mut conn = shared.get().await;
+                match self
+                    .scripts
+                    .run_async(script, &self.keys, &all, &mut conn)
+                    .await
+                {
+                    Ok(reply) => Ok((reply, cmd.query_async::<i64>(&mut conn).await.unwrap_or(-1))),
+                    Err(err) => Err(err),
+                }
+            };
+            match result {
+                Err(err) if self.transport.is_cluster() && slot_move.retry(&err) => {
+                    let _ = self.transport.error(err);
+                    slot_move.pause().await;
+                }
+                result => return self.masked(result.map_err(|e| self.transport.error(e))),
             }
         }
     }

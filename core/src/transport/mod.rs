@@ -37,6 +37,9 @@ pub(crate) struct Transport {
     cluster: bool,
     pub shared: SharedConnection,
     pub direct: DirectPool,
+    /// For lock calls followed by `WAIT` (`Config::with_wait_replicas`): `WAIT` holds up
+    /// the connection it runs on, which must not be the shared one (heartbeats use it).
+    pub waits: Option<SharedConnection>,
 }
 
 impl Transport {
@@ -74,7 +77,25 @@ impl Transport {
             .await
             .map_err(|e| Error::Connection(e.to_string()))?
             .map_err(|e| scrub(Error::from(e)))?;
+        let waits = match config.wait_replicas() {
+            None => None,
+            Some(_) => {
+                let (client, generation) = endpoint.client();
+                let conn = runtime::handle()
+                    .spawn(open_manager(client, config.command_timeout, None))
+                    .await
+                    .map_err(|e| Error::Connection(e.to_string()))?
+                    .map_err(|e| scrub(Error::from(e)))?;
+                Some(SharedConnection::new(
+                    Arc::clone(&endpoint),
+                    config.command_timeout,
+                    conn,
+                    generation,
+                ))
+            }
+        };
         Ok(Transport {
+            waits,
             direct: DirectPool::new(Arc::clone(&endpoint), config.command_timeout),
             shared: SharedConnection::new(
                 Arc::clone(&endpoint),

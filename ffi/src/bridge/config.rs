@@ -26,7 +26,14 @@ pub(crate) struct ConfigSpec {
     pub tls_root_cert_pem: Option<String>,
     /// The longest session timeout any member of the group uses (see `Config::with_max_lease`).
     pub max_lease_ms: Option<u64>,
+    /// Lock grants wait for this many replicas (see `Config::with_wait_replicas`).
+    pub wait_replicas: Option<u64>,
+    /// ... up to this long (default 1000 ms).
+    pub wait_replicas_timeout_ms: Option<u64>,
 }
+
+/// How long lock grants wait for replicas when no timeout is given.
+const DEFAULT_WAIT_REPLICAS_TIMEOUT_MS: u64 = 1000;
 
 impl ConfigSpec {
     /// Parses the JSON document; a wrong type names the field it is in.
@@ -73,6 +80,15 @@ impl ConfigSpec {
         if let Some(ms) = self.max_lease_ms {
             config = config.with_max_lease(Duration::from_millis(ms));
         }
+        if let Some(replicas) = self.wait_replicas {
+            let replicas = u32::try_from(replicas).map_err(|_| {
+                Error::InvalidArgument(format!("wait_replicas {replicas} is too large"))
+            })?;
+            let timeout = self
+                .wait_replicas_timeout_ms
+                .unwrap_or(DEFAULT_WAIT_REPLICAS_TIMEOUT_MS);
+            config = config.with_wait_replicas(replicas, Duration::from_millis(timeout));
+        }
         if let Some(pem) = self.tls_root_cert_pem {
             config = config.with_tls_root_cert(pem.into_bytes());
         }
@@ -99,7 +115,7 @@ mod tests {
         let config = ConfigSpec::from_json(
             r#"{"url":"redis://h:1","group":"g","memberId":"m","sessionTimeoutMs":3000,
                 "heartbeatMs":1000,"commandTimeoutMs":500,"subGroups":["a","b"],"payload":{"p":1},
-                "maxLeaseMs":60000}"#,
+                "maxLeaseMs":60000,"waitReplicas":1,"waitReplicasTimeoutMs":250}"#,
         )
         .and_then(ConfigSpec::into_config)
         .unwrap();
@@ -108,6 +124,13 @@ mod tests {
         assert_eq!(config.session_timeout(), Duration::from_secs(3));
         assert_eq!(config.heartbeat(), Duration::from_secs(1));
         assert_eq!(config.max_lease(), Duration::from_secs(60));
+        assert_eq!(
+            config.wait_replicas(),
+            Some(grcore::WaitReplicas {
+                replicas: 1,
+                timeout: Duration::from_millis(250)
+            })
+        );
         config.validate().unwrap();
 
         let defaults = ConfigSpec::from_json(r#"{"url":"redis://h","group":null}"#)
@@ -116,6 +139,7 @@ mod tests {
         assert_eq!(defaults.group(), grcore::DEFAULT_GROUP);
         assert_eq!(defaults.session_timeout(), grcore::DEFAULT_SESSION_TIMEOUT);
         assert_eq!(defaults.max_lease(), grcore::DEFAULT_SESSION_TIMEOUT);
+        assert_eq!(defaults.wait_replicas(), None);
     }
 
     #[test]

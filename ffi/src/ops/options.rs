@@ -51,6 +51,20 @@ bridge_fns! {
         options.set(|s| s.max_lease_ms = Some(max_lease_ms))
     }
 
+    /// Makes lock grants wait for `replicas` replicas of the Redis master to acknowledge
+    /// them (Redis `WAIT`), up to `timeout_ms` (0: 1000 ms; must be below the command
+    /// timeout, checked by `gr_connect`). 0 replicas (the default) turns it off. A grant
+    /// not acknowledged in time is given back and the lock call fails with GR_TIMEOUT; the
+    /// lock is then not held (docs/SAFETY.md).
+    /// Errors: GR_NULL_ARGUMENT.
+    #[c(gr_options_set_wait_replicas)]
+    fn options_set_wait_replicas(options: gr_options, replicas: u64, timeout_ms: u64) -> () {
+        options.set(|s| {
+            s.wait_replicas = Some(replicas);
+            s.wait_replicas_timeout_ms = (timeout_ms > 0).then_some(timeout_ms);
+        })
+    }
+
     /// Sets how long one Redis command may take before it fails with GR_TIMEOUT (default
     /// 5000 ms; 0 is refused by `gr_connect`).
     /// Errors: GR_NULL_ARGUMENT.

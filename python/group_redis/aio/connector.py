@@ -42,6 +42,8 @@ async def connect(
     command_timeout: float = 5.0,
     tls_root_cert: Union[str, bytes, None] = None,
     max_lease: Optional[float] = None,
+    wait_replicas: int = 0,
+    wait_replicas_timeout: float = 1.0,
     max_threads: int = DEFAULT_MAX_THREADS,
 ) -> "AsyncConnector":
     """Connects to Redis and starts a session, without blocking the event loop; the
@@ -66,6 +68,8 @@ async def connect(
         command_timeout=command_timeout,
         tls_root_cert=tls_root_cert,
         max_lease=max_lease,
+        wait_replicas=wait_replicas,
+        wait_replicas_timeout=wait_replicas_timeout,
     )
     calls = BlockingCalls(max_threads)
     job = calls._submit(make)

@@ -1,5 +1,6 @@
 -- ARGV: prefix, expected version ('' = any, '0' = must not exist, 'N'), then path/value
--- pairs, then the clock evidence every script gets (base.lua). All or nothing: with an expected version there is exactly one pair.
+-- pairs, then the clock evidence every script gets (base.lua). All or nothing: with an
+-- expected version, the first pair's path is the one compared.
 -- Returns {1, version...} when written, {0, current_version} on a version mismatch.
 -- Each pair written is one data change (reap.lua data_changed).
 local expected = ARGV[2]

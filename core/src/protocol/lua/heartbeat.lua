@@ -14,6 +14,9 @@ elseif deadline then
 elseif create then
   redis.call('ZADD', SESSIONS, now() + timeout, sid)
   redis.call('HSET', P .. 'leases', sid, timeout)
+  -- The owned set lives as long as the session (entry `s`, which reaping ignores), so a
+  -- lock taken and given back does not create and delete it every time.
+  redis.call('SADD', P .. 'owned:' .. sid, 's')
   -- Tell every connector when to reap this session should it die before renewing.
   redis.call(PUBLISH, P .. 'session-added', fmt_int(now() + timeout) .. ':' .. fmt_int(now()))
   alive = 1

@@ -48,7 +48,9 @@ if gives_up ~= '' or next(held) then
   end
   if held.session then
     if ours and wait ~= '' and held.attempt == wait then
-      -- Handed to this waiter.
+      -- Handed to this waiter. Written again, so that a WAIT the caller sends next
+      -- (wait_replicas) covers the hand-off, which another connection wrote.
+      redis.call('HSET', key, 'attempt', wait)
       return {1, tonumber(held.token), tonumber(held.count)}
     end
     if ours and reentrant then

@@ -39,6 +39,27 @@ local function lastsave_to_remember()
   return fmt_int(lastsave)
 end
 
+-- The epoch record this load of the library has checked against the running server: its
+-- `id`, `grants_from`, `max_lease` and `lastsave` as stored then, and the EPOCH made from
+-- it. A library load lives no longer than the server process, so while those fields still
+-- read the same, the server has not restarted since the check and the record was not
+-- replaced (a new epoch has a new id): neither LASTSAVE nor the run id needs a second look.
+-- Every other way the code can come to run against these keys starts with nothing checked:
+-- a restart or a fail-over (another process), FUNCTION FLUSH or DELETE and the reload that
+-- follows, DEBUG RELOAD and a replica's full sync (both load the library again from the
+-- RDB); see core/tests/epoch_check.rs. The fields are compared as stored rather than
+-- through a field of their own, so that a change made by another version of the library
+-- (another library name on the same server) is seen too, and so is the `lastsave` that a
+-- connector spoils after a Sentinel fail-over to have the run id compared (transport).
+-- As a plain script (EVAL) this is made anew by every call, so never used.
+local CHECKED
+
+-- Remembers the record as stored now (`grants_from`, `max_lease` as numbers) and EPOCH.
+local function remember_checked(grants_from, max_lease, lastsave)
+  CHECKED = { id = EPOCH.id, grants_from = fmt_int(grants_from), max_lease = fmt_int(max_lease),
+    lastsave = lastsave, epoch = EPOCH }
+end
+
 -- `server_start` bounds when the server started (server_identity): a lease from before the
 -- start may still run until server_start + that lease.
 local function start_epoch(run_id, server_start, grants_from, max_lease)
@@ -51,10 +72,11 @@ local function start_epoch(run_id, server_start, grants_from, max_lease)
     token_base = now() * 1024,
     max_lease = max_lease,
   }
+  remember_checked(grants_from, max_lease, lastsave_to_remember())
   redis.call('HSET', epoch_key(), 'id', EPOCH.id, 'run_id', run_id, 'created_at', fmt_int(now()),
-    'lastsave', lastsave_to_remember(), 'server_start', fmt_int(server_start),
-    'grants_from', fmt_int(grants_from), 'token_base', fmt_int(EPOCH.token_base),
-    'max_lease', fmt_int(max_lease))
+    'lastsave', CHECKED.lastsave, 'server_start', fmt_int(server_start),
+    'grants_from', CHECKED.grants_from, 'token_base', fmt_int(EPOCH.token_base),
+    'max_lease', CHECKED.max_lease)
 end
 
 -- No grant before every lease from before the server started has run out: a server
@@ -107,6 +129,16 @@ end
 local function current_epoch(known, lease)
   if EPOCH then return EPOCH end
   known, lease = known or '', lease or 0
+  -- The common call: the record checked before in this load of the library, unchanged, and
+  -- nothing for this caller to add (a loss it witnessed, a longer lease, a fresh start).
+  if CHECKED and (known == '' or known == CHECKED.id) and lease <= CHECKED.epoch.max_lease then
+    local e = redis.call('HMGET', epoch_key(), 'id', 'grants_from', 'max_lease', 'lastsave')
+    if e[1] == CHECKED.id and e[2] == CHECKED.grants_from and e[3] == CHECKED.max_lease
+        and e[4] == CHECKED.lastsave then
+      EPOCH = CHECKED.epoch
+      return EPOCH
+    end
+  end
   local fresh = known == '?'
   if fresh then known = '' end
   -- The fields every call needs; run_id and created_at are read only when they matter.
@@ -126,7 +158,8 @@ local function current_epoch(known, lease)
   local max_lease = math.max(stored_lease, lease)
   -- '0' (no grace) is the common case: no conversion needed.
   local grants_from = e[2] == '0' and 0 or tonumber(e[2])
-  if redis.call('LASTSAVE') ~= tonumber(e[5]) then
+  local lastsave = e[5]
+  if redis.call('LASTSAVE') ~= tonumber(lastsave) then
     local run_id, server_start = server_identity()
     if run_id ~= redis.call('HGET', epoch_key(), 'run_id') and not moved_here_whole() then
       -- Restarted with (possibly old) data: every session from before ends now (reason
@@ -138,7 +171,8 @@ local function current_epoch(known, lease)
       return EPOCH
     end
     -- A save, not a restart.
-    redis.call('HSET', epoch_key(), 'lastsave', lastsave_to_remember())
+    lastsave = lastsave_to_remember()
+    redis.call('HSET', epoch_key(), 'lastsave', lastsave)
   end
   if known ~= '' and known ~= e[1] then
     -- A late witness of the loss that started this epoch.
@@ -160,6 +194,7 @@ local function current_epoch(known, lease)
   end
   EPOCH = { id = e[1], grants_from = grants_from, token_base = tonumber(e[3]),
     max_lease = max_lease }
+  remember_checked(grants_from, max_lease, lastsave)
   return EPOCH
 end
 

@@ -1,11 +1,12 @@
 //! Taking part in an assignment topic ([`Connector::assignments`]): every participant
-//! campaigns for the topic's leadership and follows the leader's record; the leader runs
-//! [`step`] whenever a participant comes, goes or acknowledges, and writes the result.
+//! campaigns for the topic's leadership and follows its own share of the leader's record;
+//! the leader ([`super::lead`]) runs its step whenever a participant comes, goes or
+//! acknowledges, and writes what changed.
 //!
 //! Connection states: SUSPENDED changes nothing (the share stays: nobody else gets an id
 //! before this session has ended, which is after LOST). LOST: the share is dropped at once
 //! (an event with no ids) since the session may be reaped and its ids given to others;
-//! after RECONNECTED the participant reads the record again and holds what it still owns.
+//! after RECONNECTED the participant reads its share again and holds what it still owns.
 //! The leader part is a [`crate::Leadership`]: see there.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -16,8 +17,8 @@ use serde::Serialize;
 use tokio::sync::{mpsc, watch, Notify};
 use tokio::task::JoinHandle;
 
-use super::state::{held_prefix, leadership_name, record_path, Held, Record};
-use super::step::step;
+use super::lead::lead;
+use super::state::{held_prefix, leadership_name, share_prefix, Held, Share};
 use crate::connector::Connector;
 use crate::error::{Error, Result};
 use crate::names::check_name;
@@ -25,9 +26,6 @@ use crate::recipes::SharedConnector;
 use crate::session::state::ConnectionState;
 use crate::subscription::{Event, Subscription};
 use crate::transport::runtime;
-
-/// How often the leader looks again without a trigger (sub-group changes, a lost event).
-const RECHECK: Duration = Duration::from_millis(500);
 
 /// How soon a participant tries again to write an acknowledgement that failed.
 const ACK_RETRY: Duration = Duration::from_millis(50);
@@ -38,7 +36,7 @@ const ACK_RETRY: Duration = Duration::from_millis(50);
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AssignmentEvent {
     pub member: String,
-    /// The leader's record epoch this share comes from (0: none yet, or dropped on LOST).
+    /// The record epoch of this share's last change (0: none yet, or dropped on LOST).
     pub epoch: u64,
     pub ids: Vec<String>,
     pub tokens: BTreeMap<String, u64>,
@@ -49,17 +47,17 @@ impl Event for AssignmentEvent {
     type Snapshot = AssignmentEvent;
 }
 
-struct Shared {
-    connector: SharedConnector,
-    topic: String,
-    member: String,
-    sub_group: Option<String>,
+pub(super) struct Shared {
+    pub connector: SharedConnector,
+    pub topic: String,
+    pub member: String,
+    pub sub_group: Option<String>,
     /// This participant's [`Held::incarnation`].
-    incarnation: u64,
-    ids: Mutex<BTreeSet<String>>,
-    ids_changed: Notify,
-    share: Mutex<(AssignmentEvent, Vec<mpsc::UnboundedSender<AssignmentEvent>>)>,
-    stop: watch::Sender<bool>,
+    pub incarnation: u64,
+    pub ids: Mutex<BTreeSet<String>>,
+    pub ids_changed: Notify,
+    pub share: Mutex<(AssignmentEvent, Vec<mpsc::UnboundedSender<AssignmentEvent>>)>,
+    pub stop: watch::Sender<bool>,
 }
 
 impl Shared {
@@ -73,6 +71,10 @@ impl Shared {
 
     fn held_key(&self) -> String {
         format!("{}{}", held_prefix(&self.topic), self.member)
+    }
+
+    fn share_path(&self) -> String {
+        format!("{}{}", share_prefix(&self.topic), self.member)
     }
 }
 
@@ -129,7 +131,7 @@ impl Connector {
             .await?;
         let states = self.subscribe_state();
         let started = async {
-            let record = self.watch(&record_path(topic), None).await?;
+            let record = self.watch(&shared.share_path(), None).await?;
             let leadership = self.elect(&leadership_name(topic)).await?;
             Ok::<_, Error>((record, leadership))
         };
@@ -202,7 +204,8 @@ impl Drop for Assignment {
     }
 }
 
-/// Follows the leader's record: publishes this participant's share, then acknowledges it.
+/// Follows this participant's share of the leader's record: publishes it, then
+/// acknowledges it.
 async fn follow(
     shared: Arc<Shared>,
     mut record: Subscription<crate::DataEvent>,
@@ -210,8 +213,8 @@ async fn follow(
 ) {
     let connector = &shared.connector;
     let mut stop = shared.stop.subscribe();
-    let path = record_path(&shared.topic);
-    let mut current: Option<Record> = record
+    let path = shared.share_path();
+    let mut current: Option<Share> = record
         .snapshot()
         .entries
         .iter()
@@ -225,9 +228,23 @@ async fn follow(
         ..Held::default()
     });
     // An acknowledgement that could not be written (a command timeout under load) is
-    // retried: the leader may be waiting for it, and no new record comes until it lands.
+    // retried: the leader may be waiting for it, and no new share comes until it lands.
     let mut ack_failed = false;
+    // After a reconnect the share is read again; a read that failed is retried, since the
+    // share may not change again until the leader has the acknowledgement.
+    let mut reread = false;
     loop {
+        if reread {
+            match connector.persistent_get(&path).await {
+                Ok(value) => {
+                    current = value.and_then(|v| serde_json::from_value(v).ok());
+                    reread = false;
+                }
+                Err(err) => {
+                    tracing::debug!(topic = %shared.topic, error = %err, "cannot read the share");
+                }
+            }
+        }
         match (dirty, &current) {
             (true, Some(rec)) => ack_failed = !apply(&shared, rec, &mut acked).await,
             (_, None) => ack_failed = false,
@@ -237,7 +254,7 @@ async fn follow(
         tokio::select! {
             biased;
             _ = async { let _ = stop.wait_for(|s| *s).await; } => break,
-            _ = tokio::time::sleep(ACK_RETRY), if ack_failed => {}
+            _ = tokio::time::sleep(ACK_RETRY), if ack_failed || reread => {}
             state = states.next() => match state {
                 None | Some(ConnectionState::Closed) => break,
                 Some(ConnectionState::Lost) => {
@@ -248,15 +265,15 @@ async fn follow(
                 Some(ConnectionState::Reconnected) => {
                     // The new session restored an old acknowledgement: write it again.
                     acked = None;
-                    current = connector.persistent_get(&path).await.ok().flatten()
-                        .and_then(|v| serde_json::from_value(v).ok());
+                    reread = true;
                 }
                 Some(_) => dirty = false,
             },
             event = record.next() => match event {
                 None => break,
                 Some(event) if event.path == path => {
-                    // A delete (the record was removed) leaves nothing assigned.
+                    reread = false;
+                    // A delete (the share was removed) leaves nothing assigned.
                     current = serde_json::from_value(event.value).ok();
                 }
                 Some(_) => dirty = false,
@@ -275,20 +292,19 @@ async fn follow(
     }
 }
 
-/// Publishes the share `record` gives this participant, then acknowledges it (so the
+/// Publishes the ids `share` gives this participant, then acknowledges them (so the
 /// leader may give what it let go to others) when [`acknowledgement`] says so. `acked` is
 /// what it last wrote (`None`: unknown, write again). Returns false when the
 /// acknowledgement it needed could not be written.
-async fn apply(shared: &Shared, record: &Record, acked: &mut Option<Held>) -> bool {
-    let tokens = record.share_of(&shared.member, shared.incarnation);
+async fn apply(shared: &Shared, share: &Share, acked: &mut Option<Held>) -> bool {
+    let tokens = share.tokens_for(shared.incarnation);
     shared.publish(AssignmentEvent {
         member: shared.member.clone(),
-        epoch: record.epoch,
+        epoch: share.epoch,
         ids: tokens.keys().cloned().collect(),
         tokens,
     });
-    let Some(held) = acknowledgement(record, &shared.member, shared.incarnation, acked.as_ref())
-    else {
+    let Some(held) = acknowledgement(share, shared.incarnation, acked.as_ref()) else {
         return true;
     };
     let value = serde_json::to_value(&held).unwrap();
@@ -308,119 +324,23 @@ async fn apply(shared: &Shared, record: &Record, acked: &mut Option<Held>) -> bo
     }
 }
 
-/// The acknowledgement `member` writes once it published its share of `record`, or `None`
-/// when the one it last wrote (`acked`) already tells the leader everything: the same ids,
-/// and no revocation from `member` started after it (the leader waits for an
-/// acknowledgement of the revocation's epoch). An unneeded one would only wake the leader.
+/// The acknowledgement a participant writes once it published `share`, or `None` when the
+/// one it last wrote (`acked`) already tells the leader everything: the same ids, at this
+/// share's epoch or later. A share is written only when it changed for its member (a
+/// revocation rewrites the old owner's share at the revocation's epoch), so each new one
+/// is acknowledged: the leader waits for an acknowledgement of the revocation's epoch.
 pub(crate) fn acknowledgement(
-    record: &Record,
-    member: &str,
+    share: &Share,
     incarnation: u64,
     acked: Option<&Held>,
 ) -> Option<Held> {
-    let ids: BTreeSet<String> = record.share_of(member, incarnation).into_keys().collect();
-    if let Some(acked) = acked {
-        let revocation_unacked = record
-            .ids
-            .values()
-            .any(|s| s.revoking.as_deref() == Some(member) && s.revoked_at > acked.epoch);
-        if acked.ids == ids && !revocation_unacked {
-            return None;
-        }
+    let ids: BTreeSet<String> = share.tokens_for(incarnation).into_keys().collect();
+    if acked.is_some_and(|acked| acked.ids == ids && acked.epoch >= share.epoch) {
+        return None;
     }
     Some(Held {
-        epoch: record.epoch,
+        epoch: share.epoch,
         ids,
         incarnation,
     })
-}
-
-/// While this participant leads: step the record whenever a participant comes, goes or
-/// acknowledges, or the id set changes.
-async fn lead(shared: Arc<Shared>, leadership: crate::Leadership) {
-    let connector = &shared.connector;
-    let mut stop = shared.stop.subscribe();
-    let mut acks = connector
-        .watch_ephemeral(&held_prefix(&shared.topic), None)
-        .await
-        .ok();
-    let mut leader_events = Some(leadership.subscribe());
-    loop {
-        if let Some(term) = leadership.token() {
-            match lead_once(&shared, term).await {
-                // A step may allow the next at once (an owner whose session ended).
-                Ok(true) => continue,
-                Ok(false) => {}
-                Err(err) => {
-                    tracing::debug!(topic = %shared.topic, error = %err, "assignment step failed")
-                }
-            }
-        }
-        tokio::select! {
-            biased;
-            _ = async { let _ = stop.wait_for(|s| *s).await; } => break,
-            _ = shared.ids_changed.notified() => {}
-            event = async { match leader_events.as_mut() { Some(e) => e.next().await, None => std::future::pending().await } } => {
-                // Ended (the connector closed): stop asking it, or this loop would spin.
-                if event.is_none() { leader_events = None; }
-            }
-            event = async { match acks.as_mut() { Some(a) => a.next().await, None => std::future::pending().await } } => {
-                match acks.as_mut() {
-                    None => {}
-                    Some(_) if event.is_none() => acks = None,
-                    // Acknowledgements that arrived together make one step.
-                    Some(a) => while a.try_next().is_some() {},
-                }
-            }
-            _ = tokio::time::sleep(RECHECK) => {}
-        }
-        if connector.is_closed() {
-            break;
-        }
-    }
-    let _ = leadership.resign().await;
-}
-
-/// One leader step: read, compute, write with compare-and-set (a write that lost the race
-/// is retried at the next wake-up). Returns whether it wrote a new record.
-async fn lead_once(shared: &Shared, term: u64) -> Result<bool> {
-    let connector = &shared.connector;
-    let path = record_path(&shared.topic);
-    let (record, version) = match connector.persistent_get_versioned(&path).await? {
-        Some(v) => (
-            serde_json::from_value(v.value).map_err(|e| Error::protocol(format!("{path}: {e}")))?,
-            v.version,
-        ),
-        None => (Record::default(), 0),
-    };
-    let prefix = held_prefix(&shared.topic);
-    let mut participants: BTreeMap<String, Held> = connector
-        .ephemeral_list(&prefix)
-        .await?
-        .into_iter()
-        .filter_map(|(key, value)| {
-            let member = key.strip_prefix(&prefix)?.to_string();
-            Some((member, serde_json::from_value(value).ok()?))
-        })
-        .collect();
-    if let Some(sub_group) = &shared.sub_group {
-        let in_group: BTreeSet<String> = connector
-            .members()
-            .await?
-            .into_iter()
-            .filter(|m| m.sub_groups.contains(sub_group))
-            .map(|m| m.id)
-            .collect();
-        participants.retain(|m, _| in_group.contains(m));
-    }
-    let ids = shared.ids.lock().unwrap().clone();
-    let next = step(&record, &ids, &participants, term);
-    if next == record {
-        return Ok(false);
-    }
-    let value = serde_json::to_value(&next).unwrap();
-    Ok(connector
-        .persistent_cas(&path, version, &value)
-        .await?
-        .is_some())
 }

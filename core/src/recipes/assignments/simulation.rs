@@ -1,6 +1,6 @@
-//! The assignment protocol simulated without Redis: the leader's [`step`] and participants
-//! that apply the records they see late and out of step with the leader (an event still in
-//! flight, an acknowledgement not yet written), joins, clean leaves, crashes, id-set
+//! The assignment protocol simulated without Redis: the leader's [`step`], writing each
+//! member's share when it changes, and participants that apply the shares they see late and
+//! out of step with the leader (an event still in flight, an acknowledgement not yet written), joins, clean leaves, crashes, id-set
 //! changes and leader changes, in random order from a seeded generator. After every action:
 //! no id is in two live participants' published shares (revoke before assign) and an id's
 //! token grows with each new holder; once quiet, every id has exactly one owner, balanced.
@@ -11,14 +11,14 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use super::plan::Plan;
-use super::state::{Held, Record};
+use super::state::{changed_shares, Held, Record, Share};
 use super::step::step;
 
 /// One participant as the protocol sees it.
 #[derive(Default)]
 struct Participant {
-    /// The epoch of the last record it applied.
-    applied: u64,
+    /// The index in its member's share history of the last share it applied.
+    applied: usize,
     /// The share handed to its application (the ids it may use now).
     published: BTreeMap<String, u64>,
     /// An acknowledgement computed but not yet written to Redis.
@@ -31,6 +31,8 @@ struct Participant {
 struct World {
     /// Every record the leaders wrote, by epoch (index = epoch; 0 is the empty record).
     records: Vec<Record>,
+    /// Every share written, per member id, in order (index 0: none yet).
+    shares: BTreeMap<String, Vec<Share>>,
     /// The live sessions' acknowledgement keys.
     held: BTreeMap<String, Held>,
     participants: BTreeMap<String, Participant>,
@@ -51,26 +53,49 @@ impl World {
         let next = step(self.latest(), &self.ids, &self.held, self.term);
         if next.epoch != self.latest().epoch {
             assert_eq!(next.epoch as usize, self.records.len());
+            let written: BTreeMap<String, Share> = self
+                .shares
+                .iter()
+                .map(|(m, h)| (m.clone(), h.last().unwrap().clone()))
+                .collect();
+            let (head, changed) = changed_shares(&next, &written);
+            for (member, share) in changed {
+                let history = self
+                    .shares
+                    .entry(member)
+                    .or_insert_with(|| vec![Share::default()]);
+                history.push(share);
+            }
+            // What Redis holds is the whole record: a new leader starts from it.
+            let held = self
+                .shares
+                .iter()
+                .map(|(m, h)| (m.as_str(), h.last().unwrap().clone()));
+            assert_eq!(Record::assemble(head, held), next);
             self.records.push(next);
         }
     }
 
-    /// `member` applies a record it has not applied yet (not necessarily the latest: its
+    /// The index of the newest share written for `member`.
+    fn newest(&self, member: &str) -> usize {
+        self.shares.get(member).map_or(0, |h| h.len() - 1)
+    }
+
+    /// `member` applies a share it has not applied yet (not necessarily the latest: its
     /// watch events may still be in flight), as `participant::apply` does: publish, then
     /// acknowledge (written later, by `ack`).
     fn apply(&mut self, member: &str, rng: &mut StdRng) {
         let p = &self.participants[member];
-        let newest = self.records.len() as u64 - 1;
+        let newest = self.newest(member);
         if p.applied >= newest {
             return;
         }
-        let epoch = rng.random_range(p.applied + 1..=newest);
-        let record = &self.records[epoch as usize];
+        let index = rng.random_range(p.applied + 1..=newest);
+        let written = &self.shares[member][index];
         let p = self.participants.get_mut(member).unwrap();
-        let share = record.share_of(member, p.incarnation);
-        let ack =
-            super::participant::acknowledgement(record, member, p.incarnation, p.acked.as_ref());
-        p.applied = epoch;
+        let share = written.tokens_for(p.incarnation);
+        let ack = super::participant::acknowledgement(written, p.incarnation, p.acked.as_ref());
+        p.applied = index;
         for (id, token) in &share {
             if !p.published.contains_key(id) {
                 let before = self.handed.get(id).copied().unwrap_or(0);
@@ -137,7 +162,7 @@ impl World {
             let epoch = self.latest().epoch;
             let members: Vec<String> = self.participants.keys().cloned().collect();
             for m in &members {
-                while self.participants[m].applied < self.records.len() as u64 - 1 {
+                while self.participants[m].applied < self.newest(m) {
                     self.apply(m, rng);
                     self.check_no_two_owners();
                 }
@@ -158,6 +183,7 @@ fn random_schedules_never_give_an_id_to_two_participants() {
     for case in 0..400 {
         let mut world = World {
             records: vec![Record::default()],
+            shares: BTreeMap::new(),
             held: BTreeMap::new(),
             participants: BTreeMap::new(),
             ids: (0..rng.random_range(0..30))
@@ -250,6 +276,7 @@ fn a_join_moves_few_ids_whatever_order_acknowledgements_land_in() {
         let n: usize = rng.random_range(1..8);
         let mut world = World {
             records: vec![Record::default()],
+            shares: BTreeMap::new(),
             held: BTreeMap::new(),
             participants: BTreeMap::new(),
             ids: (0..count).map(|i| format!("id-{i}")).collect(),

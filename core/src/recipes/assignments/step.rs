@@ -57,8 +57,13 @@ pub(crate) fn step(
     let members: BTreeSet<String> = participants.keys().cloned().collect();
     let target = rebalance(&current, ids, &members);
     for id in ids {
-        let slot = next.ids.entry(id.clone()).or_default();
         let wanted = target.get(id);
+        // An id never given out has no slot until it is (so a record is its owners,
+        // revocations and tokens, nothing else: see `Record::split`).
+        let slot = match (next.ids.contains_key(id), wanted) {
+            (false, None) => continue,
+            _ => next.ids.entry(id.clone()).or_default(),
+        };
         if slot.owner.is_some() && slot.owner.as_ref() != wanted {
             // Revoke first; the new owner gets it in a later step, once acknowledged.
             slot.revoking = slot.owner.take();

@@ -40,6 +40,8 @@ public final class GroupConfig {
     private final String tlsRootCertPem;
     private final Path tlsRootCertFile;
     private final Duration maxLease;
+    private final int waitReplicas;
+    private final Duration waitReplicasTimeout;
 
     private GroupConfig(Builder builder) {
         this.url = builder.url;
@@ -54,6 +56,8 @@ public final class GroupConfig {
         this.tlsRootCertPem = builder.tlsRootCertPem;
         this.tlsRootCertFile = builder.tlsRootCertFile;
         this.maxLease = builder.maxLease;
+        this.waitReplicas = builder.waitReplicas;
+        this.waitReplicasTimeout = builder.waitReplicasTimeout;
     }
 
     /**
@@ -115,6 +119,10 @@ public final class GroupConfig {
         json.put("commandTimeoutMs", millis(commandTimeout));
         json.put("subGroups", subGroups);
         json.put("maxLeaseMs", millis(maxLease));
+        if (waitReplicas > 0) {
+            json.put("waitReplicas", (long) waitReplicas);
+            json.put("waitReplicasTimeoutMs", millis(waitReplicasTimeout));
+        }
         json.put("tlsRootCertPem", tlsRootCertPem != null ? tlsRootCertPem : readPem(tlsRootCertFile));
         if (payload != null) {
             Json.check(payload); // the payload against the depth limit, not the options document
@@ -160,6 +168,8 @@ public final class GroupConfig {
         private String tlsRootCertPem;
         private Path tlsRootCertFile;
         private Duration maxLease;
+        private int waitReplicas;
+        private Duration waitReplicasTimeout;
 
         private Builder(String url) {
             if (url == null) {
@@ -214,6 +224,26 @@ public final class GroupConfig {
          */
         public Builder maxLease(Duration maxLease) {
             this.maxLease = maxLease;
+            return this;
+        }
+
+        /**
+         * Reports a lock grant acquired only once {@code replicas} replicas of the Redis
+         * master acknowledged it (Redis {@code WAIT}), waiting up to {@code timeout} (below
+         * the command timeout; null: 1 s). 0 (the default) turns it off. A grant not
+         * acknowledged in time is given back and the lock call throws
+         * {@link RedisTimeoutException}: the lock is then not held (docs/SAFETY.md).
+         *
+         * @param replicas how many replicas must have each grant
+         * @param timeout how long to wait for them, or null for 1 s
+         * @return this builder
+         */
+        public Builder waitReplicas(int replicas, Duration timeout) {
+            if (replicas < 0) {
+                throw new InvalidArgumentException("waitReplicas must not be negative");
+            }
+            this.waitReplicas = replicas;
+            this.waitReplicasTimeout = timeout;
             return this;
         }
 

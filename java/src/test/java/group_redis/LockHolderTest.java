@@ -91,4 +91,18 @@ class LockHolderTest {
             assertEquals(Optional.empty(), connector.lockHolder("still-usable"));
         }
     }
+
+    @Test
+    void aGrantNoReplicaAcknowledgesIsGivenBackAndThrows() {
+        // No replica runs here: with waitReplicas the grant is never reported as acquired
+        // (docs/SAFETY.md, "Waiting for replicas"; a real replica: core/tests/wait_replicas.rs).
+        GroupConfig.Builder group = REDIS.freshGroup();
+        assertThrows(InvalidArgumentException.class, () -> group.waitReplicas(-1, null));
+        try (GroupConnector connector = GroupConnector.connect(
+                group.waitReplicas(1, Duration.ofMillis(200)).build())) {
+            assertThrows(RedisTimeoutException.class, () -> connector.lock("waited"));
+            assertEquals(false, connector.isHeld("waited"));
+            assertEquals(Optional.empty(), connector.lockHolder("waited"));
+        }
+    }
 }

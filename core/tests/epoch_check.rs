@@ -1,0 +1,169 @@
+//! The epoch check (lua/reap.lua) is made in full once per load of the function library and
+//! then only compares the epoch record's fields that a change of epoch or grace touches.
+//! What makes it safe is that every way the library's code can come to run anew — a
+//! restart, FUNCTION FLUSH and the reload that follows, DEBUG RELOAD, a fail-over and back
+//! — starts with nothing checked, or finds a record that differs. These tests make the
+//! reloads and a fail-over and back happen (a restart, being another process, is in
+//! core/tests/faults.rs and restart*.rs; a Sentinel fail-over in sentinel.rs).
+//! A field no change of epoch rewrites by itself (`token_base`, set here by hand to
+//! a value far above every token) tells the two apart: the full check reads it, a call
+//! that finds the record as checked does not.
+
+mod common;
+
+use common::*;
+use group_redis::Connector;
+
+/// Grants one lock+release pair of `name` and returns its token.
+async fn token_of(c: &Connector, name: &str) -> u64 {
+    let token = c.lock(name).await.unwrap().expect("granted");
+    assert!(c.release(name).await.unwrap());
+    token
+}
+
+/// Writes `token_base` into the group's epoch record behind the library's back.
+fn set_token_base(server: &RedisServer, group: &str, base: u64) {
+    let keys = group_redis::keys::Keys::new(group);
+    let _: i64 = raw_command(
+        server,
+        &["HSET", &keys.epoch(), "token_base", &base.to_string()],
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_full_epoch_check_runs_again_after_function_flush_and_debug_reload() {
+    let server = RedisServer::start();
+    let group = unique_group("epoch-check");
+    let c = connect(&server, &group, "a").await;
+    let first = token_of(&c, "L").await;
+
+    // Within one library load the record is not read in full again: the hand-written
+    // token_base is not seen (this is what the check saves on every call).
+    let base = first + 1_000_000_000;
+    set_token_base(&server, &group, base);
+    let same_load = token_of(&c, "L").await;
+    assert!(
+        same_load < base,
+        "a call that finds the record as checked skips the full check ({same_load})"
+    );
+
+    // FUNCTION FLUSH: the connector loads the library again, which checks in full.
+    let _: String = raw_command(&server, &["FUNCTION", "FLUSH"]);
+    let reloaded = token_of(&c, "L").await;
+    assert!(
+        reloaded >= base,
+        "after FUNCTION FLUSH the full check read the record ({reloaded} < {base})"
+    );
+
+    // DEBUG RELOAD: the server saves, empties itself and loads the RDB (functions too) in
+    // the same process.
+    let base = reloaded + 1_000_000_000;
+    set_token_base(&server, &group, base);
+    assert!(token_of(&c, "L").await < base);
+    let _: String = raw_command(&server, &["DEBUG", "RELOAD"]);
+    let after_reload = token_of(&c, "L").await;
+    assert!(
+        after_reload >= base,
+        "after DEBUG RELOAD the full check read the record ({after_reload} < {base})"
+    );
+    c.close().await.unwrap();
+}
+
+/// Waits until `replica` reports its link to its master up.
+fn wait_synced(replica: &RedisServer) {
+    let deadline = std::time::Instant::now() + PATIENCE;
+    loop {
+        let info: String = raw_command(replica, &["INFO", "replication"]);
+        if info.contains("master_link_status:up") {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "never synced: {info}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// The group's epoch id on `server`.
+fn epoch_id(server: &RedisServer, group: &str) -> Option<String> {
+    let keys = group_redis::keys::Keys::new(group);
+    raw_command(server, &["HGET", &keys.epoch(), "id"])
+}
+
+/// Makes `server` the master and `replica` its replica.
+fn promote(server: &RedisServer, replica: &RedisServer) {
+    let _: String = raw_command(server, &["REPLICAOF", "NO", "ONE"]);
+    let port = server.port().to_string();
+    let _: String = raw_command(replica, &["REPLICAOF", "127.0.0.1", &port]);
+    wait_synced(replica);
+}
+
+/// As a Sentinel connector does before its first call on a new master (transport).
+fn spoil_lastsave(server: &RedisServer, group: &str) {
+    let keys = group_redis::keys::Keys::new(group);
+    let _: i64 = raw_command(server, &["HSET", &keys.epoch(), "lastsave", "-1"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_fail_back_to_a_master_whose_library_checked_before_is_a_restart() {
+    // A is the master and its library checks epoch E1; B, its replica, takes over and
+    // starts E2 (another run id); then A takes over again. A's library load may well be
+    // the same one (a demoted master can resync partially), but the record it finds is
+    // B's, so it checks in full: another run id, a restart, a grace and a token floor.
+    let a = RedisServer::start();
+    let b = RedisServer::start_replica_of(a.port());
+    wait_synced(&b);
+    let group = unique_group("epoch-failback");
+    let lease = 1000;
+    let on_a = Connector::connect(short_lease(&a, &group, "on-a", lease))
+        .await
+        .unwrap();
+    let t1 = token_of(&on_a, "L").await;
+    on_a.close().await.unwrap();
+    let e1 = epoch_id(&a, &group).expect("A has an epoch");
+
+    promote(&b, &a);
+    spoil_lastsave(&b, &group);
+    let on_b = Connector::connect(short_lease(&b, &group, "on-b", lease))
+        .await
+        .unwrap();
+    let t2 = on_b
+        .try_lock("L", PATIENCE)
+        .await
+        .unwrap()
+        .expect("granted on B after its grace");
+    let e2 = epoch_id(&b, &group).unwrap();
+    assert_ne!(e1, e2, "B started an epoch of its own");
+    assert!(t2 > t1);
+    assert!(on_b.release("L").await.unwrap());
+    on_b.close().await.unwrap();
+
+    let deadline = std::time::Instant::now() + PATIENCE;
+    while epoch_id(&a, &group).as_deref() != Some(e2.as_str()) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "A never got B's epoch"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    promote(&a, &b);
+    spoil_lastsave(&a, &group);
+    let back = Connector::connect(short_lease(&a, &group, "back-on-a", lease))
+        .await
+        .unwrap();
+    let e3 = epoch_id(&a, &group).unwrap();
+    assert!(
+        e3 != e1 && e3 != e2,
+        "the fail-back started a new epoch on A"
+    );
+    let status = back.lock_status("L").await.unwrap();
+    assert!(
+        status.grants_held_until_ms.is_some(),
+        "grants wait out the leases from before the fail-back"
+    );
+    let t3 = back
+        .try_lock("L", PATIENCE)
+        .await
+        .unwrap()
+        .expect("granted after the grace");
+    assert!(t3 > t2, "tokens grew across the fail-back ({t3} <= {t2})");
+    back.close().await.unwrap();
+}

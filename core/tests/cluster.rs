@@ -140,6 +140,15 @@ async fn groups_spread_over_the_primaries_each_on_its_own_node() {
         assert!(b_token > *token);
         b.close().await.unwrap();
     }
+    // wait_replicas on a cluster: WAIT runs on the group's primary, whose replica
+    // acknowledges the grant.
+    let waiting = Connector::connect(
+        member(&set, &groups[0], "r", lease).with_wait_replicas(1, Duration::from_millis(400)),
+    )
+    .await
+    .unwrap();
+    assert!(waiting.lock("W").await.unwrap().is_some());
+    waiting.close().await.unwrap();
     let slowest = handoffs.iter().max().unwrap();
     // A missed notice would cost the lease (5 s): every hand-off came through pub/sub.
     assert!(

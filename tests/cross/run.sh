@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# The cross-language tests: a Java, a C and a Python member in one group (test_cross.py and
-# test_cross_recipes.py say what they prove). Builds what the three members load: the
+# The cross-language tests: a Java, a C and a Python member in one group (test_cross.py,
+# test_cross_recipes.py and test_cross_cluster.py say what they prove). Builds what the three members load: the
 # release library, the project's jar (Maven, tests skipped: java/run-tests.sh runs them) and
 # the Python venv; then pytest compiles the C member with gcc and the Java member with javac
 # (the Python member is this interpreter, in-process or cross_member.py), and starts its own
-# redis-server on a free port. A missing compiler or JDK fails the test, never skips it.
+# redis-server (or, for the cluster test, three cluster primaries) on free ports. A missing compiler or JDK fails the test, never skips it.
 # Extra arguments go to pytest.
 set -euo pipefail
 

@@ -16,12 +16,12 @@ use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use redis::aio::MultiplexedConnection;
-use redis::{AsyncConnectionConfig, Value};
+use redis::Value;
 
 use crate::error::{Error, Result};
 use crate::transport::endpoint::Endpoint;
+use crate::transport::nodes::{self, MakeClient, SwitchFuture};
 use crate::transport::runtime;
-use crate::transport::sentinel::{MakeClient, SwitchFuture};
 
 /// How often the watcher asks even without a sign of change.
 const POLL: Duration = Duration::from_secs(1);
@@ -51,11 +51,7 @@ impl ClusterSpec {
     /// The Cluster form of `url`, `None` when it is not one. Errors name what is wrong,
     /// never the password.
     pub fn parse(url: &str) -> Result<Option<ClusterSpec>> {
-        let (tls, rest) = if let Some(rest) = url.strip_prefix("redis+cluster://") {
-            (false, rest)
-        } else if let Some(rest) = url.strip_prefix("rediss+cluster://") {
-            (true, rest)
-        } else {
+        let Some((tls, rest)) = nodes::strip_scheme(url, "cluster") else {
             return Ok(None);
         };
         let bad = |what: &str| {
@@ -71,24 +67,8 @@ impl ClusterSpec {
         if !matches!(path, "" | "0") {
             return Err(bad("a cluster has only database 0"));
         }
-        let (userinfo, hosts) = match authority.rsplit_once('@') {
-            Some((userinfo, hosts)) => (Some(userinfo.to_string()), hosts),
-            None => (None, authority),
-        };
-        let mut seeds = Vec::new();
-        for host in hosts.split(',') {
-            let (name, port) = host
-                .rsplit_once(':')
-                .ok_or_else(|| bad("every seed node needs host:port"))?;
-            let port = port
-                .parse()
-                .map_err(|_| bad("a seed port is not a number"))?;
-            let name = name.trim_start_matches('[').trim_end_matches(']');
-            if name.is_empty() {
-                return Err(bad("a seed host is empty"));
-            }
-            seeds.push((name.to_string(), port));
-        }
+        let (userinfo, hosts) = nodes::split_userinfo(authority);
+        let seeds = nodes::parse_hosts(hosts, "seed", bad)?;
         Ok(Some(ClusterSpec {
             tls,
             seeds,
@@ -98,27 +78,14 @@ impl ClusterSpec {
 
     /// The password the URL carries (to keep out of error text).
     pub fn passwords(&self) -> Vec<String> {
-        self.userinfo
-            .as_ref()
-            .and_then(|u| u.split_once(':'))
-            .map(|(_, p)| p.to_string())
+        nodes::password_of(self.userinfo.as_ref())
             .into_iter()
-            .filter(|p| !p.is_empty())
             .collect()
     }
 
     /// The URL of the node at `host:port`, with the URL's credentials.
     pub fn node_url(&self, host: &str, port: u16) -> String {
-        let scheme = if self.tls { "rediss" } else { "redis" };
-        let host = if host.contains(':') {
-            format!("[{host}]")
-        } else {
-            host.to_string()
-        };
-        match &self.userinfo {
-            Some(userinfo) => format!("{scheme}://{userinfo}@{host}:{port}"),
-            None => format!("{scheme}://{host}:{port}"),
-        }
+        nodes::node_url(self.tls, self.userinfo.as_ref(), host, port, "")
     }
 }
 
@@ -146,12 +113,6 @@ impl Resolver {
         }
     }
 
-    fn config(&self) -> AsyncConnectionConfig {
-        AsyncConnectionConfig::new()
-            .set_connection_timeout(Some(self.timeout))
-            .set_response_timeout(Some(self.timeout))
-    }
-
     pub fn node_client(&self, host: &str, port: u16) -> Result<redis::Client> {
         (self.make_client)(&self.spec.node_url(host, port))
     }
@@ -159,7 +120,7 @@ impl Resolver {
     async fn connect(&self, host: &str, port: u16) -> Result<MultiplexedConnection> {
         let client = self.node_client(host, port)?;
         Ok(client
-            .get_multiplexed_async_connection_with_config(&self.config())
+            .get_multiplexed_async_connection_with_config(&nodes::connection_config(self.timeout))
             .await?)
     }
 
@@ -267,20 +228,15 @@ impl Resolver {
 
     /// A node's map can be stale (a fail-over it has not heard of yet): the owner itself
     /// must say it is a primary.
-    async fn check_primary(&self, (host, port): &(String, u16)) -> Result<()> {
-        let mut conn = self.connect(host, *port).await?;
-        let role: Vec<Value> = redis::cmd("ROLE").query_async(&mut conn).await?;
-        let first = role
-            .first()
-            .and_then(|v| redis::from_redis_value::<String>(v.clone()).ok());
-        if first.as_deref() == Some("master") {
-            Ok(())
-        } else {
-            Err(Error::Connection(format!(
-                "{host}:{port}, named owner of the group's slot, is a {}",
-                first.unwrap_or_default()
-            )))
-        }
+    async fn check_primary(&self, addr: &(String, u16)) -> Result<()> {
+        let client = self.node_client(&addr.0, addr.1)?;
+        nodes::check_primary(
+            &client,
+            self.timeout,
+            addr,
+            "named owner of the group's slot",
+        )
+        .await
     }
 
     /// Follows the slot's owner for as long as `endpoint` lives: a new owner is switched to

@@ -1,6 +1,7 @@
 //! Redis clients and connections: the one place they are made. A connector's
-//! [`Transport`] holds its [`Endpoint`] (a fixed server, or the master Redis Sentinel names
-//! now: [`sentinel`]), the multiplexed connection its async callers and background work
+//! [`Transport`] holds its [`Endpoint`] (a fixed server, the master Redis Sentinel names
+//! now: [`sentinel`], or the Cluster primary that owns the group's slot: [`cluster`]; what
+//! the two share: [`nodes`]), the multiplexed connection its async callers and background work
 //! share, and the pool of plain connections its blocking callers borrow; subscriptions and
 //! the pub/sub listener open their own connections from the same endpoint. The process's
 //! one tokio runtime, which drives all of them, lives here too.
@@ -9,6 +10,7 @@ pub(crate) mod client;
 pub(crate) mod cluster;
 pub(crate) mod direct;
 pub(crate) mod endpoint;
+pub(crate) mod nodes;
 pub(crate) mod notices;
 pub(crate) mod runtime;
 pub(crate) mod sentinel;
@@ -25,7 +27,8 @@ use crate::transport::client::{open_client, open_client_for, scrub_passwords};
 use crate::transport::cluster::ClusterSpec;
 use crate::transport::direct::DirectPool;
 use crate::transport::endpoint::{Endpoint, FollowingConnection};
-use crate::transport::sentinel::{Resolver, SentinelSpec, SwitchFuture};
+use crate::transport::nodes::SwitchFuture;
+use crate::transport::sentinel::{Resolver, SentinelSpec};
 use crate::transport::shared::{open_manager, SharedConnection};
 
 /// One connector's ways to Redis.

@@ -15,10 +15,10 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use redis::aio::MultiplexedConnection;
-use redis::AsyncConnectionConfig;
 
 use crate::error::{Error, Result};
 use crate::transport::endpoint::Endpoint;
+use crate::transport::nodes::{self, MakeClient, SwitchFuture};
 use crate::transport::runtime;
 
 /// How often the watcher asks the Sentinels even without a notice.
@@ -55,11 +55,7 @@ impl SentinelSpec {
     /// The Sentinel form of `url`, `None` when it is not one. Errors name what is wrong,
     /// never the password.
     pub fn parse(url: &str) -> Result<Option<SentinelSpec>> {
-        let (tls, rest) = if let Some(rest) = url.strip_prefix("redis+sentinel://") {
-            (false, rest)
-        } else if let Some(rest) = url.strip_prefix("rediss+sentinel://") {
-            (true, rest)
-        } else {
+        let Some((tls, rest)) = nodes::strip_scheme(url, "sentinel") else {
             return Ok(None);
         };
         let bad = |what: &str| {
@@ -70,24 +66,8 @@ impl SentinelSpec {
         };
         let (rest, query) = rest.split_once('?').unwrap_or((rest, ""));
         let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
-        let (userinfo, hosts) = match authority.rsplit_once('@') {
-            Some((userinfo, hosts)) => (Some(userinfo.to_string()), hosts),
-            None => (None, authority),
-        };
-        let mut sentinels = Vec::new();
-        for host in hosts.split(',') {
-            let (name, port) = host
-                .rsplit_once(':')
-                .ok_or_else(|| bad("every Sentinel needs host:port"))?;
-            let port = port
-                .parse()
-                .map_err(|_| bad("a Sentinel port is not a number"))?;
-            let name = name.trim_start_matches('[').trim_end_matches(']');
-            if name.is_empty() {
-                return Err(bad("a Sentinel host is empty"));
-            }
-            sentinels.push((name.to_string(), port));
-        }
+        let (userinfo, hosts) = nodes::split_userinfo(authority);
+        let sentinels = nodes::parse_hosts(hosts, "Sentinel", bad)?;
         let mut parts = path.split('/');
         let service = parts.next().unwrap_or_default();
         if service.is_empty() {
@@ -123,37 +103,21 @@ impl SentinelSpec {
 
     /// Every password the URL carries (to keep out of error text).
     pub fn passwords(&self) -> Vec<String> {
-        let master = self
-            .userinfo
-            .as_ref()
-            .and_then(|u| u.split_once(':'))
-            .map(|(_, p)| p.to_string());
-        master
+        nodes::password_of(self.userinfo.as_ref())
             .into_iter()
             .chain(self.sentinel_password.clone())
             .filter(|p| !p.is_empty())
             .collect()
     }
 
-    fn scheme(&self) -> &'static str {
-        if self.tls {
-            "rediss"
-        } else {
-            "redis"
-        }
-    }
-
     /// The URL of the master at `host:port`, with the master's credentials and database.
     pub fn master_url(&self, host: &str, port: u16) -> String {
-        let host = bracketed(host);
-        match &self.userinfo {
-            Some(userinfo) => format!("{}://{userinfo}@{host}:{port}/{}", self.scheme(), self.db),
-            None => format!("{}://{host}:{port}/{}", self.scheme(), self.db),
-        }
+        let db = format!("/{}", self.db);
+        nodes::node_url(self.tls, self.userinfo.as_ref(), host, port, &db)
     }
 
     fn sentinel_url(&self, host: &str, port: u16) -> String {
-        let mut url = url::Url::parse(&format!("{}://{}:{port}", self.scheme(), bracketed(host)))
+        let mut url = url::Url::parse(&nodes::node_url(self.tls, None, host, port, ""))
             .expect("a host and port make a URL");
         if let Some(user) = &self.sentinel_username {
             let _ = url.set_username(user);
@@ -164,17 +128,6 @@ impl SentinelSpec {
         url.to_string()
     }
 }
-
-fn bracketed(host: &str) -> String {
-    if host.contains(':') {
-        format!("[{host}]")
-    } else {
-        host.to_string()
-    }
-}
-
-/// How to make a client for a URL (the TLS trust of the configuration).
-pub(crate) type MakeClient = Arc<dyn Fn(&str) -> Result<redis::Client> + Send + Sync>;
 
 /// Resolves and follows the master of one Sentinel service.
 pub(crate) struct Resolver {
@@ -190,12 +143,6 @@ impl Resolver {
             make_client,
             timeout,
         }
-    }
-
-    fn config(&self) -> AsyncConnectionConfig {
-        AsyncConnectionConfig::new()
-            .set_connection_timeout(Some(self.timeout))
-            .set_response_timeout(Some(self.timeout))
     }
 
     /// The master's address as the first Sentinel that knows it says, checked with `ROLE`
@@ -225,7 +172,9 @@ impl Resolver {
         for (host, port) in &self.spec.sentinels {
             let conn = match (self.make_client)(&self.spec.sentinel_url(host, *port)) {
                 Ok(client) => client
-                    .get_multiplexed_async_connection_with_config(&self.config())
+                    .get_multiplexed_async_connection_with_config(&nodes::connection_config(
+                        self.timeout,
+                    ))
                     .await
                     .map_err(Error::from),
                 Err(err) => Err(err),
@@ -265,24 +214,10 @@ impl Resolver {
 
     /// A Sentinel's answer can be stale (it has not seen the fail-over yet): the server
     /// itself must say it is a master.
-    async fn check_master(&self, (host, port): &(String, u16)) -> Result<()> {
-        let client = self.master_client(host, *port)?;
-        let mut conn = client
-            .get_multiplexed_async_connection_with_config(&self.config())
-            .await?;
-        let role: Vec<redis::Value> = redis::cmd("ROLE").query_async(&mut conn).await?;
-        let first = role
-            .first()
-            .and_then(|v| redis::from_redis_value::<String>(v.clone()).ok());
-        if first.as_deref() == Some("master") {
-            Ok(())
-        } else {
-            Err(Error::Connection(format!(
-                "{host}:{port}, named master of {:?}, is a {}",
-                self.spec.service,
-                first.unwrap_or_default()
-            )))
-        }
+    async fn check_master(&self, addr: &(String, u16)) -> Result<()> {
+        let client = self.master_client(&addr.0, addr.1)?;
+        let named = format!("named master of {:?}", self.spec.service);
+        nodes::check_primary(&client, self.timeout, addr, &named).await
     }
 
     pub fn master_client(&self, host: &str, port: u16) -> Result<redis::Client> {
@@ -387,10 +322,6 @@ impl Resolver {
         }
     }
 }
-
-/// What preparing a new master returns.
-pub(crate) type SwitchFuture =
-    std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>> + Send>>;
 
 #[cfg(test)]
 mod tests {

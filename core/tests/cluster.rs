@@ -5,57 +5,17 @@
 
 mod common;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use common::failover::{member_at, ms, record_states, Cast, Taken};
 use common::PATIENCE;
 use gr_test_harness::ClusterSet;
 use group_redis::{Config, ConnectionState, Connector, MemberSubscription};
 
 fn member(set: &ClusterSet, group: &str, id: &str, lease: Duration) -> Config {
-    Config::new(set.url())
-        .with_group(group)
-        .with_member_id(id)
-        .with_session_timeout(lease)
-        .with_heartbeat(lease / 4)
-        .with_command_timeout(Duration::from_millis(500))
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
-
-/// The member ids a subscriber believes in: its snapshot, then every event applied.
-fn follow(mut sub: MemberSubscription) -> Arc<Mutex<BTreeSet<String>>> {
-    let view: BTreeSet<String> = sub.snapshot().iter().map(|m| m.id.clone()).collect();
-    let view = Arc::new(Mutex::new(view));
-    let sink = Arc::clone(&view);
-    tokio::spawn(async move {
-        while let Some(event) = sub.next().await {
-            let mut view = sink.lock().unwrap();
-            for left in &event.left_members {
-                view.remove(&left.id);
-            }
-            for joined in &event.joined_members {
-                view.insert(joined.id.clone());
-            }
-        }
-    });
-    view
-}
-
-/// When each state change arrived.
-fn record_states(c: &Connector) -> Arc<Mutex<Vec<(ConnectionState, Instant)>>> {
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let sink = Arc::clone(&seen);
-    let mut states = c.subscribe_state();
-    tokio::spawn(async move {
-        while let Some(state) = states.next().await {
-            sink.lock().unwrap().push((state, Instant::now()));
-        }
-    });
-    seen
+    member_at(&set.url(), group, id, lease)
 }
 
 async fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
@@ -317,35 +277,11 @@ fn count_events(mut sub: MemberSubscription) -> Arc<Mutex<Vec<String>>> {
     seen
 }
 
-fn first(seen: &Mutex<Vec<(ConnectionState, Instant)>>, state: ConnectionState) -> Option<Instant> {
-    seen.lock()
-        .unwrap()
-        .iter()
-        .find(|(s, _)| *s == state)
-        .map(|(_, at)| *at)
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_killed_primary_is_replaced_by_its_replica_without_two_holders() {
     let mut set = ClusterSet::start(3, 1);
     let group = common::unique_group("cluster-failover");
-    let lease = Duration::from_secs(3);
-    let a = Connector::connect(member(&set, &group, "a", lease))
-        .await
-        .unwrap();
-    let b = Connector::connect(member(&set, &group, "b", lease))
-        .await
-        .unwrap();
-    let w = Connector::connect(member(&set, &group, "w", lease))
-        .await
-        .unwrap();
-    let a_states = record_states(&a);
-    let b_states = record_states(&b);
-    a.join(None, None).await.unwrap();
-    b.join(None, None).await.unwrap();
-    let watched = follow(w.subscribe_members().await.unwrap());
-    let a_token = a.lock("L").await.unwrap().expect("A takes L");
-    let b_token_m = b.lock("M").await.unwrap().expect("B takes M");
+    let cast = Cast::start(&set.url(), &group, Duration::from_secs(3)).await;
     // Let the replica receive everything (the test is about fail-over, not lost writes).
     tokio::time::sleep(Duration::from_millis(300)).await;
 
@@ -354,50 +290,22 @@ async fn a_killed_primary_is_replaced_by_its_replica_without_two_holders() {
     set.nodes[old].stop();
     let killed = Instant::now();
 
-    // B contends for A's lock: it may only get it after A heard LOST.
-    let b_token = b.try_lock("L", PATIENCE).await.unwrap().expect("B gets L");
-    let b_acquired = Instant::now();
+    let Taken {
+        b_token,
+        b_acquired,
+        a_lost,
+    } = cast.b_takes_a_lock().await;
     let new = set.owner(slot).expect("a new owner");
     assert_ne!(new, old);
-    assert!(!a.is_held("L").unwrap(), "A still believes it holds L");
-    let a_lost = first(&a_states, ConnectionState::Lost).expect("A told LOST before B holds L");
-    assert!(a_lost < b_acquired);
-    assert!(
-        b_token > a_token,
-        "token went backwards: {a_token} -> {b_token}"
-    );
-    match b.held_token("M").unwrap() {
-        Some(token) => assert_eq!(token, b_token_m),
-        None => assert!(first(&b_states, ConnectionState::Lost).is_some()),
-    }
-
-    // Subscribers end with the true membership.
-    let expected: BTreeSet<String> = ["a".to_string(), "b".to_string()].into();
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        let truth: BTreeSet<String> = w
-            .members()
-            .await
-            .map(|m| m.into_iter().map(|m| m.id).collect())
-            .unwrap_or_default();
-        let seen = watched.lock().unwrap().clone();
-        if truth == expected && seen == expected {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "subscriber sees {seen:?}, Redis has {truth:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    cast.b_kept_m_or_heard_lost();
+    cast.subscriber_ends_true().await;
     println!(
         "cluster fail-over: node {old} killed, node {new} took the slot; A LOST at {:.0} ms, \
-         B took L at {:.0} ms (margin {:.0} ms); tokens {a_token} -> {b_token}",
+         B took L at {:.0} ms (margin {:.0} ms); tokens {} -> {b_token}",
         ms(a_lost - killed),
         ms(b_acquired - killed),
         ms(b_acquired - a_lost),
+        cast.a_token,
     );
-    a.close().await.unwrap();
-    b.close().await.unwrap();
-    w.close().await.unwrap();
+    cast.close().await;
 }

@@ -5,95 +5,15 @@
 
 mod common;
 
-use std::collections::BTreeSet;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use common::failover::{first, member_at, ms, record_states, Cast, Taken};
 use common::PATIENCE;
 use gr_test_harness::SentinelSet;
-use group_redis::{json, Config, ConnectionState, Connector, MemberSubscription};
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
+use group_redis::{json, Config, ConnectionState, Connector};
 
 fn member(set: &SentinelSet, group: &str, id: &str, lease: Duration) -> Config {
     member_at(&set.url(), group, id, lease)
-}
-
-fn member_at(url: &str, group: &str, id: &str, lease: Duration) -> Config {
-    Config::new(url)
-        .with_group(group)
-        .with_member_id(id)
-        .with_session_timeout(lease)
-        .with_heartbeat(lease / 4)
-        .with_command_timeout(Duration::from_millis(500))
-}
-
-/// When each state change arrived.
-fn record_states(c: &Connector) -> Arc<Mutex<Vec<(ConnectionState, Instant)>>> {
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let sink = Arc::clone(&seen);
-    let mut states = c.subscribe_state();
-    tokio::spawn(async move {
-        while let Some(state) = states.next().await {
-            sink.lock().unwrap().push((state, Instant::now()));
-        }
-    });
-    seen
-}
-
-fn first(seen: &Mutex<Vec<(ConnectionState, Instant)>>, state: ConnectionState) -> Option<Instant> {
-    seen.lock()
-        .unwrap()
-        .iter()
-        .find(|(s, _)| *s == state)
-        .map(|(_, at)| *at)
-}
-
-/// What a subscriber believes: the member ids of its snapshot with every event applied,
-/// and every event that did not fit that view (a join of a member it has, a leave or an
-/// update of one it does not have: a duplicated or a missed event).
-#[derive(Default)]
-struct Followed {
-    view: BTreeSet<String>,
-    misfits: Vec<String>,
-}
-
-fn follow(mut sub: MemberSubscription) -> Arc<Mutex<Followed>> {
-    let view: BTreeSet<String> = sub.snapshot().iter().map(|m| m.id.clone()).collect();
-    let followed = Arc::new(Mutex::new(Followed {
-        view,
-        misfits: Vec::new(),
-    }));
-    let sink = Arc::clone(&followed);
-    tokio::spawn(async move {
-        while let Some(event) = sub.next().await {
-            let mut followed = sink.lock().unwrap();
-            for left in &event.left_members {
-                if !followed.view.remove(&left.id) {
-                    followed
-                        .misfits
-                        .push(format!("left, not known: {}", left.id));
-                }
-            }
-            for joined in &event.joined_members {
-                if !followed.view.insert(joined.id.clone()) {
-                    followed
-                        .misfits
-                        .push(format!("joined twice: {}", joined.id));
-                }
-            }
-            for updated in &event.updated_members {
-                if !followed.view.contains(&updated.id) {
-                    followed
-                        .misfits
-                        .push(format!("updated, not known: {}", updated.id));
-                }
-            }
-        }
-    });
-    followed
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -141,22 +61,8 @@ async fn members_follow_a_fail_over_away_from_a_cut_off_master_and_stay() {
 async fn fail_over(mut set: SentinelSet, fault: Fault, settle: Duration) {
     let group = common::unique_group("sentinel-failover");
     let lease = Duration::from_secs(3);
-    let a = Connector::connect(member(&set, &group, "a", lease))
-        .await
-        .unwrap();
-    let b = Connector::connect(member(&set, &group, "b", lease))
-        .await
-        .unwrap();
-    let w = Connector::connect(member(&set, &group, "w", lease))
-        .await
-        .unwrap();
-    let a_states = record_states(&a);
-    let b_states = record_states(&b);
-    a.join(None, None).await.unwrap();
-    b.join(None, None).await.unwrap();
-    let watched = follow(w.subscribe_members().await.unwrap());
-    let a_token = a.lock("L").await.unwrap().expect("A takes L");
-    let b_token_m = b.lock("M").await.unwrap().expect("B takes M");
+    let cast = Cast::start(&set.url(), &group, lease).await;
+    let (a, b, a_token) = (&cast.a, &cast.b, cast.a_token);
     tokio::time::sleep(settle).await;
 
     let old = set.master_port().expect("a master");
@@ -168,24 +74,17 @@ async fn fail_over(mut set: SentinelSet, fault: Fault, settle: Duration) {
     let new = set.wait_for_new_master(old, PATIENCE);
     let promoted = Instant::now();
 
-    // B contends for A's lock: it may only get it after A heard LOST.
-    let b_token = b.try_lock("L", PATIENCE).await.unwrap().expect("B gets L");
-    let b_acquired = Instant::now();
-    let a_lost = first(&a_states, ConnectionState::Lost);
-    let still_held = a.is_held("L").unwrap();
-    assert!(!still_held, "A still believes it holds L while B holds it");
-    let a_lost = a_lost.expect("A told LOST before B holds L");
-    assert!(a_lost < b_acquired);
-    assert!(
-        b_token > a_token,
-        "token went backwards: {a_token} -> {b_token}"
-    );
+    let Taken {
+        b_token,
+        b_acquired,
+        a_lost,
+    } = cast.b_takes_a_lock().await;
 
     // Both are back, as new sessions on the new master.
     let deadline = Instant::now() + PATIENCE;
     let (a_back, b_back) = loop {
-        let a_back = first(&a_states, ConnectionState::Reconnected);
-        let b_back = first(&b_states, ConnectionState::Reconnected);
+        let a_back = first(&cast.a_states, ConnectionState::Reconnected);
+        let b_back = first(&cast.b_states, ConnectionState::Reconnected);
         if let (Some(a_back), Some(b_back)) = (a_back, b_back) {
             break (a_back, b_back);
         }
@@ -204,37 +103,8 @@ async fn fail_over(mut set: SentinelSet, fault: Fault, settle: Duration) {
         ms(back.saturating_duration_since(promoted)),
         ms(lease)
     );
-    // B's hold of M was taken on the old master: it is either still B's (same token) or
-    // B was told it is gone.
-    match b.held_token("M").unwrap() {
-        Some(token) => assert_eq!(token, b_token_m),
-        None => assert!(first(&b_states, ConnectionState::Lost).is_some()),
-    }
-
-    // Subscribers end with the true membership.
-    let expected: BTreeSet<String> = ["a".to_string(), "b".to_string()].into();
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        let truth: BTreeSet<String> = w
-            .members()
-            .await
-            .map(|m| m.into_iter().map(|m| m.id).collect())
-            .unwrap_or_default();
-        let seen = watched.lock().unwrap().view.clone();
-        if truth == expected && seen == expected {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "subscriber sees {seen:?}, Redis has {truth:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let misfits = watched.lock().unwrap().misfits.clone();
-    assert!(
-        misfits.is_empty(),
-        "duplicated or missed events: {misfits:?}"
-    );
+    cast.b_kept_m_or_heard_lost();
+    cast.subscriber_ends_true().await;
     if let Fault::Cut = fault {
         // The old master comes back as a minority and is demoted; nobody goes back to it,
         // and B keeps L.
@@ -261,9 +131,7 @@ async fn fail_over(mut set: SentinelSet, fault: Fault, settle: Duration) {
         ms(b_back - killed),
         ms(bound)
     );
-    a.close().await.unwrap();
-    b.close().await.unwrap();
-    w.close().await.unwrap();
+    cast.close().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

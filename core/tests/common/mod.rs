@@ -1,6 +1,8 @@
 //! Shared test helpers: a harness-started redis-server and fast-lease configs.
 #![allow(dead_code)]
 
+pub mod failover;
+
 use std::time::{Duration, Instant};
 
 pub use gr_test_harness::RedisServer;

@@ -21,6 +21,17 @@ use checker::{any_session, snapshot, SessionOf, Shares};
 impl Shares {
     /// Waits until the shares of `members` cover `ids` exactly, balanced.
     async fn settled(&self, members: &[&str], ids: usize) -> BTreeMap<String, BTreeSet<String>> {
+        self.try_settled(members, ids)
+            .await
+            .unwrap_or_else(|shares| panic!("not settled: {shares:?}"))
+    }
+
+    /// [`Shares::settled`], or the shares when PATIENCE ran out first.
+    async fn try_settled(
+        &self,
+        members: &[&str],
+        ids: usize,
+    ) -> Result<BTreeMap<String, BTreeSet<String>>, BTreeMap<String, BTreeSet<String>>> {
         let deadline = Instant::now() + PATIENCE;
         loop {
             {
@@ -35,17 +46,74 @@ impl Shares {
                     .sum();
                 let balanced = sizes.iter().max().unwrap() - sizes.iter().min().unwrap() <= 1;
                 if total == ids && distinct == ids && balanced {
-                    return snapshot(&state, members);
+                    return Ok(snapshot(&state, members));
                 }
-                assert!(
-                    Instant::now() < deadline,
-                    "not settled: {:?}",
-                    snapshot(&state, members)
-                );
+                if Instant::now() >= deadline {
+                    return Err(snapshot(&state, members));
+                }
             }
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
     }
+}
+
+/// Why the shares did not settle, from Redis and the connectors: the record's head, the
+/// shares as written, the acknowledgements, each connector's state.
+async fn explain(
+    connectors: &[Arc<Connector>],
+    shares: &BTreeMap<String, BTreeSet<String>>,
+) -> String {
+    let c = &connectors[0];
+    let head = c.persistent_get("assign/jobs/state").await.ok().flatten();
+    let head = head.map(|h| {
+        let revoking = h["revoking"].as_object().map_or(0, |r| r.len());
+        let free = h["free"].as_object().map_or(0, |f| f.len());
+        format!("epoch {}, {revoking} revoking, {free} free", h["epoch"])
+    });
+    let written: Vec<(String, usize, u64)> = c
+        .persistent_list("assign/jobs/share/")
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|e| {
+            let n = e.value["ids"].as_object().map_or(0, |i| i.len());
+            (e.path, n, e.value["epoch"].as_u64().unwrap_or(0))
+        })
+        .collect();
+    let held = c
+        .ephemeral_list("assign/jobs/held/")
+        .await
+        .unwrap_or_default();
+    let states: BTreeMap<String, usize> =
+        connectors.iter().fold(BTreeMap::new(), |mut counts, c| {
+            *counts.entry(format!("{:?}", c.state())).or_default() += 1;
+            counts
+        });
+    let empty: Vec<&String> = shares
+        .iter()
+        .filter(|(_, s)| s.is_empty())
+        .map(|(m, _)| m)
+        .collect();
+    let sizes = |v: Vec<usize>| (v.iter().min().copied(), v.iter().max().copied());
+    format!(
+        "head {head:?}; shares as written: {} (sizes {:?}, epochs {:?}); {} acknowledgements \
+         (epochs {:?}); connector states {states:?}; published shares empty: {} {:?}; \
+         published sizes {:?}",
+        written.len(),
+        sizes(written.iter().map(|w| w.1).collect()),
+        (
+            written.iter().map(|w| w.2).min(),
+            written.iter().map(|w| w.2).max()
+        ),
+        held.len(),
+        (
+            held.iter().filter_map(|h| h.1["epoch"].as_u64()).min(),
+            held.iter().filter_map(|h| h.1["epoch"].as_u64()).max()
+        ),
+        empty.len(),
+        &empty[..empty.len().min(10)],
+        sizes(shares.values().map(BTreeSet::len).collect())
+    )
 }
 
 fn session_of(connector: &Arc<Connector>) -> SessionOf {
@@ -284,7 +352,10 @@ async fn many_ids_benchmark() {
         shares.follow(part, session_of(c));
     }
     let refs: Vec<&str> = names[..members].iter().map(String::as_str).collect();
-    let before = shares.settled(&refs, count).await;
+    let before = match shares.try_settled(&refs, count).await {
+        Ok(before) => before,
+        Err(now) => panic!("not settled: {}", explain(&connectors, &now).await),
+    };
     let full = started.elapsed();
     let joined = Instant::now();
     let part = Arc::new(
@@ -296,7 +367,10 @@ async fn many_ids_benchmark() {
     let join_called = joined.elapsed();
     shares.follow(&part, session_of(&connectors[members]));
     let all_refs: Vec<&str> = names.iter().map(String::as_str).collect();
-    let after = shares.settled(&all_refs, count).await;
+    let after = match shares.try_settled(&all_refs, count).await {
+        Ok(after) => after,
+        Err(now) => panic!("not settled: {}", explain(&connectors, &now).await),
+    };
     let join = joined.elapsed();
     let ended = shares.check_hand_overs();
     println!(

@@ -213,8 +213,23 @@ impl Shares {
         });
     }
 
+    /// After `member` closed: its share is gone. Closing published an empty share before
+    /// the participant's acknowledgement key was deleted (so before the leader could move
+    /// its ids): its ids count as let go then, at epoch 0, whenever that event arrives.
     pub fn forget(&self, member: &str) {
-        self.state.lock().unwrap().drop_share(member);
+        let mut state = self.state.lock().unwrap();
+        let held = state
+            .latest
+            .get(member)
+            .map(|e| e.tokens.clone())
+            .unwrap_or_default();
+        for (id, token) in held {
+            let claim = state.claims.get_mut(&id).and_then(|c| c.get_mut(&token));
+            if let Some(claim) = claim.filter(|c| c.member == member && c.released.is_none()) {
+                claim.released = Some(0);
+            }
+        }
+        state.drop_share(member);
     }
 
     /// For the benchmarks: each id's owners in token order, each one let go of it at an

@@ -5,11 +5,16 @@
 //!
 //! Connection states: SUSPENDED changes nothing (the share stays: nobody else gets an id
 //! before this session has ended, which is after LOST). LOST: the share is dropped at once
-//! (an event with no ids) since the session may be reaped and its ids given to others;
-//! after RECONNECTED the participant reads its share again and holds what it still owns.
+//! (an event with no ids) since the session may be reaped and its ids given to others, and
+//! the participant takes a new incarnation: the leader may already be giving its ids away
+//! on account of the ended session, so a share of the old incarnation (one still in
+//! flight, or read again after RECONNECTED while the leader's step that moves its ids is
+//! being written) must not give them back. After RECONNECTED it acknowledges as the new
+//! incarnation and the leader gives it ids again, with larger tokens.
 //! The leader part is a [`crate::Leadership`]: see there.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -52,8 +57,8 @@ pub(super) struct Shared {
     pub topic: String,
     pub member: String,
     pub sub_group: Option<String>,
-    /// This participant's [`Held::incarnation`].
-    pub incarnation: u64,
+    /// This participant's [`Held::incarnation`]: a new one after each lost session.
+    pub incarnation: AtomicU64,
     pub ids: Mutex<BTreeSet<String>>,
     pub ids_changed: Notify,
     pub share: Mutex<(AssignmentEvent, Vec<mpsc::UnboundedSender<AssignmentEvent>>)>,
@@ -67,6 +72,10 @@ impl Shared {
             current.0 = share.clone();
             current.1.retain(|l| l.send(share.clone()).is_ok());
         }
+    }
+
+    fn incarnation(&self) -> u64 {
+        self.incarnation.load(Ordering::SeqCst)
     }
 
     fn held_key(&self) -> String {
@@ -116,7 +125,7 @@ impl Connector {
             topic: topic.to_string(),
             member,
             sub_group: sub_group.map(str::to_string),
-            incarnation: rand::random::<u64>().max(1),
+            incarnation: AtomicU64::new(new_incarnation()),
             ids: Mutex::new(ids.iter().cloned().collect()),
             ids_changed: Notify::new(),
             share: Mutex::new((empty, Vec::new())),
@@ -124,7 +133,7 @@ impl Connector {
         });
         // Taking part starts with the (empty) acknowledgement the leader counts.
         let held = Held {
-            incarnation: shared.incarnation,
+            incarnation: shared.incarnation(),
             ..Held::default()
         };
         self.ephemeral_set(&shared.held_key(), &serde_json::to_value(held).unwrap())
@@ -224,7 +233,7 @@ async fn follow(
     let mut dirty = true;
     // The ids last acknowledged (the empty acknowledgement was written at the start).
     let mut acked = Some(Held {
-        incarnation: shared.incarnation,
+        incarnation: shared.incarnation(),
         ..Held::default()
     });
     // An acknowledgement that could not be written (a command timeout under load) is
@@ -247,6 +256,14 @@ async fn follow(
         }
         match (dirty, &current) {
             (true, Some(rec)) => ack_failed = !apply(&shared, rec, &mut acked).await,
+            // A new incarnation with no share yet: the leader must learn of it all the same.
+            (_, None) if acked.is_none() => {
+                let held = Held {
+                    incarnation: shared.incarnation(),
+                    ..Held::default()
+                };
+                ack_failed = !acknowledge(&shared, held, &mut acked).await;
+            }
             (_, None) => ack_failed = false,
             (false, Some(_)) => {}
         }
@@ -258,9 +275,12 @@ async fn follow(
             state = states.next() => match state {
                 None | Some(ConnectionState::Closed) => break,
                 Some(ConnectionState::Lost) => {
-                    // The session may be reaped and its ids given away: let go now.
+                    // The session may be reaped and its ids given away: let go now, and
+                    // for good: no share of this incarnation gives them back (see above).
                     shared.publish(AssignmentEvent { member: shared.member.clone(), epoch: 0, ids: Vec::new(), tokens: BTreeMap::new() });
+                    shared.incarnation.store(new_incarnation(), Ordering::SeqCst);
                     current = None;
+                    acked = None;
                 }
                 Some(ConnectionState::Reconnected) => {
                     // The new session restored an old acknowledgement: write it again.
@@ -297,16 +317,22 @@ async fn follow(
 /// what it last wrote (`None`: unknown, write again). Returns false when the
 /// acknowledgement it needed could not be written.
 async fn apply(shared: &Shared, share: &Share, acked: &mut Option<Held>) -> bool {
-    let tokens = share.tokens_for(shared.incarnation);
+    let incarnation = shared.incarnation();
+    let tokens = share.tokens_for(incarnation);
     shared.publish(AssignmentEvent {
         member: shared.member.clone(),
         epoch: share.epoch,
         ids: tokens.keys().cloned().collect(),
         tokens,
     });
-    let Some(held) = acknowledgement(share, shared.incarnation, acked.as_ref()) else {
+    let Some(held) = acknowledgement(share, incarnation, acked.as_ref()) else {
         return true;
     };
+    acknowledge(shared, held, acked).await
+}
+
+/// Writes `held` as this participant's acknowledgement; false when it could not.
+async fn acknowledge(shared: &Shared, held: Held, acked: &mut Option<Held>) -> bool {
     let value = serde_json::to_value(&held).unwrap();
     match shared
         .connector
@@ -322,6 +348,11 @@ async fn apply(shared: &Shared, share: &Share, acked: &mut Option<Held>) -> bool
             false
         }
     }
+}
+
+/// A random incarnation (never 0, which stands for any).
+fn new_incarnation() -> u64 {
+    rand::random::<u64>().max(1)
 }
 
 /// The acknowledgement a participant writes once it published `share`, or `None` when the

@@ -26,6 +26,9 @@ struct Participant {
     /// The acknowledgement it last computed.
     acked: Option<Held>,
     incarnation: u64,
+    /// What its connector re-registers when it replaces a lost session: the
+    /// acknowledgement it last wrote (`None` while its session is up).
+    lost: Option<Held>,
 }
 
 struct World {
@@ -42,6 +45,10 @@ struct World {
     handed: BTreeMap<String, u64>,
     /// The last incarnation given out.
     incarnations: u64,
+    /// The acknowledgements as the leader last read them, when it has read them and not
+    /// yet written its step: its step uses them, as the real leader's does (it lists the
+    /// acknowledgements, then computes and writes), while sessions come and go meanwhile.
+    view: Option<BTreeMap<String, Held>>,
 }
 
 impl World {
@@ -49,8 +56,14 @@ impl World {
         self.records.last().unwrap()
     }
 
+    /// The leader lists the acknowledgements (its step comes later, by [`World::lead`]).
+    fn read(&mut self) {
+        self.view = Some(self.held.clone());
+    }
+
     fn lead(&mut self) {
-        let next = step(self.latest(), &self.ids, &self.held, self.term);
+        let view = self.view.take().unwrap_or_else(|| self.held.clone());
+        let next = step(self.latest(), &self.ids, &view, self.term);
         if next.epoch != self.latest().epoch {
             assert_eq!(next.epoch as usize, self.records.len());
             let written: BTreeMap<String, Share> = self
@@ -91,6 +104,13 @@ impl World {
             return;
         }
         let index = rng.random_range(p.applied + 1..=newest);
+        self.apply_index(member, index);
+    }
+
+    fn apply_index(&mut self, member: &str, index: usize) {
+        if index == 0 {
+            return;
+        }
         let written = &self.shares[member][index];
         let p = self.participants.get_mut(member).unwrap();
         let share = written.tokens_for(p.incarnation);
@@ -98,6 +118,8 @@ impl World {
         p.applied = index;
         for (id, token) in &share {
             if !p.published.contains_key(id) {
+                // Larger than any before, even for the member that had it last (a
+                // share of a session that ended gives nothing back: see `lose`).
                 let before = self.handed.get(id).copied().unwrap_or(0);
                 assert!(*token > before, "{id}: token {token} after {before}");
                 self.handed.insert(id.clone(), *token);
@@ -111,6 +133,10 @@ impl World {
     }
 
     fn ack(&mut self, member: &str) {
+        if self.participants[member].lost.is_some() {
+            // No session to write it with: written again after RECONNECTED.
+            return;
+        }
         if let Some(held) = self
             .participants
             .get_mut(member)
@@ -144,6 +170,45 @@ impl World {
         self.held.remove(member);
     }
 
+    /// Its lease ran out (LOST): it drops its share at once and takes a new incarnation,
+    /// as `participant::follow` does; its session is reaped, which takes its
+    /// acknowledgement key with it. Shares still in flight may reach it before it is
+    /// RECONNECTED (its watch does not stop).
+    fn lose(&mut self, member: &str) {
+        self.incarnations += 1;
+        let incarnation = self.incarnations;
+        let p = self.participants.get_mut(member).unwrap();
+        if p.lost.is_some() {
+            return;
+        }
+        p.published.clear();
+        p.pending_ack = None;
+        p.incarnation = incarnation;
+        p.lost = Some(self.held.remove(member).unwrap_or_default());
+    }
+
+    /// RECONNECTED with a new session after LOST: the connector re-registers the last
+    /// acknowledgement written, then the participant reads its newest share (whatever the
+    /// leader is about to write) and applies it.
+    fn reconnect(&mut self, member: &str) {
+        let newest = self.newest(member);
+        let p = self.participants.get_mut(member).unwrap();
+        let Some(restored) = p.lost.take() else {
+            return;
+        };
+        self.held.insert(member.to_string(), restored);
+        p.acked = None;
+        p.applied = newest.saturating_sub(1);
+        if newest == 0 {
+            p.acked = Some(Held {
+                incarnation: p.incarnation,
+                ..Held::default()
+            });
+            p.pending_ack = p.acked.clone();
+        }
+        self.apply_index(member, newest);
+    }
+
     fn check_no_two_owners(&self) {
         let mut owners: BTreeMap<&String, &String> = BTreeMap::new();
         for (member, p) in &self.participants {
@@ -158,6 +223,12 @@ impl World {
     /// Everyone applies and acknowledges the latest record, the leader steps, until
     /// nothing changes.
     fn settle(&mut self, rng: &mut StdRng) {
+        // A leader that read the acknowledgements long ago reads them again.
+        self.view = None;
+        let members: Vec<String> = self.participants.keys().cloned().collect();
+        for m in &members {
+            self.reconnect(m);
+        }
         for _ in 0..50 {
             let epoch = self.latest().epoch;
             let members: Vec<String> = self.participants.keys().cloned().collect();
@@ -192,12 +263,13 @@ fn random_schedules_never_give_an_id_to_two_participants() {
             term: 1,
             handed: BTreeMap::new(),
             incarnations: 0,
+            view: None,
         };
         for _ in 0..200 {
             let members: Vec<String> = world.participants.keys().cloned().collect();
             let someone =
                 (!members.is_empty()).then(|| members[rng.random_range(0..members.len())].clone());
-            match rng.random_range(0..100) {
+            match rng.random_range(0..110) {
                 0..=29 => world.lead(),
                 30..=59 => {
                     if let Some(m) = someone {
@@ -226,7 +298,18 @@ fn random_schedules_never_give_an_id_to_two_participants() {
                     }
                 }
                 // A new leader: a larger term, starting from the recorded assignment.
-                _ => world.term += rng.random_range(1..5),
+                97..=99 => world.term += rng.random_range(1..5),
+                100..=103 => world.read(),
+                104..=106 => {
+                    if let Some(m) = someone {
+                        world.lose(&m);
+                    }
+                }
+                _ => {
+                    if let Some(m) = someone {
+                        world.reconnect(&m);
+                    }
+                }
             }
             world.check_no_two_owners();
         }
@@ -283,6 +366,7 @@ fn a_join_moves_few_ids_whatever_order_acknowledgements_land_in() {
             term: 1,
             handed: BTreeMap::new(),
             incarnations: 0,
+            view: None,
         };
         for i in 0..n {
             world.join(&format!("m{i}"));

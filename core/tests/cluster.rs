@@ -1,7 +1,8 @@
 //! Redis Cluster: 3 primaries with one replica each on loopback (the harness's
 //! ClusterSet). Members connect with a `redis+cluster://` URL naming the primaries as seeds;
-//! each group lives on the primary that owns its slot. `cargo test -p group-redis --test
-//! cluster -- --nocapture` prints the timings.
+//! each group lives on the primary that owns its slot; smaller clusters (3 primaries, no
+//! replica) with a password on every node, or speaking only TLS. `cargo test -p group-redis
+//! --test cluster -- --nocapture` prints the timings.
 
 mod common;
 
@@ -308,4 +309,162 @@ async fn a_killed_primary_is_replaced_by_its_replica_without_two_holders() {
         cast.a_token,
     );
     cast.close().await;
+}
+
+/// `a` holds L and releases it while `b` waits for it: `b` must be woken by the lock notice
+/// on the group's shard channel (its listener connection needs the password or TLS too),
+/// not by the fallback at a's lease deadline. Returns how long the hand-over took (from the
+/// release's call).
+async fn handoff(
+    set: &ClusterSet,
+    group: &str,
+    a: &Connector,
+    b: &Connector,
+    lease: Duration,
+) -> Duration {
+    assert!(a.lock("L").await.unwrap().is_some(), "a takes L");
+    let queue = format!("gr:{{{group}}}:lockq:L");
+    let owner = set.owner(group_slot(set, group)).expect("an owner");
+    let release = async {
+        wait_for("b waits in L's queue", || {
+            set.cli(owner, &["ZCARD", &queue]) == "1"
+        })
+        .await;
+        let released = Instant::now();
+        assert!(a.release("L").await.unwrap());
+        released
+    };
+    let (token, released) = tokio::join!(b.try_lock("L", PATIENCE), release);
+    let took = released.elapsed();
+    assert!(token.unwrap().is_some(), "b takes L");
+    assert!(
+        took < lease / 2,
+        "b woke {took:?} after the release: the lock notice did not arrive"
+    );
+    took
+}
+
+/// Moves the group's slot (b holds L) to another primary: b's release and a's lock follow it
+/// there, over connections to a node named by `CLUSTER SLOTS` (with the password or TLS).
+async fn slot_moves_and_calls_follow(set: &ClusterSet, group: &str, a: &Connector, b: &Connector) {
+    let slot = group_slot(set, group);
+    let from = set.owner(slot).expect("an owner");
+    let to = (from + 1) % set.primaries();
+    set.migrate_slot(slot, from, to, 10, Duration::ZERO);
+    assert!(
+        b.release("L").await.unwrap(),
+        "b releases L on the new owner"
+    );
+    assert!(a.lock("L").await.unwrap().is_some(), "a takes L again");
+    let keys = set.cli(to, &["CLUSTER", "COUNTKEYSINSLOT", &slot.to_string()]);
+    assert_ne!(keys, "0", "the group's keys on node {to}");
+}
+
+/// The ids of the members a connector sees.
+async fn member_ids(c: &Connector) -> Vec<String> {
+    let sub = c.subscribe_members().await.unwrap();
+    let mut ids: Vec<String> = sub.snapshot().iter().map(|m| m.id.clone()).collect();
+    ids.sort();
+    ids
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_password_on_every_node_is_used_and_never_shown() {
+    let started = Instant::now();
+    let set = ClusterSet::start_with_password(3, 0, "n0deS3cret");
+    let up = started.elapsed();
+    let group = common::unique_group("cluster-auth");
+    let lease = Duration::from_secs(5);
+    let with_password = |password: &str| {
+        set.url().replacen(
+            "redis+cluster://",
+            &format!("redis+cluster://:{password}@"),
+            1,
+        )
+    };
+    let a = Connector::connect(member_at(&with_password("n0deS3cret"), &group, "a", lease))
+        .await
+        .unwrap();
+    a.join(None, None).await.unwrap();
+    let b = Connector::connect(member_at(&with_password("n0deS3cret"), &group, "b", lease))
+        .await
+        .unwrap();
+    b.join(None, None).await.unwrap();
+    assert_eq!(member_ids(&b).await, ["a", "b"]);
+    let took = handoff(&set, &group, &a, &b, lease).await;
+    slot_moves_and_calls_follow(&set, &group, &a, &b).await;
+    // The group's keys are on its slot's owner, reached with the password.
+    let slot = group_slot(&set, &group);
+    let owner = set.owner(slot).expect("an owner");
+    let keys = set.cli(owner, &["CLUSTER", "COUNTKEYSINSLOT", &slot.to_string()]);
+    assert_ne!(keys, "0", "the group's keys on node {owner}");
+
+    for (what, url) in [
+        ("a wrong password", with_password("wr0ngPass")),
+        ("no password", set.url()),
+    ] {
+        let attempt = member_at(&url, &group, "c", lease);
+        let err = match Connector::connect(attempt).await {
+            Ok(_) => panic!("{what}: connected"),
+            Err(err) => err.to_string(),
+        };
+        println!("cluster, {what}: {err}");
+        for secret in ["n0deS3cret", "wr0ngPass"] {
+            assert!(!err.contains(secret), "{what}: {err}");
+        }
+    }
+    a.close().await.unwrap();
+    b.close().await.unwrap();
+    println!(
+        "cluster with passwords: up in {:.0} ms, lock handed over in {:.1} ms, test in {:.0} ms",
+        ms(up),
+        ms(took),
+        ms(started.elapsed())
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_tls_cluster_url_finds_the_owner_and_needs_the_ca() {
+    let started = Instant::now();
+    let (set, ca) = ClusterSet::start_tls(3, 0);
+    let up = started.elapsed();
+    let url = set.url();
+    assert!(url.starts_with("rediss+cluster://"), "{url}");
+    let group = common::unique_group("cluster-tls");
+    let lease = Duration::from_secs(5);
+    let trusting = |id: &str| member(&set, &group, id, lease).with_tls_root_cert(ca.clone());
+    let a = Connector::connect(trusting("a")).await.unwrap();
+    a.join(None, None).await.unwrap();
+    let b = Connector::connect(trusting("b")).await.unwrap();
+    b.join(None, None).await.unwrap();
+    assert_eq!(member_ids(&a).await, ["a", "b"]);
+    let took = handoff(&set, &group, &a, &b, lease).await;
+    slot_moves_and_calls_follow(&set, &group, &a, &b).await;
+    let slot = group_slot(&set, &group);
+    let owner = set.owner(slot).expect("an owner");
+    let keys = set.cli(owner, &["CLUSTER", "COUNTKEYSINSLOT", &slot.to_string()]);
+    assert_ne!(keys, "0", "the group's keys on node {owner}");
+
+    // The same nodes over TLS without trusting the CA, or in plain text: refused.
+    let plain = url.replacen("rediss+cluster://", "redis+cluster://", 1);
+    for (what, attempt) in [
+        ("TLS without the CA", member(&set, &group, "c", lease)),
+        (
+            "plain text to TLS ports",
+            member_at(&plain, &group, "c", lease),
+        ),
+    ] {
+        match Connector::connect(attempt).await {
+            Ok(_) => panic!("{what}: connected"),
+            Err(err) => println!("cluster, {what}: {err}"),
+        }
+    }
+    a.close().await.unwrap();
+    b.close().await.unwrap();
+    println!(
+        "TLS cluster: up in {:.0} ms, lock handed over in {:.1} ms, test in {:.0} ms",
+        ms(up),
+        ms(took),
+        ms(started.elapsed())
+    );
 }

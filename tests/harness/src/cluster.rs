@@ -2,7 +2,9 @@
 //! evenly, each with `replicas` replicas, made with the CLUSTER commands themselves
 //! (`redis-cli --cluster create` refuses fewer than 3 primaries, and the benchmark runs
 //! 1 and 2). Slots can be migrated by hand, as `redis-cli --cluster reshard` does it.
+//! Optionally every node has one password, or speaks only TLS (clients, bus, replication).
 
+use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -13,6 +15,10 @@ pub struct ClusterSet {
     /// `primaries + p * replicas + r`), until a fail-over changes the roles.
     pub nodes: Vec<RedisServer>,
     primaries: usize,
+    /// The password of every node ([`ClusterSet::start_with_password`]).
+    password: Option<String>,
+    /// With [`ClusterSet::start_tls`]: the directory of the CA and the nodes' certificate.
+    tls_dir: Option<PathBuf>,
 }
 
 /// The cluster's node timeout: a primary silent this long is failed over by its replica.
@@ -22,7 +28,42 @@ impl ClusterSet {
     /// Starts the nodes, assigns the slots, joins them and waits until every node reports
     /// the cluster ok and knows every other node.
     pub fn start(primaries: usize, replicas: usize) -> ClusterSet {
+        Self::start_set(primaries, replicas, None, false)
+    }
+
+    /// [`ClusterSet::start`] with `password` on every node (`requirepass`, and `masterauth`
+    /// for the replicas). [`ClusterSet::url`] carries no password.
+    pub fn start_with_password(primaries: usize, replicas: usize, password: &str) -> ClusterSet {
+        Self::start_set(primaries, replicas, Some(password), false)
+    }
+
+    /// [`ClusterSet::start`] speaking only TLS, all with one throw-away CA and one
+    /// certificate for 127.0.0.1: clients, the cluster bus (`tls-cluster`) and replication
+    /// (`tls-replication`). [`ClusterSet::url`] is `rediss+cluster://`. Returns the CA
+    /// certificate (PEM) a client must trust.
+    pub fn start_tls(primaries: usize, replicas: usize) -> (ClusterSet, Vec<u8>) {
+        let set = Self::start_set(primaries, replicas, None, true);
+        let ca = std::fs::read(set.tls_dir.as_ref().unwrap().join("ca.pem")).unwrap();
+        (set, ca)
+    }
+
+    fn start_set(
+        primaries: usize,
+        replicas: usize,
+        password: Option<&str>,
+        tls: bool,
+    ) -> ClusterSet {
         let total = primaries * (1 + replicas);
+        let tls_dir = tls.then(|| {
+            let dir = std::env::temp_dir().join(format!(
+                "gr-cluster-tls-{}-{}",
+                std::process::id(),
+                free_port().unwrap()
+            ));
+            std::fs::create_dir_all(&dir).unwrap();
+            crate::make_certificates(&dir);
+            dir
+        });
         // The bus port defaults to port + 10000, which may not exist.
         let buses: Vec<u16> = (0..total)
             .map(|_| free_port().expect("a free port for the cluster bus"))
@@ -30,30 +71,45 @@ impl ClusterSet {
         let nodes: Vec<RedisServer> = buses
             .iter()
             .map(|bus| {
-                RedisServer::start_with_args(
-                    [
-                        "--cluster-port",
-                        &bus.to_string(),
-                        "--cluster-enabled",
-                        "yes",
-                        "--cluster-config-file",
-                        "nodes.conf",
-                        "--cluster-node-timeout",
-                        &NODE_TIMEOUT.as_millis().to_string(),
-                        // A replica may take over whatever its link's age (tests kill
-                        // primaries soon after start).
-                        "--cluster-replica-validity-factor",
-                        "0",
-                        // Replicas sync at once, not after the default 5 s wait.
-                        "--repl-diskless-sync-delay",
-                        "0",
-                    ]
-                    .map(String::from)
-                    .to_vec(),
-                )
+                let mut args: Vec<String> = [
+                    "--cluster-port",
+                    &bus.to_string(),
+                    "--cluster-enabled",
+                    "yes",
+                    "--cluster-config-file",
+                    "nodes.conf",
+                    "--cluster-node-timeout",
+                    &NODE_TIMEOUT.as_millis().to_string(),
+                    // A replica may take over whatever its link's age (tests kill
+                    // primaries soon after start).
+                    "--cluster-replica-validity-factor",
+                    "0",
+                    // Replicas sync at once, not after the default 5 s wait.
+                    "--repl-diskless-sync-delay",
+                    "0",
+                ]
+                .map(String::from)
+                .to_vec();
+                if let Some(p) = password {
+                    args.extend(["--requirepass", p, "--masterauth", p].map(String::from));
+                }
+                match &tls_dir {
+                    Some(dir) => {
+                        args.extend(
+                            ["--tls-cluster", "yes", "--tls-replication", "yes"].map(String::from),
+                        );
+                        RedisServer::start_tls_with(Some(dir), args)
+                    }
+                    None => RedisServer::start_with_args(args),
+                }
             })
             .collect();
-        let set = ClusterSet { nodes, primaries };
+        let set = ClusterSet {
+            nodes,
+            primaries,
+            password: password.map(str::to_string),
+            tls_dir,
+        };
         for p in 0..primaries {
             let start = p * 16384 / primaries;
             let end = (p + 1) * 16384 / primaries - 1;
@@ -101,22 +157,41 @@ impl ClusterSet {
         set
     }
 
-    /// `redis+cluster://` with every primary as a seed.
+    /// `redis+cluster://` (`rediss+cluster://` with TLS) with every primary as a seed, and
+    /// no password.
     pub fn url(&self) -> String {
         let seeds: Vec<String> = (0..self.primaries)
             .map(|p| format!("127.0.0.1:{}", self.nodes[p].port()))
             .collect();
-        format!("redis+cluster://{}", seeds.join(","))
+        let scheme = if self.tls_dir.is_some() {
+            "rediss"
+        } else {
+            "redis"
+        };
+        format!("{scheme}+cluster://{}", seeds.join(","))
     }
 
     /// Runs one command with redis-cli on node `i` and returns its output, trimmed.
     pub fn cli(&self, i: usize, args: &[&str]) -> String {
-        let out = Command::new("redis-cli")
+        let out = self
+            .redis_cli()
             .args(["-h", "127.0.0.1", "-p", &self.nodes[i].port().to_string()])
             .args(args)
             .output()
             .expect("redis-cli is needed for cluster tests");
         String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// redis-cli with the cluster's password and TLS trust.
+    fn redis_cli(&self) -> Command {
+        let mut command = Command::new("redis-cli");
+        if let Some(p) = &self.password {
+            command.args(["--no-auth-warning", "-a", p]);
+        }
+        if let Some(dir) = &self.tls_dir {
+            command.arg("--tls").arg("--cacert").arg(dir.join("ca.pem"));
+        }
+        command
     }
 
     pub fn info(&self, i: usize, section: &str) -> String {
@@ -178,7 +253,8 @@ impl ClusterSet {
             .iter()
             .map(|r| (*r.start()..=(*r.end()).min(slot)).count())
             .sum();
-        let out = Command::new("redis-cli")
+        let out = self
+            .redis_cli()
             .args(["--cluster", "reshard"])
             .arg(format!("127.0.0.1:{}", self.nodes[from].port()))
             .args(["--cluster-from", &self.node_id(from)])
@@ -223,7 +299,11 @@ impl ClusterSet {
             if keys.is_empty() {
                 break;
             }
-            let mut args = vec!["MIGRATE", "127.0.0.1", &to_port, "", "0", "5000", "KEYS"];
+            let mut args = vec!["MIGRATE", "127.0.0.1", &to_port, "", "0", "5000"];
+            if let Some(p) = &self.password {
+                args.extend(["AUTH", p]);
+            }
+            args.push("KEYS");
             args.extend(keys.iter());
             let out = self.cli(from, &args);
             assert!(out == "OK" || out == "NOKEY", "MIGRATE: {out}");
@@ -257,5 +337,13 @@ impl ClusterSet {
 
     pub fn primaries(&self) -> usize {
         self.primaries
+    }
+}
+
+impl Drop for ClusterSet {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.tls_dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
 }

@@ -25,6 +25,21 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub max_lease: Option<u64>,
 
+    /// A PEM file with the CA certificate(s) to trust for rediss:// URLs (TLS to Redis,
+    /// Sentinel or Cluster), besides the system's roots: for a server with a private CA.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub tls_ca: Option<std::path::PathBuf>,
+
+    /// Report a lock acquired only once this many replicas of the Redis master have it
+    /// (Redis WAIT); a grant they do not confirm in time is given back and the lock is not
+    /// acquired (docs/SAFETY.md, "Waiting for replicas"). Default 0: off.
+    #[arg(long, global = true, default_value_t = 0, value_name = "N")]
+    pub wait_replicas: u32,
+
+    /// How long (ms) a grant waits for --wait-replicas.
+    #[arg(long, global = true, default_value_t = 1000, value_name = "MS")]
+    pub wait_replicas_timeout: u64,
+
     /// Print each step with a timestamp on stderr (stdout keeps only the JSON lines).
     #[arg(long, short, global = true)]
     pub verbose: bool,

@@ -22,6 +22,9 @@ pub fn run(cli: Cli) -> CmdResult {
         url,
         group,
         max_lease,
+        tls_ca,
+        wait_replicas,
+        wait_replicas_timeout,
         verbose: _,
         command,
     } = cli;
@@ -32,6 +35,19 @@ pub fn run(cli: Cli) -> CmdResult {
     let mut config = Config::new(url).with_group(&group);
     if let Some(ms) = max_lease {
         config = config.with_max_lease(Duration::from_millis(ms));
+    }
+    if let Some(path) = tls_ca {
+        let pem = std::fs::read(&path).map_err(|e| {
+            Failure::new(
+                Exit::Usage,
+                format!("cannot read the --tls-ca file {}: {e}", path.display()),
+            )
+        })?;
+        config = config.with_tls_root_cert(pem);
+    }
+    if wait_replicas > 0 {
+        config =
+            config.with_wait_replicas(wait_replicas, Duration::from_millis(wait_replicas_timeout));
     }
     match command {
         Command::Demo => unreachable!("handled above"),
@@ -268,12 +284,23 @@ pub fn run(cli: Cli) -> CmdResult {
 
 fn lock(config: Config, name: &str, member: Option<&str>, wait: u64, hold: u64) -> CmdResult {
     let stop = interrupted()?;
+    let waits_for_replicas = config.wait_replicas().is_some();
     let c = connect(config)?;
     verbose!("asking for lock {name:?}, waiting up to {wait} ms");
     let asked = Instant::now();
-    let token = c
-        .acquire(member, name, false, Duration::from_millis(wait))
-        .map_err(|e| failure(&c, e))?;
+    let token = match c.acquire(member, name, false, Duration::from_millis(wait)) {
+        // With --wait-replicas a timeout is (also) a grant no replica confirmed, given back:
+        // the lock was not acquired, and the library's message says which it was.
+        Err(Error::Timeout(why)) if waits_for_replicas => {
+            print_json(&json!({"acquired": false, "token": null}));
+            close(&c)?;
+            return Err(Failure::new(
+                Exit::NotAcquired,
+                format!("lock {name:?} not acquired: {why}"),
+            ));
+        }
+        other => other.map_err(|e| failure(&c, e))?,
+    };
     print_json(&json!({"acquired": token.is_some(), "token": token}));
     let Some(token) = token else {
         verbose!("not acquired after {} ms", asked.elapsed().as_millis());

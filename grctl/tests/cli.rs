@@ -555,3 +555,75 @@ fn status_shows_members_and_locks_with_holder_and_token() {
         "{status}"
     );
 }
+
+/// `--tls-ca` trusts a private CA for rediss:// URLs; without it the TLS handshake fails
+/// (unreachable), and a file that cannot be read is bad input.
+#[test]
+fn tls_ca_lets_grctl_reach_a_server_with_a_private_ca() {
+    let (server, ca) = RedisServer::start_tls();
+    let url = server.url();
+    assert!(url.starts_with("rediss://"), "{url}");
+    let dir = std::env::temp_dir().join(format!("grctl-tls-ca-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ca_file = dir.join("ca.pem");
+    std::fs::write(&ca_file, ca).unwrap();
+    let ca_path = ca_file.to_str().unwrap();
+
+    let set = grctl(&[
+        "--url",
+        &url,
+        "--tls-ca",
+        ca_path,
+        "set",
+        "cfg/a",
+        r#"{"x":1}"#,
+    ]);
+    assert!(set.status.success(), "{}", stderr(&set));
+    let get = grctl(&["--url", &url, "--tls-ca", ca_path, "get", "cfg/a"]);
+    assert!(get.status.success(), "{}", stderr(&get));
+    assert_eq!(json_lines(&get), vec![serde_json::json!({"x": 1})]);
+
+    let untrusted = grctl(&["--url", &url, "get", "cfg/a"]);
+    assert_eq!(untrusted.status.code(), Some(5), "{}", stderr(&untrusted));
+    let missing = grctl(&[
+        "--url",
+        &url,
+        "--tls-ca",
+        "/nonexistent/ca.pem",
+        "get",
+        "cfg/a",
+    ]);
+    assert_eq!(missing.status.code(), Some(2), "{}", stderr(&missing));
+    assert!(
+        stderr(&missing).contains("--tls-ca"),
+        "{}",
+        stderr(&missing)
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// `--wait-replicas` with no replica to confirm the grant: the lock is not acquired (exit
+/// 4), the reason is said, and nobody holds it afterwards.
+#[test]
+fn wait_replicas_without_a_replica_leaves_the_lock_free() {
+    let server = RedisServer::start();
+    let url = server.url();
+    let out = grctl(&[
+        "--url",
+        &url,
+        "--wait-replicas",
+        "1",
+        "--wait-replicas-timeout",
+        "200",
+        "lock",
+        "job",
+    ]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert_eq!(
+        json_lines(&out),
+        vec![serde_json::json!({"acquired": false, "token": null})]
+    );
+    assert!(stderr(&out).contains("replicas"), "{}", stderr(&out));
+    let holder = grctl(&["--url", &url, "holder", "job"]);
+    assert_eq!(holder.status.code(), Some(3), "{}", stderr(&holder));
+}

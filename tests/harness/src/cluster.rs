@@ -24,6 +24,10 @@ pub struct ClusterSet {
 /// The cluster's node timeout: a primary silent this long is failed over by its replica.
 pub const NODE_TIMEOUT: Duration = Duration::from_millis(1000);
 
+/// How many times a node is started with new ports when it exits at start (a port taken
+/// between asking for it and binding it).
+const START_ATTEMPTS: usize = 5;
+
 impl ClusterSet {
     /// Starts the nodes, assigns the slots, joins them and waits until every node reports
     /// the cluster ok and knows every other node.
@@ -64,13 +68,14 @@ impl ClusterSet {
             crate::make_certificates(&dir);
             dir
         });
-        // The bus port defaults to port + 10000, which may not exist.
-        let buses: Vec<u16> = (0..total)
-            .map(|_| free_port().expect("a free port for the cluster bus"))
-            .collect();
-        let nodes: Vec<RedisServer> = buses
-            .iter()
-            .map(|bus| {
+        // The bus port defaults to port + 10000, which may not exist, so each node gets one
+        // of its own. A free port is only free when asked: tests running at the same time
+        // may take it (or this node's own port) before the node binds it, and the node then
+        // exits at start; it is started again with new ports.
+        let start_node = || {
+            let mut last = String::new();
+            for _ in 0..START_ATTEMPTS {
+                let bus = free_port().expect("a free port for the cluster bus");
                 let mut args: Vec<String> = [
                     "--cluster-port",
                     &bus.to_string(),
@@ -93,17 +98,23 @@ impl ClusterSet {
                 if let Some(p) = password {
                     args.extend(["--requirepass", p, "--masterauth", p].map(String::from));
                 }
-                match &tls_dir {
+                let started = match &tls_dir {
                     Some(dir) => {
                         args.extend(
                             ["--tls-cluster", "yes", "--tls-replication", "yes"].map(String::from),
                         );
-                        RedisServer::start_tls_with(Some(dir), args)
+                        RedisServer::try_start_tls_with(Some(dir), args)
                     }
-                    None => RedisServer::start_with_args(args),
+                    None => RedisServer::try_start_with(args),
+                };
+                match started {
+                    Ok(node) => return (node, bus),
+                    Err(err) => last = err,
                 }
-            })
-            .collect();
+            }
+            panic!("a cluster node did not start in {START_ATTEMPTS} attempts: {last}")
+        };
+        let (nodes, buses): (Vec<RedisServer>, Vec<u16>) = (0..total).map(|_| start_node()).unzip();
         let set = ClusterSet {
             nodes,
             primaries,

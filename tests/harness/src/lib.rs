@@ -54,20 +54,28 @@ impl RedisServer {
         Self::try_start_with(extra_args).unwrap_or_else(|e| panic!("{e}"))
     }
 
-    fn try_start_with(extra_args: Vec<String>) -> Result<RedisServer, String> {
-        let port = free_port()?;
-        let dir = std::env::temp_dir().join(format!("gr-redis-{}-{port}", std::process::id()));
-        std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {dir:?}: {e}"))?;
-        let mut server = RedisServer {
-            port,
-            dir,
-            child: None,
-            tls: false,
-            clock_offset_file: None,
-            extra_args,
-        };
-        server.spawn()?;
-        Ok(server)
+    /// A free port is only free when asked: a test running at the same time may bind it
+    /// first, and redis-server then exits at start; it is started again on a new port.
+    pub(crate) fn try_start_with(extra_args: Vec<String>) -> Result<RedisServer, String> {
+        let mut last = String::new();
+        for _ in 0..3 {
+            let port = free_port()?;
+            let dir = std::env::temp_dir().join(format!("gr-redis-{}-{port}", std::process::id()));
+            std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {dir:?}: {e}"))?;
+            let mut server = RedisServer {
+                port,
+                dir,
+                child: None,
+                tls: false,
+                clock_offset_file: None,
+                extra_args: extra_args.clone(),
+            };
+            match server.spawn() {
+                Ok(()) => return Ok(server),
+                Err(err) => last = err,
+            }
+        }
+        Err(last)
     }
 
     /// Starts redis-server speaking only TLS on a free port, with a throw-away CA and a
@@ -85,7 +93,15 @@ impl RedisServer {
         certificates: Option<&std::path::Path>,
         extra_args: Vec<String>,
     ) -> RedisServer {
-        let port = free_port().unwrap();
+        Self::try_start_tls_with(certificates, extra_args).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// [`RedisServer::start_tls_with`], with the failure to start returned.
+    pub(crate) fn try_start_tls_with(
+        certificates: Option<&std::path::Path>,
+        extra_args: Vec<String>,
+    ) -> Result<RedisServer, String> {
+        let port = free_port()?;
         let dir = std::env::temp_dir().join(format!("gr-redis-tls-{}-{port}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         match certificates {
@@ -104,8 +120,8 @@ impl RedisServer {
             clock_offset_file: None,
             extra_args,
         };
-        server.spawn().unwrap_or_else(|e| panic!("{e}"));
-        server
+        server.spawn()?;
+        Ok(server)
     }
 
     /// Starts redis-server on a free port with its wall clock under the test's control

@@ -189,6 +189,9 @@ impl RedisServer {
             .args(&self.extra_args)
             .arg("--dir")
             .arg(&self.dir)
+            // Read back when it exits at start, to say why.
+            .arg("--logfile")
+            .arg(self.dir.join("redis.log"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -207,7 +210,14 @@ impl RedisServer {
             }
             if let Some(child) = self.child.as_mut() {
                 if let Ok(Some(status)) = child.try_wait() {
-                    return Err(format!("redis-server exited at start: {status}"));
+                    let log =
+                        std::fs::read_to_string(self.dir.join("redis.log")).unwrap_or_default();
+                    let last: Vec<&str> = log.lines().rev().take(3).collect();
+                    return Err(format!(
+                        "redis-server on port {} exited at start: {status}; its log ends: {}",
+                        self.port,
+                        last.into_iter().rev().collect::<Vec<_>>().join(" | ")
+                    ));
                 }
             }
             std::thread::sleep(Duration::from_millis(20));

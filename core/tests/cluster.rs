@@ -361,6 +361,30 @@ async fn slot_moves_and_calls_follow(set: &ClusterSet, group: &str, a: &Connecto
 }
 
 /// The ids of the members a connector sees.
+/// Members a and b (configured by `config`) join and see each other, the lock passes from a
+/// to b through the group's shard channel, the group's slot moves and their calls follow,
+/// and the group's keys are on the slot's owner (reached with the same credentials).
+/// Returns the two and how long the hand-over took.
+async fn meet_hand_over_and_follow_a_move(
+    set: &ClusterSet,
+    group: &str,
+    lease: Duration,
+    config: impl Fn(&str) -> Config,
+) -> (Connector, Connector, Duration) {
+    let a = Connector::connect(config("a")).await.unwrap();
+    a.join(None, None).await.unwrap();
+    let b = Connector::connect(config("b")).await.unwrap();
+    b.join(None, None).await.unwrap();
+    assert_eq!(member_ids(&b).await, ["a", "b"]);
+    let took = handoff(set, group, &a, &b, lease).await;
+    slot_moves_and_calls_follow(set, group, &a, &b).await;
+    let slot = group_slot(set, group);
+    let owner = set.owner(slot).expect("an owner");
+    let keys = set.cli(owner, &["CLUSTER", "COUNTKEYSINSLOT", &slot.to_string()]);
+    assert_ne!(keys, "0", "the group's keys on node {owner}");
+    (a, b, took)
+}
+
 async fn member_ids(c: &Connector) -> Vec<String> {
     let sub = c.subscribe_members().await.unwrap();
     let mut ids: Vec<String> = sub.snapshot().iter().map(|m| m.id.clone()).collect();
@@ -382,22 +406,10 @@ async fn a_password_on_every_node_is_used_and_never_shown() {
             1,
         )
     };
-    let a = Connector::connect(member_at(&with_password("n0deS3cret"), &group, "a", lease))
-        .await
-        .unwrap();
-    a.join(None, None).await.unwrap();
-    let b = Connector::connect(member_at(&with_password("n0deS3cret"), &group, "b", lease))
-        .await
-        .unwrap();
-    b.join(None, None).await.unwrap();
-    assert_eq!(member_ids(&b).await, ["a", "b"]);
-    let took = handoff(&set, &group, &a, &b, lease).await;
-    slot_moves_and_calls_follow(&set, &group, &a, &b).await;
-    // The group's keys are on its slot's owner, reached with the password.
-    let slot = group_slot(&set, &group);
-    let owner = set.owner(slot).expect("an owner");
-    let keys = set.cli(owner, &["CLUSTER", "COUNTKEYSINSLOT", &slot.to_string()]);
-    assert_ne!(keys, "0", "the group's keys on node {owner}");
+    let (a, b, took) = meet_hand_over_and_follow_a_move(&set, &group, lease, |id| {
+        member_at(&with_password("n0deS3cret"), &group, id, lease)
+    })
+    .await;
 
     for (what, url) in [
         ("a wrong password", with_password("wr0ngPass")),
@@ -433,17 +445,7 @@ async fn a_tls_cluster_url_finds_the_owner_and_needs_the_ca() {
     let group = common::unique_group("cluster-tls");
     let lease = Duration::from_secs(5);
     let trusting = |id: &str| member(&set, &group, id, lease).with_tls_root_cert(ca.clone());
-    let a = Connector::connect(trusting("a")).await.unwrap();
-    a.join(None, None).await.unwrap();
-    let b = Connector::connect(trusting("b")).await.unwrap();
-    b.join(None, None).await.unwrap();
-    assert_eq!(member_ids(&a).await, ["a", "b"]);
-    let took = handoff(&set, &group, &a, &b, lease).await;
-    slot_moves_and_calls_follow(&set, &group, &a, &b).await;
-    let slot = group_slot(&set, &group);
-    let owner = set.owner(slot).expect("an owner");
-    let keys = set.cli(owner, &["CLUSTER", "COUNTKEYSINSLOT", &slot.to_string()]);
-    assert_ne!(keys, "0", "the group's keys on node {owner}");
+    let (a, b, took) = meet_hand_over_and_follow_a_move(&set, &group, lease, trusting).await;
 
     // The same nodes over TLS without trusting the CA, or in plain text: refused.
     let plain = url.replacen("rediss+cluster://", "redis+cluster://", 1);

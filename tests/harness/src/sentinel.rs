@@ -122,49 +122,81 @@ impl SentinelSet {
             extra.push_str(&format!("requirepass {p}\nsentinel sentinel-pass {p}\n"));
         }
         for _ in 0..3 {
-            let port = free_port().unwrap();
-            let mut tls_conf = String::new();
-            if tls {
-                let tls_port = free_port().unwrap();
-                set.tls_ports.push(tls_port);
-                let file = |name: &str| set.dir.join(name).display().to_string();
-                tls_conf = format!(
-                    "tls-port {tls_port}\ntls-cert-file {}\ntls-key-file {}\n\
-                     tls-ca-cert-file {}\ntls-auth-clients no\ntls-replication yes\n",
-                    file("server.pem"),
-                    file("server.key"),
-                    file("ca.pem")
+            // A free port is only free when asked: a test running at the same time may bind
+            // it first, and the Sentinel then exits at start; it is started again on a new
+            // port (and a new TLS port).
+            let mut attempt = 0;
+            loop {
+                attempt += 1;
+                let port = free_port().unwrap();
+                let mut tls_conf = String::new();
+                let tls_port = tls.then(|| free_port().unwrap());
+                if let Some(tls_port) = tls_port {
+                    let file = |name: &str| set.dir.join(name).display().to_string();
+                    tls_conf = format!(
+                        "tls-port {tls_port}\ntls-cert-file {}\ntls-key-file {}\n\
+                         tls-ca-cert-file {}\ntls-auth-clients no\ntls-replication yes\n",
+                        file("server.pem"),
+                        file("server.key"),
+                        file("ca.pem")
+                    );
+                }
+                let conf = set.dir.join(format!("sentinel-{port}.conf"));
+                std::fs::write(
+                    &conf,
+                    format!(
+                        "port {port}\nbind 127.0.0.1\nprotected-mode no\ndaemonize no\n\
+                         dir {dir}\n\
+                         sentinel monitor {SERVICE} 127.0.0.1 {master} 2\n\
+                         sentinel down-after-milliseconds {SERVICE} {down}\n\
+                         sentinel failover-timeout {SERVICE} {failover}\n\
+                         sentinel parallel-syncs {SERVICE} 1\n{extra}{tls_conf}",
+                        dir = set.dir.display(),
+                        master = master_port,
+                        down = Self::DOWN_AFTER.as_millis(),
+                        failover = Self::FAILOVER_TIMEOUT.as_millis(),
+                    ),
+                )
+                .unwrap();
+                let mut child = Command::new(
+                    std::env::var("REDIS_SENTINEL").unwrap_or_else(|_| "redis-sentinel".into()),
+                )
+                .arg(&conf)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("cannot start redis-sentinel (install Debian's redis-sentinel package)");
+                if set.answers(port, &mut child) {
+                    set.sentinels.push((port, child));
+                    set.tls_ports.extend(tls_port);
+                    break;
+                }
+                let _ = child.kill();
+                let _ = child.wait();
+                assert!(
+                    attempt < 5,
+                    "a Sentinel did not start in {attempt} attempts"
                 );
             }
-            let conf = set.dir.join(format!("sentinel-{port}.conf"));
-            std::fs::write(
-                &conf,
-                format!(
-                    "port {port}\nbind 127.0.0.1\nprotected-mode no\ndaemonize no\n\
-                     dir {dir}\n\
-                     sentinel monitor {SERVICE} 127.0.0.1 {master} 2\n\
-                     sentinel down-after-milliseconds {SERVICE} {down}\n\
-                     sentinel failover-timeout {SERVICE} {failover}\n\
-                     sentinel parallel-syncs {SERVICE} 1\n{extra}{tls_conf}",
-                    dir = set.dir.display(),
-                    master = master_port,
-                    down = Self::DOWN_AFTER.as_millis(),
-                    failover = Self::FAILOVER_TIMEOUT.as_millis(),
-                ),
-            )
-            .unwrap();
-            let child = Command::new(
-                std::env::var("REDIS_SENTINEL").unwrap_or_else(|_| "redis-sentinel".into()),
-            )
-            .arg(&conf)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("cannot start redis-sentinel (install Debian's redis-sentinel package)");
-            set.sentinels.push((port, child));
         }
         set.wait_until_ready();
         set
+    }
+
+    /// Whether the Sentinel just started on `port` answers PING (waiting up to 10 s); false
+    /// when it exited at start.
+    fn answers(&self, port: u16, child: &mut std::process::Child) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if self.query(port, &["PING"]).is_some() {
+                return true;
+            }
+            if let Ok(Some(_)) = child.try_wait() {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        false
     }
 
     fn wait_until_ready(&self) {

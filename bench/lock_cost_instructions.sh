@@ -4,6 +4,7 @@
 # simulation): unlike microseconds, they do not move with the load of a shared machine.
 # Each count is (a run of N pairs) - (a run of 0 pairs), divided by N.
 #   bench/lock_cost_instructions.sh [pairs]      (default 3000)
+# The same count for group-redis against Redisson's locks: bench/lock_instructions_vs_redisson.sh.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 pairs="${1:-3000}"

@@ -11,8 +11,8 @@
 # under valgrind: one of 0 pairs and one of N; the count is the difference divided by N, so
 # starting the server, connecting (both clients do the same in both runs) and shutting down
 # cancel out. Left in: the first pair's one-time work (Redisson's SCRIPT LOAD of its two
-# scripts, group-redis's first SET of the token counter), about 1M instructions, 0.2k per pair
-# at 5000 pairs. Kept out, so that two runs count alike (within 0.2%):
+# scripts, group-redis's first SET of the token counter), under 0.4k per pair at 5000 pairs.
+# Kept out, so that two runs count alike (within 0.4%):
 # - the server's timer work, which grows with the length of a run (the N run is longer):
 #   --hz 1 (about 0.12M instructions a second instead of 1.2M at the default hz 10);
 # - the random seed of the server's hash tables, which changes how often lookups collide
@@ -45,7 +45,8 @@ cleanup() {
 trap cleanup EXIT
 cc -shared -fPIC -O2 -o "$work/libfixedseed.so" bench/tools/fixedseed.c -ldl
 
-count() { # library pairs -> instructions on stdout; the run's commandstats in $work/stats.<pairs>
+# Runs in this shell (not in $(...)), so that the EXIT trap sees $server if a run fails.
+count() { # library pairs -> $instructions; the run's commandstats in $work/stats.<pairs>
     local port
     while :; do
         port=$((20000 + RANDOM % 20000))
@@ -62,13 +63,15 @@ count() { # library pairs -> instructions on stdout; the run's commandstats in $
         exit 1
     fi
     redis-cli -p "$port" config resetstat >/dev/null
-    REDIS_URL="redis://127.0.0.1:$port" java -Dslf4j.internal.verbosity=ERROR -cp "$classpath" \
-        group_redis.LockInstructions "$1" "$2" 2>&1 | tee -a "$work/java.log" >&2 || exit 1
+    # The library cargo just built, whatever else java.library.path may hold.
+    REDIS_URL="redis://127.0.0.1:$port" java -Dslf4j.internal.verbosity=ERROR \
+        -Dgroup_redis.native.path="$here/target/release/libgroup_redis.so" -cp "$classpath" \
+        group_redis.LockInstructions "$1" "$2" 2>&1 | tee -a "$work/java.log" >&2
     redis-cli -p "$port" info commandstats | tr -d '\r' >"$work/stats.$2"
     redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true
     wait "$server" || true
     server=""
-    grep -E '^summary:' "$work/cg.out" | awk '{print $2}'
+    instructions=$(awk '/^summary:/ { print $2 }' "$work/cg.out")
 }
 
 # "<commands per pair> <command=per pair ...>" (most first) from the two runs' commandstats;
@@ -89,8 +92,10 @@ commands() {
 declare -A per_pair per_command
 for library in "${libraries[@]}"; do
     for ((r = 1; r <= repeats; r++)); do
-        zero=$(count "$library" 0)
-        many=$(count "$library" "$pairs")
+        count "$library" 0
+        zero=$instructions
+        count "$library" "$pairs"
+        many=$instructions
         echo "$library: redis-server ran $zero instructions with 0 pairs, $many with $pairs" >&2
         per_pair[$library]+="$(((many - zero) / pairs)) "
         per_command[$library]=$(commands)

@@ -11,8 +11,10 @@
 
 mod common;
 
+use std::time::Duration;
+
 use common::*;
-use group_redis::Connector;
+use group_redis::{Config, Connector};
 
 /// Grants one lock+release pair of `name` and returns its token.
 async fn token_of(c: &Connector, name: &str) -> u64 {
@@ -69,6 +71,82 @@ async fn the_full_epoch_check_runs_again_after_function_flush_and_debug_reload()
     c.close().await.unwrap();
 }
 
+/// The server's clock in ms.
+fn server_ms(server: &RedisServer) -> u64 {
+    let time: Vec<String> = raw_command(server, &["TIME"]);
+    time[0].parse::<u64>().unwrap() * 1000 + time[1].parse::<u64>().unwrap() / 1000
+}
+
+/// Starts a grace of `ms` in the group's epoch record of database `db`, as a late witness
+/// of a loss does (lua/reap.lua), from outside this connector's load of the library; and,
+/// as every writer of the record does, moves the fence, or sets it to `fence`.
+fn start_grace(server: &RedisServer, db: u8, group: &str, ms: u64, fence: Option<u64>) {
+    let keys = group_redis::keys::Keys::new(group);
+    let url = format!("{}/{db}", server.url());
+    let mut conn = redis::Client::open(url).unwrap().get_connection().unwrap();
+    let until = (server_ms(server) + ms).to_string();
+    let _: i64 = redis::cmd("HSET")
+        .arg(keys.epoch())
+        .arg("grants_from")
+        .arg(&until)
+        .query(&mut conn)
+        .unwrap();
+    match fence {
+        None => redis::cmd("INCR")
+            .arg(keys.fence())
+            .query::<i64>(&mut conn)
+            .map(drop),
+        Some(value) => redis::cmd("SET")
+            .arg(keys.fence())
+            .arg(value)
+            .query::<()>(&mut conn),
+    }
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_grace_started_elsewhere_holds_back_the_next_grant() {
+    // Grants skip reading the epoch record while the fence reads as this load of the
+    // library left it. A grace written from outside that load (another form of call, or
+    // a tool), which moves the fence as every writer of the record does, is seen at once.
+    let server = RedisServer::start();
+    let group = unique_group("epoch-grace");
+    let c = connect(&server, &group, "a").await;
+    token_of(&c, "L").await;
+    token_of(&c, "L").await;
+    start_grace(&server, 0, &group, 60_000, None);
+    let during = c.try_lock("L", Duration::from_millis(300)).await.unwrap();
+    assert_eq!(during, None, "granted during a grace started elsewhere");
+    let status = c.lock_status("L").await.unwrap();
+    assert!(status.grants_held_until_ms.is_some(), "the grace shows");
+    c.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_group_of_the_same_name_in_another_database_is_kept_apart() {
+    // One load of the library serves every database. The group's fence in database 1 is
+    // set to read just where the grants in database 0 left the fence there, and database
+    // 1's record holds a grace: a grant in database 1 must read its own record.
+    let server = RedisServer::start();
+    let group = unique_group("epoch-db");
+    let in_db = |db: u8, member: &str| {
+        Config::new(format!("{}/{db}", server.url()))
+            .with_group(&group)
+            .with_member_id(member)
+    };
+    let zero = Connector::connect(in_db(0, "zero")).await.unwrap();
+    let one = Connector::connect(in_db(1, "one")).await.unwrap();
+    token_of(&one, "L").await;
+    token_of(&zero, "L").await;
+    let last = token_of(&zero, "L").await;
+    start_grace(&server, 1, &group, 60_000, Some(last));
+    let during = one.try_lock("L", Duration::from_millis(300)).await.unwrap();
+    assert_eq!(during, None, "database 1 granted during its grace");
+    assert!(token_of(&zero, "L").await > last, "database 0 grants on");
+    zero.close().await.unwrap();
+    one.close().await.unwrap();
+}
+
 /// Waits until `replica` reports its link to its master up.
 fn wait_synced(replica: &RedisServer) {
     let deadline = std::time::Instant::now() + PATIENCE;
@@ -96,10 +174,12 @@ fn promote(server: &RedisServer, replica: &RedisServer) {
     wait_synced(replica);
 }
 
-/// As a Sentinel connector does before its first call on a new master (transport).
+/// As a Sentinel connector does before its first call on a new master (transport): like
+/// every write to the epoch record, it moves the fence.
 fn spoil_lastsave(server: &RedisServer, group: &str) {
     let keys = group_redis::keys::Keys::new(group);
     let _: i64 = raw_command(server, &["HSET", &keys.epoch(), "lastsave", "-1"]);
+    let _: i64 = raw_command(server, &["INCR", &keys.fence()]);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -163,10 +163,10 @@ async fn follow_sentinels(config: Config, spec: SentinelSpec) -> Result<Arc<Endp
     ));
     let addr = resolver.resolve().await?;
     let endpoint = Endpoint::new(resolver.master_client(&addr.0, addr.1)?);
-    let epoch = Keys::new(&config.group).epoch();
+    let keys = Keys::new(&config.group);
     let prepare = Arc::new(move |client: redis::Client| -> SwitchFuture {
-        let epoch = epoch.clone();
-        Box::pin(async move { force_epoch_check(client, &epoch).await })
+        let keys = keys.clone();
+        Box::pin(async move { force_epoch_check(client, &keys).await })
     });
     resolver.follow(Arc::downgrade(&endpoint), addr, prepare);
     Ok(endpoint)
@@ -184,10 +184,9 @@ async fn follow_cluster(config: Config, spec: ClusterSpec) -> Result<Arc<Endpoin
     ));
     let addr = resolver.resolve().await?;
     let endpoint = Endpoint::new(resolver.node_client(&addr.0, addr.1)?);
-    let epoch = keys.epoch();
     let prepare = Arc::new(move |client: redis::Client| -> SwitchFuture {
-        let epoch = epoch.clone();
-        Box::pin(async move { force_epoch_check(client, &epoch).await })
+        let keys = keys.clone();
+        Box::pin(async move { force_epoch_check(client, &keys).await })
     });
     resolver.follow(Arc::downgrade(&endpoint), addr, prepare);
     Ok(endpoint)
@@ -196,16 +195,19 @@ async fn follow_cluster(config: Config, spec: ClusterSpec) -> Result<Arc<Endpoin
 /// Makes the next script on a new master compare the server's run id with the epoch
 /// record's (lua/reap.lua). The scripts ask for the run id only when `LASTSAVE` moved, and
 /// a promoted replica started in the same second as its old master could show the same
-/// `LASTSAVE`: the stored value is spoilt so that the check runs. The new run id then
-/// starts a new epoch: sessions from before end, and grants wait one maximum lease, since
-/// the replica may lack the last writes (docs/SAFETY.md).
-async fn force_epoch_check(client: redis::Client, epoch_key: &str) -> Result<()> {
+/// `LASTSAVE`: the stored value is spoilt so that the check runs. Like every write to the
+/// record, it moves the group's fence, so that no grant takes the record as checked
+/// without reading it (lua/handoff.lua). The new run id then starts a new epoch: sessions
+/// from before end, and grants wait one maximum lease, since the replica may lack the
+/// last writes (docs/SAFETY.md).
+async fn force_epoch_check(client: redis::Client, keys: &Keys) -> Result<()> {
     let mut conn = client.get_multiplexed_async_connection().await?;
     redis::Script::new(
         "if redis.call('EXISTS', KEYS[1]) == 1 then \
-         redis.call('HSET', KEYS[1], 'lastsave', '-1') end return 0",
+         redis.call('HSET', KEYS[1], 'lastsave', '-1') redis.call('INCR', KEYS[2]) end return 0",
     )
-    .key(epoch_key)
+    .key(keys.epoch())
+    .key(keys.fence())
     .invoke_async::<i64>(&mut conn)
     .await?;
     Ok(())

@@ -13,8 +13,9 @@ local NOW_MS
 -- The caller's evidence about time (see liveness.lua), as sent; converted on first use
 -- (vouched(), trusted_since()), since many calls never need it.
 local VOUCHED_ARG, TRUSTED_SINCE_ARG, VOUCHED, TRUSTED_SINCE
--- The group's epoch record, read once per call (see reap.lua).
-local EPOCH
+-- The group's epoch record, read once per call (see reap.lua), and whether this call wrote
+-- it (each write also moves the group's fence, handoff.lua).
+local EPOCH, EPOCH_WRITTEN
 -- On a Redis Cluster every call also declares the slot guard key (KEYS[2], never written:
 -- it makes Redis refuse the call before it runs while the group's slot migrates), and
 -- notices go to shard channels, which stay on the group's node instead of reaching every
@@ -24,7 +25,7 @@ local SHARDED, PUBLISH
 local function begin(keys, argv)
   KEYS, ARGV = keys, argv
   P, SESSIONS = argv[1], keys[1]
-  NOW_MS, EPOCH = nil, nil
+  NOW_MS, EPOCH, EPOCH_WRITTEN = nil, nil, false
   VOUCHED_ARG, TRUSTED_SINCE_ARG = argv[#argv - 1], argv[#argv]
   VOUCHED, TRUSTED_SINCE = nil, nil
   SHARDED = keys[2] ~= nil

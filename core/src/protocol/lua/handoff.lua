@@ -6,21 +6,54 @@
 -- high-water mark, one INCR), above the epoch's floor (a fence lost or rolled back with
 -- the data) and above `old`, a token an earlier version left in the lock's hash. Tokens
 -- are therefore increasing across the group, so per lock too, whether or not the lock's
--- hash survived in between.
-local function next_token(epoch, old)
-  local token = redis.call('INCR', P .. 'fence')
+-- hash survived in between. `issued`: the value of an INCR this call made already (see
+-- epoch_for_grant), used unless the fence moved since.
+local function next_token(epoch, old, issued)
+  local token = issued
+  if not token or EPOCH_WRITTEN then token = redis.call('INCR', P .. 'fence') end
   local floor = epoch.token_base
   if old then floor = math.max(floor, tonumber(old) + 1) end
   if token < floor then
     token = floor
     redis.call('SET', P .. 'fence', fmt_int(token))
   end
+  -- The fence now reads `token`, and this call found the record as checked (or made it so).
+  local checked = CHECKED[P]
+  if checked and checked.epoch == epoch and not EPOCH_WRITTEN then checked.fence = token end
   return token
+end
+
+-- The epoch a grant goes by, `issued` being what this call's INCR of the group's fence
+-- returned, `known` and `lease_arg` the caller's known epoch id and longest lease (as
+-- sent: a lease seen before is not converted again). When `issued` is one above the value
+-- this load of the library left the fence at, nobody has granted a lock or written the
+-- epoch record since (every write of the record moves the fence, reap.lua), so the record
+-- is still as checked and is not read: the grant path's only read of it. This needs the
+-- caller to know the checked epoch's id: ids are unique, so the record checked is this
+-- database's (this load of the library serves every database of the server, and a group
+-- of the same name in another one has a fence of its own that may by chance read the
+-- same). Otherwise (and for a caller bringing something new: another epoch id, a longer
+-- lease) the usual check.
+local function epoch_for_grant(issued, known, lease_arg)
+  local checked = CHECKED[P]
+  if checked and checked.fence == issued - 1 and known == checked.id
+      and lease_arg == checked.lease_arg then
+    EPOCH = checked.epoch
+    return EPOCH
+  end
+  local lease = tonumber(lease_arg) or 0
+  local epoch = current_epoch(known, lease)
+  checked = CHECKED[P]
+  -- current_epoch took in a longer lease (or found none): this one needs nothing new.
+  if checked and checked.epoch == epoch and lease <= epoch.max_lease then
+    checked.lease_arg = lease_arg
+  end
+  return epoch
 end
 
 -- Records a new hold of lock `name` (hash `key`): count 1, taken by `attempt`.
 local function grant(key, name, sid, owner, attempt, token)
-  redis.call('HSET', key, 'owner', owner, 'session', sid, 'count', 1,
+  redis.call('HSET', key, 'owner', owner, 'session', sid, 'count', '1',
     'token', fmt_int(token), 'attempt', attempt)
   redis.call('SADD', P .. 'owned:' .. sid, 'l:' .. name)
 end

@@ -9,18 +9,25 @@ local hand_off
 -- The fields of a hold. Deleting them from a lock's hash deletes the hash when nothing
 -- else is in it: a free lock with no waiters and no given-up attempts costs no memory.
 -- Tokens do not need the hash: they come from the group's `fence` (next_token).
-local HOLD_FIELDS = { owner = true, session = true, count = true, token = true,
-  attempt = true, released = true }
+
+-- What read_lock returns for a lock whose hash does not exist (never written to).
+local FREE_LOCK = {}
 
 -- A lock's hash as a table (HGETALL: one reply element per field and value, where HMGET
 -- would send every field name asked for, and a free lock costs an empty reply), and
--- whether it holds anything beside a hold (`waiters`, `x:<sid>`).
+-- whether it holds anything beside a hold (`waiters`, `x:<sid>`). A field not there reads
+-- false or nil. The table is made with every field of a hold and `waiters` in it, so that
+-- filling it does not grow it again and again (a release pays for every step of that).
 local function read_lock(key)
   local flat = redis.call('HGETALL', key)
-  local fields, alone = {}, true
+  if flat[1] == nil then return FREE_LOCK, true end
+  local fields = { owner = false, session = false, count = false, token = false,
+    attempt = false, released = false, waiters = false }
+  local alone = true
   for i = 1, #flat, 2 do
-    fields[flat[i]] = flat[i + 1]
-    if not HOLD_FIELDS[flat[i]] then alone = false end
+    local field = flat[i]
+    if fields[field] == nil or field == 'waiters' then alone = false end
+    fields[field] = flat[i + 1]
   end
   return fields, alone
 end

@@ -22,7 +22,7 @@ if err then return err end
 local key = P .. 'lock:' .. name
 local held = read_lock(key)
 -- The common case, a free lock with nothing recorded, skips every check on the hash.
-if gives_up ~= '' or next(held) then
+if gives_up ~= '' or held ~= FREE_LOCK then
   local given = held['x:' .. sid]
   if given_up(given, attempt) or given_up(given, wait) then
     return {2}
@@ -65,8 +65,10 @@ if gives_up ~= '' or next(held) then
   end
 end
 -- The epoch is checked where a grant may follow, not for a busy lock: a restart it
--- detects ends every session from before and starts a grace, so nothing is granted.
-local epoch = current_epoch(ARGV[6], tonumber(ARGV[7]) or 0)
+-- detects ends every session from before and starts a grace, so nothing is granted. The
+-- token is taken first: it tells whether the record needs reading (epoch_for_grant).
+local issued = redis.call('INCR', P .. 'fence')
+local epoch = epoch_for_grant(issued, ARGV[6], ARGV[7])
 if in_grace(epoch) then
   -- Redis lost or rolled back state: holders from before may still trust their leases.
   -- Told apart from a busy lock ({3, ...}), so the caller can say why and until when.
@@ -84,6 +86,6 @@ if held.waiters then
     return lock_busy(key, name, sid, owner, wait, holder_ends_at(held))
   end
 end
-local token = next_token(epoch, held.token)
+local token = next_token(epoch, held.token, issued)
 grant(key, name, sid, owner, attempt, token)
 return {1, token, 1}

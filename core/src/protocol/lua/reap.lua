@@ -51,13 +51,32 @@ end
 -- through a field of their own, so that a change made by another version of the library
 -- (another library name on the same server) is seen too, and so is the `lastsave` that a
 -- connector spoils after a Sentinel fail-over to have the run id compared (transport).
+-- Kept per group (by key prefix), so that calls for several groups do not undo each
+-- other's check; a load that has seen very many groups starts again with none. Besides the
+-- record, an entry holds what lock grants need to skip reading the record (handoff.lua):
+-- `fence`, the value this load last left the group's fence at, and `lease_arg`, a lease
+-- argument that asks for nothing new.
 -- As a plain script (EVAL) this is made anew by every call, so never used.
-local CHECKED
+local CHECKED, CHECKED_GROUPS = {}, 0
+local MAX_CHECKED_GROUPS = 1024
 
 -- Remembers the record as stored now (`grants_from`, `max_lease` as numbers) and EPOCH.
 local function remember_checked(grants_from, max_lease, lastsave)
-  CHECKED = { id = EPOCH.id, grants_from = fmt_int(grants_from), max_lease = fmt_int(max_lease),
-    lastsave = lastsave, epoch = EPOCH }
+  if not CHECKED[P] then
+    if CHECKED_GROUPS >= MAX_CHECKED_GROUPS then CHECKED, CHECKED_GROUPS = {}, 0 end
+    CHECKED_GROUPS = CHECKED_GROUPS + 1
+  end
+  CHECKED[P] = { id = EPOCH.id, grants_from = fmt_int(grants_from),
+    max_lease = fmt_int(max_lease), lastsave = lastsave, epoch = EPOCH }
+end
+
+-- Every write to the epoch record also moves the group's fence (one INCR: tokens only have
+-- to grow, never to count grants), whichever version of the library or form of call makes
+-- it. So a grant whose own INCR of the fence lands just after the value this load left it
+-- at knows that nobody wrote the record since it was checked (handoff.lua).
+local function epoch_written()
+  redis.call('INCR', P .. 'fence')
+  EPOCH_WRITTEN = true
 end
 
 -- `server_start` bounds when the server started (server_identity): a lease from before the
@@ -65,6 +84,7 @@ end
 local function start_epoch(run_id, server_start, grants_from, max_lease)
   -- On a Redis Cluster, the node that writes the record (see moved_here_whole).
   if SHARDED then redis.call('HSET', epoch_key(), 'node', cluster_node()) end
+  epoch_written()
   local t = redis.call('TIME')
   EPOCH = {
     id = t[1] .. string.format('%06d', tonumber(t[2])),
@@ -74,9 +94,9 @@ local function start_epoch(run_id, server_start, grants_from, max_lease)
   }
   remember_checked(grants_from, max_lease, lastsave_to_remember())
   redis.call('HSET', epoch_key(), 'id', EPOCH.id, 'run_id', run_id, 'created_at', fmt_int(now()),
-    'lastsave', CHECKED.lastsave, 'server_start', fmt_int(server_start),
-    'grants_from', CHECKED.grants_from, 'token_base', fmt_int(EPOCH.token_base),
-    'max_lease', CHECKED.max_lease)
+    'lastsave', CHECKED[P].lastsave, 'server_start', fmt_int(server_start),
+    'grants_from', CHECKED[P].grants_from, 'token_base', fmt_int(EPOCH.token_base),
+    'max_lease', CHECKED[P].max_lease)
 end
 
 -- No grant before every lease from before the server started has run out: a server
@@ -116,6 +136,7 @@ local function moved_here_whole()
       local run_id = server_identity()
       redis.call('HSET', epoch_key(), 'run_id', run_id, 'node', me,
         'lastsave', lastsave_to_remember())
+      epoch_written()
       return true
     end
   end
@@ -131,11 +152,12 @@ local function current_epoch(known, lease)
   known, lease = known or '', lease or 0
   -- The common call: the record checked before in this load of the library, unchanged, and
   -- nothing for this caller to add (a loss it witnessed, a longer lease, a fresh start).
-  if CHECKED and (known == '' or known == CHECKED.id) and lease <= CHECKED.epoch.max_lease then
+  local checked = CHECKED[P]
+  if checked and (known == '' or known == checked.id) and lease <= checked.epoch.max_lease then
     local e = redis.call('HMGET', epoch_key(), 'id', 'grants_from', 'max_lease', 'lastsave')
-    if e[1] == CHECKED.id and e[2] == CHECKED.grants_from and e[3] == CHECKED.max_lease
-        and e[4] == CHECKED.lastsave then
-      EPOCH = CHECKED.epoch
+    if e[1] == checked.id and e[2] == checked.grants_from and e[3] == checked.max_lease
+        and e[4] == checked.lastsave then
+      EPOCH = checked.epoch
       return EPOCH
     end
   end
@@ -173,12 +195,14 @@ local function current_epoch(known, lease)
     -- A save, not a restart.
     lastsave = lastsave_to_remember()
     redis.call('HSET', epoch_key(), 'lastsave', lastsave)
+    epoch_written()
   end
   if known ~= '' and known ~= e[1] then
     -- A late witness of the loss that started this epoch.
     grants_from = math.max(grants_from,
       tonumber(redis.call('HGET', epoch_key(), 'created_at')) + lease)
     redis.call('HSET', epoch_key(), 'grants_from', fmt_int(grants_from))
+    epoch_written()
   end
   if fresh then
     -- The epoch may have been started by a caller that did not ask for this grace.
@@ -187,10 +211,12 @@ local function current_epoch(known, lease)
     if later ~= grants_from then
       grants_from = later
       redis.call('HSET', epoch_key(), 'grants_from', fmt_int(grants_from))
+      epoch_written()
     end
   end
   if lease > stored_lease then
     redis.call('HSET', epoch_key(), 'max_lease', fmt_int(lease))
+    epoch_written()
   end
   EPOCH = { id = e[1], grants_from = grants_from, token_base = tonumber(e[3]),
     max_lease = max_lease }

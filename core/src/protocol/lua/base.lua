@@ -21,9 +21,13 @@ local EPOCH, EPOCH_WRITTEN
 -- notices go to shard channels, which stay on the group's node instead of reaching every
 -- node of the cluster.
 local SHARDED, PUBLISH
+-- redis.call, looked up once per call rather than at each of the call's commands (it is
+-- not there yet while the library loads, so it cannot be kept from then).
+local CALL
 
 local function begin(keys, argv)
   KEYS, ARGV = keys, argv
+  CALL = redis.call
   P, SESSIONS = argv[1], keys[1]
   NOW_MS, EPOCH, EPOCH_WRITTEN = nil, nil, false
   VOUCHED_ARG, TRUSTED_SINCE_ARG = argv[#argv - 1], argv[#argv]
@@ -43,7 +47,7 @@ local function trusted_since()
 end
 local function now()
   if not NOW_MS then
-    local t = redis.call('TIME')
+    local t = CALL('TIME')
     NOW_MS = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
   end
   return NOW_MS

@@ -5,7 +5,7 @@
 -- Each pair written is one data change (reap.lua data_changed).
 local expected = ARGV[2]
 if expected ~= '' then
-  local current = redis.call('HGET', P .. 'data:' .. ARGV[3], 'version') or '0'
+  local current = CALL('HGET', P .. 'data:' .. ARGV[3], 'version') or '0'
   if current ~= expected then
     return {0, tonumber(current)}
   end
@@ -13,9 +13,9 @@ end
 local out = {1}
 for i = 3, #ARGV - 2, 2 do
   local key = P .. 'data:' .. ARGV[i]
-  local version = redis.call('HINCRBY', key, 'version', 1)
-  redis.call('HSET', key, 'value', ARGV[i + 1])
-  redis.call('ZADD', P .. 'data-index', 0, ARGV[i])
+  local version = CALL('HINCRBY', key, 'version', 1)
+  CALL('HSET', key, 'value', ARGV[i + 1])
+  CALL('ZADD', P .. 'data-index', 0, ARGV[i])
   data_changed('p', ARGV[i], 'put', version, ARGV[i + 1])
   out[#out + 1] = version
 end

@@ -10,19 +10,19 @@ if space == 'e' then
   reap_expired(64)
   dead = unreaped_dead()
 end
-local rev = math.max(tonumber(redis.call('GET', P .. 'data-rev') or '0'), epoch.token_base)
+local rev = math.max(tonumber(CALL('GET', P .. 'data-rev') or '0'), epoch.token_base)
 local stream = P .. 'data-events'
 local first, last = '0', '0'
-local oldest = redis.call('XRANGE', stream, '-', '+', 'COUNT', 1)
+local oldest = CALL('XRANGE', stream, '-', '+', 'COUNT', 1)
 if #oldest > 0 then
   first = string.match(oldest[1][1], '^(%d+)')
-  last = string.match(redis.call('XREVRANGE', stream, '+', '-', 'COUNT', 1)[1][1], '^(%d+)')
+  last = string.match(CALL('XREVRANGE', stream, '+', '-', 'COUNT', 1)[1][1], '^(%d+)')
 end
 local out = {epoch.id, fmt_int(rev), first, last}
 local index, hash = P .. 'data-index', P .. 'data:'
 if space == 'e' then index, hash = P .. 'eph-index', P .. 'eph:' end
-for _, name in ipairs(redis.call('ZRANGEBYLEX', index, lo, hi)) do
-  local held = redis.call('HMGET', hash .. name, 'value', 'version', 'session')
+for _, name in ipairs(CALL('ZRANGEBYLEX', index, lo, hi)) do
+  local held = CALL('HMGET', hash .. name, 'value', 'version', 'session')
   if held[1] and not (held[3] and dead[held[3]]) then
     out[#out + 1] = name
     out[#out + 1] = held[1]

@@ -2,7 +2,7 @@
 -- live session is refused.
 local sid, name = ARGV[2], ARGV[3]
 local key = P .. 'eph:' .. name
-local held = redis.call('HMGET', key, 'session', 'version')
+local held = CALL('HMGET', key, 'session', 'version')
 local holder = held[1]
 if not holder then return 0 end
 if holder ~= sid then
@@ -12,8 +12,8 @@ if holder ~= sid then
   -- Its dead owner was reaped just now, and the key went with it (one expired event).
   return 1
 end
-redis.call('DEL', key)
-redis.call('ZREM', P .. 'eph-index', name)
-redis.call('SREM', P .. 'owned:' .. sid, 'e:' .. name)
+CALL('DEL', key)
+CALL('ZREM', P .. 'eph-index', name)
+CALL('SREM', P .. 'owned:' .. sid, 'e:' .. name)
 data_changed('e', name, 'delete', tonumber(held[2]) or 1)
 return 1

@@ -10,12 +10,12 @@
 -- epoch_for_grant), used unless the fence moved since.
 local function next_token(epoch, old, issued)
   local token = issued
-  if not token or EPOCH_WRITTEN then token = redis.call('INCR', P .. 'fence') end
+  if not token or EPOCH_WRITTEN then token = CALL('INCR', P .. 'fence') end
   local floor = epoch.token_base
   if old then floor = math.max(floor, tonumber(old) + 1) end
   if token < floor then
     token = floor
-    redis.call('SET', P .. 'fence', fmt_int(token))
+    CALL('SET', P .. 'fence', fmt_int(token))
   end
   -- The fence now reads `token`, and this call found the record as checked (or made it so).
   local checked = CHECKED[P]
@@ -51,11 +51,11 @@ local function epoch_for_grant(issued, known, lease_arg)
   return epoch
 end
 
--- Records a new hold of lock `name` (hash `key`): count 1, taken by `attempt`.
+-- Records a new hold of lock `name` (hash `key`): one hold (no `count`), taken by `attempt`.
 local function grant(key, name, sid, owner, attempt, token)
-  redis.call('HSET', key, 'owner', owner, 'session', sid, 'count', '1',
+  CALL('HSET', key, 'owner', owner, 'session', sid,
     'token', fmt_int(token), 'attempt', attempt)
-  redis.call('SADD', P .. 'owned:' .. sid, 'l:' .. name)
+  CALL('SADD', P .. 'owned:' .. sid, 'l:' .. name)
 end
 
 -- Whether the epoch refuses grants for now (a grace after a restart or data loss).
@@ -74,16 +74,16 @@ function hand_off(key, name)
   if in_grace(epoch) then return nil end
   local queue = queue_key(name)
   while true do
-    local head = redis.call('ZPOPMIN', queue)[1]
+    local head = CALL('ZPOPMIN', queue)[1]
     if not head then
-      redis.call('HDEL', key, 'waiters')
+      CALL('HDEL', key, 'waiters')
       return nil
     end
     local sid, wait, owner = string.match(head, '^(%S+) (%S+) (.*)$')
     if sid and session_alive(sid) then
       local token = next_token(epoch)
       grant(key, name, sid, owner, wait, token)
-      redis.call(PUBLISH, P .. 'wake:' .. string.match(wait, '^(.*):'),
+      CALL(PUBLISH, P .. 'wake:' .. string.match(wait, '^(.*):'),
         wait .. ' ' .. fmt_int(token) .. ' ' .. sid)
       return wait
     end
@@ -94,8 +94,8 @@ end
 -- none) keeps or takes its place in the queue. Reply of lock.lua.
 local function lock_busy(key, name, sid, owner, wait, retry_at)
   if wait ~= '' then
-    local seq = redis.call('HINCRBY', key, 'waiters', 1)
-    redis.call('ZADD', queue_key(name), 'NX', seq, queue_entry(sid, wait, owner))
+    local seq = CALL('HINCRBY', key, 'waiters', 1)
+    CALL('ZADD', queue_key(name), 'NX', seq, queue_entry(sid, wait, owner))
   end
   return {0, retry_at, schedule_clock()}
 end
@@ -103,5 +103,5 @@ end
 -- The retry time of a request that finds lock `held` (its fields) busy: the holder's
 -- deadline, as far as ending it goes.
 local function holder_ends_at(held)
-  return ends_at(held.session, tonumber(redis.call('ZSCORE', SESSIONS, held.session)))
+  return ends_at(held.session, tonumber(CALL('ZSCORE', SESSIONS, held.session)))
 end

@@ -5,20 +5,20 @@
 local sid, timeout, create = ARGV[2], tonumber(ARGV[3]), ARGV[4] == '1'
 local epoch = current_epoch(ARGV[5], math.max(timeout, tonumber(ARGV[6]) or 0))
 local alive = 0
-local deadline = redis.call('ZSCORE', SESSIONS, sid)
+local deadline = CALL('ZSCORE', SESSIONS, sid)
 if deadline and expired(sid, tonumber(deadline)) then
   end_session(sid, 'expired')
 elseif deadline then
-  redis.call('ZADD', SESSIONS, now() + timeout, sid)
+  CALL('ZADD', SESSIONS, now() + timeout, sid)
   alive = 1
 elseif create then
-  redis.call('ZADD', SESSIONS, now() + timeout, sid)
-  redis.call('HSET', P .. 'leases', sid, timeout)
+  CALL('ZADD', SESSIONS, now() + timeout, sid)
+  CALL('HSET', P .. 'leases', sid, timeout)
   -- The owned set lives as long as the session (entry `s`, which reaping ignores), so a
   -- lock taken and given back does not create and delete it every time.
-  redis.call('SADD', P .. 'owned:' .. sid, 's')
+  CALL('SADD', P .. 'owned:' .. sid, 's')
   -- Tell every connector when to reap this session should it die before renewing.
-  redis.call(PUBLISH, P .. 'session-added', fmt_int(now() + timeout) .. ':' .. fmt_int(now()))
+  CALL(PUBLISH, P .. 'session-added', fmt_int(now() + timeout) .. ':' .. fmt_int(now()))
   alive = 1
 end
 local reaped = reap_expired(64)

@@ -10,6 +10,12 @@ local hand_off
 -- else is in it: a free lock with no waiters and no given-up attempts costs no memory.
 -- Tokens do not need the hash: they come from the group's `fence` (next_token).
 
+-- The number of holds a lock's hash records: its `count` field, written only once the hold
+-- is re-entered (a hold taken once has none: one field fewer for every grant to write).
+local function hold_count(count)
+  return count and tonumber(count) or 1
+end
+
 -- What read_lock returns for a lock whose hash does not exist (never written to).
 local FREE_LOCK = {}
 
@@ -19,7 +25,7 @@ local FREE_LOCK = {}
 -- false or nil. The table is made with every field of a hold and `waiters` in it, so that
 -- filling it does not grow it again and again (a release pays for every step of that).
 local function read_lock(key)
-  local flat = redis.call('HGETALL', key)
+  local flat = CALL('HGETALL', key)
   if flat[1] == nil then return FREE_LOCK, true end
   local fields = { owner = false, session = false, count = false, token = false,
     attempt = false, released = false, waiters = false }
@@ -37,9 +43,9 @@ end
 -- `alone`: the hash is known to hold nothing but the hold, so it can go whole.
 local function free_lock_hold(key, name, waiters, alone)
   if alone then
-    redis.call('DEL', key)
+    CALL('DEL', key)
   else
-    redis.call('HDEL', key, 'owner', 'session', 'count', 'token', 'attempt', 'released')
+    CALL('HDEL', key, 'owner', 'session', 'count', 'token', 'attempt', 'released')
   end
   if waiters then
     hand_off(key, name)
@@ -49,7 +55,7 @@ end
 -- Frees session `sid`'s hold of lock `name` (as free_lock_hold) and takes the lock off
 -- the session's owned set, so reaping the session later does not look at it.
 local function free_session_hold(key, sid, name, waiters, alone)
-  redis.call('SREM', P .. 'owned:' .. sid, 'l:' .. name)
+  CALL('SREM', P .. 'owned:' .. sid, 'l:' .. name)
   free_lock_hold(key, name, waiters, alone)
 end
 
@@ -67,8 +73,8 @@ end
 -- session ends (its owned set lists them), so none of those requests can take the lock
 -- when it reaches Redis late.
 local function give_up(key, sid, name, ids, new_ids)
-  redis.call('HSET', key, 'x:' .. sid, (ids or ' ') .. new_ids .. ' ')
-  redis.call('SADD', P .. 'owned:' .. sid, 'x:' .. name)
+  CALL('HSET', key, 'x:' .. sid, (ids or ' ') .. new_ids .. ' ')
+  CALL('SADD', P .. 'owned:' .. sid, 'x:' .. name)
 end
 
 -- The wait queue of lock `name`: a sorted set of waiter entries (queue_entry) by arrival.

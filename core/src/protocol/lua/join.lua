@@ -8,13 +8,13 @@ local sid, id, body = ARGV[2], ARGV[3], ARGV[4]
 local err = require_session(sid)
 if err then return err end
 local members = P .. 'members'
-local existing = redis.call('HGET', members, id)
+local existing = CALL('HGET', members, id)
 if existing then
   local old_session = member_session(existing) or ''
   if old_session ~= sid then
     if holder_blocks(old_session) then
       if not session_visible(old_session) then
-        local deadline = tonumber(redis.call('ZSCORE', SESSIONS, old_session))
+        local deadline = tonumber(CALL('ZSCORE', SESSIONS, old_session))
         local wait = math.max(ends_at(old_session, deadline) - schedule_clock(), 1)
         return {'wait', fmt_int(wait), fmt_int(lease_of(old_session))}
       end
@@ -27,13 +27,13 @@ if existing then
     if record == existing then
       return {'unchanged', joined_at}
     end
-    redis.call('HSET', members, id, record)
+    CALL('HSET', members, id, record)
     emit('updated', id, '', record)
     return {'updated', joined_at}
   end
 end
 local record = '{"joined_at":' .. fmt_int(now()) .. ',' .. string.sub(body, 2)
-redis.call('HSET', members, id, record)
-redis.call('SADD', P .. 'owned:' .. sid, 'm:' .. id)
+CALL('HSET', members, id, record)
+CALL('SADD', P .. 'owned:' .. sid, 'm:' .. id)
 emit('joined', id, '', record)
 return {'joined', fmt_int(now())}

@@ -33,9 +33,9 @@ if gives_up ~= '' or held ~= FREE_LOCK then
     if ours and given_up(' ' .. gives_up .. ' ', held.attempt) then
       -- Acquired by an attempt given up on: a waiter that was queued leaves the queue.
       if wait ~= '' and held.waiters then
-        redis.call('ZREM', queue_key(name), queue_entry(sid, wait, owner))
+        CALL('ZREM', queue_key(name), queue_entry(sid, wait, owner))
       end
-      return {1, tonumber(held.token), tonumber(held.count)}
+      return {1, tonumber(held.token), hold_count(held.count)}
     end
   end
   if held.session and not session_alive(held.session) then
@@ -50,14 +50,14 @@ if gives_up ~= '' or held ~= FREE_LOCK then
     if ours and wait ~= '' and held.attempt == wait then
       -- Handed to this waiter. Written again, so that a WAIT the caller sends next
       -- (wait_replicas) covers the hand-off, which another connection wrote.
-      redis.call('HSET', key, 'attempt', wait)
-      return {1, tonumber(held.token), tonumber(held.count)}
+      CALL('HSET', key, 'attempt', wait)
+      return {1, tonumber(held.token), hold_count(held.count)}
     end
     if ours and reentrant then
-      local count = tonumber(held.count) + 1
-      redis.call('HSET', key, 'count', fmt_int(count), 'attempt', attempt)
+      local count = hold_count(held.count) + 1
+      CALL('HSET', key, 'count', fmt_int(count), 'attempt', attempt)
       if wait ~= '' and held.waiters then
-        redis.call('ZREM', queue_key(name), queue_entry(sid, wait, owner))
+        CALL('ZREM', queue_key(name), queue_entry(sid, wait, owner))
       end
       return {1, tonumber(held.token), count}
     end
@@ -67,7 +67,7 @@ end
 -- The epoch is checked where a grant may follow, not for a busy lock: a restart it
 -- detects ends every session from before and starts a grace, so nothing is granted. The
 -- token is taken first: it tells whether the record needs reading (epoch_for_grant).
-local issued = redis.call('INCR', P .. 'fence')
+local issued = CALL('INCR', P .. 'fence')
 local epoch = epoch_for_grant(issued, ARGV[6], ARGV[7])
 if in_grace(epoch) then
   -- Redis lost or rolled back state: holders from before may still trust their leases.

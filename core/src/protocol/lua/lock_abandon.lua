@@ -7,19 +7,19 @@
 -- Returns {1, remaining_holds} when a hold was given back, {0} otherwise.
 local sid, name, owner, ids = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local key = P .. 'lock:' .. name
-local held = redis.call('HMGET', key, 'owner', 'session', 'count', 'waiters', 'attempt', 'x:' .. sid)
+local held = CALL('HMGET', key, 'owner', 'session', 'count', 'waiters', 'attempt', 'x:' .. sid)
 give_up(key, sid, name, held[6], ids)
 if held[4] then
   for id in string.gmatch(ids, '%S+') do
-    redis.call('ZREM', queue_key(name), queue_entry(sid, id, owner))
+    CALL('ZREM', queue_key(name), queue_entry(sid, id, owner))
   end
 end
 if held[1] ~= owner or held[2] ~= sid or not given_up(' ' .. ids .. ' ', held[5]) then
   return {0}
 end
-if held[3] ~= '1' then
-  local count = tonumber(held[3]) - 1
-  redis.call('HSET', key, 'count', fmt_int(count), 'attempt', '')
+if hold_count(held[3]) > 1 then
+  local count = hold_count(held[3]) - 1
+  CALL('HSET', key, 'count', fmt_int(count), 'attempt', '')
   return {1, count}
 end
 free_session_hold(key, sid, name, held[4])

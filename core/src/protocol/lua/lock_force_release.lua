@@ -5,7 +5,7 @@
 -- Returns {1, owner, session, token} when it was held, {0} otherwise.
 local name = ARGV[2]
 local key = P .. 'lock:' .. name
-local held = redis.call('HMGET', key, 'owner', 'session', 'token', 'waiters')
+local held = CALL('HMGET', key, 'owner', 'session', 'token', 'waiters')
 if not held[2] then
   return {0}
 end

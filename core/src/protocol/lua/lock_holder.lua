@@ -10,7 +10,7 @@ local function free()
   return {0}
 end
 local key = P .. 'lock:' .. ARGV[2]
-local held = redis.call('HMGET', key, 'owner', 'session', 'token')
+local held = CALL('HMGET', key, 'owner', 'session', 'token')
 if not held[2] then return free() end
 if session_visible(held[2]) then return {1, held[1], held[2], held[3]} end
 holder_blocks(held[2])

@@ -4,12 +4,12 @@
 -- group's slot in a cluster). A free lock is not listed: it may have no hash at all.
 -- Returns {name, owner, session, token, ...}.
 local out = {}
-for _, sid in ipairs(redis.call('ZRANGE', SESSIONS, 0, -1)) do
+for _, sid in ipairs(CALL('ZRANGE', SESSIONS, 0, -1)) do
   if session_visible(sid) then
-    for _, entry in ipairs(redis.call('SMEMBERS', P .. 'owned:' .. sid)) do
+    for _, entry in ipairs(CALL('SMEMBERS', P .. 'owned:' .. sid)) do
       if string.sub(entry, 1, 2) == 'l:' then
         local name = string.sub(entry, 3)
-        local held = redis.call('HMGET', P .. 'lock:' .. name, 'owner', 'session', 'token')
+        local held = CALL('HMGET', P .. 'lock:' .. name, 'owner', 'session', 'token')
         if held[2] == sid then
           out[#out + 1] = name
           out[#out + 1] = held[1]

@@ -2,4 +2,4 @@
 -- Returns every member record (JSON text).
 current_epoch()
 reap_expired(64)
-return live_records(redis.call('HVALS', P .. 'members'), unreaped_dead())
+return live_records(CALL('HVALS', P .. 'members'), unreaped_dead())

@@ -11,14 +11,14 @@ local kind, payload, request = ARGV[6], ARGV[7], ARGV[8]
 
 local function deliver(id, record, sid)
   local joined = string.match(record, '^{"joined_at":(%d+)') or '0'
-  local n = redis.call('HINCRBY', P .. 'inbox-seq', id, 1)
-  redis.call('XADD', P .. 'inbox:' .. id, 'MAXLEN', '~', '10000', '*', 'n', n,
+  local n = CALL('HINCRBY', P .. 'inbox-seq', id, 1)
+  CALL('XADD', P .. 'inbox:' .. id, 'MAXLEN', '~', '10000', '*', 'n', n,
     'epoch', sid .. ':' .. joined, 'from', from, 'session', from_sid, 'kind', kind,
     'payload', payload, 'request', request)
 end
 
 if mode == 'to' then
-  local record = redis.call('HGET', P .. 'members', target)
+  local record = CALL('HGET', P .. 'members', target)
   if not record then
     return redis.error_reply('NO_MEMBER ' .. target .. ' is not a member of the group')
   end
@@ -32,7 +32,7 @@ if mode == 'to' then
 end
 
 local count = 0
-local all = redis.call('HGETALL', P .. 'members')
+local all = CALL('HGETALL', P .. 'members')
 local dead = {}
 for i = 1, #all, 2 do
   local id, record = all[i], all[i + 1]

@@ -3,7 +3,7 @@
 
 -- Reaps at most `limit` sessions whose deadline has passed; bounded so one call stays short.
 local function reap_expired(limit)
-  local due = redis.call('ZRANGEBYSCORE', SESSIONS, '-inf', '(' .. fmt_int(vouched_now()),
+  local due = CALL('ZRANGEBYSCORE', SESSIONS, '-inf', '(' .. fmt_int(vouched_now()),
     'WITHSCORES', 'LIMIT', 0, limit)
   local reaped = 0
   for i = 1, #due, 2 do
@@ -19,7 +19,7 @@ end
 -- reads that must not return what such a session owns. Empty in the common case.
 local function unreaped_dead()
   local dead = {}
-  for _, sid in ipairs(redis.call('ZRANGEBYSCORE', SESSIONS, '-inf', '(' .. fmt_int(now()))) do
+  for _, sid in ipairs(CALL('ZRANGEBYSCORE', SESSIONS, '-inf', '(' .. fmt_int(now()))) do
     dead[sid] = true
   end
   return dead
@@ -38,7 +38,7 @@ end
 -- When the session with the earliest deadline other than `self_sid` may be ended (see
 -- ends_at), or -1 when there is none.
 local function next_deadline(self_sid)
-  local head = redis.call('ZRANGE', SESSIONS, 0, 1, 'WITHSCORES')
+  local head = CALL('ZRANGE', SESSIONS, 0, 1, 'WITHSCORES')
   for i = 1, #head, 2 do
     if head[i] ~= self_sid then
       return ends_at(head[i], tonumber(head[i + 1]))

@@ -18,7 +18,7 @@ local end_session
 -- The server's run id and the latest it can have started (ms): uptime_in_seconds counts
 -- whole seconds of the server's cached clock, so the start lies before now - uptime + 1 s.
 local function server_identity()
-  local info = redis.call('INFO', 'server')
+  local info = CALL('INFO', 'server')
   local uptime = tonumber(string.match(info, 'uptime_in_seconds:(%d+)')) or 0
   return string.match(info, 'run_id:(%w+)'), now() - uptime * 1000 + 1000
 end
@@ -26,7 +26,7 @@ end
 -- This node's id on a Redis Cluster ('' elsewhere): unlike the run id it survives restarts.
 local function cluster_node()
   if not SHARDED then return '' end
-  return redis.call('CLUSTER', 'MYID')
+  return CALL('CLUSTER', 'MYID')
 end
 
 -- LASTSAVE moves on every save and on every restart (a server starts "saved"), so an
@@ -34,7 +34,7 @@ end
 -- whole-second resolution: a value from the current second is not remembered, so a restart
 -- later in that same second is still caught by the run id.
 local function lastsave_to_remember()
-  local lastsave = redis.call('LASTSAVE')
+  local lastsave = CALL('LASTSAVE')
   if lastsave >= math.floor(now() / 1000) then return '0' end
   return fmt_int(lastsave)
 end
@@ -75,7 +75,7 @@ end
 -- it. So a grant whose own INCR of the fence lands just after the value this load left it
 -- at knows that nobody wrote the record since it was checked (handoff.lua).
 local function epoch_written()
-  redis.call('INCR', P .. 'fence')
+  CALL('INCR', P .. 'fence')
   EPOCH_WRITTEN = true
 end
 
@@ -83,9 +83,9 @@ end
 -- start may still run until server_start + that lease.
 local function start_epoch(run_id, server_start, grants_from, max_lease)
   -- On a Redis Cluster, the node that writes the record (see moved_here_whole).
-  if SHARDED then redis.call('HSET', epoch_key(), 'node', cluster_node()) end
+  if SHARDED then CALL('HSET', epoch_key(), 'node', cluster_node()) end
   epoch_written()
-  local t = redis.call('TIME')
+  local t = CALL('TIME')
   EPOCH = {
     id = t[1] .. string.format('%06d', tonumber(t[2])),
     grants_from = grants_from,
@@ -93,7 +93,7 @@ local function start_epoch(run_id, server_start, grants_from, max_lease)
     max_lease = max_lease,
   }
   remember_checked(grants_from, max_lease, lastsave_to_remember())
-  redis.call('HSET', epoch_key(), 'id', EPOCH.id, 'run_id', run_id, 'created_at', fmt_int(now()),
+  CALL('HSET', epoch_key(), 'id', EPOCH.id, 'run_id', run_id, 'created_at', fmt_int(now()),
     'lastsave', CHECKED[P].lastsave, 'server_start', fmt_int(server_start),
     'grants_from', CHECKED[P].grants_from, 'token_base', fmt_int(EPOCH.token_base),
     'max_lease', CHECKED[P].max_lease)
@@ -121,10 +121,10 @@ end
 -- restart. Adopts this node as the record's writer when it was a migration.
 local function moved_here_whole()
   if not SHARDED then return false end
-  local writer = redis.call('HGET', epoch_key(), 'node')
+  local writer = CALL('HGET', epoch_key(), 'node')
   local me = cluster_node()
   if not writer or writer == '' or writer == me then return false end
-  for line in string.gmatch(redis.call('CLUSTER', 'NODES'), '[^\n]+') do
+  for line in string.gmatch(CALL('CLUSTER', 'NODES'), '[^\n]+') do
     -- <id> <addr> <flags> <primary> <ping-sent> <pong-recv> <config-epoch> <link-state> ...
     local id, flags, link = string.match(line, '^(%S+) %S+ (%S+) %S+ %S+ %S+ %S+ (%S+)')
     if id == writer then
@@ -134,7 +134,7 @@ local function moved_here_whole()
         return false
       end
       local run_id = server_identity()
-      redis.call('HSET', epoch_key(), 'run_id', run_id, 'node', me,
+      CALL('HSET', epoch_key(), 'run_id', run_id, 'node', me,
         'lastsave', lastsave_to_remember())
       epoch_written()
       return true
@@ -154,7 +154,7 @@ local function current_epoch(known, lease)
   -- nothing for this caller to add (a loss it witnessed, a longer lease, a fresh start).
   local checked = CHECKED[P]
   if checked and (known == '' or known == checked.id) and lease <= checked.epoch.max_lease then
-    local e = redis.call('HMGET', epoch_key(), 'id', 'grants_from', 'max_lease', 'lastsave')
+    local e = CALL('HMGET', epoch_key(), 'id', 'grants_from', 'max_lease', 'lastsave')
     if e[1] == checked.id and e[2] == checked.grants_from and e[3] == checked.max_lease
         and e[4] == checked.lastsave then
       EPOCH = checked.epoch
@@ -164,7 +164,7 @@ local function current_epoch(known, lease)
   local fresh = known == '?'
   if fresh then known = '' end
   -- The fields every call needs; run_id and created_at are read only when they matter.
-  local e = redis.call('HMGET', epoch_key(), 'id', 'grants_from', 'token_base', 'max_lease',
+  local e = CALL('HMGET', epoch_key(), 'id', 'grants_from', 'token_base', 'max_lease',
     'lastsave')
   if not e[1] then
     -- Nothing here: a new group, or its state was lost. A caller that knew an epoch
@@ -181,41 +181,41 @@ local function current_epoch(known, lease)
   -- '0' (no grace) is the common case: no conversion needed.
   local grants_from = e[2] == '0' and 0 or tonumber(e[2])
   local lastsave = e[5]
-  if redis.call('LASTSAVE') ~= tonumber(lastsave) then
+  if CALL('LASTSAVE') ~= tonumber(lastsave) then
     local run_id, server_start = server_identity()
-    if run_id ~= redis.call('HGET', epoch_key(), 'run_id') and not moved_here_whole() then
+    if run_id ~= CALL('HGET', epoch_key(), 'run_id') and not moved_here_whole() then
       -- Restarted with (possibly old) data: every session from before ends now (reason
       -- expired), and no grant until their leases have surely run out.
       start_epoch(run_id, server_start, math.max(grants_from, now() + max_lease), max_lease)
-      for _, sid in ipairs(redis.call('ZRANGE', SESSIONS, 0, -1)) do
+      for _, sid in ipairs(CALL('ZRANGE', SESSIONS, 0, -1)) do
         end_session(sid, 'expired')
       end
       return EPOCH
     end
     -- A save, not a restart.
     lastsave = lastsave_to_remember()
-    redis.call('HSET', epoch_key(), 'lastsave', lastsave)
+    CALL('HSET', epoch_key(), 'lastsave', lastsave)
     epoch_written()
   end
   if known ~= '' and known ~= e[1] then
     -- A late witness of the loss that started this epoch.
     grants_from = math.max(grants_from,
-      tonumber(redis.call('HGET', epoch_key(), 'created_at')) + lease)
-    redis.call('HSET', epoch_key(), 'grants_from', fmt_int(grants_from))
+      tonumber(CALL('HGET', epoch_key(), 'created_at')) + lease)
+    CALL('HSET', epoch_key(), 'grants_from', fmt_int(grants_from))
     epoch_written()
   end
   if fresh then
     -- The epoch may have been started by a caller that did not ask for this grace.
-    local server_start = tonumber(redis.call('HGET', epoch_key(), 'server_start')) or 0
+    local server_start = tonumber(CALL('HGET', epoch_key(), 'server_start')) or 0
     local later = young_server_grace(server_start, lease, grants_from)
     if later ~= grants_from then
       grants_from = later
-      redis.call('HSET', epoch_key(), 'grants_from', fmt_int(grants_from))
+      CALL('HSET', epoch_key(), 'grants_from', fmt_int(grants_from))
       epoch_written()
     end
   end
   if lease > stored_lease then
-    redis.call('HSET', epoch_key(), 'max_lease', fmt_int(lease))
+    CALL('HSET', epoch_key(), 'max_lease', fmt_int(lease))
     epoch_written()
   end
   EPOCH = { id = e[1], grants_from = grants_from, token_base = tonumber(e[3]),
@@ -230,11 +230,11 @@ end
 local function emit(kind, member_id, reason, record)
   local epoch = current_epoch().id
   if kind == 'left' then
-    redis.call('DEL', P .. 'inbox:' .. member_id)
-    redis.call('HDEL', P .. 'inbox-seq', member_id)
+    CALL('DEL', P .. 'inbox:' .. member_id)
+    CALL('HDEL', P .. 'inbox-seq', member_id)
   end
-  local view = redis.call('INCR', P .. 'view')
-  redis.call('XADD', P .. 'events', 'MAXLEN', '~', '10000', '*',
+  local view = CALL('INCR', P .. 'view')
+  CALL('XADD', P .. 'events', 'MAXLEN', '~', '10000', '*',
     'view', view, 'epoch', epoch, 'kind', kind, 'member', member_id,
     'reason', reason, 'record', record)
 end
@@ -248,10 +248,10 @@ end
 local function data_changed(space, path, kind, version, value)
   local floor = current_epoch().token_base
   local counter = P .. 'data-rev'
-  local rev = redis.call('INCR', counter)
+  local rev = CALL('INCR', counter)
   if rev <= floor then
     rev = floor + 1
-    redis.call('SET', counter, fmt_int(rev))
+    CALL('SET', counter, fmt_int(rev))
   end
   local stream = P .. 'data-events'
   local fields = {'space', space, 'path', path, 'kind', kind, 'version', fmt_int(version)}
@@ -263,10 +263,10 @@ local function data_changed(space, path, kind, version, value)
     unpack(fields))
   if type(added) == 'table' and added.err then
     -- The counter is behind the stream (its key was deleted by hand): move past the stream.
-    local last = redis.call('XREVRANGE', stream, '+', '-', 'COUNT', 1)
+    local last = CALL('XREVRANGE', stream, '+', '-', 'COUNT', 1)
     rev = tonumber(string.match(last[1][1], '^(%d+)')) + 1
-    redis.call('SET', counter, fmt_int(rev))
-    redis.call('XADD', stream, 'MAXLEN', '~', '10000', fmt_int(rev) .. '-0', unpack(fields))
+    CALL('SET', counter, fmt_int(rev))
+    CALL('XADD', stream, 'MAXLEN', '~', '10000', fmt_int(rev) .. '-0', unpack(fields))
   end
   return rev
 end
@@ -282,37 +282,37 @@ end
 -- its oldest live waiter, handoff.lua), its ephemeral keys are deleted. Idempotent.
 function end_session(sid, reason)
   local owned_key = P .. 'owned:' .. sid
-  for _, item in ipairs(redis.call('SMEMBERS', owned_key)) do
+  for _, item in ipairs(CALL('SMEMBERS', owned_key)) do
     local kind = string.sub(item, 1, 1)
     local name = string.sub(item, 3)
     if kind == 'm' then
-      local record = redis.call('HGET', P .. 'members', name)
+      local record = CALL('HGET', P .. 'members', name)
       if record and member_session(record) == sid then
-        redis.call('HDEL', P .. 'members', name)
+        CALL('HDEL', P .. 'members', name)
         emit('left', name, reason, record)
       end
     elseif kind == 'l' then
       local key = P .. 'lock:' .. name
-      local held = redis.call('HMGET', key, 'session', 'waiters')
+      local held = CALL('HMGET', key, 'session', 'waiters')
       if held[1] == sid then
         free_lock_hold(key, name, held[2])
       end
     elseif kind == 'x' then
-      redis.call('HDEL', P .. 'lock:' .. name, 'x:' .. sid)
+      CALL('HDEL', P .. 'lock:' .. name, 'x:' .. sid)
     elseif kind == 'e' then
-      local held = redis.call('HMGET', P .. 'eph:' .. name, 'session', 'version')
+      local held = CALL('HMGET', P .. 'eph:' .. name, 'session', 'version')
       if held[1] == sid then
-        redis.call('DEL', P .. 'eph:' .. name)
-        redis.call('ZREM', P .. 'eph-index', name)
+        CALL('DEL', P .. 'eph:' .. name)
+        CALL('ZREM', P .. 'eph-index', name)
         -- Closing deletes; a lease that ran out (or a restart) expires.
         data_changed('e', name, reason == 'left' and 'delete' or 'expired',
           tonumber(held[2]) or 1)
       end
     end
   end
-  redis.call('DEL', owned_key)
-  redis.call('ZREM', SESSIONS, sid)
-  redis.call('HDEL', P .. 'leases', sid)
+  CALL('DEL', owned_key)
+  CALL('ZREM', SESSIONS, sid)
+  CALL('HDEL', P .. 'leases', sid)
 end
 
 -- Clears the way for a new owner of an entity held by `holder_sid`: a live holder blocks,

@@ -14,12 +14,12 @@ if held.owner ~= owner or held.session ~= sid or (token ~= '' and held.token ~= 
   return {0}
 end
 if id ~= '' and held.released == id then
-  return {1, tonumber(held.count)}
+  return {1, hold_count(held.count)}
 end
--- Counts are canonical integers (HSET): '1' is the last hold, compared as text.
-if held.count ~= '1' and not all then
+-- Counts are canonical integers (HSET): none or '1' is the last hold, compared as text.
+if held.count and held.count ~= '1' and not all then
   local count = tonumber(held.count) - 1
-  redis.call('HSET', key, 'count', fmt_int(count), 'released', id)
+  CALL('HSET', key, 'count', fmt_int(count), 'released', id)
   return {1, count}
 end
 free_session_hold(key, sid, name, held.waiters, alone)

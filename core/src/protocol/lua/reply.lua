@@ -2,6 +2,6 @@
 -- evidence. Hands the reply to the requester, which waits on the list with BLPOP; a reply
 -- nobody takes goes away on its own.
 local key = P .. 'reply:' .. ARGV[2]
-redis.call('RPUSH', key, ARGV[3])
-redis.call('PEXPIRE', key, ARGV[4])
+CALL('RPUSH', key, ARGV[3])
+CALL('PEXPIRE', key, ARGV[4])
 return 1

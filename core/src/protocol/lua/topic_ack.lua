@@ -11,9 +11,9 @@ for i = 5, #ARGV - 2 do
   local id = ARGV[i] .. '-0'
   local acked = 0
   if alive then
-    local p = redis.call('XPENDING', key, group, id, id, 1)
+    local p = CALL('XPENDING', key, group, id, id, 1)
     if p[1] and p[1][2] == sid then
-      acked = redis.call('XACK', key, group, id)
+      acked = CALL('XACK', key, group, id)
     end
   end
   out[#out + 1] = acked

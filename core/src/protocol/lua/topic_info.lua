@@ -3,8 +3,8 @@
 -- when none), how many messages it holds.
 local topic = ARGV[2]
 local key = P .. 'topic:' .. topic
-local head = redis.call('XRANGE', key, '-', '+', 'COUNT', 1)
+local head = CALL('XRANGE', key, '-', '+', 'COUNT', 1)
 local first = 0
 if head[1] then first = tonumber(string.match(head[1][1], '^(%d+)')) end
-local last = tonumber(redis.call('HGET', P .. 'topics', topic) or '0')
-return {first, last, redis.call('XLEN', key)}
+local last = tonumber(CALL('HGET', P .. 'topics', topic) or '0')
+return {first, last, CALL('XLEN', key)}

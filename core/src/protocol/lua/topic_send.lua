@@ -6,18 +6,18 @@
 -- limit (approximate trimming). Returns {first_index, last_index}.
 local topic = ARGV[2]
 local key = P .. 'topic:' .. topic
-local last = tonumber(redis.call('HGET', P .. 'topics', topic) or '0')
+local last = tonumber(CALL('HGET', P .. 'topics', topic) or '0')
 local first = math.max(last + 1, current_epoch().token_base)
 local index = first
 local t = fmt_int(now())
 for i = 3, #ARGV - 2 do
-  redis.call('XADD', key, fmt_int(index) .. '-0', 'm', ARGV[i], 't', t)
+  CALL('XADD', key, fmt_int(index) .. '-0', 'm', ARGV[i], 't', t)
   index = index + 1
 end
-redis.call('HSET', P .. 'topics', topic, fmt_int(index - 1))
-local retention = redis.call('HGET', P .. 'topic-retention', topic)
+CALL('HSET', P .. 'topics', topic, fmt_int(index - 1))
+local retention = CALL('HGET', P .. 'topic-retention', topic)
 local max_len = tonumber(retention and string.match(retention, '^(%d+)') or '0')
 if max_len > 0 then
-  redis.call('XTRIM', key, 'MAXLEN', '~', max_len)
+  CALL('XTRIM', key, 'MAXLEN', '~', max_len)
 end
 return {first, index - 1}

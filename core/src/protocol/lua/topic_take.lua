@@ -11,32 +11,32 @@ local key = P .. 'topic:' .. topic
 -- BUSYGROUP (the group exists) is the common answer; anything else surfaces below.
 redis.pcall('XGROUP', 'CREATE', key, group, '0', 'MKSTREAM')
 local out = {}
-for _, consumer in ipairs(redis.call('XINFO', 'CONSUMERS', key, group)) do
+for _, consumer in ipairs(CALL('XINFO', 'CONSUMERS', key, group)) do
   local name, pending = nil, 0
   for j = 1, #consumer, 2 do
     if consumer[j] == 'name' then name = consumer[j + 1] end
     if consumer[j] == 'pending' then pending = consumer[j + 1] end
   end
   if name ~= sid and not session_alive(name) then
-    if redis.call('ZSCORE', SESSIONS, name) then end_session(name, 'expired') end
+    if CALL('ZSCORE', SESSIONS, name) then end_session(name, 'expired') end
     local ids = {}
     if pending > 0 and #out < count then
-      for _, p in ipairs(redis.call('XPENDING', key, group, '-', '+', count - #out, name)) do
+      for _, p in ipairs(CALL('XPENDING', key, group, '-', '+', count - #out, name)) do
         ids[#ids + 1] = p[1]
       end
     end
     if #ids > 0 then
-      for _, entry in ipairs(redis.call('XCLAIM', key, group, sid, 0, unpack(ids))) do
+      for _, entry in ipairs(CALL('XCLAIM', key, group, sid, 0, unpack(ids))) do
         if type(entry) == 'table' then out[#out + 1] = entry end
       end
     end
     if pending - #ids <= 0 then
-      redis.call('XGROUP', 'DELCONSUMER', key, group, name)
+      CALL('XGROUP', 'DELCONSUMER', key, group, name)
     end
   end
 end
 if #out < count then
-  local new = redis.call('XREADGROUP', 'GROUP', group, sid, 'COUNT', count - #out,
+  local new = CALL('XREADGROUP', 'GROUP', group, sid, 'COUNT', count - #out,
     'STREAMS', key, '>')
   if new then
     for _, entry in ipairs(new[1][2]) do out[#out + 1] = entry end

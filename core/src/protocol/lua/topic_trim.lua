@@ -2,7 +2,7 @@
 -- by every connector that sent to or read a topic with one). Returns how many entries
 -- were removed.
 local removed = 0
-local all = redis.call('HGETALL', P .. 'topic-retention')
+local all = CALL('HGETALL', P .. 'topic-retention')
 for i = 1, #all, 2 do
   removed = removed + trim_topic(all[i], all[i + 1])
 end

@@ -13,11 +13,11 @@ local function trim_topic(topic, retention)
   max_len, max_age = tonumber(max_len or '0'), tonumber(max_age or '0')
   local removed = 0
   if max_len > 0 then
-    removed = removed + redis.call('XTRIM', key, 'MAXLEN', max_len)
+    removed = removed + CALL('XTRIM', key, 'MAXLEN', max_len)
   end
   if max_age > 0 then
     local cutoff = now() - max_age
-    local old = redis.call('XRANGE', key, '-', '+', 'COUNT', AGE_SCAN)
+    local old = CALL('XRANGE', key, '-', '+', 'COUNT', AGE_SCAN)
     local keep = nil
     for _, entry in ipairs(old) do
       local fields = entry[2]
@@ -31,12 +31,12 @@ local function trim_topic(topic, retention)
       end
     end
     if keep then
-      removed = removed + redis.call('XTRIM', key, 'MINID', keep)
+      removed = removed + CALL('XTRIM', key, 'MINID', keep)
     elseif old[1] then
       -- Everything scanned is too old: drop it, the rest (if any) goes next time.
       local last = old[#old][1]
       local ms = string.match(last, '^(%d+)')
-      removed = removed + redis.call('XTRIM', key, 'MINID', fmt_int(tonumber(ms) + 1) .. '-0')
+      removed = removed + CALL('XTRIM', key, 'MINID', fmt_int(tonumber(ms) + 1) .. '-0')
     end
   end
   return removed

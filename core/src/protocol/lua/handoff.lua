@@ -26,9 +26,9 @@ end
 -- The epoch a grant goes by, `issued` being what this call's INCR of the group's fence
 -- returned, `known` and `lease_arg` the caller's known epoch id and longest lease (as
 -- sent: a lease seen before is not converted again). When `issued` is one above the value
--- this load of the library left the fence at, nobody has granted a lock or written the
--- epoch record since (every write of the record moves the fence, reap.lua), so the record
--- is still as checked and is not read: the grant path's only read of it. This needs the
+-- this load of the library left the fence at, nobody has granted a lock or started an
+-- epoch or a grace since (each of those moves the fence, reap.lua), so what a grant goes
+-- by is still as checked and the record is not read: the grant path's only read of it. This needs the
 -- caller to know the checked epoch's id: ids are unique, so the record checked is this
 -- database's (this load of the library serves every database of the server, and a group
 -- of the same name in another one has a fence of its own that may by chance read the

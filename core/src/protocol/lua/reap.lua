@@ -70,10 +70,14 @@ local function remember_checked(grants_from, max_lease, lastsave)
     max_lease = fmt_int(max_lease), lastsave = lastsave, epoch = EPOCH }
 end
 
--- Every write to the epoch record also moves the group's fence (one INCR: tokens only have
--- to grow, never to count grants), whichever version of the library or form of call makes
--- it. So a grant whose own INCR of the fence lands just after the value this load left it
--- at knows that nobody wrote the record since it was checked (handoff.lua).
+-- Every write of what a grant goes by (a new epoch: `id`, `token_base`; a grace:
+-- `grants_from`) also moves the group's fence (one INCR: tokens only have to grow, never to
+-- count grants), whichever version of the library or form of call makes it, and so does
+-- the `lastsave` a connector spoils after a fail-over (transport). So a grant whose own
+-- INCR of the fence lands just after the value this load left it at knows that nothing it
+-- goes by changed since the record was checked (handoff.lua). A longer `max_lease` and the
+-- `lastsave` of a save do not move it: a caller bringing a longer lease is checked in full
+-- anyway, and a save changes nothing a grant goes by.
 local function epoch_written()
   CALL('INCR', P .. 'fence')
   EPOCH_WRITTEN = true
@@ -136,7 +140,6 @@ local function moved_here_whole()
       local run_id = server_identity()
       CALL('HSET', epoch_key(), 'run_id', run_id, 'node', me,
         'lastsave', lastsave_to_remember())
-      epoch_written()
       return true
     end
   end
@@ -195,7 +198,6 @@ local function current_epoch(known, lease)
     -- A save, not a restart.
     lastsave = lastsave_to_remember()
     CALL('HSET', epoch_key(), 'lastsave', lastsave)
-    epoch_written()
   end
   if known ~= '' and known ~= e[1] then
     -- A late witness of the loss that started this epoch.
@@ -216,7 +218,6 @@ local function current_epoch(known, lease)
   end
   if lease > stored_lease then
     CALL('HSET', epoch_key(), 'max_lease', fmt_int(lease))
-    epoch_written()
   end
   EPOCH = { id = e[1], grants_from = grants_from, token_base = tonumber(e[3]),
     max_lease = max_lease }

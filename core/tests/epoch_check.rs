@@ -79,7 +79,7 @@ fn server_ms(server: &RedisServer) -> u64 {
 
 /// Starts a grace of `ms` in the group's epoch record of database `db`, as a late witness
 /// of a loss does (lua/reap.lua), from outside this connector's load of the library; and,
-/// as every writer of the record does, moves the fence, or sets it to `fence`.
+/// as every writer of a grace does, moves the fence, or sets it to `fence`.
 fn start_grace(server: &RedisServer, db: u8, group: &str, ms: u64, fence: Option<u64>) {
     let keys = group_redis::keys::Keys::new(group);
     let url = format!("{}/{db}", server.url());
@@ -108,7 +108,7 @@ fn start_grace(server: &RedisServer, db: u8, group: &str, ms: u64, fence: Option
 async fn a_grace_started_elsewhere_holds_back_the_next_grant() {
     // Grants skip reading the epoch record while the fence reads as this load of the
     // library left it. A grace written from outside that load (another form of call, or
-    // a tool), which moves the fence as every writer of the record does, is seen at once.
+    // a tool), which moves the fence as every writer of a grace does, is seen at once.
     let server = RedisServer::start();
     let group = unique_group("epoch-grace");
     let c = connect(&server, &group, "a").await;
@@ -175,7 +175,7 @@ fn promote(server: &RedisServer, replica: &RedisServer) {
 }
 
 /// As a Sentinel connector does before its first call on a new master (transport): like
-/// every write to the epoch record, it moves the fence.
+/// a new epoch or a grace written to the record, it moves the fence.
 fn spoil_lastsave(server: &RedisServer, group: &str) {
     let keys = group_redis::keys::Keys::new(group);
     let _: i64 = raw_command(server, &["HSET", &keys.epoch(), "lastsave", "-1"]);

@@ -195,8 +195,8 @@ async fn follow_cluster(config: Config, spec: ClusterSpec) -> Result<Arc<Endpoin
 /// Makes the next script on a new master compare the server's run id with the epoch
 /// record's (lua/reap.lua). The scripts ask for the run id only when `LASTSAVE` moved, and
 /// a promoted replica started in the same second as its old master could show the same
-/// `LASTSAVE`: the stored value is spoilt so that the check runs. Like every write to the
-/// record, it moves the group's fence, so that no grant takes the record as checked
+/// `LASTSAVE`: the stored value is spoilt so that the check runs. Like a new epoch or a
+/// grace written to the record, it moves the group's fence, so that no grant takes the record as checked
 /// without reading it (lua/handoff.lua). The new run id then starts a new epoch: sessions
 /// from before end, and grants wait one maximum lease, since the replica may lack the
 /// last writes (docs/SAFETY.md).

@@ -36,10 +36,12 @@ fn waiting_config(server: &RedisServer, group: &str, member: &str) -> group_redi
     config(server, group, member).with_wait_replicas(1, WAIT)
 }
 
-/// The token the replica has for lock `name` (its hash's `token` field), if any.
+/// The token the replica has for lock `name` (the first word of its hash's `hold` field,
+/// docs/PROTOCOL.md), if any.
 fn replica_token(replica: &RedisServer, group: &str, name: &str) -> Option<String> {
     let keys = group_redis::keys::Keys::new(group);
-    raw_command(replica, &["HGET", &keys.lock(name), "token"])
+    let hold: Option<String> = raw_command(replica, &["HGET", &keys.lock(name), "hold"]);
+    hold.map(|hold| hold.split(' ').next().unwrap_or_default().to_string())
 }
 
 #[tokio::test(flavor = "multi_thread")]

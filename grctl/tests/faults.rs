@@ -223,12 +223,13 @@ fn a_frozen_member_loses_its_lock_and_knows_it() {
         .unwrap()
         .get_connection()
         .unwrap();
-    let owner: String = redis::cmd("HGET")
+    // The hold's `hold` field is "<token> <attempt> <owner>" (docs/PROTOCOL.md).
+    let hold: String = redis::cmd("HGET")
         .arg(&lock_key)
-        .arg("owner")
+        .arg("hold")
         .query(&mut raw)
         .unwrap();
-    assert_eq!(owner, "other");
+    assert_eq!(hold.splitn(3, ' ').nth(2), Some("other"), "{hold}");
     // The sleeper re-joined under a new session, with its ephemeral key.
     let rejoined = events.recv_timeout(Some(PATIENCE)).unwrap().unwrap();
     assert_eq!(rejoined.joined_members[0].id, "sleeper");

@@ -53,8 +53,7 @@ end
 
 -- Records a new hold of lock `name` (hash `key`): one hold (no `count`), taken by `attempt`.
 local function grant(key, name, sid, owner, attempt, token)
-  CALL('HSET', key, 'owner', owner, 'session', sid,
-    'token', fmt_int(token), 'attempt', attempt)
+  CALL('HSET', key, 'session', sid, 'hold', hold_value(fmt_int(token), attempt, owner))
   CALL('SADD', P .. 'owned:' .. sid, 'l:' .. name)
 end
 

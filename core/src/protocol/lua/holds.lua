@@ -6,9 +6,23 @@
 -- Defined in handoff.lua (after the liveness and reaping preludes it needs).
 local hand_off
 
--- The fields of a hold. Deleting them from a lock's hash deletes the hash when nothing
+-- The fields of a hold: `session`, `hold` ("<token> <attempt> <owner>", one field for the
+-- three: each field of a hash costs Redis an insert into it at every grant), `count` once
+-- re-entered, `released`. Deleting them from a lock's hash deletes the hash when nothing
 -- else is in it: a free lock with no waiters and no given-up attempts costs no memory.
 -- Tokens do not need the hash: they come from the group's `fence` (next_token).
+
+-- The value of a hold's `hold` field. The owner goes last: a member id may hold spaces,
+-- an attempt id ('' once given back) and a token do not.
+local function hold_value(token, attempt, owner)
+  return token .. ' ' .. attempt .. ' ' .. owner
+end
+
+-- A `hold` field's token, attempt and owner (strings; nothing for no field).
+local function parse_hold(value)
+  if not value then return nil end
+  return string.match(value, '^(%d+) (%S*) (.*)$')
+end
 
 -- The number of holds a lock's hash records: its `count` field, written only once the hold
 -- is re-entered (a hold taken once has none: one field fewer for every grant to write).
@@ -20,20 +34,24 @@ end
 local FREE_LOCK = {}
 
 -- A lock's hash as a table (HGETALL: one reply element per field and value, where HMGET
--- would send every field name asked for, and a free lock costs an empty reply), and
--- whether it holds anything beside a hold (`waiters`, `x:<sid>`). A field not there reads
--- false or nil. The table is made with every field of a hold and `waiters` in it, so that
--- filling it does not grow it again and again (a release pays for every step of that).
+-- would send every field name asked for, and a free lock costs an empty reply), with the
+-- `hold` field read into `token`, `attempt` and `owner`, and whether the hash holds
+-- anything beside a hold (`waiters`, `x:<sid>`). A field not there reads false or nil. The
+-- table is made with all those keys in it, so that filling it does not grow it again and
+-- again (a release pays for every step of that).
 local function read_lock(key)
   local flat = CALL('HGETALL', key)
   if flat[1] == nil then return FREE_LOCK, true end
-  local fields = { owner = false, session = false, count = false, token = false,
-    attempt = false, released = false, waiters = false }
+  local fields = { session = false, hold = false, count = false, released = false,
+    waiters = false, token = false, attempt = false, owner = false }
   local alone = true
   for i = 1, #flat, 2 do
     local field = flat[i]
     if fields[field] == nil or field == 'waiters' then alone = false end
     fields[field] = flat[i + 1]
+  end
+  if fields.hold then
+    fields.token, fields.attempt, fields.owner = parse_hold(fields.hold)
   end
   return fields, alone
 end
@@ -45,7 +63,7 @@ local function free_lock_hold(key, name, waiters, alone)
   if alone then
     CALL('DEL', key)
   else
-    CALL('HDEL', key, 'owner', 'session', 'count', 'token', 'attempt', 'released')
+    CALL('HDEL', key, 'session', 'hold', 'count', 'released')
   end
   if waiters then
     hand_off(key, name)

@@ -50,12 +50,12 @@ if gives_up ~= '' or held ~= FREE_LOCK then
     if ours and wait ~= '' and held.attempt == wait then
       -- Handed to this waiter. Written again, so that a WAIT the caller sends next
       -- (wait_replicas) covers the hand-off, which another connection wrote.
-      CALL('HSET', key, 'attempt', wait)
+      CALL('HSET', key, 'hold', held.hold)
       return {1, tonumber(held.token), hold_count(held.count)}
     end
     if ours and reentrant then
       local count = hold_count(held.count) + 1
-      CALL('HSET', key, 'count', fmt_int(count), 'attempt', attempt)
+      CALL('HSET', key, 'count', fmt_int(count), 'hold', hold_value(held.token, attempt, owner))
       if wait ~= '' and held.waiters then
         CALL('ZREM', queue_key(name), queue_entry(sid, wait, owner))
       end

@@ -7,19 +7,20 @@
 -- Returns {1, remaining_holds} when a hold was given back, {0} otherwise.
 local sid, name, owner, ids = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local key = P .. 'lock:' .. name
-local held = CALL('HMGET', key, 'owner', 'session', 'count', 'waiters', 'attempt', 'x:' .. sid)
-give_up(key, sid, name, held[6], ids)
+local held = CALL('HMGET', key, 'hold', 'session', 'count', 'waiters', 'x:' .. sid)
+local token, attempt, holder = parse_hold(held[1])
+give_up(key, sid, name, held[5], ids)
 if held[4] then
   for id in string.gmatch(ids, '%S+') do
     CALL('ZREM', queue_key(name), queue_entry(sid, id, owner))
   end
 end
-if held[1] ~= owner or held[2] ~= sid or not given_up(' ' .. ids .. ' ', held[5]) then
+if holder ~= owner or held[2] ~= sid or not given_up(' ' .. ids .. ' ', attempt) then
   return {0}
 end
 if hold_count(held[3]) > 1 then
   local count = hold_count(held[3]) - 1
-  CALL('HSET', key, 'count', fmt_int(count), 'attempt', '')
+  CALL('HSET', key, 'count', fmt_int(count), 'hold', hold_value(token, '', holder))
   return {1, count}
 end
 free_session_hold(key, sid, name, held[4])

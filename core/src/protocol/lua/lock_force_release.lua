@@ -5,9 +5,10 @@
 -- Returns {1, owner, session, token} when it was held, {0} otherwise.
 local name = ARGV[2]
 local key = P .. 'lock:' .. name
-local held = CALL('HMGET', key, 'owner', 'session', 'token', 'waiters')
+local held = CALL('HMGET', key, 'hold', 'session', 'waiters')
 if not held[2] then
   return {0}
 end
-free_session_hold(key, held[2], name, held[4])
-return {1, held[1], held[2], held[3]}
+local token, _, owner = parse_hold(held[1])
+free_session_hold(key, held[2], name, held[3])
+return {1, owner, held[2], token}

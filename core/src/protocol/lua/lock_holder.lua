@@ -10,8 +10,11 @@ local function free()
   return {0}
 end
 local key = P .. 'lock:' .. ARGV[2]
-local held = CALL('HMGET', key, 'owner', 'session', 'token')
+local held = CALL('HMGET', key, 'hold', 'session')
 if not held[2] then return free() end
-if session_visible(held[2]) then return {1, held[1], held[2], held[3]} end
+if session_visible(held[2]) then
+  local token, _, owner = parse_hold(held[1])
+  return {1, owner, held[2], token}
+end
 holder_blocks(held[2])
 return free()

@@ -9,12 +9,13 @@ for _, sid in ipairs(CALL('ZRANGE', SESSIONS, 0, -1)) do
     for _, entry in ipairs(CALL('SMEMBERS', P .. 'owned:' .. sid)) do
       if string.sub(entry, 1, 2) == 'l:' then
         local name = string.sub(entry, 3)
-        local held = CALL('HMGET', P .. 'lock:' .. name, 'owner', 'session', 'token')
+        local held = CALL('HMGET', P .. 'lock:' .. name, 'hold', 'session')
         if held[2] == sid then
+          local token, _, owner = parse_hold(held[1])
           out[#out + 1] = name
-          out[#out + 1] = held[1]
+          out[#out + 1] = owner
           out[#out + 1] = sid
-          out[#out + 1] = held[3]
+          out[#out + 1] = token
         end
       end
     end

@@ -366,3 +366,44 @@ fn lock_holder_never_reports_a_holder_whose_lease_ran_out() {
     assert!(token_after > token);
     asker.close().unwrap();
 }
+
+/// A hold keeps its token, attempt and owner in one field (docs/PROTOCOL.md): an owner whose
+/// member id has spaces in it, re-entering and giving holds back, is read back whole by the
+/// holder report, the lock list, a rival owner's release and a force release.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_owner_with_spaces_in_its_id_reads_back_whole() {
+    let server = RedisServer::start();
+    let group = unique_group("spaced-owner");
+    let c = connect(&server, &group, "x").await;
+    let owner = "a b  c";
+    let token = c.reentrant_lock_as(owner, "L").await.unwrap().unwrap();
+    assert_eq!(c.reentrant_lock_as(owner, "L").await.unwrap(), Some(token));
+    let holder = c.lock_holder("L").await.unwrap().expect("held");
+    assert_eq!((holder.member.as_str(), holder.token), (owner, token));
+    let listed = c.locks().await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(
+        (listed[0].0.as_str(), listed[0].1.member.as_str()),
+        ("L", owner)
+    );
+    // Another owner of the same session, and one whose id is a suffix of this one, may not
+    // release it.
+    assert!(!c.release_as("c", "L").await.unwrap());
+    assert!(!c.release_as("b  c", "L").await.unwrap());
+    assert!(c.release_as(owner, "L").await.unwrap(), "one of two holds");
+    assert_eq!(
+        c.lock_holder("L").await.unwrap().map(|h| h.token),
+        Some(token)
+    );
+    assert!(c.release_as(owner, "L").await.unwrap(), "the last hold");
+    assert_eq!(c.lock_holder("L").await.unwrap(), None);
+    let keys = group_redis::keys::Keys::new(&group);
+    let exists: i64 = raw_command(&server, &["EXISTS", &keys.lock("L")]);
+    assert_eq!(exists, 0, "a free lock leaves no hash");
+
+    let again = c.lock_as(owner, "L").await.unwrap().unwrap();
+    assert!(again > token);
+    let forced = c.force_release("L").await.unwrap().expect("was held");
+    assert_eq!((forced.member.as_str(), forced.token), (owner, again));
+    c.close().await.unwrap();
+}

@@ -77,6 +77,20 @@ local function free_session_hold(key, sid, name, waiters, alone)
   free_lock_hold(key, name, waiters, alone)
 end
 
+-- Gives back one hold of session `sid`'s on lock `name` (hash `key`, whose `hold` field
+-- reads `token` and `owner`, `count` and `waiters` as read), taken by an attempt that was
+-- given up on: with holds left, one fewer and no attempt recorded (so a repeat does
+-- nothing); else the lock is freed and handed over. Reply of lock_abandon and lock_unwait.
+local function give_back_hold(key, sid, name, token, owner, count, waiters)
+  local holds = hold_count(count)
+  if holds > 1 then
+    CALL('HSET', key, 'count', fmt_int(holds - 1), 'hold', hold_value(token, '', owner))
+    return {1, holds - 1}
+  end
+  free_session_hold(key, sid, name, waiters)
+  return {1, 0}
+end
+
 -- Whether the attempt id `id` is in `ids`, a list in the form ' a b '. Either may be
 -- false (a field HMGET did not find) or nil.
 local function given_up(ids, id)

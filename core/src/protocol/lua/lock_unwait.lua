@@ -13,10 +13,4 @@ end
 if holder ~= owner or held[2] ~= sid or attempt ~= wait then
   return {0}
 end
-if hold_count(held[3]) > 1 then
-  local count = hold_count(held[3]) - 1
-  CALL('HSET', key, 'count', fmt_int(count), 'hold', hold_value(token, '', holder))
-  return {1, count}
-end
-free_session_hold(key, sid, name, held[4])
-return {1, 0}
+return give_back_hold(key, sid, name, token, holder, held[3], held[4])

@@ -323,11 +323,11 @@ async fn handoff(
     lease: Duration,
 ) -> Duration {
     assert!(a.lock("L").await.unwrap().is_some(), "a takes L");
-    let queue = format!("gr:{{{group}}}:lockq:L");
+    let queue = format!("gr:{{{group}}}:lockwait:L");
     let owner = set.owner(group_slot(set, group)).expect("an owner");
     let release = async {
         wait_for("b waits in L's queue", || {
-            set.cli(owner, &["ZCARD", &queue]) == "1"
+            set.cli(owner, &["LLEN", &queue]) == "1"
         })
         .await;
         let released = Instant::now();

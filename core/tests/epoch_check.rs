@@ -147,6 +147,116 @@ async fn a_group_of_the_same_name_in_another_database_is_kept_apart() {
     one.close().await.unwrap();
 }
 
+/// The number of waiters queued on lock `name` in database `db`.
+fn queued(server: &RedisServer, db: u8, group: &str, name: &str) -> i64 {
+    let keys = group_redis::keys::Keys::new(group);
+    let url = format!("{}/{db}", server.url());
+    let mut conn = redis::Client::open(url).unwrap().get_connection().unwrap();
+    redis::cmd("LLEN")
+        .arg(keys.lock_queue(name))
+        .query(&mut conn)
+        .unwrap()
+}
+
+/// Polls `condition` every 10 ms for up to 10 s.
+async fn eventually(what: &str, condition: impl Fn() -> bool) {
+    for _ in 0..1000 {
+        if condition() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hand_off_during_a_grace_started_elsewhere_waits_for_its_end() {
+    // A release hands the lock to the oldest waiter without reading the epoch record
+    // while the fence reads as this load of the library left it. A grace written from
+    // outside (moving the fence, as every writer of one does) holds the hand-off back: the
+    // waiter keeps its place and gets the lock when the grace ends, not before.
+    let server = RedisServer::start();
+    let group = unique_group("epoch-hand-off");
+    let holder = connect(&server, &group, "holder").await;
+    let waiter = std::sync::Arc::new(connect(&server, &group, "waiter").await);
+    token_of(&holder, "L").await;
+    let held = holder.lock("L").await.unwrap().expect("granted");
+    let waiting = {
+        let waiter = waiter.clone();
+        tokio::spawn(async move { waiter.try_lock("L", Duration::from_secs(20)).await })
+    };
+    eventually("the waiter to queue", || {
+        queued(&server, 0, &group, "L") == 1
+    })
+    .await;
+    let grace_ms = 1500;
+    start_grace(&server, 0, &group, grace_ms, None);
+    let grace_end = server_ms(&server) + grace_ms;
+    assert!(holder.release("L").await.unwrap());
+    assert_eq!(
+        queued(&server, 0, &group, "L"),
+        1,
+        "the waiter keeps its place during the grace"
+    );
+    let token = waiting
+        .await
+        .unwrap()
+        .unwrap()
+        .expect("granted after the grace");
+    let granted_at = server_ms(&server);
+    println!(
+        "hand-off held back by a grace: granted {} ms after it was due to end",
+        granted_at as i64 - grace_end as i64
+    );
+    assert!(
+        granted_at + 5 >= grace_end,
+        "granted {} ms before the grace ended",
+        grace_end - granted_at
+    );
+    assert!(token > held, "tokens only grow ({token} after {held})");
+    holder.close().await.unwrap();
+    waiter.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hand_off_in_another_database_reads_its_own_record() {
+    // The hand-off's shortcut needs the releasing caller's known epoch id to be the one
+    // checked: database 1's fence is set to read just where database 0's grants left the
+    // fence there, and database 1's record holds a grace. Its hand-off must see the grace.
+    let server = RedisServer::start();
+    let group = unique_group("epoch-db-hand-off");
+    let in_db = |db: u8, member: &str| {
+        Config::new(format!("{}/{db}", server.url()))
+            .with_group(&group)
+            .with_member_id(member)
+    };
+    let zero = Connector::connect(in_db(0, "zero")).await.unwrap();
+    let holder = Connector::connect(in_db(1, "holder")).await.unwrap();
+    let waiter = std::sync::Arc::new(Connector::connect(in_db(1, "waiter")).await.unwrap());
+    holder.lock("L").await.unwrap().expect("granted");
+    let waiting = {
+        let waiter = waiter.clone();
+        tokio::spawn(async move { waiter.try_lock("L", Duration::from_millis(1500)).await })
+    };
+    eventually("the waiter to queue", || {
+        queued(&server, 1, &group, "L") == 1
+    })
+    .await;
+    token_of(&zero, "L").await;
+    let last = token_of(&zero, "L").await;
+    start_grace(&server, 1, &group, 60_000, Some(last));
+    assert!(holder.release("L").await.unwrap());
+    assert_eq!(
+        waiting.await.unwrap().unwrap(),
+        None,
+        "database 1 handed the lock over during its grace"
+    );
+    assert!(token_of(&zero, "L").await > last, "database 0 grants on");
+    zero.close().await.unwrap();
+    holder.close().await.unwrap();
+    waiter.close().await.unwrap();
+}
+
 /// Waits until `replica` reports its link to its master up.
 fn wait_synced(replica: &RedisServer) {
     let deadline = std::time::Instant::now() + PATIENCE;

@@ -121,7 +121,10 @@ async fn without_functions_the_scripts_do_the_same() {
         let w = std::sync::Arc::clone(waiter);
         let waiting = tokio::spawn(async move { w.try_lock("queued", PATIENCE).await });
         eventually("the waiter queued", || async {
-            raw_command::<u64>(&server, &["ZCARD", &format!("gr:{{{group}}}:lockq:queued")]) == 1
+            raw_command::<u64>(
+                &server,
+                &["LLEN", &format!("gr:{{{group}}}:lockwait:queued")],
+            ) == 1
         })
         .await;
         assert!(holder.release("queued").await.unwrap());

@@ -15,10 +15,13 @@ use group_redis::{blocking, ConnectionState, Connector};
 
 /// Entries in the wait queue of lock `name` of `group`.
 fn queued(server: &RedisServer, group: &str, name: &str) -> u64 {
-    raw_command(server, &["ZCARD", &format!("gr:{{{group}}}:lockq:{name}")])
+    raw_command(
+        server,
+        &["LLEN", &format!("gr:{{{group}}}:lockwait:{name}")],
+    )
 }
 
-/// Keys of `group` whose name starts with `kind` ("lock:", "lockq:").
+/// Keys of `group` whose name starts with `kind` ("lock:", "lockwait:").
 fn keys_of(server: &RedisServer, group: &str, kind: &str) -> Vec<String> {
     raw_command(server, &["KEYS", &format!("gr:{{{group}}}:{kind}*")])
 }
@@ -66,6 +69,71 @@ async fn waiters_get_the_lock_in_arrival_order() {
     // One notice per hand-off, to the waiter handed the lock.
     assert_eq!(command_calls(&server, "publish") - publishes, 5);
     assert!(keys_of(&server, &group, "lock").is_empty());
+}
+
+/// Waiters that ask Redis again while they wait (their pub/sub connection was lost, so
+/// each asks in case it missed its notice) keep their places: the queue holds each once,
+/// and the grants still go in arrival order.
+#[tokio::test(flavor = "multi_thread")]
+async fn waiters_that_ask_again_keep_their_places() {
+    let server = RedisServer::start();
+    let group = unique_group("ask-again");
+    let holder = connect(&server, &group, "holder").await;
+    holder.lock("L").await.unwrap().unwrap();
+    let order = Arc::new(Mutex::new(Vec::new()));
+    let mut tasks = Vec::new();
+    let waiters = 4;
+    for i in 0..waiters {
+        let c = connect(&server, &group, &format!("w{i}")).await;
+        let order = Arc::clone(&order);
+        tasks.push(tokio::spawn(async move {
+            c.try_lock("L", PATIENCE).await.unwrap().unwrap();
+            order.lock().unwrap().push(i);
+            assert!(c.release("L").await.unwrap());
+            c.close().await.unwrap();
+        }));
+        wait_until_queued(&server, &group, "L", i + 1).await;
+    }
+    for round in 0..2 {
+        let asked = command_calls(&server, "lpos");
+        // Every listener subscribed (again, after the round before).
+        eventually("every listener subscribed", || async {
+            let list: String = raw_command(&server, &["CLIENT", "LIST"]);
+            list.lines().filter(|l| !l.contains(" sub=0 ")).count() as u64 > waiters
+        })
+        .await;
+        let killed: u64 = raw_command(&server, &["CLIENT", "KILL", "TYPE", "pubsub"]);
+        assert!(killed > waiters, "killed {killed} pub/sub connections");
+        // Each waiter looks for its entry before it would queue it again.
+        for _ in 0..1000 {
+            if command_calls(&server, "lpos") >= asked + waiters {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert!(
+            command_calls(&server, "lpos") >= asked + waiters,
+            "round {round}: the waiters did not ask again"
+        );
+        let entries: Vec<String> = raw_command(
+            &server,
+            &["LRANGE", &format!("gr:{{{group}}}:lockwait:L"), "0", "-1"],
+        );
+        let mut unique = entries.clone();
+        unique.dedup();
+        assert_eq!(entries.len() as u64, waiters, "round {round}: {entries:?}");
+        assert_eq!(unique, entries, "round {round}: an entry twice");
+    }
+    assert!(holder.release("L").await.unwrap());
+    for task in tasks {
+        tokio::time::timeout(PATIENCE, task).await.unwrap().unwrap();
+    }
+    assert_eq!(
+        *order.lock().unwrap(),
+        [0, 1, 2, 3],
+        "grants out of arrival order"
+    );
+    assert!(keys_of(&server, &group, "lockwait").is_empty());
 }
 
 /// Contenders looping on one lock share it: grants rotate, nobody starves.

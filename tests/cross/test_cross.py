@@ -101,14 +101,14 @@ def test_the_strict_comparison_sees_what_plain_equality_misses():
 
 def await_waiters(url: str, group: str, count: int) -> int:
     """Waits until `count` waiters are queued on LOCK (docs/PROTOCOL.md: the lock's wait
-    queue `lockq:<name>`) and returns how many are."""
+    queue `lockwait:<name>`) and returns how many are."""
     import redis  # redis-py, from python/requirements-dev.txt
 
     raw = redis.Redis.from_url(url)
     deadline = time.monotonic() + PATIENCE
     try:
         while True:
-            waiters = int(raw.zcard(f"gr:{{{group}}}:lockq:{LOCK}"))
+            waiters = int(raw.llen(f"gr:{{{group}}}:lockwait:{LOCK}"))
             if waiters >= count:
                 return waiters
             assert time.monotonic() < deadline, f"only {waiters} waiters on {LOCK} after {PATIENCE} s"

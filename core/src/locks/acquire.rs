@@ -156,16 +156,19 @@ impl Session {
         };
         let flag = if reentrant { "1" } else { "0" };
         let (known, max_lease) = self.epoch_args();
-        let wait = match entry.as_mut() {
+        let (wait, sent_before) = match entry.as_mut() {
             Some(entry) => {
                 // Sent under this session: from now on it may queue the wait or be handed
                 // a hold.
-                entry.sent_as(&sid);
-                entry.wait.to_string()
+                let sent_before = entry.sent_as(&sid);
+                (entry.wait.to_string(), sent_before)
             }
-            None => String::new(),
+            None => (String::new(), false),
         };
-        let args = |attempt, gives_up| {
+        // '0': no request of this wait can be in the queue yet (lock.lua queues it without
+        // looking for it first).
+        let may_be_queued = |again: bool| if again || sent_before { "1" } else { "0" };
+        let args = |attempt, gives_up, again| {
             [
                 sid.as_str(),
                 name,
@@ -176,16 +179,17 @@ impl Session {
                 attempt,
                 gives_up,
                 wait.as_str(),
+                may_be_queued(again),
             ]
         };
         let first = attempt_id();
-        let (reply, acked) = match self.run_lock(&args(&first, "")).await {
+        let (reply, acked) = match self.run_lock(&args(&first, "", false)).await {
             // The reply was lost, not necessarily the request: a second attempt gives the
             // first up (it can no longer take the lock when it arrives) and reports the
             // hold the first took, if it did.
             Err(err) if is_ambiguous(&err) => {
                 let second = attempt_id();
-                match self.run_lock(&args(&second, &first)).await {
+                match self.run_lock(&args(&second, &first, true)).await {
                     Ok(reply) => reply,
                     Err(again) => {
                         // Still unknown whether Redis applied either: make sure neither

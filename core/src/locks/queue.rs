@@ -17,6 +17,8 @@ pub(super) struct WaitEntry<'a> {
     pub wait: &'a str,
     /// The session a request of this wait was last sent under (None: nothing to undo).
     sid: Option<String>,
+    /// Whether any request of this wait was sent (it may be in the queue).
+    sent: bool,
     /// Whether a request of this wait went unanswered (it may still arrive).
     in_doubt: bool,
 }
@@ -29,15 +31,19 @@ impl<'a> WaitEntry<'a> {
             owner,
             wait,
             sid: None,
+            sent: false,
             in_doubt: false,
         }
     }
 
-    /// A request of this wait is about to be sent under session `sid`.
-    pub fn sent_as(&mut self, sid: &str) {
+    /// A request of this wait is about to be sent under session `sid`. Returns whether an
+    /// earlier one was (so the wait may be queued already, and lock.lua looks for it
+    /// before it queues it: a wait keeps its place).
+    pub fn sent_as(&mut self, sid: &str) -> bool {
         if self.sid.as_deref() != Some(sid) {
             self.sid = Some(sid.to_string());
         }
+        std::mem::replace(&mut self.sent, true)
     }
 
     /// A request of this wait got no answer.

@@ -128,9 +128,9 @@ impl Keys {
         format!("{}lock:{name}", self.prefix)
     }
 
-    /// Sorted set: the FIFO wait queue of one lock ("<sid> <wait id> <member>" by arrival).
+    /// List: the FIFO wait queue of one lock ("<sid> <wait id> <member>", oldest first).
     pub fn lock_queue(&self, name: &str) -> String {
-        format!("{}lockq:{name}", self.prefix)
+        format!("{}lockwait:{name}", self.prefix)
     }
 
     /// String (integer): the group's fencing token high-water mark; every grant exceeds it.

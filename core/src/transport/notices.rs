@@ -3,7 +3,8 @@
 //! group's node):
 //! - `wake:<listener>`, this connector's own: "<wait id> <token> <sid>" when a release
 //!   handed a lock to one of its waiters (handoff.lua); wakes that waiter alone, with the
-//!   token and the session the lock was handed to.
+//!   token and the session the lock was handed to; "<wait id>" alone when a grace held
+//!   the hand-off back (that waiter asks Redis again and learns when the grace ends).
 //!   Waiters also wake at the holder's lease deadline, so a missed message costs latency,
 //!   never progress.
 //! - `session-added`: a new session's first deadline; tells the heartbeat loop when to
@@ -132,17 +133,23 @@ fn wake_all(shared: &Shared) {
 }
 
 /// `payload` is "<wait id> <token> <sid>": stores the token and session in that wait's
-/// slot and wakes it.
+/// slot and wakes it. "<wait id>" alone (a hand-off a grace held back) only wakes it: it
+/// asks Redis, which tells it when the grace ends.
 fn note_hand_off(shared: &Shared, payload: &str) {
     let mut parts = payload.split(' ');
-    let (Some(wait), Some(token), Some(sid)) = (parts.next(), parts.next(), parts.next()) else {
-        return;
-    };
-    let Ok(token) = token.parse::<u64>() else {
-        return;
+    let Some(wait) = parts.next() else { return };
+    let handed = match (parts.next(), parts.next()) {
+        (Some(token), Some(sid)) => match token.parse::<u64>() {
+            Ok(token) => Some((token, sid.to_string())),
+            Err(_) => return,
+        },
+        (None, _) => None,
+        _ => return,
     };
     if let Some(slot) = shared.waiters.lock().unwrap().get(wait) {
-        *slot.handed.lock().unwrap() = Some((token, sid.to_string()));
+        if handed.is_some() {
+            *slot.handed.lock().unwrap() = handed;
+        }
         slot.notify.notify_one();
     }
 }

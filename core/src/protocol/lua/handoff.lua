@@ -51,6 +51,22 @@ local function epoch_for_grant(issued, known, lease_arg)
   return epoch
 end
 
+-- The epoch a hand-off goes by, `issued` being what this call's INCR of the fence returned
+-- and `known` the epoch id the releasing caller sent (nil when it sent none): as
+-- epoch_for_grant, the record is not read when the fence shows nothing moved since it was
+-- checked, and the caller's id shows the record checked is this database's. A hand-off
+-- brings no lease of its own. Also returns whether the record was read here (a restart
+-- found then has ended every session from before).
+local function epoch_for_hand_off(issued, known)
+  if EPOCH then return EPOCH, false end
+  local checked = CHECKED[P]
+  if known and checked and checked.fence == issued - 1 and known == checked.id then
+    EPOCH = checked.epoch
+    return EPOCH, false
+  end
+  return current_epoch(), true
+end
+
 -- Records a new hold of lock `name` (hash `key`): one hold (no `count`), taken by `attempt`.
 local function grant(key, name, sid, owner, attempt, token)
   CALL('HSET', key, 'session', sid, 'hold', hold_value(fmt_int(token), attempt, owner))
@@ -66,41 +82,69 @@ end
 -- dropping the entries of dead ones on the way, and tells that waiter on its listener's
 -- channel `wake:<listener>` ("<wait id> <token> <sid>": a wait re-sent under a new session
 -- of the same connector must not take a hold handed to the old one). With no live waiter left the queue is
--- gone and so is the `waiters` mark. During a grace nothing is granted: the waiters try
--- again when it ends (their retry time is its end). Returns the wait id granted, if any.
-function hand_off(key, name)
-  local epoch = current_epoch()
-  if in_grace(epoch) then return nil end
+-- gone and so is the `waiters` mark. During a grace nothing is granted: the waiter keeps
+-- its place and is told (its wait id alone) to ask again, which tells it the grace's end. `known`: the
+-- epoch id the releasing caller sent, if any (epoch_for_hand_off). The token is taken
+-- only once a live waiter is found (so a release with nobody to hand to burns none), and
+-- before the epoch is looked at: it tells whether the record needs reading.
+-- Returns the wait id granted, if any.
+function hand_off(key, name, known)
   local queue = queue_key(name)
   while true do
-    local head = CALL('ZPOPMIN', queue)[1]
+    local head = CALL('LPOP', queue)
     if not head then
       CALL('HDEL', key, 'waiters')
       return nil
     end
     local sid, wait, owner = string.match(head, '^(%S+) (%S+) (.*)$')
     if sid and session_alive(sid) then
-      local token = next_token(epoch)
-      grant(key, name, sid, owner, wait, token)
-      CALL(PUBLISH, P .. 'wake:' .. string.match(wait, '^(.*):'),
-        wait .. ' ' .. fmt_int(token) .. ' ' .. sid)
-      return wait
+      local issued = CALL('INCR', P .. 'fence')
+      local epoch, read = epoch_for_hand_off(issued, known)
+      -- A restart found by that read ended every session from before, this waiter's too
+      -- (then the loop goes on to the next entry, with the epoch known).
+      if not read or session_alive(sid) then
+        if in_grace(epoch) then
+          -- Told to ask again: its lock call replies when the grace ends.
+          CALL('LPUSH', queue, head)
+          CALL(PUBLISH, P .. 'wake:' .. string.match(wait, '^(.*):'), wait)
+          return nil
+        end
+        local token = next_token(epoch, nil, issued)
+        grant(key, name, sid, owner, wait, token)
+        CALL(PUBLISH, P .. 'wake:' .. string.match(wait, '^(.*):'),
+          wait .. ' ' .. fmt_int(token) .. ' ' .. sid)
+        return wait
+      end
     end
   end
 end
 
--- A lock request finds the lock busy until `retry_at`: a waiter (wait id `wait`, '' for
--- none) keeps or takes its place in the queue. Reply of lock.lua.
-local function lock_busy(key, name, sid, owner, wait, retry_at)
+-- A lock request finds the lock busy until `retry_at`, measured against `clock` (nil:
+-- schedule_clock()): a waiter (wait id `wait`, '' for none) keeps or takes its place at
+-- the queue's end. `queued`: whether an earlier request of this wait may have queued it
+-- (then it is looked for first, so that it keeps its place; a first request is not), and
+-- `marked` whether the lock's hash has its `waiters` mark already. Reply of lock.lua.
+local function lock_busy(key, name, sid, owner, wait, queued, marked, retry_at, clock)
   if wait ~= '' then
-    local seq = CALL('HINCRBY', key, 'waiters', 1)
-    CALL('ZADD', queue_key(name), 'NX', seq, queue_entry(sid, wait, owner))
+    local queue, entry = queue_key(name), queue_entry(sid, wait, owner)
+    if not (queued and CALL('LPOS', queue, entry)) then
+      CALL('RPUSH', queue, entry)
+    end
+    if not marked then CALL('HSET', key, 'waiters', '1') end
   end
-  return {0, retry_at, schedule_clock()}
+  return {0, retry_at, clock or schedule_clock()}
 end
 
--- The retry time of a request that finds lock `held` (its fields) busy: the holder's
--- deadline, as far as ending it goes.
-local function holder_ends_at(held)
-  return ends_at(held.session, tonumber(CALL('ZSCORE', SESSIONS, held.session)))
+-- The retry time of a request that finds lock `held` (its fields) busy, the holder's
+-- deadline being `deadline` (read here when not given): when ending the holder may first
+-- be allowed; and the clock to measure it against (lock_busy). A deadline the agreed time
+-- has not reached is returned as it stands, against the agreed time (VOUCHED, which the
+-- server's clock has reached: ends_at is never earlier, the delay is never longer, and a
+-- retry then asks again; a hand-off's notice normally comes first), so neither the
+-- holder's lease nor the server's clock is read for a live holder.
+local function holder_ends_at(held, deadline)
+  deadline = deadline or deadline_of(held.session)
+  local agreed = vouched()
+  if agreed > 0 and deadline >= agreed then return deadline, agreed end
+  return ends_at(held.session, deadline), schedule_clock()
 end

@@ -57,24 +57,28 @@ local function read_lock(key)
 end
 
 -- Frees the lock `name` (hash `key`). `waiters` (the hash's field, as read) is set while
--- the lock may have a wait queue: then the lock goes to the oldest live waiter at once.
--- `alone`: the hash is known to hold nothing but the hold, so it can go whole.
-local function free_lock_hold(key, name, waiters, alone)
+-- the lock may have a wait queue: then the lock goes to the oldest live waiter at once,
+-- its hold written over the old one's fields (`plain`: the old hold is known to have no
+-- `count` or `released` field, so nothing is left to delete). `alone`: the hash is known
+-- to hold nothing but the hold, so it can go whole. `known`: the epoch id the releasing
+-- caller last saw, if it sent one (hand_off).
+local function free_lock_hold(key, name, waiters, alone, known, plain)
+  if waiters and hand_off(key, name, known) then
+    if not plain then CALL('HDEL', key, 'count', 'released') end
+    return
+  end
   if alone then
     CALL('DEL', key)
   else
     CALL('HDEL', key, 'session', 'hold', 'count', 'released')
   end
-  if waiters then
-    hand_off(key, name)
-  end
 end
 
 -- Frees session `sid`'s hold of lock `name` (as free_lock_hold) and takes the lock off
 -- the session's owned set, so reaping the session later does not look at it.
-local function free_session_hold(key, sid, name, waiters, alone)
+local function free_session_hold(key, sid, name, waiters, alone, known, plain)
   CALL('SREM', P .. 'owned:' .. sid, 'l:' .. name)
-  free_lock_hold(key, name, waiters, alone)
+  free_lock_hold(key, name, waiters, alone, known, plain)
 end
 
 -- Gives back one hold of session `sid`'s on lock `name` (hash `key`, whose `hold` field
@@ -109,9 +113,18 @@ local function give_up(key, sid, name, ids, new_ids)
   CALL('SADD', P .. 'owned:' .. sid, 'x:' .. name)
 end
 
--- The wait queue of lock `name`: a sorted set of waiter entries (queue_entry) by arrival.
+-- The wait queue of lock `name`: a list of waiter entries (queue_entry), oldest first.
+-- A list, not a sorted set: joining (RPUSH) and leaving at the head (LPOP) do not scan
+-- the queue, where a small sorted set (a listpack, up to 128 entries by default) is
+-- scanned whole by every ZADD.
 local function queue_key(name)
-  return P .. 'lockq:' .. name
+  return P .. 'lockwait:' .. name
+end
+
+-- Takes waiter `entry` out of lock `name`'s queue (a wait that ended, or that took the
+-- lock another way): a scan of the queue, on paths that are not the hand-off's.
+local function leave_queue(name, entry)
+  CALL('LREM', queue_key(name), 0, entry)
 end
 
 -- A waiter's entry: its session, its wait id ('<listener>:<n>', see handoff.lua) and the

@@ -44,10 +44,19 @@ local function expired(sid, deadline)
   return deadline < at and ends_at(sid, deadline) < at
 end
 
+-- The deadline of session `sid` (a number), nil when it has none.
+local function deadline_of(sid)
+  return tonumber(CALL('ZSCORE', SESSIONS, sid))
+end
+
+-- Whether session `sid`, whose deadline_of read `deadline`, is alive.
+local function alive_with(sid, deadline)
+  return deadline ~= nil and not expired(sid, deadline)
+end
+
 -- A session is alive until it has expired (see above).
 local function session_alive(sid)
-  local deadline = CALL('ZSCORE', SESSIONS, sid)
-  return deadline ~= false and not expired(sid, tonumber(deadline))
+  return alive_with(sid, deadline_of(sid))
 end
 
 -- Whether a session's data is shown to readers: until its deadline on the server clock.

@@ -1,8 +1,9 @@
 -- ARGV: prefix, session id, lock name, owner member id, reentrant (1/0), the epoch id the
 -- caller last saw, the longest lease (ms) it knows of, this attempt's id, the ids of
 -- earlier attempts it gives up on (space-separated, '' for none), the caller's wait id
--- ('' for a plain attempt that does not wait).
--- A caller that waits joins the lock's FIFO queue when the lock is busy (lockq:<name>,
+-- ('' for a plain attempt that does not wait), and '0' when no earlier request of this
+-- wait was sent (so it cannot be queued yet; anything else or nothing: it may be).
+-- A caller that waits joins the lock's FIFO queue when the lock is busy (lockwait:<name>,
 -- holds.lua); a release then hands the lock to the oldest live waiter (handoff.lua) and
 -- tells it with the token. The waiter's later attempts with the same wait id (its notice
 -- was lost, or it woke at the holder's deadline) find that hold and report it, or keep its
@@ -17,10 +18,13 @@
 -- restart grace, {2} when this attempt was given up before it arrived.
 local sid, name, owner, reentrant = ARGV[2], ARGV[3], ARGV[4], ARGV[5] == '1'
 local attempt, gives_up, wait = ARGV[8], ARGV[9], ARGV[10]
+local queued = ARGV[11] ~= '0'
 local err = require_session(sid)
 if err then return err end
 local key = P .. 'lock:' .. name
 local held = read_lock(key)
+-- The holder's deadline, once read (for its retry time, holder_ends_at).
+local holder_deadline
 -- The common case, a free lock with nothing recorded, skips every check on the hash.
 if gives_up ~= '' or held ~= FREE_LOCK then
   local given = held['x:' .. sid]
@@ -33,17 +37,19 @@ if gives_up ~= '' or held ~= FREE_LOCK then
     if ours and given_up(' ' .. gives_up .. ' ', held.attempt) then
       -- Acquired by an attempt given up on: a waiter that was queued leaves the queue.
       if wait ~= '' and held.waiters then
-        CALL('ZREM', queue_key(name), queue_entry(sid, wait, owner))
+        leave_queue(name, queue_entry(sid, wait, owner))
       end
       return {1, tonumber(held.token), hold_count(held.count)}
     end
   end
-  if held.session and not session_alive(held.session) then
+  if held.session then holder_deadline = deadline_of(held.session) end
+  if held.session and not alive_with(held.session, holder_deadline) then
     -- Reaping the holder frees the lock and hands it to the oldest live waiter, if any
     -- (after the epoch check, which the hand-off needs, has seen this caller's evidence).
     current_epoch(ARGV[6], tonumber(ARGV[7]) or 0)
     end_session(held.session, 'expired')
     held = read_lock(key)
+    holder_deadline = nil
     ours = held.owner == owner and held.session == sid
   end
   if held.session then
@@ -57,11 +63,12 @@ if gives_up ~= '' or held ~= FREE_LOCK then
       local count = hold_count(held.count) + 1
       CALL('HSET', key, 'count', fmt_int(count), 'hold', hold_value(held.token, attempt, owner))
       if wait ~= '' and held.waiters then
-        CALL('ZREM', queue_key(name), queue_entry(sid, wait, owner))
+        leave_queue(name, queue_entry(sid, wait, owner))
       end
       return {1, tonumber(held.token), count}
     end
-    return lock_busy(key, name, sid, owner, wait, holder_ends_at(held))
+    return lock_busy(key, name, sid, owner, wait, queued, held.waiters,
+      holder_ends_at(held, holder_deadline))
   end
 end
 -- The epoch is checked where a grant may follow, not for a busy lock: a restart it
@@ -72,7 +79,7 @@ local epoch = epoch_for_grant(issued, ARGV[6], ARGV[7])
 if in_grace(epoch) then
   -- Redis lost or rolled back state: holders from before may still trust their leases.
   -- Told apart from a busy lock ({3, ...}), so the caller can say why and until when.
-  local reply = lock_busy(key, name, sid, owner, wait, epoch.grants_from)
+  local reply = lock_busy(key, name, sid, owner, wait, queued, held.waiters, epoch.grants_from)
   reply[1] = 3
   return reply
 end
@@ -83,7 +90,7 @@ if held.waiters then
     if held.owner == owner and held.session == sid and wait ~= '' and held.attempt == wait then
       return {1, tonumber(held.token), 1}
     end
-    return lock_busy(key, name, sid, owner, wait, holder_ends_at(held))
+    return lock_busy(key, name, sid, owner, wait, queued, held.waiters, holder_ends_at(held))
   end
 end
 local token = next_token(epoch, held.token, issued)

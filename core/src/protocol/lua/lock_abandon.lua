@@ -12,7 +12,7 @@ local token, attempt, holder = parse_hold(held[1])
 give_up(key, sid, name, held[5], ids)
 if held[4] then
   for id in string.gmatch(ids, '%S+') do
-    CALL('ZREM', queue_key(name), queue_entry(sid, id, owner))
+    leave_queue(name, queue_entry(sid, id, owner))
   end
 end
 if holder ~= owner or held[2] ~= sid or not given_up(' ' .. ids .. ' ', attempt) then

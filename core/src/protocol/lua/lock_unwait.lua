@@ -8,7 +8,7 @@ local key = P .. 'lock:' .. name
 local held = CALL('HMGET', key, 'hold', 'session', 'count', 'waiters')
 local token, attempt, holder = parse_hold(held[1])
 if held[4] then
-  CALL('ZREM', queue_key(name), queue_entry(sid, wait, owner))
+  leave_queue(name, queue_entry(sid, wait, owner))
 end
 if holder ~= owner or held[2] ~= sid or attempt ~= wait then
   return {0}

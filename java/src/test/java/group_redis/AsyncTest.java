@@ -156,7 +156,7 @@ class AsyncTest {
     void aLockAcquiredForACancelledFutureIsReleasedAtOnce() throws Exception {
         GroupConfig.Builder group = REDIS.freshGroup();
         String lockKey = "gr:{" + group.build().group() + "}:lock:contended";
-        String queueKey = "gr:{" + group.build().group() + "}:lockq:contended";
+        String queueKey = "gr:{" + group.build().group() + "}:lockwait:contended";
         String fenceKey = "gr:{" + group.build().group() + "}:fence";
         try (GroupConnector holder = GroupConnector.connect(group.memberId("holder").build());
              GroupConnector canceller = GroupConnector.connect(group.memberId("canceller").build());
@@ -165,7 +165,7 @@ class AsyncTest {
             CompletableFuture<Optional<LockHandle>> waiting = canceller.tryLockAsync("contended", Duration.ofSeconds(60));
             // Cancel only once the call is inside its wait in Redis (in the lock's queue), so
             // the acquisition after the cancel really happens and must be undone.
-            Waits.awaitTrue(() -> "1".equals(redisCli("ZCARD", queueKey)), "the async call waiting on the lock");
+            Waits.awaitTrue(() -> "1".equals(redisCli("LLEN", queueKey)), "the async call waiting on the lock");
             assertTrue(waiting.cancel(true));
             first.release();
 

@@ -65,13 +65,18 @@ local function session_visible(sid)
   return deadline ~= false and tonumber(deadline) >= now()
 end
 
--- An error reply unless session `sid` is alive (session_alive, with its common case, a
+-- An error reply unless session `sid`, whose deadline is `deadline` (a ZSCORE reply as
+-- read: false when it has none), is alive (session_alive, with its common case, a
 -- deadline not before VOUCHED, decided here: this runs first in most calls).
-local function require_session(sid)
-  local deadline = CALL('ZSCORE', SESSIONS, sid)
+local function session_error(sid, deadline)
   if deadline then
     deadline = tonumber(deadline)
     if deadline >= vouched() or not expired(sid, deadline) then return nil end
   end
   return redis.error_reply('SESSION_EXPIRED session ' .. sid .. ' is not alive')
+end
+
+-- An error reply unless session `sid` is alive (session_error).
+local function require_session(sid)
+  return session_error(sid, CALL('ZSCORE', SESSIONS, sid))
 end

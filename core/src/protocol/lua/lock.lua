@@ -19,12 +19,23 @@
 local sid, name, owner, reentrant = ARGV[2], ARGV[3], ARGV[4], ARGV[5] == '1'
 local attempt, gives_up, wait = ARGV[8], ARGV[9], ARGV[10]
 local queued = ARGV[11] ~= '0'
-local err = require_session(sid)
-if err then return err end
 local key = P .. 'lock:' .. name
 local held = read_lock(key)
--- The holder's deadline, once read (for its retry time, holder_ends_at).
+-- The holder's deadline (for its liveness and retry time, holder_ends_at), read with the
+-- caller's own in one command; the same when the holder is the caller's session (another
+-- thread of the same connector).
 local holder_deadline
+local err
+if held.session and held.session ~= sid then
+  local deadlines = CALL('ZMSCORE', SESSIONS, sid, held.session)
+  err = session_error(sid, deadlines[1])
+  holder_deadline = tonumber(deadlines[2])
+else
+  local own = CALL('ZSCORE', SESSIONS, sid)
+  err = session_error(sid, own)
+  if held.session then holder_deadline = tonumber(own) end
+end
+if err then return err end
 -- The common case, a free lock with nothing recorded, skips every check on the hash.
 if gives_up ~= '' or held ~= FREE_LOCK then
   local given = held['x:' .. sid]
@@ -42,7 +53,6 @@ if gives_up ~= '' or held ~= FREE_LOCK then
       return {1, tonumber(held.token), hold_count(held.count)}
     end
   end
-  if held.session then holder_deadline = deadline_of(held.session) end
   if held.session and not alive_with(held.session, holder_deadline) then
     -- Reaping the holder frees the lock and hands it to the oldest live waiter, if any
     -- (after the epoch check, which the hand-off needs, has seen this caller's evidence).

@@ -220,9 +220,11 @@ async fn a_hand_off_during_a_grace_started_elsewhere_waits_for_its_end() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_hand_off_in_another_database_reads_its_own_record() {
-    // The hand-off's shortcut needs the releasing caller's known epoch id to be the one
-    // checked: database 1's fence is set to read just where database 0's grants left the
-    // fence there, and database 1's record holds a grace. Its hand-off must see the grace.
+    // The hand-off's shortcut needs the session whose hold is freed to have been granted a
+    // lock against the record checked: database 1's holder was, but against database 1's
+    // record, checked before database 0's. Database 1's fence is set to read just where
+    // database 0's grants left the fence there, and database 1's record holds a grace. Its
+    // hand-off must see the grace.
     let server = RedisServer::start();
     let group = unique_group("epoch-db-hand-off");
     let in_db = |db: u8, member: &str| {

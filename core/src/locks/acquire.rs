@@ -154,7 +154,6 @@ impl Session {
             }
             session.id.clone()
         };
-        let flag = if reentrant { "1" } else { "0" };
         let (known, max_lease) = self.epoch_args();
         let (wait, sent_before) = match entry.as_mut() {
             Some(entry) => {
@@ -165,21 +164,25 @@ impl Session {
             }
             None => (String::new(), false),
         };
-        // '0': no request of this wait can be in the queue yet (lock.lua queues it without
-        // looking for it first).
-        let may_be_queued = |again: bool| if again || sent_before { "1" } else { "0" };
+        // A 'q' after the reentrant flag: an earlier request of this wait was sent and may
+        // have queued it, so lock.lua looks for it first (without: it queues it at once).
+        let flags = |again: bool| match (reentrant, again || sent_before) {
+            (false, false) => "0",
+            (true, false) => "1",
+            (false, true) => "0q",
+            (true, true) => "1q",
+        };
         let args = |attempt, gives_up, again| {
             [
                 sid.as_str(),
                 name,
                 owner,
-                flag,
+                flags(again),
                 known.as_str(),
                 max_lease.as_str(),
                 attempt,
                 gives_up,
                 wait.as_str(),
-                may_be_queued(again),
             ]
         };
         let first = attempt_id();

@@ -52,16 +52,7 @@ impl Connector {
         // a later one away (release.lua).
         let token_arg = token.as_deref().unwrap_or("");
         let id = attempt_id();
-        let known = self.inner.known_epoch();
-        let args = [
-            sid.as_str(),
-            name,
-            owner,
-            "0",
-            token_arg,
-            id.as_str(),
-            known.as_str(),
-        ];
+        let args = [sid.as_str(), name, owner, "0", token_arg, id.as_str()];
         let release = || {
             self.inner
                 .run::<Vec<i64>>(&self.inner.scripts.release, &args)

@@ -82,12 +82,6 @@ impl Session {
         (known, seen.max_lease_ms.max(own).to_string())
     }
 
-    /// The id of the group's epoch this connector last saw ('' when none): a release sends
-    /// it so that handing the lock to a waiter need not read the epoch record (handoff.lua).
-    pub fn known_epoch(&self) -> String {
-        self.epoch.lock().unwrap().id.clone()
-    }
-
     fn note_epoch(&self, id: i64, max_lease_ms: i64) {
         let mut seen = self.epoch.lock().unwrap();
         seen.id = id.to_string();

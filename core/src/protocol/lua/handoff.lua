@@ -33,34 +33,38 @@ end
 -- database's (this load of the library serves every database of the server, and a group
 -- of the same name in another one has a fence of its own that may by chance read the
 -- same). Otherwise (and for a caller bringing something new: another epoch id, a longer
--- lease) the usual check.
-local function epoch_for_grant(issued, known, lease_arg)
+-- lease) the usual check. Either way the caller's session `sid` is noted as one of the
+-- checked record's database (note_checked_session).
+local function epoch_for_grant(issued, known, lease_arg, sid)
   local checked = CHECKED[P]
   if checked and checked.fence == issued - 1 and known == checked.id
       and lease_arg == checked.lease_arg then
     EPOCH = checked.epoch
+    note_checked_session(checked, sid)
     return EPOCH
   end
   local lease = tonumber(lease_arg) or 0
   local epoch = current_epoch(known, lease)
   checked = CHECKED[P]
-  -- current_epoch took in a longer lease (or found none): this one needs nothing new.
-  if checked and checked.epoch == epoch and lease <= epoch.max_lease then
-    checked.lease_arg = lease_arg
+  if checked and checked.epoch == epoch then
+    note_checked_session(checked, sid)
+    -- current_epoch took in a longer lease (or found none): this one needs nothing new.
+    if lease <= epoch.max_lease then checked.lease_arg = lease_arg end
   end
   return epoch
 end
 
 -- The epoch a hand-off goes by, `issued` being what this call's INCR of the fence returned
--- and `known` the epoch id the releasing caller sent (nil when it sent none): as
--- epoch_for_grant, the record is not read when the fence shows nothing moved since it was
--- checked, and the caller's id shows the record checked is this database's. A hand-off
--- brings no lease of its own. Also returns whether the record was read here (a restart
--- found then has ended every session from before).
-local function epoch_for_hand_off(issued, known)
+-- and `holder` the session whose hold was just freed: as epoch_for_grant, the record is not
+-- read when the fence shows nothing moved since it was checked, and the holder, if it was
+-- granted a lock against the checked record, shows that record is this database's (its
+-- hold is in this database, and a session lives in one only). A hand-off brings no lease
+-- of its own. Also returns whether the record was read here (a restart found then has
+-- ended every session from before).
+local function epoch_for_hand_off(issued, holder)
   if EPOCH then return EPOCH, false end
   local checked = CHECKED[P]
-  if known and checked and checked.fence == issued - 1 and known == checked.id then
+  if checked and checked.fence == issued - 1 and checked.sessions[holder] then
     EPOCH = checked.epoch
     return EPOCH, false
   end
@@ -83,12 +87,12 @@ end
 -- channel `wake:<listener>` ("<wait id> <token> <sid>": a wait re-sent under a new session
 -- of the same connector must not take a hold handed to the old one). With no live waiter left the queue is
 -- gone and so is the `waiters` mark. During a grace nothing is granted: the waiter keeps
--- its place and is told (its wait id alone) to ask again, which tells it the grace's end. `known`: the
--- epoch id the releasing caller sent, if any (epoch_for_hand_off). The token is taken
+-- its place and is told (its wait id alone) to ask again, which tells it the grace's end.
+-- `holder`: the session whose hold was just freed (epoch_for_hand_off). The token is taken
 -- only once a live waiter is found (so a release with nobody to hand to burns none), and
 -- before the epoch is looked at: it tells whether the record needs reading.
 -- Returns the wait id granted, if any.
-function hand_off(key, name, known)
+function hand_off(key, name, holder)
   local queue = queue_key(name)
   while true do
     local head = CALL('LPOP', queue)
@@ -99,7 +103,7 @@ function hand_off(key, name, known)
     local sid, wait, owner = string.match(head, '^(%S+) (%S+) (.*)$')
     if sid and session_alive(sid) then
       local issued = CALL('INCR', P .. 'fence')
-      local epoch, read = epoch_for_hand_off(issued, known)
+      local epoch, read = epoch_for_hand_off(issued, holder)
       -- A restart found by that read ended every session from before, this waiter's too
       -- (then the loop goes on to the next entry, with the epoch known).
       if not read or session_alive(sid) then
@@ -111,6 +115,10 @@ function hand_off(key, name, known)
         end
         local token = next_token(epoch, nil, issued)
         grant(key, name, sid, owner, wait, token)
+        -- Alive in this database's sessions, so it lives in this database: when it frees
+        -- this hold in turn, its hand-off needs no proof of the database either.
+        local checked = CHECKED[P]
+        if checked and checked.epoch == epoch then note_checked_session(checked, sid) end
         CALL(PUBLISH, P .. 'wake:' .. string.match(wait, '^(.*):'),
           wait .. ' ' .. fmt_int(token) .. ' ' .. sid)
         return wait

@@ -60,10 +60,10 @@ end
 -- the lock may have a wait queue: then the lock goes to the oldest live waiter at once,
 -- its hold written over the old one's fields (`plain`: the old hold is known to have no
 -- `count` or `released` field, so nothing is left to delete). `alone`: the hash is known
--- to hold nothing but the hold, so it can go whole. `known`: the epoch id the releasing
--- caller last saw, if it sent one (hand_off).
-local function free_lock_hold(key, name, waiters, alone, known, plain)
-  if waiters and hand_off(key, name, known) then
+-- to hold nothing but the hold, so it can go whole. `holder`: the session whose hold it
+-- is (hand_off).
+local function free_lock_hold(key, name, holder, waiters, alone, plain)
+  if waiters and hand_off(key, name, holder) then
     if not plain then CALL('HDEL', key, 'count', 'released') end
     return
   end
@@ -76,9 +76,9 @@ end
 
 -- Frees session `sid`'s hold of lock `name` (as free_lock_hold) and takes the lock off
 -- the session's owned set, so reaping the session later does not look at it.
-local function free_session_hold(key, sid, name, waiters, alone, known, plain)
+local function free_session_hold(key, sid, name, waiters, alone, plain)
   CALL('SREM', P .. 'owned:' .. sid, 'l:' .. name)
-  free_lock_hold(key, name, waiters, alone, known, plain)
+  free_lock_hold(key, name, sid, waiters, alone, plain)
 end
 
 -- Gives back one hold of session `sid`'s on lock `name` (hash `key`, whose `hold` field

@@ -1,8 +1,9 @@
--- ARGV: prefix, session id, lock name, owner member id, reentrant (1/0), the epoch id the
+-- ARGV: prefix, session id, lock name, owner member id, flags ('1' reentrant, '0' not;
+-- followed by 'q' when an earlier request of this wait was sent, so it may be queued
+-- already: then it is looked for before it is queued), the epoch id the
 -- caller last saw, the longest lease (ms) it knows of, this attempt's id, the ids of
 -- earlier attempts it gives up on (space-separated, '' for none), the caller's wait id
--- ('' for a plain attempt that does not wait), and '0' when no earlier request of this
--- wait was sent (so it cannot be queued yet; anything else or nothing: it may be).
+-- ('' for a plain attempt that does not wait).
 -- A caller that waits joins the lock's FIFO queue when the lock is busy (lockwait:<name>,
 -- holds.lua); a release then hands the lock to the oldest live waiter (handoff.lua) and
 -- tells it with the token. The waiter's later attempts with the same wait id (its notice
@@ -16,9 +17,9 @@
 -- Returns {1, token, hold_count} when acquired (or re-entered), {0, retry_at_ms, now_ms}
 -- when another holder has it, {3, grants_from_ms, now_ms} when new grants wait out a
 -- restart grace, {2} when this attempt was given up before it arrived.
-local sid, name, owner, reentrant = ARGV[2], ARGV[3], ARGV[4], ARGV[5] == '1'
+local sid, name, owner, flags = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local reentrant, queued = string.byte(flags) == 49, #flags > 1
 local attempt, gives_up, wait = ARGV[8], ARGV[9], ARGV[10]
-local queued = ARGV[11] ~= '0'
 local key = P .. 'lock:' .. name
 local held = read_lock(key)
 -- The holder's deadline (for its liveness and retry time, holder_ends_at), read with the
@@ -85,7 +86,7 @@ end
 -- detects ends every session from before and starts a grace, so nothing is granted. The
 -- token is taken first: it tells whether the record needs reading (epoch_for_grant).
 local issued = CALL('INCR', P .. 'fence')
-local epoch = epoch_for_grant(issued, ARGV[6], ARGV[7])
+local epoch = epoch_for_grant(issued, ARGV[6], ARGV[7], sid)
 if in_grace(epoch) then
   -- Redis lost or rolled back state: holders from before may still trust their leases.
   -- Told apart from a busy lock ({3, ...}), so the caller can say why and until when.

@@ -54,8 +54,8 @@ end
 -- Kept per group (by key prefix), so that calls for several groups do not undo each
 -- other's check; a load that has seen very many groups starts again with none. Besides the
 -- record, an entry holds what lock grants need to skip reading the record (handoff.lua):
--- `fence`, the value this load last left the group's fence at, and `lease_arg`, a lease
--- argument that asks for nothing new.
+-- `fence`, the value this load last left the group's fence at, `lease_arg`, a lease
+-- argument that asks for nothing new, and `sessions` (note_checked_session).
 -- As a plain script (EVAL) this is made anew by every call, so never used.
 local CHECKED, CHECKED_GROUPS = {}, 0
 local MAX_CHECKED_GROUPS = 1024
@@ -67,7 +67,23 @@ local function remember_checked(grants_from, max_lease, lastsave)
     CHECKED_GROUPS = CHECKED_GROUPS + 1
   end
   CHECKED[P] = { id = EPOCH.id, grants_from = fmt_int(grants_from),
-    max_lease = fmt_int(max_lease), lastsave = lastsave, epoch = EPOCH }
+    max_lease = fmt_int(max_lease), lastsave = lastsave, epoch = EPOCH,
+    sessions = {}, session_count = 0 }
+end
+
+-- Sessions granted a lock against the checked record `checked` (sessions.sids): a grant
+-- shows its caller's session lives in the database of that record (it knew the record's
+-- id, or the record was read in its database), and session ids are random, so each lives
+-- in one database only. A hand-off released by one of them needs no proof of the database
+-- (handoff.lua). At most MAX_CHECKED_SESSIONS are kept, then they start again.
+local MAX_CHECKED_SESSIONS = 4096
+local function note_checked_session(checked, sid)
+  if checked.sessions[sid] then return end
+  if checked.session_count >= MAX_CHECKED_SESSIONS then
+    checked.sessions, checked.session_count = {}, 0
+  end
+  checked.sessions[sid] = true
+  checked.session_count = checked.session_count + 1
 end
 
 -- Every write of what a grant goes by (a new epoch: `id`, `token_base`; a grace:
@@ -296,7 +312,7 @@ function end_session(sid, reason)
       local key = P .. 'lock:' .. name
       local held = CALL('HMGET', key, 'session', 'waiters')
       if held[1] == sid then
-        free_lock_hold(key, name, held[2])
+        free_lock_hold(key, name, sid, held[2])
       end
     elseif kind == 'x' then
       CALL('HDEL', P .. 'lock:' .. name, 'x:' .. sid)

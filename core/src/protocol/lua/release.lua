@@ -1,15 +1,13 @@
 -- ARGV: prefix, session id, lock name, owner member id, all (1: free it whatever the hold
 -- count, used to clean up after a lost reply; 0: remove one hold), the fencing token of the
 -- hold meant ('' for whichever this owner and session has), this release's id ('' for
--- none), the epoch id the caller last saw (optional: with it a hand-off to a waiter need
--- not read the epoch record, handoff.lua).
+-- none).
 -- The token makes a release that reaches Redis late (its reply lost, the lock taken again
 -- since) leave the newer hold alone; the id makes a retry of a release whose first call
 -- was applied take no second hold away.
 -- Returns {1, remaining_holds} when released by its owner, {0} otherwise. Freeing the lock
 -- hands it to the oldest live waiter (handoff.lua); with none, the lock's hash goes.
 local sid, name, owner, all, token, id = ARGV[2], ARGV[3], ARGV[4], ARGV[5] == '1', ARGV[6], ARGV[7]
-local known = ARGV[8]
 local key = P .. 'lock:' .. name
 local held, alone = read_lock(key)
 if held.owner ~= owner or held.session ~= sid or (token ~= '' and held.token ~= token) then
@@ -24,6 +22,6 @@ if held.count and held.count ~= '1' and not all then
   CALL('HSET', key, 'count', fmt_int(count), 'released', id)
   return {1, count}
 end
-free_session_hold(key, sid, name, held.waiters, alone, known,
+free_session_hold(key, sid, name, held.waiters, alone,
   not held.count and not held.released)
 return {1, 0}

@@ -67,23 +67,24 @@ local function remember_checked(grants_from, max_lease, lastsave)
     CHECKED_GROUPS = CHECKED_GROUPS + 1
   end
   CHECKED[P] = { id = EPOCH.id, grants_from = fmt_int(grants_from),
-    max_lease = fmt_int(max_lease), lastsave = lastsave, epoch = EPOCH,
-    sessions = {}, session_count = 0 }
+    max_lease = fmt_int(max_lease), lastsave = lastsave, epoch = EPOCH, sessions = {} }
 end
 
--- Sessions granted a lock against the checked record `checked` (sessions.sids): a grant
+-- Sessions granted a lock against the checked record `checked` (its `sessions`): a grant
 -- shows its caller's session lives in the database of that record (it knew the record's
 -- id, or the record was read in its database), and session ids are random, so each lives
--- in one database only. A hand-off released by one of them needs no proof of the database
--- (handoff.lua). At most MAX_CHECKED_SESSIONS are kept, then they start again.
-local MAX_CHECKED_SESSIONS = 4096
+-- in one database only. A hand-off that frees a hold of one of them needs no other proof
+-- of the database (handoff.lua). At most MAX_CHECKED_SESSIONS are kept over all groups (a
+-- few hundred KB of the Lua heap, which Redis's GC steps walk), then they start again.
+local MAX_CHECKED_SESSIONS, CHECKED_SESSIONS = 4096, 0
 local function note_checked_session(checked, sid)
   if checked.sessions[sid] then return end
-  if checked.session_count >= MAX_CHECKED_SESSIONS then
-    checked.sessions, checked.session_count = {}, 0
+  if CHECKED_SESSIONS >= MAX_CHECKED_SESSIONS then
+    for _, group in pairs(CHECKED) do group.sessions = {} end
+    CHECKED_SESSIONS = 0
   end
   checked.sessions[sid] = true
-  checked.session_count = checked.session_count + 1
+  CHECKED_SESSIONS = CHECKED_SESSIONS + 1
 end
 
 -- Every write of what a grant goes by (a new epoch: `id`, `token_base`; a grace:

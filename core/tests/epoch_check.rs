@@ -122,6 +122,14 @@ async fn a_grace_started_elsewhere_holds_back_the_next_grant() {
     c.close().await.unwrap();
 }
 
+/// A connector of `group` as `member` in database `db` of `server`.
+async fn connect_in_db(server: &RedisServer, db: u8, group: &str, member: &str) -> Connector {
+    let config = Config::new(format!("{}/{db}", server.url()))
+        .with_group(group)
+        .with_member_id(member);
+    Connector::connect(config).await.unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_group_of_the_same_name_in_another_database_is_kept_apart() {
     // One load of the library serves every database. The group's fence in database 1 is
@@ -129,13 +137,8 @@ async fn a_group_of_the_same_name_in_another_database_is_kept_apart() {
     // 1's record holds a grace: a grant in database 1 must read its own record.
     let server = RedisServer::start();
     let group = unique_group("epoch-db");
-    let in_db = |db: u8, member: &str| {
-        Config::new(format!("{}/{db}", server.url()))
-            .with_group(&group)
-            .with_member_id(member)
-    };
-    let zero = Connector::connect(in_db(0, "zero")).await.unwrap();
-    let one = Connector::connect(in_db(1, "one")).await.unwrap();
+    let zero = connect_in_db(&server, 0, &group, "zero").await;
+    let one = connect_in_db(&server, 1, &group, "one").await;
     token_of(&one, "L").await;
     token_of(&zero, "L").await;
     let last = token_of(&zero, "L").await;
@@ -227,14 +230,9 @@ async fn a_hand_off_in_another_database_reads_its_own_record() {
     // hand-off must see the grace.
     let server = RedisServer::start();
     let group = unique_group("epoch-db-hand-off");
-    let in_db = |db: u8, member: &str| {
-        Config::new(format!("{}/{db}", server.url()))
-            .with_group(&group)
-            .with_member_id(member)
-    };
-    let zero = Connector::connect(in_db(0, "zero")).await.unwrap();
-    let holder = Connector::connect(in_db(1, "holder")).await.unwrap();
-    let waiter = std::sync::Arc::new(Connector::connect(in_db(1, "waiter")).await.unwrap());
+    let zero = connect_in_db(&server, 0, &group, "zero").await;
+    let holder = connect_in_db(&server, 1, &group, "holder").await;
+    let waiter = std::sync::Arc::new(connect_in_db(&server, 1, &group, "waiter").await);
     holder.lock("L").await.unwrap().expect("granted");
     let waiting = {
         let waiter = waiter.clone();

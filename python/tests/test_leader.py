@@ -45,6 +45,12 @@ def test_one_leader_at_a_time_and_the_next_on_resign(connect):
     event = states.get(PATIENCE)
     assert event is not None and event.leader and event.token > token
     assert wait_leading(second) == event.token
+    # The observer reports the latest leader, so a term it has not seen yet may be skipped
+    # if it ends first: b's term is observed before b resigns.
+    seen = views.get(PATIENCE)
+    if seen == LeaderView(None, None):  # "no leader" between the terms
+        seen = views.get(PATIENCE)
+    assert seen == LeaderView("b", event.token)
     first.close()
     first.close()  # idempotent
     assert not first.is_leader()
@@ -57,10 +63,7 @@ def test_one_leader_at_a_time_and_the_next_on_resign(connect):
     assert states.get(PATIENCE) == LeaderEvent("FOLLOWER")
     with pytest.raises(group_redis.ClosedError):
         states.get(PATIENCE)  # ended after the final FOLLOWER
-    seen = [views.get(PATIENCE) for _ in range(2)]
-    if seen[0] == LeaderView(None, None):  # "no leader" between the terms
-        seen = [seen[1], views.get(PATIENCE)]
-    assert seen == [LeaderView("b", event.token), LeaderView(None, None)]
+    assert views.get(PATIENCE) == LeaderView(None, None)
     assert observer.leader("job") == LeaderView(None, None)
     views.close()
 

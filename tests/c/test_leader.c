@@ -81,6 +81,15 @@ static void one_leader_then_the_next_on_resign_and_free(void) {
     uint64_t next = wait_leading(second);
     CHECK(next > token);
     printf("  resigned: next leader %llu ms later\n", (unsigned long long)(now_ms() - resigned));
+    /* The observer reports the latest leader, so a term it has not seen yet may be skipped
+     * if it ends first: b's term is observed before b resigns ("no leader" may come first). */
+    text = next_event(views);
+    if (strcmp(text, "{\"leader\":null,\"token\":null}") == 0) {
+        gr_string_free(text);
+        text = next_event(views);
+    }
+    CHECK_CONTAINS(text, "\"leader\":\"b\"");
+    gr_string_free(text);
     gr_leadership_free(first);
 
     /* Free resigns: the state subscription ends with FOLLOWER, nobody leads. */
@@ -93,15 +102,10 @@ static void one_leader_then_the_next_on_resign_and_free(void) {
     CHECK_OK(gr_leader(observer, "job", &text));
     CHECK_STR(text, "{\"leader\":null,\"token\":null}");
     gr_string_free(text);
-    /* The observer saw b lead, then nobody. */
-    for (;;) {
-        text = next_event(views);
-        if (text == NULL) break;
-        int none = strcmp(text, "{\"leader\":null,\"token\":null}") == 0;
-        if (!none) CHECK_CONTAINS(text, "\"leader\":\"b\"");
-        gr_string_free(text);
-        if (none) break;
-    }
+    /* After b, nobody. */
+    text = next_event(views);
+    CHECK_STR(text, "{\"leader\":null,\"token\":null}");
+    gr_string_free(text);
     gr_subscription_free(views);
     gr_connector_free(observer);
     gr_connector_free(b);

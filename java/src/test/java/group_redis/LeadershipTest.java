@@ -56,6 +56,13 @@ class LeadershipTest {
                 assertTrue(elected.isLeader(), String.valueOf(elected));
                 assertTrue(elected.token() > token);
                 assertEquals(elected.token(), waitLeading(second));
+                // The observer reports the latest leader, so a term it has not seen yet may
+                // be skipped if it ends first: b's term is observed before b resigns.
+                LeaderView view = views.poll(PATIENCE);
+                if (view.leader().isEmpty()) { // "no leader" between the terms
+                    view = views.poll(PATIENCE);
+                }
+                assertEquals(new LeaderView("b", elected.token()), view);
                 first.close();
                 first.close();
                 assertFalse(first.isLeader());
@@ -65,11 +72,6 @@ class LeadershipTest {
                 assertEquals(new LeaderEvent(LeaderEvent.State.FOLLOWER, 0), states.poll(PATIENCE));
                 assertThrows(ConnectorClosedException.class, () -> states.poll(PATIENCE));
             }
-            LeaderView view = views.poll(PATIENCE);
-            if (view.leader().isEmpty()) { // "no leader" between the terms
-                view = views.poll(PATIENCE);
-            }
-            assertEquals(Optional.of("b"), view.leader());
             assertEquals(Optional.empty(), views.poll(PATIENCE).leader());
             assertEquals(Optional.empty(), observer.leader("job").leader());
         }

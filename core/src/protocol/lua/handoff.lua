@@ -40,16 +40,16 @@ local function epoch_for_grant(issued, known, lease_arg, sid)
   if checked and checked.fence == issued - 1 and known == checked.id
       and lease_arg == checked.lease_arg then
     EPOCH = checked.epoch
-    note_checked_session(checked, sid)
+    note_checked_session(EPOCH, sid)
     return EPOCH
   end
   local lease = tonumber(lease_arg) or 0
   local epoch = current_epoch(known, lease)
+  note_checked_session(epoch, sid)
   checked = CHECKED[P]
-  if checked and checked.epoch == epoch then
-    note_checked_session(checked, sid)
-    -- current_epoch took in a longer lease (or found none): this one needs nothing new.
-    if lease <= epoch.max_lease then checked.lease_arg = lease_arg end
+  -- current_epoch took in a longer lease (or found none): this one needs nothing new.
+  if checked and checked.epoch == epoch and lease <= epoch.max_lease then
+    checked.lease_arg = lease_arg
   end
   return epoch
 end
@@ -82,6 +82,12 @@ local function in_grace(epoch)
   return epoch.grants_from > vouched() and now() < epoch.grants_from
 end
 
+-- Tells the waiter of wait id `wait` ('<listener>:<n>') `message`, on its connector's
+-- channel `wake:<listener>` (core/src/transport/notices.rs).
+local function wake_waiter(wait, message)
+  CALL(PUBLISH, P .. 'wake:' .. string.match(wait, '^(.*):'), message)
+end
+
 -- Hands the free lock `name` (hash `key`) to the oldest waiter whose session is alive,
 -- dropping the entries of dead ones on the way, and tells that waiter on its listener's
 -- channel `wake:<listener>` ("<wait id> <token> <sid>": a wait re-sent under a new session
@@ -110,17 +116,15 @@ function hand_off(key, name, holder)
         if in_grace(epoch) then
           -- Told to ask again: its lock call replies when the grace ends.
           CALL('LPUSH', queue, head)
-          CALL(PUBLISH, P .. 'wake:' .. string.match(wait, '^(.*):'), wait)
+          wake_waiter(wait, wait)
           return nil
         end
         local token = next_token(epoch, nil, issued)
         grant(key, name, sid, owner, wait, token)
         -- Alive in this database's sessions, so it lives in this database: when it frees
         -- this hold in turn, its hand-off needs no proof of the database either.
-        local checked = CHECKED[P]
-        if checked and checked.epoch == epoch then note_checked_session(checked, sid) end
-        CALL(PUBLISH, P .. 'wake:' .. string.match(wait, '^(.*):'),
-          wait .. ' ' .. fmt_int(token) .. ' ' .. sid)
+        note_checked_session(epoch, sid)
+        wake_waiter(wait, wait .. ' ' .. fmt_int(token) .. ' ' .. sid)
         return wait
       end
     end

@@ -70,15 +70,17 @@ local function remember_checked(grants_from, max_lease, lastsave)
     max_lease = fmt_int(max_lease), lastsave = lastsave, epoch = EPOCH, sessions = {} }
 end
 
--- Sessions granted a lock against the checked record `checked` (its `sessions`): a grant
--- shows its caller's session lives in the database of that record (it knew the record's
--- id, or the record was read in its database), and session ids are random, so each lives
--- in one database only. A hand-off that frees a hold of one of them needs no other proof
--- of the database (handoff.lua). At most MAX_CHECKED_SESSIONS are kept over all groups (a
--- few hundred KB of the Lua heap, which Redis's GC steps walk), then they start again.
+-- Notes session `sid`, just granted a lock by epoch `epoch`, against the checked record
+-- (its `sessions`) when that is the record `epoch` came from: the grant shows the session
+-- lives in the database of that record (its caller knew the record's id, or the record was
+-- read in its database), and session ids are random, so each lives in one database only.
+-- A hand-off that frees a hold of one of them needs no other proof of the database
+-- (handoff.lua). At most MAX_CHECKED_SESSIONS are kept over all groups (a few hundred KB of
+-- the Lua heap, which Redis's GC steps walk), then they start again.
 local MAX_CHECKED_SESSIONS, CHECKED_SESSIONS = 4096, 0
-local function note_checked_session(checked, sid)
-  if checked.sessions[sid] then return end
+local function note_checked_session(epoch, sid)
+  local checked = CHECKED[P]
+  if not checked or checked.epoch ~= epoch or checked.sessions[sid] then return end
   if CHECKED_SESSIONS >= MAX_CHECKED_SESSIONS then
     for _, group in pairs(CHECKED) do group.sessions = {} end
     CHECKED_SESSIONS = 0

@@ -85,6 +85,9 @@ struct Version {
     label: String,
     library: String,
     group: String,
+    /// Whether lock and release take the packed arguments (lock: how, known, attempts;
+    /// release: no `all` flag); Lua from before that change takes them one by one.
+    packed: bool,
 }
 
 /// One round's figures, per pair.
@@ -179,28 +182,31 @@ fn round(
     let (vouched, trusted) = (server_now.as_str(), server_now.as_str());
     let _: () = redis::cmd("CONFIG").arg("RESETSTAT").query(stats).unwrap();
     let cpu = cpu_seconds(stats);
+    let known = format!("{epoch} 600000");
     for i in 0..pairs {
         let attempt = format!("a{i}");
-        let lock = fcall(
-            conn,
-            &format!("{name}_lock"),
-            &sessions,
-            &[
+        let lock_args: Vec<&str> = if version.packed {
+            vec![
+                &prefix, &sid, "L", "bench", "0", &known, &attempt, vouched, trusted,
+            ]
+        } else {
+            vec![
                 &prefix, &sid, "L", "bench", "0", &epoch, "600000", &attempt, "", "", vouched,
                 trusted,
-            ],
-        );
+            ]
+        };
+        let lock = fcall(conn, &format!("{name}_lock"), &sessions, &lock_args);
         assert_eq!(int(&lock[0]), 1, "lock not granted: {lock:?}");
         let token = int(&lock[1]).to_string();
         let id = format!("r{i}");
-        let release = fcall(
-            conn,
-            &format!("{name}_release"),
-            &sessions,
-            &[
+        let release_args: Vec<&str> = if version.packed {
+            vec![&prefix, &sid, "L", "bench", &token, &id, vouched, trusted]
+        } else {
+            vec![
                 &prefix, &sid, "L", "bench", "0", &token, &id, vouched, trusted,
-            ],
-        );
+            ]
+        };
+        let release = fcall(conn, &format!("{name}_release"), &sessions, &release_args);
         assert_eq!(int(&release[0]), 1, "not released: {release:?}");
     }
     let cpu = cpu_seconds(stats) - cpu;
@@ -257,6 +263,8 @@ fn main() {
         match library("gr_bench_before", &|f| baseline(&rev, f)) {
             Some(library) => versions.push(Version {
                 label: "before".into(),
+                // lock.lua read its wait id as ARGV[10] before the arguments were packed.
+                packed: !library.contains("ARGV[10]"),
                 library,
                 group: "bench-before".into(),
             }),
@@ -267,6 +275,7 @@ fn main() {
         label: "now".into(),
         library: library("gr_bench_now", &|f| Some(current(f).to_string())).unwrap(),
         group: "bench-now".into(),
+        packed: true,
     });
     if let Ok(only) = std::env::var("GR_BENCH_ONLY") {
         versions.retain(|v| v.label == only);

@@ -232,9 +232,9 @@ async fn capture_lock_and_release(server: &RedisServer, c: &Connector) -> (redis
     let lock = calls.remove(lock_at);
     let mut release = calls.remove(0);
     assert!(release[1].ends_with("_release"), "captured {release:?}");
-    // FCALL, function, 1, key, then ARGV: prefix, sid, name, owner, all, token, id, and the
-    // time evidence.
-    let token_at = 9;
+    // FCALL, function, 1, key, then ARGV: prefix, sid, name, owner, token, id, and the time
+    // evidence.
+    let token_at = 8;
     release[token_at].clear();
     release[token_at + 1].clear();
     let to_cmd = |args: &[String]| {

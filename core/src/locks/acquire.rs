@@ -154,7 +154,13 @@ impl Session {
             }
             session.id.clone()
         };
-        let (known, max_lease) = self.epoch_args();
+        // lock.lua's packed arguments: the known epoch and lease as one, the flags and the
+        // wait id as one, this attempt's id and those it gives up on as one (every FCALL
+        // argument costs Redis time).
+        let known = {
+            let (epoch, max_lease) = self.epoch_args();
+            format!("{epoch} {max_lease}")
+        };
         let (wait, sent_before) = match entry.as_mut() {
             Some(entry) => {
                 // Sent under this session: from now on it may queue the wait or be handed
@@ -166,33 +172,44 @@ impl Session {
         };
         // A 'q' after the reentrant flag: an earlier request of this wait was sent and may
         // have queued it, so lock.lua looks for it first (without: it queues it at once).
-        let flags = |again: bool| match (reentrant, again || sent_before) {
-            (false, false) => "0",
-            (true, false) => "1",
-            (false, true) => "0q",
-            (true, true) => "1q",
+        let how = |again: bool| {
+            let flags = match (reentrant, again || sent_before) {
+                (false, false) => "0",
+                (true, false) => "1",
+                (false, true) => "0q",
+                (true, true) => "1q",
+            };
+            if wait.is_empty() {
+                flags.to_string()
+            } else {
+                format!("{flags} {wait}")
+            }
         };
-        let args = |attempt, gives_up, again| {
+        let args = |attempts: &str, again: bool| {
             [
-                sid.as_str(),
-                name,
-                owner,
-                flags(again),
-                known.as_str(),
-                max_lease.as_str(),
-                attempt,
-                gives_up,
-                wait.as_str(),
+                sid.clone(),
+                name.to_string(),
+                owner.to_string(),
+                how(again),
+                known.clone(),
+                attempts.to_string(),
             ]
         };
         let first = attempt_id();
-        let (reply, acked) = match self.run_lock(&args(&first, "", false)).await {
+        let (reply, acked) = match self
+            .run_lock(&args(&first, false).each_ref().map(String::as_str))
+            .await
+        {
             // The reply was lost, not necessarily the request: a second attempt gives the
             // first up (it can no longer take the lock when it arrives) and reports the
             // hold the first took, if it did.
             Err(err) if is_ambiguous(&err) => {
                 let second = attempt_id();
-                match self.run_lock(&args(&second, &first, true)).await {
+                let attempts = format!("{second} {first}");
+                match self
+                    .run_lock(&args(&attempts, true).each_ref().map(String::as_str))
+                    .await
+                {
                     Ok(reply) => reply,
                     Err(again) => {
                         // Still unknown whether Redis applied either: make sure neither
@@ -296,7 +313,7 @@ impl Session {
     ) -> Error {
         let token = token.to_string();
         let id = attempt_id();
-        let args = [sid, name, owner, "0", token.as_str(), id.as_str()];
+        let args = [sid, name, owner, token.as_str(), id.as_str()];
         if self
             .run::<Vec<i64>>(&self.scripts.release, &args)
             .await

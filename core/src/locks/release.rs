@@ -52,7 +52,7 @@ impl Connector {
         // a later one away (release.lua).
         let token_arg = token.as_deref().unwrap_or("");
         let id = attempt_id();
-        let args = [sid.as_str(), name, owner, "0", token_arg, id.as_str()];
+        let args = [sid.as_str(), name, owner, token_arg, id.as_str()];
         let release = || {
             self.inner
                 .run::<Vec<i64>>(&self.inner.scripts.release, &args)
@@ -119,9 +119,8 @@ impl Session {
         let (abandon, args) = match cleanup {
             Cleanup::Release { owner, token } => (
                 false,
-                [sid, name, owner, "1", token, ""]
-                    .map(String::from)
-                    .to_vec(),
+                // '*': whatever the hold count (release.lua).
+                [sid, name, owner, token, "*"].map(String::from).to_vec(),
             ),
             Cleanup::Abandon { owner, attempts } => (
                 true,

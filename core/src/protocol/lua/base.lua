@@ -10,39 +10,43 @@
 local KEYS, ARGV, P, SESSIONS
 -- Server time in ms, read once per call and only by calls that need it.
 local NOW_MS
--- The caller's evidence about time (see liveness.lua), as sent; converted on first use
--- (vouched(), trusted_since()), since many calls never need it.
-local VOUCHED_ARG, TRUSTED_SINCE_ARG, VOUCHED, TRUSTED_SINCE
+-- The caller's evidence about time (see liveness.lua), converted from the last two ARGV on
+-- first use (vouched(), trusted_since()), since many calls never need it.
+local VOUCHED, TRUSTED_SINCE
 -- The group's epoch record, read once per call (see reap.lua), and whether this call wrote
 -- it (each write also moves the group's fence, handoff.lua).
 local EPOCH, EPOCH_WRITTEN
--- On a Redis Cluster every call also declares the slot guard key (KEYS[2], never written:
--- it makes Redis refuse the call before it runs while the group's slot migrates), and
--- notices go to shard channels, which stay on the group's node instead of reaching every
--- node of the cluster.
-local SHARDED, PUBLISH
 -- redis.call, looked up once per call rather than at each of the call's commands (it is
 -- not there yet while the library loads, so it cannot be kept from then).
 local CALL
 
+-- Every call starts here, so it sets only what every call needs: the rest is worked out
+-- when asked for (a lock and its release each pay for every statement here).
 local function begin(keys, argv)
-  KEYS, ARGV = keys, argv
-  CALL = redis.call
-  P, SESSIONS = argv[1], keys[1]
-  NOW_MS, EPOCH, EPOCH_WRITTEN = nil, nil, false
-  VOUCHED_ARG, TRUSTED_SINCE_ARG = argv[#argv - 1], argv[#argv]
-  VOUCHED, TRUSTED_SINCE = nil, nil
-  SHARDED = keys[2] ~= nil
-  PUBLISH = SHARDED and 'SPUBLISH' or 'PUBLISH'
+  KEYS, ARGV, CALL, P, SESSIONS = keys, argv, redis.call, argv[1], keys[1]
+  NOW_MS, EPOCH, EPOCH_WRITTEN, VOUCHED, TRUSTED_SINCE = nil, nil, false, nil, nil
+end
+
+-- On a Redis Cluster every call also declares the slot guard key (KEYS[2], never written:
+-- it makes Redis refuse the call before it runs while the group's slot migrates).
+local function sharded()
+  return KEYS[2] ~= nil
+end
+
+-- The command for notices: on a Redis Cluster they go to shard channels, which stay on the
+-- group's node instead of reaching every node of the cluster.
+local function publish_command()
+  if KEYS[2] ~= nil then return 'SPUBLISH' end
+  return 'PUBLISH'
 end
 
 local function vouched()
-  if not VOUCHED then VOUCHED = tonumber(VOUCHED_ARG) or 0 end
+  if not VOUCHED then VOUCHED = tonumber(ARGV[#ARGV - 1]) or 0 end
   return VOUCHED
 end
 
 local function trusted_since()
-  if not TRUSTED_SINCE then TRUSTED_SINCE = tonumber(TRUSTED_SINCE_ARG) or 0 end
+  if not TRUSTED_SINCE then TRUSTED_SINCE = tonumber(ARGV[#ARGV]) or 0 end
   return TRUSTED_SINCE
 end
 local function now()

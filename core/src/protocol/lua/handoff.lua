@@ -23,33 +23,37 @@ local function next_token(epoch, old, issued)
   return token
 end
 
--- The epoch a grant goes by, `issued` being what this call's INCR of the group's fence
--- returned, `known` and `lease_arg` the caller's known epoch id and longest lease (as
--- sent: a lease seen before is not converted again). When `issued` is one above the value
--- this load of the library left the fence at, nobody has granted a lock or started an
--- epoch or a grace since (each of those moves the fence, reap.lua), so what a grant goes
--- by is still as checked and the record is not read: the grant path's only read of it. This needs the
--- caller to know the checked epoch's id: ids are unique, so the record checked is this
--- database's (this load of the library serves every database of the server, and a group
--- of the same name in another one has a fence of its own that may by chance read the
--- same). Otherwise (and for a caller bringing something new: another epoch id, a longer
--- lease) the usual check. Either way the caller's session `sid` is noted as one of the
--- checked record's database (note_checked_session).
-local function epoch_for_grant(issued, known, lease_arg, sid)
+-- The epoch a grant goes by, and its token when that is `issued` (nil: next_token tells),
+-- `issued` being what this call's INCR of the group's fence returned and `known` the
+-- caller's known epoch id and longest lease (lock.lua's argument, as sent). When `issued`
+-- is one above the value this load of the library left the fence at, nobody has granted a
+-- lock or started an epoch or a grace since (each of those moves the fence, reap.lua), so
+-- what a grant goes by is still as checked and the record is not read: the grant path's
+-- only read of it. The token is then `issued` itself, above the epoch's floor as the
+-- fence already was. This needs `known` to be what the record was checked with last
+-- (the same text: nothing to take apart), and so the checked epoch's id: ids are unique,
+-- so the record checked is this database's (this load of the library serves every
+-- database of the server, and a group of the same name in another one has a fence of its
+-- own that may by chance read the same). Otherwise (and for a caller bringing something
+-- new: another epoch id, a longer lease) the usual check. Either way the caller's session
+-- `sid` is noted as one of the checked record's database (note_checked_session).
+local function epoch_for_grant(issued, known, sid)
   local checked = CHECKED[P]
-  if checked and checked.fence == issued - 1 and known == checked.id
-      and lease_arg == checked.lease_arg then
+  if checked and checked.fence == issued - 1 and known == checked.known then
     EPOCH = checked.epoch
-    note_checked_session(EPOCH, sid)
-    return EPOCH
+    checked.fence = issued
+    if not checked.sessions[sid] then note_checked_session(EPOCH, sid) end
+    return EPOCH, issued
   end
-  local lease = tonumber(lease_arg) or 0
-  local epoch = current_epoch(known, lease)
+  local known_id, lease = read_known(known)
+  local epoch = current_epoch(known_id, lease)
   note_checked_session(epoch, sid)
   checked = CHECKED[P]
-  -- current_epoch took in a longer lease (or found none): this one needs nothing new.
-  if checked and checked.epoch == epoch and lease <= epoch.max_lease then
-    checked.lease_arg = lease_arg
+  -- The caller knew the epoch, and current_epoch took in a longer lease (or found none):
+  -- the same request needs nothing new.
+  if checked and checked.epoch == epoch and known_id == checked.id
+      and lease <= epoch.max_lease then
+    checked.known = known
   end
   return epoch
 end
@@ -79,13 +83,15 @@ end
 
 -- Whether the epoch refuses grants for now (a grace after a restart or data loss).
 local function in_grace(epoch)
-  return epoch.grants_from > vouched() and now() < epoch.grants_from
+  local grants_from = epoch.grants_from
+  -- 0 (no grace) is the common case: nothing to convert or read.
+  return grants_from ~= 0 and grants_from > vouched() and now() < grants_from
 end
 
 -- Tells the waiter of wait id `wait` ('<listener>:<n>') `message`, on its connector's
 -- channel `wake:<listener>` (core/src/transport/notices.rs).
 local function wake_waiter(wait, message)
-  CALL(PUBLISH, P .. 'wake:' .. string.match(wait, '^(.*):'), message)
+  CALL(publish_command(), P .. 'wake:' .. string.match(wait, '^(.*):'), message)
 end
 
 -- Hands the free lock `name` (hash `key`) to the oldest waiter whose session is alive,

@@ -18,7 +18,7 @@ elseif create then
   -- lock taken and given back does not create and delete it every time.
   CALL('SADD', P .. 'owned:' .. sid, 's')
   -- Tell every connector when to reap this session should it die before renewing.
-  CALL(PUBLISH, P .. 'session-added', fmt_int(now() + timeout) .. ':' .. fmt_int(now()))
+  CALL(publish_command(), P .. 'session-added', fmt_int(now() + timeout) .. ':' .. fmt_int(now()))
   alive = 1
 end
 local reaped = reap_expired(64)

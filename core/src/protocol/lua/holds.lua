@@ -30,17 +30,29 @@ local function hold_count(count)
   return count and tonumber(count) or 1
 end
 
+-- A lock request's flags and wait id ('' for none), from its `how` argument (lock.lua).
+local function read_how(how)
+  local flags, wait = string.match(how, '^(%S+) ?(%S*)$')
+  return flags or '0', wait or ''
+end
+
+-- The epoch id and the longest lease (a number) a lock request knows of, from its `known`
+-- argument (lock.lua).
+local function read_known(known)
+  local id, lease = string.match(known, '^(%S*) (%S*)$')
+  return id or '', tonumber(lease) or 0
+end
+
 -- What read_lock returns for a lock whose hash does not exist (never written to).
 local FREE_LOCK = {}
 
--- A lock's hash as a table (HGETALL: one reply element per field and value, where HMGET
--- would send every field name asked for, and a free lock costs an empty reply), with the
--- `hold` field read into `token`, `attempt` and `owner`, and whether the hash holds
--- anything beside a hold (`waiters`, `x:<sid>`). A field not there reads false or nil. The
--- table is made with all those keys in it, so that filling it does not grow it again and
--- again (a release pays for every step of that).
-local function read_lock(key)
-  local flat = CALL('HGETALL', key)
+-- A lock's hash as a table, from its HGETALL reply `flat` (one element per field and
+-- value, where HMGET would send every field name asked for, and a free lock costs an empty
+-- reply), with the `hold` field read into `token`, `attempt` and `owner`, and whether the
+-- hash holds anything beside a hold (`waiters`, `x:<sid>`). A field not there reads false
+-- or nil. The table is made with all those keys in it, so that filling it does not grow
+-- it again and again (a release pays for every step of that).
+local function lock_fields(flat)
   if flat[1] == nil then return FREE_LOCK, true end
   local fields = { session = false, hold = false, count = false, released = false,
     waiters = false, token = false, attempt = false, owner = false }
@@ -54,6 +66,11 @@ local function read_lock(key)
     fields.token, fields.attempt, fields.owner = parse_hold(fields.hold)
   end
   return fields, alone
+end
+
+-- Lock hash `key` as a table (lock_fields).
+local function read_lock(key)
+  return lock_fields(CALL('HGETALL', key))
 end
 
 -- Frees the lock `name` (hash `key`). `waiters` (the hash's field, as read) is set while

@@ -1,9 +1,15 @@
--- ARGV: prefix, session id, lock name, owner member id, flags ('1' reentrant, '0' not;
--- followed by 'q' when an earlier request of this wait was sent, so it may be queued
--- already: then it is looked for before it is queued), the epoch id the
--- caller last saw, the longest lease (ms) it knows of, this attempt's id, the ids of
--- earlier attempts it gives up on (space-separated, '' for none), the caller's wait id
--- ('' for a plain attempt that does not wait).
+-- ARGV: prefix, session id, lock name, owner member id, then three packed arguments
+-- (every argument costs an FCALL about a microsecond of Redis's time, and the common case
+-- needs none of them taken apart):
+-- - how: the flags ('1' reentrant, '0' not; followed by 'q' when an earlier request of
+--   this wait was sent, so it may be queued already: then it is looked for before it is
+--   queued), then, after a space, the caller's wait id (none for a plain attempt that
+--   does not wait); read_how;
+-- - known: the epoch id the caller last saw and the longest lease (ms) it knows of,
+--   space-separated (compared whole with what the checked record was last asked with,
+--   epoch_for_grant; read_known);
+-- - attempts: this attempt's id, then the ids of earlier attempts it gives up on, each
+--   after a space (ids hold no spaces).
 -- A caller that waits joins the lock's FIFO queue when the lock is busy (lockwait:<name>,
 -- holds.lua); a release then hands the lock to the oldest live waiter (handoff.lua) and
 -- tells it with the token. The waiter's later attempts with the same wait id (its notice
@@ -17,28 +23,40 @@
 -- Returns {1, token, hold_count} when acquired (or re-entered), {0, retry_at_ms, now_ms}
 -- when another holder has it, {3, grants_from_ms, now_ms} when new grants wait out a
 -- restart grace, {2} when this attempt was given up before it arrived.
-local sid, name, owner, flags = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
-local reentrant, queued = string.byte(flags) == 49, #flags > 1
-local attempt, gives_up, wait = ARGV[8], ARGV[9], ARGV[10]
+local sid, name, owner, how, known, attempts = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6],
+  ARGV[7]
+local attempt, gives_up = attempts, ''
+local space = string.find(attempts, ' ', 1, true)
+if space then
+  attempt, gives_up = string.sub(attempts, 1, space - 1), string.sub(attempts, space + 1)
+end
+-- Read from `how` where needed (a grant of a free lock needs neither).
+local flags, wait
 local key = P .. 'lock:' .. name
 local held = read_lock(key)
--- The holder's deadline (for its liveness and retry time, holder_ends_at), read with the
--- caller's own in one command; the same when the holder is the caller's session (another
--- thread of the same connector).
-local holder_deadline
-local err
-if held.session and held.session ~= sid then
-  local deadlines = CALL('ZMSCORE', SESSIONS, sid, held.session)
-  err = session_error(sid, deadlines[1])
-  holder_deadline = tonumber(deadlines[2])
+-- The common case, a free lock with nothing recorded, needs only the caller's session
+-- checked: every check on the hash is skipped.
+if held == FREE_LOCK and gives_up == '' then
+  local err = require_session(sid)
+  if err then return err end
 else
-  local own = CALL('ZSCORE', SESSIONS, sid)
-  err = session_error(sid, own)
-  if held.session then holder_deadline = tonumber(own) end
-end
-if err then return err end
--- The common case, a free lock with nothing recorded, skips every check on the hash.
-if gives_up ~= '' or held ~= FREE_LOCK then
+  -- The holder's deadline (for its liveness and retry time, holder_ends_at), read with
+  -- the caller's own in one command; the same when the holder is the caller's session
+  -- (another thread of the same connector).
+  local holder_deadline
+  local err
+  if held.session and held.session ~= sid then
+    local deadlines = CALL('ZMSCORE', SESSIONS, sid, held.session)
+    err = session_error(sid, deadlines[1])
+    holder_deadline = tonumber(deadlines[2])
+  else
+    local own = CALL('ZSCORE', SESSIONS, sid)
+    err = session_error(sid, own)
+    if held.session then holder_deadline = tonumber(own) end
+  end
+  if err then return err end
+  flags, wait = read_how(how)
+  local reentrant, queued = string.byte(flags) == 49, #flags > 1
   local given = held['x:' .. sid]
   if given_up(given, attempt) or given_up(given, wait) then
     return {2}
@@ -57,7 +75,7 @@ if gives_up ~= '' or held ~= FREE_LOCK then
   if held.session and not alive_with(held.session, holder_deadline) then
     -- Reaping the holder frees the lock and hands it to the oldest live waiter, if any
     -- (after the epoch check, which the hand-off needs, has seen this caller's evidence).
-    current_epoch(ARGV[6], tonumber(ARGV[7]) or 0)
+    current_epoch(read_known(known))
     end_session(held.session, 'expired')
     held = read_lock(key)
     holder_deadline = nil
@@ -86,24 +104,29 @@ end
 -- detects ends every session from before and starts a grace, so nothing is granted. The
 -- token is taken first: it tells whether the record needs reading (epoch_for_grant).
 local issued = CALL('INCR', P .. 'fence')
-local epoch = epoch_for_grant(issued, ARGV[6], ARGV[7], sid)
+local epoch, token = epoch_for_grant(issued, known, sid)
 if in_grace(epoch) then
+  if not flags then flags, wait = read_how(how) end
   -- Redis lost or rolled back state: holders from before may still trust their leases.
   -- Told apart from a busy lock ({3, ...}), so the caller can say why and until when.
-  local reply = lock_busy(key, name, sid, owner, wait, queued, held.waiters, epoch.grants_from)
+  local reply = lock_busy(key, name, sid, owner, wait, #flags > 1, held.waiters,
+    epoch.grants_from)
   reply[1] = 3
   return reply
 end
 if held.waiters then
   -- Free with waiters queued (a grace just ended): the oldest live one goes first.
+  if not flags then flags, wait = read_how(how) end
   if hand_off(key, name) then
     held = read_lock(key)
     if held.owner == owner and held.session == sid and wait ~= '' and held.attempt == wait then
       return {1, tonumber(held.token), 1}
     end
-    return lock_busy(key, name, sid, owner, wait, queued, held.waiters, holder_ends_at(held))
+    return lock_busy(key, name, sid, owner, wait, #flags > 1, held.waiters,
+      holder_ends_at(held))
   end
 end
-local token = next_token(epoch, held.token, issued)
+-- A token an earlier version left in the hash (held.token of a free lock) is a floor too.
+if not token or held.token then token = next_token(epoch, held.token, issued) end
 grant(key, name, sid, owner, attempt, token)
 return {1, token, 1}

@@ -25,7 +25,7 @@ end
 
 -- This node's id on a Redis Cluster ('' elsewhere): unlike the run id it survives restarts.
 local function cluster_node()
-  if not SHARDED then return '' end
+  if not sharded() then return '' end
   return CALL('CLUSTER', 'MYID')
 end
 
@@ -54,8 +54,9 @@ end
 -- Kept per group (by key prefix), so that calls for several groups do not undo each
 -- other's check; a load that has seen very many groups starts again with none. Besides the
 -- record, an entry holds what lock grants need to skip reading the record (handoff.lua):
--- `fence`, the value this load last left the group's fence at, `lease_arg`, a lease
--- argument that asks for nothing new, and `sessions` (note_checked_session).
+-- `fence`, the value this load last left the group's fence at, `known`, a lock request's
+-- `known` argument (epoch id and lease) that asks for nothing new, and `sessions`
+-- (note_checked_session).
 -- As a plain script (EVAL) this is made anew by every call, so never used.
 local CHECKED, CHECKED_GROUPS = {}, 0
 local MAX_CHECKED_GROUPS = 1024
@@ -106,7 +107,7 @@ end
 -- start may still run until server_start + that lease.
 local function start_epoch(run_id, server_start, grants_from, max_lease)
   -- On a Redis Cluster, the node that writes the record (see moved_here_whole).
-  if SHARDED then CALL('HSET', epoch_key(), 'node', cluster_node()) end
+  if sharded() then CALL('HSET', epoch_key(), 'node', cluster_node()) end
   epoch_written()
   local t = CALL('TIME')
   EPOCH = {
@@ -143,7 +144,7 @@ end
 -- replica promoted in its place, which may lack its last writes: a new epoch, as after a
 -- restart. Adopts this node as the record's writer when it was a migration.
 local function moved_here_whole()
-  if not SHARDED then return false end
+  if not sharded() then return false end
   local writer = CALL('HGET', epoch_key(), 'node')
   local me = cluster_node()
   if not writer or writer == '' or writer == me then return false end

@@ -1,15 +1,30 @@
--- ARGV: prefix, session id, lock name, owner member id, all (1: free it whatever the hold
--- count, used to clean up after a lost reply; 0: remove one hold), the fencing token of the
--- hold meant ('' for whichever this owner and session has), this release's id ('' for
--- none).
+-- ARGV: prefix, session id, lock name, owner member id, the fencing token of the hold
+-- meant ('' for whichever this owner and session has), this release's id ('' for none;
+-- '*' for none and to free the lock whatever the hold count, used to clean up after a
+-- lost reply; otherwise one hold is removed).
 -- The token makes a release that reaches Redis late (its reply lost, the lock taken again
 -- since) leave the newer hold alone; the id makes a retry of a release whose first call
 -- was applied take no second hold away.
 -- Returns {1, remaining_holds} when released by its owner, {0} otherwise. Freeing the lock
 -- hands it to the oldest live waiter (handoff.lua); with none, the lock's hash goes.
-local sid, name, owner, all, token, id = ARGV[2], ARGV[3], ARGV[4], ARGV[5] == '1', ARGV[6], ARGV[7]
+local sid, name, owner, token = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local key = P .. 'lock:' .. name
-local held, alone = read_lock(key)
+local flat = CALL('HGETALL', key)
+-- The common case: the hash holds one hold taken once (its fields as grant writes them, in
+-- that order) and nothing else, so it goes whole and nobody waits.
+if flat[5] == nil and flat[1] == 'session' and flat[3] == 'hold' then
+  local held_token, _, held_owner = parse_hold(flat[4])
+  if flat[2] ~= sid or held_owner ~= owner or (token ~= '' and held_token ~= token) then
+    return {0}
+  end
+  CALL('SREM', P .. 'owned:' .. sid, 'l:' .. name)
+  CALL('DEL', key)
+  return {1, 0}
+end
+local id = ARGV[6]
+local all = id == '*'
+if all then id = '' end
+local held, alone = lock_fields(flat)
 if held.owner ~= owner or held.session ~= sid or (token ~= '' and held.token ~= token) then
   return {0}
 end

@@ -231,7 +231,7 @@ impl Session {
             }
             other => other?,
         };
-        match reply.as_slice() {
+        match reply.0.as_slice() {
             [1, token, _] if acked.is_some_and(|acked| acked < self.wanted_replicas()) => Err(self
                 .give_back_unreplicated(&sid, name, owner, *token, acked.unwrap_or(0))
                 .await),
@@ -284,7 +284,7 @@ impl Session {
 impl Session {
     /// Runs the lock script, followed by `WAIT` when grants wait for replicas: the reply
     /// and, then, how many replicas acknowledged.
-    async fn run_lock(&self, args: &[&str]) -> Result<(Vec<i64>, Option<i64>)> {
+    async fn run_lock(&self, args: &[&str]) -> Result<(LockReply, Option<i64>)> {
         match self.config.wait_replicas() {
             None => Ok((self.run(&self.scripts.lock, args).await?, None)),
             Some(wait) => {
@@ -314,11 +314,7 @@ impl Session {
         let token = token.to_string();
         let id = attempt_id();
         let args = [sid, name, owner, token.as_str(), id.as_str()];
-        if self
-            .run::<Vec<i64>>(&self.scripts.release, &args)
-            .await
-            .is_err()
-        {
+        if self.run::<i64>(&self.scripts.release, &args).await.is_err() {
             self.clean_up_in_background(
                 sid,
                 name,
@@ -429,6 +425,20 @@ impl Session {
             // The lease may also come back without a state change (renewed in time).
             let nap = (deadline - now).min(Duration::from_millis(250));
             let _ = tokio::time::timeout(nap, changed).await;
+        }
+    }
+}
+
+/// lock.lua's reply as `{kind, ...}`: a new hold taken by the attempt comes as the bare token
+/// (an integer reply costs Redis less than an array), read here as `{1, token, 1}`; every
+/// other outcome comes as that array.
+pub(super) struct LockReply(Vec<i64>);
+
+impl redis::FromRedisValue for LockReply {
+    fn from_redis_value(value: redis::Value) -> std::result::Result<Self, redis::ParsingError> {
+        match value {
+            redis::Value::Int(token) => Ok(LockReply(vec![1, token, 1])),
+            other => Ok(LockReply(Vec::<i64>::from_redis_value(other)?)),
         }
     }
 }

@@ -53,10 +53,7 @@ impl Connector {
         let token_arg = token.as_deref().unwrap_or("");
         let id = attempt_id();
         let args = [sid.as_str(), name, owner, token_arg, id.as_str()];
-        let release = || {
-            self.inner
-                .run::<Vec<i64>>(&self.inner.scripts.release, &args)
-        };
+        let release = || self.inner.run::<i64>(&self.inner.scripts.release, &args);
         let (reply, retried) = match release().await {
             // The same id again: if the first call was applied, the retry is a no-op.
             Err(err) if is_ambiguous(&err) => match release().await {
@@ -75,15 +72,16 @@ impl Connector {
             },
             other => (other?, false),
         };
-        match reply.as_slice() {
+        // release.lua's reply: the holds that remain, or -1 when not released.
+        match reply {
             // The first call freed it; only its reply was lost.
-            [0] if retried => {
+            -1 if retried => {
                 self.inner.record().held.remove(name);
                 Ok(true)
             }
-            [1, remaining] => {
+            remaining @ 0.. => {
                 let mut session = self.inner.record();
-                if *remaining == 0 {
+                if remaining == 0 {
                     // Unless the lock was handed straight to another waiter of this
                     // connector and session (same member id), whose notice came first.
                     let handed = session.held.get(name).map(|held| held.token.to_string());
@@ -91,11 +89,11 @@ impl Connector {
                         session.held.remove(name);
                     }
                 } else if let Some(held) = session.held.get_mut(name) {
-                    held.holds = *remaining as u64;
+                    held.holds = remaining as u64;
                 }
                 Ok(true)
             }
-            [0] => Ok(false),
+            -1 => Ok(false),
             other => Err(Error::protocol(format!("release reply {other:?}"))),
         }
     }
@@ -142,7 +140,8 @@ impl Session {
                 {
                     return;
                 }
-                if inner.run::<Vec<i64>>(script, &args).await.is_ok() {
+                // Only whether it ran matters (release and lock_abandon reply differently).
+                if inner.run::<redis::Value>(script, &args).await.is_ok() {
                     return;
                 }
                 tokio::time::sleep(pause).await;

@@ -75,12 +75,12 @@ impl Session {
     /// `WAIT` covers the script's writes), for `Config::with_wait_replicas`. Returns the
     /// script's reply and how many replicas acknowledged; a `WAIT` that failed counts as
     /// none (the script's outcome is known, the acknowledgement is not).
-    pub async fn run_then_wait(
+    pub async fn run_then_wait<T: FromRedisValue>(
         &self,
         script: &ScriptDef,
         args: &[&str],
         wait: WaitReplicas,
-    ) -> Result<(Vec<i64>, i64)> {
+    ) -> Result<(T, i64)> {
         let evidence = self.clock.args();
         let mut all = Vec::with_capacity(args.len() + 3);
         all.push(self.keys.prefix());
@@ -92,8 +92,7 @@ impl Session {
         loop {
             let result = if CallerThread::active() {
                 self.transport.direct.run(false, |conn| {
-                    let reply: Vec<i64> =
-                        self.scripts.run_blocking(script, &self.keys, &all, conn)?;
+                    let reply: T = self.scripts.run_blocking(script, &self.keys, &all, conn)?;
                     Ok((reply, cmd.query::<i64>(conn).unwrap_or(-1)))
                 })
             } else {

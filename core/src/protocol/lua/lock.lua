@@ -20,9 +20,12 @@
 -- id), and the given-up ids stay in the lock's hash under `x:<sid>` until the session
 -- ends, so such a request that reaches Redis late does nothing. A follow-up that finds a
 -- hold taken by an attempt it gives up on reports it as acquired instead of adding to it.
--- Returns {1, token, hold_count} when acquired (or re-entered), {0, retry_at_ms, now_ms}
--- when another holder has it, {3, grants_from_ms, now_ms} when new grants wait out a
--- restart grace, {2} when this attempt was given up before it arrived.
+-- Returns the token alone for a new hold taken by this attempt (the common case: an
+-- integer, which Redis turns into a reply for less than a table), {1, token, hold_count}
+-- when re-entered or acquired otherwise (handed over, or taken by an attempt given up on),
+-- {0, retry_at_ms, now_ms} when another holder has it, {3, grants_from_ms, now_ms} when
+-- new grants wait out a restart grace, {2} when this attempt was given up before it
+-- arrived.
 local sid, name, owner, how, known, attempts = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6],
   ARGV[7]
 local attempt, gives_up = attempts, ''
@@ -129,4 +132,4 @@ end
 -- A token an earlier version left in the hash (held.token of a free lock) is a floor too.
 if not token or held.token then token = next_token(epoch, held.token, issued) end
 grant(key, name, sid, owner, attempt, token)
-return {1, token, 1}
+return token

@@ -5,8 +5,10 @@
 -- The token makes a release that reaches Redis late (its reply lost, the lock taken again
 -- since) leave the newer hold alone; the id makes a retry of a release whose first call
 -- was applied take no second hold away.
--- Returns {1, remaining_holds} when released by its owner, {0} otherwise. Freeing the lock
--- hands it to the oldest live waiter (handoff.lua); with none, the lock's hash goes.
+-- Returns the holds that remain (0 when the lock was freed) when released by its owner, -1
+-- otherwise: an integer, which Redis turns into a reply for less than a table. Freeing
+-- the lock hands it to the oldest live waiter (handoff.lua); with none, the lock's hash
+-- goes.
 local sid, name, owner, token = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local key = P .. 'lock:' .. name
 local flat = CALL('HGETALL', key)
@@ -15,28 +17,28 @@ local flat = CALL('HGETALL', key)
 if flat[5] == nil and flat[1] == 'session' and flat[3] == 'hold' then
   local held_token, _, held_owner = parse_hold(flat[4])
   if flat[2] ~= sid or held_owner ~= owner or (token ~= '' and held_token ~= token) then
-    return {0}
+    return -1
   end
   CALL('SREM', P .. 'owned:' .. sid, 'l:' .. name)
   CALL('DEL', key)
-  return {1, 0}
+  return 0
 end
 local id = ARGV[6]
 local all = id == '*'
 if all then id = '' end
 local held, alone = lock_fields(flat)
 if held.owner ~= owner or held.session ~= sid or (token ~= '' and held.token ~= token) then
-  return {0}
+  return -1
 end
 if id ~= '' and held.released == id then
-  return {1, hold_count(held.count)}
+  return hold_count(held.count)
 end
 -- Counts are canonical integers (HSET): none or '1' is the last hold, compared as text.
 if held.count and held.count ~= '1' and not all then
   local count = tonumber(held.count) - 1
   CALL('HSET', key, 'count', fmt_int(count), 'released', id)
-  return {1, count}
+  return count
 end
 free_session_hold(key, sid, name, held.waiters, alone,
   not held.count and not held.released)
-return {1, 0}
+return 0

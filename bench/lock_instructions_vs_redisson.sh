@@ -5,6 +5,8 @@
 # do not move with the load of a shared machine. Next to them, Redis commands per pair (INFO
 # commandstats, the commands scripts run included).
 #   bench/lock_instructions_vs_redisson.sh [pairs] [repeats]     (default 5000 pairs, 1 repeat)
+# GR_BASELINE_LIB=<path to an older build's libgroup_redis.so> adds a row for it (before and
+# after in one run).
 #
 # Per library, two runs of java/src/bench/java/group_redis/LockInstructions.java (one thread,
 # tryLock(name, 30 s) + release on one name, no warm-up), each against a fresh redis-server
@@ -28,6 +30,7 @@ cd "$here"
 pairs="${1:-5000}"
 repeats="${2:-1}"
 libraries=(group-redis redisson redisson-fair)
+if [ -n "${GR_BASELINE_LIB:-}" ]; then libraries=(group-redis group-redis-baseline redisson redisson-fair); fi
 
 cargo build --release -q -p group-redis-ffi
 mvn -f java -B -q -Pbench -Dcargo.skip=true test-compile
@@ -63,10 +66,13 @@ count() { # library pairs -> $instructions; the run's commandstats in $work/stat
         exit 1
     fi
     redis-cli -p "$port" config resetstat >/dev/null
-    # The library cargo just built, whatever else java.library.path may hold.
+    # The library cargo just built (or the baseline's), whatever else java.library.path may
+    # hold.
+    local native="$here/target/release/libgroup_redis.so"
+    if [ "$1" = group-redis-baseline ]; then native="$GR_BASELINE_LIB"; fi
     REDIS_URL="redis://127.0.0.1:$port" java -Dslf4j.internal.verbosity=ERROR \
-        -Dgroup_redis.native.path="$here/target/release/libgroup_redis.so" -cp "$classpath" \
-        group_redis.LockInstructions "$1" "$2" 2>&1 | tee -a "$work/java.log" >&2
+        -Dgroup_redis.native.path="$native" -cp "$classpath" \
+        group_redis.LockInstructions "${1%-baseline}" "$2" 2>&1 | tee -a "$work/java.log" >&2
     redis-cli -p "$port" info commandstats | tr -d '\r' >"$work/stats.$2"
     redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true
     wait "$server" || true
@@ -112,11 +118,11 @@ fi
 median() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 spread() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { printf "%d-%d (%.2f%%)", v[1], v[NR], (v[NR] - v[1]) * 100 / v[1] }'; }
 base=$(median <<<"${per_pair[redisson]}")
-printf "%-15s %12s %10s %10s  %s\n" library "instr/pair" "/ getLock" "cmds/pair" "commands per pair"
+printf "%-21s %12s %10s %10s  %s\n" library "instr/pair" "/ getLock" "cmds/pair" "commands per pair"
 for library in "${libraries[@]}"; do
     read -r calls list <<<"${per_command[$library]}"
     value=$(median <<<"${per_pair[$library]}")
-    printf "%-15s %12s %10s %10s  %s\n" "$library" "$value" \
+    printf "%-21s %12s %10s %10s  %s\n" "$library" "$value" \
         "$(awk -v a="$value" -v b="$base" 'BEGIN { printf "%.3f", a / b }')" "$calls" "$list"
     if [ "$repeats" -gt 1 ]; then echo "                [$(spread <<<"${per_pair[$library]}")]"; fi
 done

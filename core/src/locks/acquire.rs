@@ -429,15 +429,18 @@ impl Session {
     }
 }
 
-/// lock.lua's reply as `{kind, ...}`: a new hold taken by the attempt comes as the bare token
-/// (an integer reply costs Redis less than an array), read here as `{1, token, 1}`; every
-/// other outcome comes as that array.
+/// lock.lua's reply as `{kind, ...}`. Its two commonest outcomes come as one integer (an
+/// integer reply costs Redis less than an array): a new hold taken by the attempt as the
+/// bare token, read here as `{1, token, 1}`, and a busy lock as -1 - d, d being the
+/// milliseconds until the caller may try again, read as `{0, d, 0}`. Every other outcome
+/// comes as that array.
 pub(super) struct LockReply(Vec<i64>);
 
 impl redis::FromRedisValue for LockReply {
     fn from_redis_value(value: redis::Value) -> std::result::Result<Self, redis::ParsingError> {
         match value {
-            redis::Value::Int(token) => Ok(LockReply(vec![1, token, 1])),
+            redis::Value::Int(token) if token > 0 => Ok(LockReply(vec![1, token, 1])),
+            redis::Value::Int(busy) if busy < 0 => Ok(LockReply(vec![0, -1 - busy, 0])),
             other => Ok(LockReply(Vec::<i64>::from_redis_value(other)?)),
         }
     }

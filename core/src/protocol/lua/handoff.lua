@@ -141,7 +141,10 @@ end
 -- schedule_clock()): a waiter (wait id `wait`, '' for none) keeps or takes its place at
 -- the queue's end. `queued`: whether an earlier request of this wait may have queued it
 -- (then it is looked for first, so that it keeps its place; a first request is not), and
--- `marked` whether the lock's hash has its `waiters` mark already. Reply of lock.lua.
+-- `marked` whether the lock's hash has its `waiters` mark already. Returns lock.lua's
+-- reply for a busy lock: -1 - d, d being the milliseconds (at least 0) until `retry_at`
+-- (an integer: Redis turns it into a reply for less than a table, and a contended
+-- acquisition gets this reply at least once).
 local function lock_busy(key, name, sid, owner, wait, queued, marked, retry_at, clock)
   if wait ~= '' then
     local queue, entry = queue_key(name), queue_entry(sid, wait, owner)
@@ -150,7 +153,7 @@ local function lock_busy(key, name, sid, owner, wait, queued, marked, retry_at, 
     end
     if not marked then CALL('HSET', key, 'waiters', '1') end
   end
-  return {0, retry_at, clock or schedule_clock()}
+  return -1 - math.max(0, retry_at - (clock or schedule_clock()))
 end
 
 -- The retry time of a request that finds lock `held` (its fields) busy, the holder's

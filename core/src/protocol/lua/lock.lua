@@ -23,9 +23,9 @@
 -- Returns the token alone for a new hold taken by this attempt (the common case: an
 -- integer, which Redis turns into a reply for less than a table), {1, token, hold_count}
 -- when re-entered or acquired otherwise (handed over, or taken by an attempt given up on),
--- {0, retry_at_ms, now_ms} when another holder has it, {3, grants_from_ms, now_ms} when
--- new grants wait out a restart grace, {2} when this attempt was given up before it
--- arrived.
+-- -1 - d when another holder has it (d: the milliseconds until the caller may try again,
+-- lock_busy), {3, grants_from_ms, now_ms} when new grants wait out a restart grace, {2}
+-- when this attempt was given up before it arrived.
 local sid, name, owner, how, known, attempts = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6],
   ARGV[7]
 local attempt, gives_up = attempts, ''
@@ -112,10 +112,8 @@ if in_grace(epoch) then
   if not flags then flags, wait = read_how(how) end
   -- Redis lost or rolled back state: holders from before may still trust their leases.
   -- Told apart from a busy lock ({3, ...}), so the caller can say why and until when.
-  local reply = lock_busy(key, name, sid, owner, wait, #flags > 1, held.waiters,
-    epoch.grants_from)
-  reply[1] = 3
-  return reply
+  lock_busy(key, name, sid, owner, wait, #flags > 1, held.waiters, epoch.grants_from)
+  return {3, epoch.grants_from, schedule_clock()}
 end
 if held.waiters then
   -- Free with waiters queued (a grace just ended): the oldest live one goes first.

@@ -39,32 +39,11 @@ mvn -f java -B -q -Pbench -Dcargo.skip=true test-compile
 classpath="$(mvn -f java -B -q -Pbench -Dcargo.skip=true exec:exec -Dexec.executable=echo \
     -Dexec.classpathScope=test -Dexec.args=%classpath | sed 's/\x1b\[[0-9;]*m//g')"
 
-work="$(mktemp -d)"
-server=""
-cleanup() {
-    if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
-cc -shared -fPIC -O2 -o "$work/libfixedseed.so" bench/tools/fixedseed.c -ldl
+# shellcheck source=tools/cachegrind_redis.sh
+. "$here/bench/tools/cachegrind_redis.sh"
 
-# Runs in this shell (not in $(...)), so that the EXIT trap sees $server if a run fails.
 count() { # library pairs -> $instructions; the run's commandstats in $work/stats.<pairs>
-    local port
-    while :; do
-        port=$((20000 + RANDOM % 20000))
-        redis-cli -p "$port" ping >/dev/null 2>&1 || break # nothing there yet
-    done
-    LD_PRELOAD="$work/libfixedseed.so" valgrind --tool=cachegrind --cache-sim=no \
-        --cachegrind-out-file="$work/cg.out" redis-server --port "$port" --hz 1 --save "" \
-        --appendonly no --dir "$work" >"$work/vg.log" 2>&1 &
-    server=$!
-    for _ in $(seq 150); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.2; done
-    if ! kill -0 "$server" 2>/dev/null; then
-        echo "redis-server under valgrind did not start on port $port:" >&2
-        tail -20 "$work/vg.log" >&2
-        exit 1
-    fi
+    cachegrind_redis_start
     redis-cli -p "$port" config resetstat >/dev/null
     # The library cargo just built (or the baseline's), whatever else java.library.path may
     # hold.
@@ -74,10 +53,7 @@ count() { # library pairs -> $instructions; the run's commandstats in $work/stat
         -Dgroup_redis.native.path="$native" -cp "$classpath" \
         group_redis.LockInstructions "${1%-baseline}" "$2" 2>&1 | tee -a "$work/java.log" >&2
     redis-cli -p "$port" info commandstats | tr -d '\r' >"$work/stats.$2"
-    redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true
-    wait "$server" || true
-    server=""
-    instructions=$(awk '/^summary:/ { print $2 }' "$work/cg.out")
+    cachegrind_redis_stop
 }
 
 # "<commands per pair> <command=per pair ...>" (most first) from the two runs' commandstats;

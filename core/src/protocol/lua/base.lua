@@ -36,12 +36,17 @@ end
 -- The command for notices: on a Redis Cluster they go to shard channels, which stay on the
 -- group's node instead of reaching every node of the cluster.
 local function publish_command()
-  if KEYS[2] ~= nil then return 'SPUBLISH' end
+  if sharded() then return 'SPUBLISH' end
   return 'PUBLISH'
 end
 
+-- VOUCHED as the caller sent it (decimal digits; see liveness.lua).
+local function vouched_arg()
+  return ARGV[#ARGV - 1]
+end
+
 local function vouched()
-  if not VOUCHED then VOUCHED = tonumber(ARGV[#ARGV - 1]) or 0 end
+  if not VOUCHED then VOUCHED = tonumber(vouched_arg()) or 0 end
   return VOUCHED
 end
 

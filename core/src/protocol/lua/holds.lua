@@ -43,6 +43,14 @@ local function read_known(known)
   return id or '', tonumber(lease) or 0
 end
 
+-- A lock request's attempt id and the ids it gives up on ('' for none; 'a b'), from its
+-- `attempts` argument (lock.lua): one plain search when it gives up on none.
+local function read_attempts(attempts)
+  local space = string.find(attempts, ' ', 1, true)
+  if not space then return attempts, '' end
+  return string.sub(attempts, 1, space - 1), string.sub(attempts, space + 1)
+end
+
 -- What read_lock returns for a lock whose hash does not exist (never written to).
 local FREE_LOCK = {}
 

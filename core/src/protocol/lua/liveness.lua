@@ -75,9 +75,8 @@ end
 -- converted and compared as numbers.
 local function session_error(sid, deadline)
   if deadline then
-    local vouched_arg = ARGV[#ARGV - 1]
-    if #deadline == #vouched_arg and deadline >= vouched_arg
-        and not string.find(deadline, '.', 1, true) then
+    local sent = vouched_arg()
+    if #deadline == #sent and deadline >= sent and not string.find(deadline, '.', 1, true) then
       return nil
     end
     deadline = tonumber(deadline)

@@ -28,11 +28,7 @@
 -- when this attempt was given up before it arrived.
 local sid, name, owner, how, known, attempts = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6],
   ARGV[7]
-local attempt, gives_up = attempts, ''
-local space = string.find(attempts, ' ', 1, true)
-if space then
-  attempt, gives_up = string.sub(attempts, 1, space - 1), string.sub(attempts, space + 1)
-end
+local attempt, gives_up = read_attempts(attempts)
 -- Read from `how` where needed (a grant of a free lock needs neither).
 local flags, wait
 local key = P .. 'lock:' .. name
@@ -108,8 +104,9 @@ end
 -- token is taken first: it tells whether the record needs reading (epoch_for_grant).
 local issued = CALL('INCR', P .. 'fence')
 local epoch, token = epoch_for_grant(issued, known, sid)
-if in_grace(epoch) then
-  if not flags then flags, wait = read_how(how) end
+local grace = in_grace(epoch)
+if not flags and (grace or held.waiters) then flags, wait = read_how(how) end
+if grace then
   -- Redis lost or rolled back state: holders from before may still trust their leases.
   -- Told apart from a busy lock ({3, ...}), so the caller can say why and until when.
   lock_busy(key, name, sid, owner, wait, #flags > 1, held.waiters, epoch.grants_from)
@@ -117,7 +114,6 @@ if in_grace(epoch) then
 end
 if held.waiters then
   -- Free with waiters queued (a grace just ended): the oldest live one goes first.
-  if not flags then flags, wait = read_how(how) end
   if hand_off(key, name) then
     held = read_lock(key)
     if held.owner == owner and held.session == sid and wait ~= '' and held.attempt == wait then

@@ -13,23 +13,27 @@ local sid, name, owner, token = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local key = P .. 'lock:' .. name
 local flat = CALL('HGETALL', key)
 -- The common case: the hash holds one hold taken once (its fields as grant writes them, in
--- that order) and nothing else, so it goes whole and nobody waits.
-if flat[5] == nil and flat[1] == 'session' and flat[3] == 'hold' then
-  local held_token, _, held_owner = parse_hold(flat[4])
-  if flat[2] ~= sid or held_owner ~= owner or (token ~= '' and held_token ~= token) then
-    return -1
-  end
-  CALL('SREM', P .. 'owned:' .. sid, 'l:' .. name)
-  CALL('DEL', key)
+-- that order) and nothing else, read in place (no table of its fields).
+local plain = flat[5] == nil and flat[1] == 'session' and flat[3] == 'hold'
+local held, alone, held_session, held_token, held_attempt, held_owner
+if plain then
+  held_session = flat[2]
+  held_token, held_attempt, held_owner = parse_hold(flat[4])
+else
+  held, alone = lock_fields(flat)
+  held_session, held_token, held_owner = held.session, held.token, held.owner
+end
+if held_owner ~= owner or held_session ~= sid or (token ~= '' and held_token ~= token) then
+  return -1
+end
+if plain then
+  -- Its last hold, no release recorded, nobody waiting: the hash goes whole.
+  free_session_hold(key, sid, name, false, true, true)
   return 0
 end
 local id = ARGV[6]
 local all = id == '*'
 if all then id = '' end
-local held, alone = lock_fields(flat)
-if held.owner ~= owner or held.session ~= sid or (token ~= '' and held.token ~= token) then
-  return -1
-end
 if id ~= '' and held.released == id then
   return hold_count(held.count)
 end
